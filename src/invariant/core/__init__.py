@@ -1,0 +1,1 @@
+"""Core engine: samples and targets, the Transform base, containers, seeding, serialization."""

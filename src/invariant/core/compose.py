@@ -1,0 +1,264 @@
+"""Containers and the pipeline engine.
+
+A call runs in two phases. *Planning* walks the container tree with the pipeline's generator:
+each applied leaf samples its parameters, moves boxes and keypoints (cheap), and updates the
+canvas shape. *Execution* then applies the plan to the arrays, fusing runs of consecutive spatial
+transforms into one resampling (see ``planner``). Replay skips sampling and executes a recorded plan.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from ..targets import bboxes as bbox_mod
+from ..targets import keypoints as kp_mod
+from .errors import type_error, value_error
+from .planner import execute, plan_leaf
+from .sample import ARRAY_KINDS, Annotations, Sample
+from .transform import Params, Transform, check_probability
+
+PlanEntry = tuple[Transform, Params, tuple[int, int]]
+
+
+class Container(Transform):
+    """Base of transforms that hold other transforms."""
+
+    _abstract = True
+
+    def __init__(self, transforms: Sequence[Transform], p: float = 1.0) -> None:
+        super().__init__(p)
+        transforms = list(transforms)
+        for i, t in enumerate(transforms):
+            if not isinstance(t, Transform):
+                type_error(f"transforms[{i}]", "an invariant transform", t, "build it from iv.* classes, or wrap a function in iv.Lambda")
+        for i, t in enumerate(transforms[:-1]):
+            if any(leaf.terminal for leaf in _leaves_of(t)):
+                value_error(f"transforms[{i}]", "ToTensor as the last transform", t, "move ToTensor to the end of the pipeline")
+        self.transforms = transforms
+
+    def leaves(self) -> Iterator[Transform]:
+        for t in self.transforms:
+            yield from _leaves_of(t)
+
+    def plan(self, rng: np.random.Generator, sample: Sample, plan: list[PlanEntry]) -> None:
+        if self.p < 1.0 and rng.random() >= self.p:
+            return
+        self.plan_children(rng, sample, plan)
+
+    def plan_children(self, rng: np.random.Generator, sample: Sample, plan: list[PlanEntry]) -> None:
+        for t in self.transforms:
+            _plan(t, rng, sample, plan)
+
+    def set_progress(self, progress: float) -> None:
+        """Move every scheduled argument of every transform to training progress in [0, 1]."""
+        for leaf in self.leaves():
+            update = getattr(leaf, "set_progress", None)
+            if update is not None:
+                update(progress)
+        _apply_schedules(self, progress)
+
+    def __len__(self) -> int:
+        return len(self.transforms)
+
+    def __getitem__(self, i: int) -> Transform:
+        return self.transforms[i]
+
+    def __repr__(self) -> str:
+        inner = ",\n  ".join(repr(t) for t in self.transforms)
+        return f"{type(self).__name__}([\n  {inner}\n], p={self.p})"
+
+
+def _leaves_of(t: Transform) -> Iterator[Transform]:
+    if isinstance(t, Container):
+        yield from t.leaves()
+    else:
+        yield t
+
+
+def _plan(t: Transform, rng: np.random.Generator, sample: Sample, plan: list[PlanEntry]) -> None:
+    if isinstance(t, Container):
+        t.plan(rng, sample, plan)
+    else:
+        plan_leaf(t, rng, sample, plan)
+
+
+def _apply_schedules(t: Transform, progress: float) -> None:
+    from .schedule import apply_schedules
+
+    apply_schedules(t, progress)
+    if isinstance(t, Container):
+        for child in t.transforms:
+            if not isinstance(child, Container):
+                apply_schedules(child, progress)
+            else:
+                _apply_schedules(child, progress)
+
+
+class Sequential(Container):
+    """Apply every child in order (each with its own ``p``); the whole block runs with probability ``p``."""
+
+
+class RandomApply(Container):
+    """Apply the block of children with probability ``p`` (default 0.5), as torchvision's RandomApply."""
+
+    def __init__(self, transforms: Sequence[Transform], p: float = 0.5) -> None:
+        super().__init__(transforms, p)
+
+    example_args = {"transforms": []}
+
+
+class OneOf(Container):
+    """Pick exactly one child, with probability proportional to the children's ``p`` (albumentations'
+    semantics); the chosen child is then applied unconditionally."""
+
+    def __init__(self, transforms: Sequence[Transform], p: float = 1.0) -> None:
+        super().__init__(transforms, p)
+        weights = np.array([t.p for t in self.transforms], dtype=np.float64)
+        self._weights = weights / weights.sum() if weights.sum() > 0 else None
+
+    def plan_children(self, rng: np.random.Generator, sample: Sample, plan: list[PlanEntry]) -> None:
+        if not self.transforms or self._weights is None:
+            return
+        chosen = self.transforms[int(rng.choice(len(self.transforms), p=self._weights))]
+        if isinstance(chosen, Container):
+            chosen.plan_children(rng, sample, plan)
+        else:
+            plan_leaf(chosen, rng, sample, plan, force=True)
+
+    example_args = {"transforms": []}
+
+
+class SomeOf(Container):
+    """Pick ``n`` children uniformly at random (without replacement unless ``replace``) and apply
+    them in the order picked, each with its own ``p``."""
+
+    def __init__(self, transforms: Sequence[Transform], n: int = 1, replace: bool = False, p: float = 1.0) -> None:
+        super().__init__(transforms, p)
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            type_error("n", "a non-negative integer", n, "pass how many transforms to apply, e.g. n=2")
+        if not replace and n > len(self.transforms):
+            value_error("n", f"at most {len(self.transforms)} (the number of transforms) when replace=False", n, "lower n or pass replace=True")
+        self.n, self.replace = int(n), bool(replace)
+
+    def plan_children(self, rng: np.random.Generator, sample: Sample, plan: list[PlanEntry]) -> None:
+        if not self.transforms or self.n == 0:
+            return
+        for i in rng.choice(len(self.transforms), size=self.n, replace=self.replace):
+            _plan(self.transforms[int(i)], rng, sample, plan)
+
+    example_args = {"transforms": [], "n": 0}
+
+
+class Compose(Container):
+    """A pipeline: containers plus target configuration, a seeded generator, fusion and replay.
+
+    Parameters
+    ----------
+    transforms: the transforms to apply in order.
+    bbox_format: "pascal_voc", "coco", "yolo" or "normalized".
+    label_fields: keyword names whose per-box values travel with the boxes (default ``("labels",)``).
+    keypoint_format: "xy" or "xyas" (x, y, angle in degrees, scale).
+    keypoint_label_fields: per-keypoint label keywords (default ``("keypoint_labels",)``).
+    min_area, min_visibility, min_width, min_height: boxes failing these after a spatial step are
+        removed together with their labels; ``out["bbox_indices"]`` says which input boxes survive.
+    remove_invisible_keypoints: drop keypoints that leave the canvas (default), or keep them and
+        report ``out["keypoints_visible"]``.
+    additional_targets: extra array keywords and their kind, e.g. ``{"depth": "depth", "image2": "image"}``.
+    seed: seeds the pipeline's own generator; the same seed gives the same outputs.
+    fuse: execute consecutive spatial transforms as one resampling (default True).
+    """
+
+    def __init__(
+        self,
+        transforms: Sequence[Transform],
+        bbox_format: str = "pascal_voc",
+        label_fields: Sequence[str] = ("labels",),
+        keypoint_format: str = "xy",
+        keypoint_label_fields: Sequence[str] = ("keypoint_labels",),
+        min_area: float = 0.0,
+        min_visibility: float = 0.0,
+        min_width: float = 0.0,
+        min_height: float = 0.0,
+        remove_invisible_keypoints: bool = True,
+        additional_targets: dict[str, str] | None = None,
+        seed: int | None = None,
+        fuse: bool = True,
+        p: float = 1.0,
+    ) -> None:
+        super().__init__(transforms, p)
+        self.bbox_format = bbox_mod.check_format(bbox_format)
+        self.keypoint_format = kp_mod.check_format(keypoint_format)
+        self.label_fields = tuple(label_fields)
+        self.keypoint_label_fields = tuple(keypoint_label_fields)
+        self.min_area, self.min_width, self.min_height = float(min_area), float(min_width), float(min_height)
+        self.min_visibility = check_probability(min_visibility, "min_visibility")
+        self.remove_invisible_keypoints = bool(remove_invisible_keypoints)
+        self.additional_targets = dict(additional_targets or {})
+        for name, kind in self.additional_targets.items():
+            if kind not in ARRAY_KINDS:
+                value_error(f"additional_targets[{name!r}]", f"one of {ARRAY_KINDS}", kind, "declare each extra array as 'image', 'mask' or 'depth'")
+            if name in _RESERVED:
+                value_error("additional_targets", "names other than the built-in keywords", name, "pick another name")
+        self.seed = seed
+        self.fuse = bool(fuse)
+        self._rng = np.random.default_rng(seed)
+        self._leaf_list = list(self.leaves())
+
+    # -- seeding -----------------------------------------------------------------------------------------------
+    def reseed(self, seed: int | None) -> None:
+        """Restart the pipeline's generator from ``seed``."""
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+
+    # -- calling -----------------------------------------------------------------------------------------------
+    def __call__(self, *, rng: np.random.Generator | None = None, return_params: bool = False, **data: Any) -> dict[str, Any]:
+        sample, meta = self._read(data)
+        plan: list[PlanEntry] = []
+        self.plan(rng if rng is not None else self._rng, sample, plan)
+        self._finish(plan, sample)
+        out = self._write(sample, meta)
+        if return_params:
+            out["params"] = self._record(plan)
+        return out
+
+    def replay(self, params: list[dict[str, Any]], **data: Any) -> dict[str, Any]:
+        """Apply recorded parameters (``out["params"]`` of an earlier call) to new inputs of the same size:
+        every frame of a clip, or an RGB image's depth map."""
+        sample, meta = self._read(data)
+        plan: list[PlanEntry] = []
+        for entry in params:
+            try:
+                leaf = self._leaf_list[int(entry["index"])]
+            except (KeyError, IndexError, TypeError, ValueError):
+                value_error("params", "a list recorded by this pipeline (return_params=True)", entry, "replay with the same pipeline that recorded it")
+            if type(leaf).__name__ != entry.get("name"):
+                value_error("params", f"an entry for {type(leaf).__name__}", entry, "replay with the same pipeline that recorded it")
+            plan_leaf(leaf, None, sample, plan, params=dict(entry["params"]))
+        self._finish(plan, sample)
+        return self._write(sample, meta)
+
+    def _finish(self, plan: list[PlanEntry], sample: Sample) -> None:
+        execute(plan, sample, fuse=self.fuse)
+
+    def _record(self, plan: list[PlanEntry]) -> list[dict[str, Any]]:
+        index = {id(leaf): i for i, leaf in enumerate(self._leaf_list)}
+        return [
+            {"index": index[id(t)], "name": type(t).__name__, "params": {k: v for k, v in params.items() if not k.startswith("_")}}
+            for t, params, _ in plan
+        ]
+
+    # -- reading and writing samples ---------------------------------------------------------------------------
+    def _read(self, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]]:
+        from .io import read_sample
+
+        return read_sample(self, data)
+
+    def _write(self, sample: Sample, meta: dict[str, Any]) -> dict[str, Any]:
+        from .io import write_sample
+
+        return write_sample(self, sample, meta)
+
+
+_RESERVED = {"image", "mask", "masks", "bboxes", "keypoints", "rng", "return_params"}

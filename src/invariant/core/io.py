@@ -1,0 +1,155 @@
+"""Reading a keyword call into a typed Sample (with every input check), and writing it back out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..targets import bboxes as bbox_mod
+from ..targets import keypoints as kp_mod
+from .errors import type_error, value_error
+from .sample import Annotations, Sample
+
+IMAGE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
+
+
+def _check_array(name: str, value: Any, kind: str) -> np.ndarray:
+    if not isinstance(value, np.ndarray):
+        if type(value).__module__.startswith("torch"):
+            fix = "pass a numpy HWC array, e.g. tensor.permute(1, 2, 0).numpy()"
+        elif type(value).__module__.startswith("PIL"):
+            fix = "convert with np.asarray(pil_image)"
+        else:
+            fix = "pass a numpy array of shape (H, W) or (H, W, C)"
+        type_error(name, "a numpy array", value, fix)
+    if value.ndim not in (2, 3):
+        value_error(name, "an array of shape (H, W) or (H, W, C)", value, "for a batch or a video, call the pipeline per frame or use replay")
+    if value.shape[0] == 0 or value.shape[1] == 0:
+        value_error(name, "a non-empty image", value, "check how the image was loaded")
+    if kind == "image" and value.dtype not in IMAGE_DTYPES:
+        fix = "cast with .astype(np.float32)" if value.dtype.kind == "f" else "cast to uint8, uint16 or float32"
+        value_error(name, "dtype uint8, uint16 or float32", value, fix)
+    if kind == "image" and value.dtype.kind == "f" and not np.isfinite(value.sum(dtype=np.float64)):
+        value_error(name, "finite pixel values", value, "replace NaN/inf first (declare metric data with holes as kind 'depth')")
+    if kind == "mask" and value.dtype.kind not in "biuf":
+        value_error(name, "a numeric or boolean label mask", value, "cast the mask to an integer dtype")
+    return value if value.ndim == 3 else value[:, :, None]
+
+
+def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]]:
+    """Validate the keyword call of ``pipe`` and build the internal Sample plus output metadata."""
+    arrays: dict[str, np.ndarray] = {}
+    kinds: dict[str, str] = {}
+    meta: dict[str, Any] = {"ndim": {}, "masks_list": None, "passthrough": {}}
+    known = {"image", "mask", "masks", "bboxes", "keypoints", *pipe.label_fields, *pipe.keypoint_label_fields, *pipe.additional_targets}
+    for key in data:
+        if key not in known:
+            type_error(
+                f"keyword {key!r}",
+                f"one of {sorted(known)}",
+                data[key],
+                "declare extra arrays with Compose(additional_targets={...}) or per-box labels with label_fields=(...)",
+            )
+    array_targets = [("image", "image"), ("mask", "mask"), *pipe.additional_targets.items()]
+    for name, kind in array_targets:
+        if data.get(name) is not None:
+            arrays[name] = _check_array(name, data[name], kind)
+            kinds[name] = kind
+            meta["ndim"][name] = data[name].ndim
+    if data.get("masks") is not None:
+        masks = data["masks"]
+        if isinstance(masks, (list, tuple)):
+            if len(masks):
+                checked = [_check_array(f"masks[{i}]", m, "mask") for i, m in enumerate(masks)]
+                for i, m in enumerate(checked):
+                    if m.shape != checked[0].shape or m.dtype != checked[0].dtype:
+                        value_error(f"masks[{i}]", f"the shape and dtype of masks[0] {checked[0].shape[:2]}", m, "give every mask the same shape and dtype")
+                arrays["masks"] = np.concatenate(checked, axis=2)
+                kinds["masks"] = "mask"
+            meta["masks_list"] = len(masks)
+        elif isinstance(masks, np.ndarray) and masks.ndim == 3:
+            arrays["masks"] = _check_array("masks", np.moveaxis(masks, 0, -1), "mask")
+            kinds["masks"] = "mask"
+        else:
+            type_error("masks", "a list of (H, W) masks or an (N, H, W) array", masks, "stack the instance masks")
+    if not arrays:
+        value_error("image", "an image (or another array target) to augment", None, "call pipe(image=...)")
+    first = next(iter(arrays))
+    shape = arrays[first].shape[:2]
+    for name, arr in arrays.items():
+        if arr.shape[:2] != shape:
+            value_error(name, f"height and width {shape} matching {first!r}", arr, f"resize {name} to the image size before augmenting")
+    image = arrays.get("image", arrays[first])
+    ann = Annotations()
+    height, width = shape
+    if data.get("bboxes") is not None:
+        raw = bbox_mod.as_box_array(data["bboxes"])
+        internal = bbox_mod.convert_bboxes_to(raw, pipe.bbox_format, height, width)
+        ann.boxes = bbox_mod.validate_input_boxes(internal, pipe.bbox_format, height, width)
+        ann.full_boxes = ann.boxes.copy()
+        ann.occlusion = np.ones(len(raw))
+        ann.box_indices = np.arange(len(raw))
+        ann.box_labels = _read_labels(data, pipe.label_fields, len(raw), "bboxes")
+    elif any(data.get(f) is not None for f in pipe.label_fields):
+        value_error("bboxes", "boxes to go with the given labels", None, "pass bboxes=... together with the label field")
+    if data.get("keypoints") is not None:
+        ann.keypoints = kp_mod.keypoints_to_internal(data["keypoints"], pipe.keypoint_format)
+        ann.keypoint_indices = np.arange(len(ann.keypoints))
+        ann.keypoint_labels = _read_labels(data, pipe.keypoint_label_fields, len(ann.keypoints), "keypoints")
+    meta["has_bboxes"] = data.get("bboxes") is not None
+    meta["has_keypoints"] = data.get("keypoints") is not None
+    sample = Sample(arrays, kinds, ann, shape, image.dtype, image.shape[2], rules=pipe)
+    return sample, meta
+
+
+def _read_labels(data: dict[str, Any], fields: tuple[str, ...], n: int, what: str) -> dict[str, Any]:
+    labels = {}
+    for f in fields:
+        if data.get(f) is None:
+            continue
+        values = data[f]
+        if not isinstance(values, np.ndarray):
+            values = list(values)
+        if len(values) != n:
+            value_error(f, f"{n} values, one per entry of {what}", values, f"give exactly one {f} value per {what[:-1]}")
+        labels[f] = values
+    return labels
+
+
+def write_sample(pipe: Any, sample: Sample, meta: dict[str, Any]) -> dict[str, Any]:
+    """Turn the internal Sample back into the caller's keywords and formats."""
+    out: dict[str, Any] = {}
+    for name, arr in sample.arrays.items():
+        if name == "masks":
+            continue
+        if meta["ndim"].get(name) == 2:
+            if hasattr(arr, "permute"):  # torch tensor from ToTensor, channels first
+                if sample.kinds[name] != "image" and arr.ndim == 3 and arr.shape[0] == 1:
+                    arr = arr[0]
+            elif arr.ndim == 3 and arr.shape[2] == 1:
+                arr = arr[:, :, 0]
+        out[name] = arr
+    if "masks" in sample.arrays:
+        stacked = sample.arrays["masks"]
+        if hasattr(stacked, "permute"):  # torch tensor produced by ToTensor: already (N, H, W)
+            out["masks"] = list(stacked) if meta["masks_list"] is not None else stacked
+        else:
+            moved = np.moveaxis(stacked, -1, 0)
+            out["masks"] = [np.ascontiguousarray(m) for m in moved] if meta["masks_list"] is not None else np.ascontiguousarray(moved)
+    elif meta["masks_list"] == 0:
+        out["masks"] = []
+    ann = sample.annotations
+    height, width = sample.shape
+    if meta["has_bboxes"]:
+        out["bboxes"] = bbox_mod.convert_bboxes_from(ann.boxes, pipe.bbox_format, height, width).astype(np.float32).reshape(-1, 4)
+        out.update(ann.box_labels)
+        out["bbox_indices"] = ann.box_indices.copy()
+    if meta["has_keypoints"]:
+        out["keypoints"] = kp_mod.keypoints_from_internal(ann.keypoints, pipe.keypoint_format).astype(np.float32)
+        out.update(ann.keypoint_labels)
+        out["keypoint_indices"] = ann.keypoint_indices.copy()
+        if not pipe.remove_invisible_keypoints:
+            x, y = ann.keypoints[:, 0], ann.keypoints[:, 1]
+            out["keypoints_visible"] = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+    return out

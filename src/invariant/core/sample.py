@@ -1,0 +1,72 @@
+"""The sample: every target of one call, typed by kind, plus the bookkeeping that keeps
+annotations honest (which input boxes and keypoints survive, and how visible each box is)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..targets.bboxes import box_areas
+
+# Kinds of array targets. "image": every transform applies. "mask": spatial transforms only,
+# nearest-neighbour, so no new label value appears. "depth": spatial transforms only (nearest,
+# so holes stay holes and no depth is invented between surfaces) plus transforms that declare
+# themselves valid for metric data (e.g. sensor noise).
+ARRAY_KINDS = ("image", "mask", "depth")
+
+
+@dataclass
+class Annotations:
+    """Boxes (internal xyxy), keypoints (x, y, angle, scale), their label fields and source indices."""
+
+    boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    full_boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))  # moved but never clipped
+    occlusion: np.ndarray = field(default_factory=lambda: np.ones(0))  # fraction not covered by dropout
+    box_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    box_labels: dict[str, Any] = field(default_factory=dict)
+    keypoints: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    keypoint_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    keypoint_labels: dict[str, Any] = field(default_factory=dict)
+
+    def keep_boxes(self, keep: np.ndarray) -> None:
+        if keep.all():
+            return
+        self.boxes, self.full_boxes = self.boxes[keep], self.full_boxes[keep]
+        self.occlusion, self.box_indices = self.occlusion[keep], self.box_indices[keep]
+        self.box_labels = {k: _take(v, keep) for k, v in self.box_labels.items()}
+
+    def keep_keypoints(self, keep: np.ndarray) -> None:
+        if keep.all():
+            return
+        self.keypoints, self.keypoint_indices = self.keypoints[keep], self.keypoint_indices[keep]
+        self.keypoint_labels = {k: _take(v, keep) for k, v in self.keypoint_labels.items()}
+
+    def visibility(self) -> np.ndarray:
+        full = box_areas(self.full_boxes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vis = np.where(full > 0, box_areas(self.boxes) / full, 0.0)
+        return vis * self.occlusion
+
+
+def _take(values: Any, keep: np.ndarray) -> Any:
+    if isinstance(values, np.ndarray):
+        return values[keep]
+    return [v for v, k in zip(values, keep) if k]
+
+
+@dataclass
+class Sample:
+    """Arrays by name with their kind (all HWC internally), shared annotations, the canvas shape."""
+
+    arrays: dict[str, np.ndarray]
+    kinds: dict[str, str]
+    annotations: Annotations
+    shape: tuple[int, int]
+    dtype: np.dtype
+    channels: int
+    rules: Any = None  # the pipeline's box/keypoint filtering rules (a Compose)
+
+    def names_of(self, kind: str) -> list[str]:
+        return [n for n, k in self.kinds.items() if k == kind]

@@ -1,0 +1,253 @@
+"""The Transform base class, the registry, and the spatial base every geometric transform uses.
+
+A transform does two separate things: ``sample_params(rng, sample)`` draws its random parameters
+once per call (plain data, so calls can be recorded and replayed), and the ``apply_*`` kernels
+apply those parameters deterministically, one per target kind. Spatial transforms only describe a
+3x3 matrix and an output canvas; images, masks, boxes and keypoints follow it generically.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..ops import geometric as geo
+from .effects import Effects
+from .errors import type_error, value_error
+
+Params = dict[str, Any]
+REGISTRY: dict[str, type["Transform"]] = {}
+
+DTYPES = ("uint8", "uint16", "float32")
+
+
+def check_probability(p: Any, argument: str = "p") -> float:
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        type_error(argument, "a probability in [0, 1]", p, f"pass a number, e.g. {argument}=0.5")
+    if not 0.0 <= float(p) <= 1.0:
+        value_error(argument, "a probability in [0, 1]", p, f"pass a number between 0 and 1, e.g. {argument}=0.5")
+    return float(p)
+
+
+def check_choice(value: Any, argument: str, choices: tuple[str, ...] | list[str]) -> str:
+    if value not in choices:
+        value_error(argument, f"one of {tuple(choices)}", value, f"use one of {', '.join(map(repr, choices))}")
+    return value
+
+
+def as_range(value: Any, argument: str, *, around: float | None = None, low: float | None = None, high: float | None = None) -> tuple[float, float]:
+    """Read ``x`` or ``(lo, hi)``. A scalar means ``(around - x, around + x)``, or ``(-x, x)`` when around is 0,
+    or ``(x, x)`` when ``around`` is None."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        v = float(value)
+        lo_hi = (v, v) if around is None else (around - abs(v), around + abs(v))
+    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, float, np.integer, np.floating)) for v in value):
+        lo_hi = (float(value[0]), float(value[1]))
+    else:
+        type_error(argument, "a number or a (min, max) pair", value, f"pass e.g. {argument}=(0.5, 1.0)")
+    if lo_hi[0] > lo_hi[1]:
+        value_error(argument, "min <= max", value, "swap the two values")
+    if low is not None and lo_hi[0] < low or high is not None and lo_hi[1] > high:
+        value_error(argument, f"values within [{low}, {high}]", value, "narrow the range")
+    return lo_hi
+
+
+class Transform:
+    """Base of every transform. Subclasses are registered by class name for serialization.
+
+    Declarations read by the engine, the contract tests and the domain checker:
+    ``dtypes`` (supported image dtypes), ``channels`` (None = any count, else allowed counts),
+    ``targets`` (array kinds besides images that the transform changes).
+    """
+
+    dtypes: ClassVar[tuple[str, ...]] = DTYPES
+    channels: ClassVar[tuple[int, ...] | None] = None
+    spatial: ClassVar[bool] = False
+    applies_to_depth: ClassVar[bool] = False
+    terminal: ClassVar[bool] = False  # must be last (ToTensor)
+    # arguments the contract test uses when the transform has required arguments
+    example_args: ClassVar[Params] = {}
+    _abstract: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_abstract" not in cls.__dict__:
+            cls._abstract = False
+        if not cls._abstract:
+            if cls.__name__ in REGISTRY and REGISTRY[cls.__name__] is not cls:
+                raise RuntimeError(f"transform name {cls.__name__!r} registered twice")
+            REGISTRY[cls.__name__] = cls
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _record_init_args(cls.__init__)  # type: ignore[method-assign]
+
+    def __init__(self, p: float = 1.0) -> None:
+        self.p = check_probability(p)
+
+    # -- what subclasses implement ----------------------------------------------------------------------------
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        """Draw this call's random parameters; ``sample`` gives shape, dtype, channels, annotations."""
+        return {}
+
+    def output_shape(self, params: Params, shape: tuple[int, int]) -> tuple[int, int]:
+        return shape
+
+    def output_dtype(self, dtype: np.dtype) -> np.dtype:
+        return dtype
+
+    def output_channels(self, params: Params, channels: int) -> int:
+        return channels
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        return image
+
+    def apply_mask(self, mask: np.ndarray, params: Params) -> np.ndarray:
+        return mask
+
+    def apply_depth(self, depth: np.ndarray, params: Params) -> np.ndarray:
+        return self.apply_image(depth, params) if self.applies_to_depth else depth
+
+    def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
+        """Move or occlude boxes and keypoints in place (non-spatial transforms usually do nothing)."""
+
+    # -- conveniences ----------------------------------------------------------------------------------------
+    def check_input(self, sample: Any) -> None:
+        if sample.dtype.name not in self.dtypes:
+            value_error(
+                f"{type(self).__name__} image",
+                f"dtype in {self.dtypes}",
+                np.empty(0, sample.dtype),
+                "convert the image (e.g. to float32) or choose a transform that supports this dtype",
+            )
+        if self.channels is not None and sample.channels not in self.channels:
+            value_error(
+                f"{type(self).__name__} image",
+                f"{' or '.join(map(str, self.channels))} channels",
+                np.empty((0, 0, sample.channels), sample.dtype),
+                self.channel_fix(),
+            )
+
+    def effects(self) -> "Effects | None":
+        """What this transform can change (see ``core.effects``); None means undeclared."""
+        return None
+
+    def channel_fix(self) -> str:
+        return "select the channels it applies to with iv.OnChannels(transform, channels=...)"
+
+    def init_args(self) -> Params:
+        """The constructor arguments this transform was built with (used by to_dict and schedules)."""
+        return dict(getattr(self, "_init_args", {}))
+
+    def to_dict(self) -> Params:
+        from .serialization import transform_to_dict
+
+        return transform_to_dict(self)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.init_args().items())
+        return f"{type(self).__name__}({args})"
+
+    def __call__(self, **data: Any) -> dict[str, Any]:
+        """Apply this transform alone, as a one-element Compose with a fresh generator."""
+        from .compose import Compose
+
+        pipe = self.__dict__.get("_standalone")
+        if pipe is None:
+            pipe = Compose([self])
+            self.__dict__["_standalone"] = pipe
+        return pipe(**data)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_standalone", None)
+        return state
+
+
+def _record_init_args(init: Any) -> Any:
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def wrapper(self: Transform, *args: Any, **kwargs: Any) -> None:
+        outermost = "_init_args" not in self.__dict__
+        if outermost:
+            try:
+                bound = signature.bind(self, *args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"{type(self).__name__}: {exc}. Fix: see help({type(self).__name__}) for its arguments.") from None
+            bound.apply_defaults()
+            recorded = dict(bound.arguments)
+            recorded.pop("self", None)
+            extra = recorded.pop("kwargs", None)
+            if extra:
+                recorded.update(extra)
+            self.__dict__["_init_args"] = recorded
+            from .schedule import Schedule, resolve_initial
+
+            if any(isinstance(v, Schedule) for v in recorded.values()):
+                init(self, **resolve_initial(recorded))
+                return
+        init(self, *args, **kwargs)
+
+    wrapper.__signature__ = signature  # type: ignore[attr-defined]
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Spatial transforms: a matrix and an output canvas; every target follows it through one generic path.
+# ---------------------------------------------------------------------------------------------------------------
+
+INTERPOLATION_NAMES = tuple(geo.INTERPOLATIONS)
+BORDER_NAMES = tuple(geo.BORDER_MODES)
+
+
+class SpatialTransform(Transform):
+    """A geometric transform that describes itself as ``geometry(params, shape) -> (matrix, out_shape)``."""
+
+    spatial = True
+    _abstract = True
+
+    def __init__(
+        self,
+        interpolation: str = "linear",
+        border_mode: str = "constant",
+        fill: float | tuple[float, ...] = 0,
+        fill_mask: float = 0,
+        p: float = 1.0,
+    ) -> None:
+        super().__init__(p)
+        self.interpolation = check_choice(interpolation, "interpolation", INTERPOLATION_NAMES)
+        self.border_mode = check_choice(border_mode, "border_mode", BORDER_NAMES)
+        self.fill = fill
+        self.fill_mask = fill_mask
+
+    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+        raise TypeError(f"{type(self).__name__} must define geometry(params, shape) -> (matrix, out_shape)")
+
+    def output_shape(self, params: Params, shape: tuple[int, int]) -> tuple[int, int]:
+        return params["_out_shape"]
+
+    # The engine calls ``prepare`` once per call after sampling so the matrix is computed once.
+    def prepare(self, params: Params, shape: tuple[int, int]) -> Params:
+        matrix, out_shape = self.geometry(params, shape)
+        params["_matrix"] = matrix
+        params["_out_shape"] = (int(out_shape[0]), int(out_shape[1]))
+        return params
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        return geo.warp(image, params["_matrix"], params["_out_shape"], self.interpolation, self.border_mode, self.fill)
+
+    def apply_mask(self, mask: np.ndarray, params: Params) -> np.ndarray:
+        return geo.warp_mask(mask, params["_matrix"], params["_out_shape"], self.border_mode, self.fill_mask)
+
+    def apply_depth(self, depth: np.ndarray, params: Params) -> np.ndarray:
+        return geo.warp(depth, params["_matrix"], params["_out_shape"], "nearest", self.border_mode, 0)
+
+    def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
+        matrix = params["_matrix"]
+        if len(annotations.boxes):
+            annotations.boxes = geo.apply_to_boxes(matrix, annotations.boxes)
+            annotations.full_boxes = geo.apply_to_boxes(matrix, annotations.full_boxes)
+        if len(annotations.keypoints):
+            annotations.keypoints = geo.apply_to_keypoints(matrix, annotations.keypoints)

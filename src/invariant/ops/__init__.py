@@ -1,0 +1,1 @@
+"""Kernels: pure, deterministic functions on numpy arrays. No randomness, no pipeline knowledge."""

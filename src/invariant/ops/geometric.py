@@ -1,0 +1,266 @@
+"""Geometric kernels: warp an array by a 3x3 matrix in continuous coordinates, choosing the
+cheapest exact implementation for the matrix at hand (view, slice+resize, affine, projective).
+
+Convention: matrices map continuous output-independent coordinates ``(x, y, 1)`` of the input
+to the output, where pixel column ``i`` spans ``[i, i + 1)``. OpenCV samples at pixel centres,
+so kernels conjugate by a half-pixel shift before calling it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+INTERPOLATIONS = {
+    "nearest": cv2.INTER_NEAREST,
+    "linear": cv2.INTER_LINEAR,
+    "cubic": cv2.INTER_CUBIC,
+    "area": cv2.INTER_AREA,
+    "lanczos": cv2.INTER_LANCZOS4,
+}
+BORDER_MODES = {
+    "constant": cv2.BORDER_CONSTANT,
+    "reflect": cv2.BORDER_REFLECT_101,
+    "replicate": cv2.BORDER_REPLICATE,
+    "wrap": cv2.BORDER_WRAP,
+}
+
+_EPS = 1e-9
+HALF = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]], dtype=np.float64)
+HALF_INV = np.array([[1, 0, -0.5], [0, 1, -0.5], [0, 0, 1]], dtype=np.float64)
+
+
+def to_pixel_centre(matrix: np.ndarray) -> np.ndarray:
+    """Continuous-coordinate matrix -> the matrix OpenCV expects (pixel-centre coordinates)."""
+    return HALF_INV @ matrix @ HALF
+
+
+def is_affine(matrix: np.ndarray) -> bool:
+    return abs(matrix[2, 0]) < _EPS and abs(matrix[2, 1]) < _EPS and abs(matrix[2, 2] - 1) < _EPS
+
+
+def is_axis_aligned(matrix: np.ndarray) -> bool:
+    return is_affine(matrix) and abs(matrix[0, 1]) < _EPS and abs(matrix[1, 0]) < _EPS
+
+
+def _near_int(value: float) -> bool:
+    return abs(value - round(value)) < 1e-6
+
+
+def fill_vector(fill: float | tuple[float, ...], channels: int, dtype: np.dtype) -> np.ndarray:
+    """A fill value as a (channels,) array of ``dtype``: a scalar repeats, a sequence must match."""
+    values = np.atleast_1d(np.asarray(fill, dtype=np.float64))
+    if values.size == 1:
+        values = np.repeat(values, channels)
+    if values.size != channels:
+        raise ValueError(
+            f"fill: expected a scalar or {channels} values (one per channel), got {values.size} values. "
+            "Fix: pass one number, or one per channel."
+        )
+    return values.astype(dtype)
+
+
+def _chunks(image: np.ndarray):
+    """OpenCV border values hold at most 4 channels: process wider images 4 channels at a time."""
+    channels = image.shape[2]
+    for start in range(0, channels, 4):
+        yield start, min(start + 4, channels)
+
+
+def _restore_channels(out: np.ndarray, channels: int) -> np.ndarray:
+    return out[:, :, None] if out.ndim == 2 else out
+
+
+def _per_chunk(image: np.ndarray, fill, call) -> np.ndarray:
+    """Run ``call(chunk, fill_tuple)`` on <=4-channel chunks and reassemble (HWC in, HWC out)."""
+    channels = image.shape[2]
+    fill_all = fill_vector(fill, channels, np.float64)
+    if channels <= 4:
+        out = call(image, tuple(float(v) for v in fill_all[:channels]) + (0.0,) * (4 - channels))
+        return _restore_channels(out, channels)
+    parts = []
+    for a, b in _chunks(image):
+        chunk = np.ascontiguousarray(image[:, :, a:b])
+        parts.append(_restore_channels(call(chunk, tuple(float(v) for v in fill_all[a:b]) + (0.0,) * (4 - (b - a))), b - a))
+    return np.concatenate(parts, axis=2)
+
+
+def _integer_source_window(matrix: np.ndarray, out_h: int, out_w: int):
+    """If ``matrix`` is a pure flip/integer-translation, return the source window and flips."""
+    a, e = matrix[0, 0], matrix[1, 1]
+    if not (is_axis_aligned(matrix) and abs(abs(a) - 1) < _EPS and abs(abs(e) - 1) < _EPS):
+        return None
+    tx, ty = matrix[0, 2], matrix[1, 2]
+    if not (_near_int(tx) and _near_int(ty)):
+        return None
+    # output x_o = a * x_i + tx  ->  input window start (continuous) for output column 0
+    flip_x, flip_y = a < 0, e < 0
+    x0 = int(round(-tx)) if not flip_x else int(round(tx - out_w))
+    y0 = int(round(-ty)) if not flip_y else int(round(ty - out_h))
+    return x0, y0, flip_x, flip_y
+
+
+def _window(image: np.ndarray, x0: int, y0: int, w: int, h: int, border: int, fill) -> np.ndarray:
+    """image[y0:y0+h, x0:x0+w] with out-of-bounds parts filled by the border rule."""
+    H, W = image.shape[:2]
+    if x0 >= 0 and y0 >= 0 and x0 + w <= W and y0 + h <= H:
+        return image[y0 : y0 + h, x0 : x0 + w]
+    top, left = max(0, -y0), max(0, -x0)
+    bottom, right = max(0, y0 + h - H), max(0, x0 + w - W)
+    inner = image[max(0, y0) : min(H, y0 + h), max(0, x0) : min(W, x0 + w)]
+    if inner.size == 0 or border == cv2.BORDER_CONSTANT:
+        out = np.empty((h, w) + image.shape[2:], dtype=image.dtype)
+        out[...] = fill_vector(fill, image.shape[2], image.dtype)
+        if inner.size:
+            out[top : top + inner.shape[0], left : left + inner.shape[1]] = inner
+        return out
+    return _per_chunk(
+        np.ascontiguousarray(inner), fill, lambda c, f: cv2.copyMakeBorder(c, top, bottom, left, right, border, value=f)
+    )
+
+
+def warp(
+    image: np.ndarray,
+    matrix: np.ndarray,
+    out_shape: tuple[int, int],
+    interpolation: str = "linear",
+    border_mode: str = "constant",
+    fill: float | tuple[float, ...] = 0,
+) -> np.ndarray:
+    """Resample HWC ``image`` so that input point p lands at ``matrix @ p`` on an ``out_shape`` canvas.
+
+    Picks the cheapest exact kernel: identity -> same array; flips and integer crops -> slicing;
+    axis-aligned scaling over an integer window -> one ``cv2.resize``; otherwise ``warpAffine`` /
+    ``warpPerspective``. Returns a contiguous HWC array of the input dtype.
+    """
+    out_h, out_w = int(out_shape[0]), int(out_shape[1])
+    H, W = image.shape[:2]
+    border = BORDER_MODES[border_mode]
+    if (out_h, out_w) == (H, W) and np.allclose(matrix, np.eye(3), atol=1e-9):
+        return image
+    window = _integer_source_window(matrix, out_h, out_w)
+    if window is not None:
+        x0, y0, flip_x, flip_y = window
+        src = _window(image, x0, y0, out_w, out_h, border, fill)
+        if flip_x:
+            src = src[:, ::-1]
+        if flip_y:
+            src = src[::-1]
+        return np.ascontiguousarray(src)
+    if is_axis_aligned(matrix) and matrix[0, 0] > 0 and matrix[1, 1] > 0:
+        sx, sy, tx, ty = matrix[0, 0], matrix[1, 1], matrix[0, 2], matrix[1, 2]
+        x0, y0 = -tx / sx, -ty / sy
+        x1, y1 = x0 + out_w / sx, y0 + out_h / sy
+        if all(_near_int(v) for v in (x0, y0, x1, y1)):
+            x0, y0, x1, y1 = (int(round(v)) for v in (x0, y0, x1, y1))
+            if x0 >= 0 and y0 >= 0 and x1 <= W and y1 <= H and x1 > x0 and y1 > y0:
+                return resize(image[y0:y1, x0:x1], (out_h, out_w), interpolation)
+    m = to_pixel_centre(matrix)
+    flags = INTERPOLATIONS[interpolation]
+    if interpolation == "nearest":
+        flags = cv2.INTER_NEAREST
+    if is_affine(m):
+        call = lambda c, f: cv2.warpAffine(c, m[:2], (out_w, out_h), flags=flags, borderMode=border, borderValue=f)
+    else:
+        call = lambda c, f: cv2.warpPerspective(c, m, (out_w, out_h), flags=flags, borderMode=border, borderValue=f)
+    return _per_chunk(image, fill, call)
+
+
+def resize(image: np.ndarray, out_shape: tuple[int, int], interpolation: str = "linear") -> np.ndarray:
+    """Resize an HWC array to ``out_shape`` (h, w); nearest uses the pixel-centre-exact variant."""
+    out_h, out_w = out_shape
+    if image.shape[:2] == (out_h, out_w):
+        return np.ascontiguousarray(image)
+    flag = cv2.INTER_NEAREST_EXACT if interpolation == "nearest" else INTERPOLATIONS[interpolation]
+    channels = image.shape[2]
+    if channels <= 512:
+        out = cv2.resize(np.ascontiguousarray(image), (out_w, out_h), interpolation=flag)
+        return _restore_channels(out, channels)
+    return np.concatenate([_restore_channels(cv2.resize(np.ascontiguousarray(image[:, :, a:b]), (out_w, out_h), interpolation=flag), b - a) for a, b in _chunks(image)], axis=2)  # pragma: no cover
+
+
+# ---- mask dtype handling: OpenCV has no int64/bool support -------------------------------------------------
+
+_MASK_VIA = {np.dtype(np.int64): np.int32, np.dtype(np.bool_): np.uint8, np.dtype(np.int8): np.int16, np.dtype(np.uint32): np.float64}
+
+
+def warp_mask(mask: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], border_mode: str = "constant", fill: float = 0) -> np.ndarray:
+    """Nearest-neighbour warp of an HWC label mask; no new label value can appear."""
+    via = _MASK_VIA.get(mask.dtype)
+    work = mask.astype(via) if via is not None else mask
+    out = warp(work, matrix, out_shape, "nearest", border_mode, fill)
+    return out.astype(mask.dtype) if via is not None else out
+
+
+# ---- points ------------------------------------------------------------------------------------------------
+
+
+def apply_to_points(matrix: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Map (N, 2) continuous points by a 3x3 matrix (projective division included)."""
+    if len(xy) == 0:
+        return xy.copy()
+    homo = np.hstack([xy, np.ones((len(xy), 1))]) @ matrix.T
+    return homo[:, :2] / homo[:, 2:3]
+
+
+def apply_to_boxes(matrix: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Enclosing axis-aligned box of the four mapped corners of each (N, 4) xyxy box."""
+    if len(boxes) == 0:
+        return boxes.copy()
+    x0, y0, x1, y1 = boxes.T
+    corners = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x1, y1], 1), np.stack([x0, y1], 1)], 1)
+    mapped = apply_to_points(matrix, corners.reshape(-1, 2)).reshape(-1, 4, 2)
+    return np.concatenate([mapped.min(axis=1), mapped.max(axis=1)], axis=1)
+
+
+def apply_to_keypoints(matrix: np.ndarray, kps: np.ndarray) -> np.ndarray:
+    """Move (N, 4) keypoints (x, y, angle, scale): positions by the matrix, angle and scale by its
+    local Jacobian applied to the keypoint's direction vector."""
+    if len(kps) == 0:
+        return kps.copy()
+    out = kps.copy()
+    xy = kps[:, :2]
+    out[:, :2] = apply_to_points(matrix, xy)
+    direction = np.stack([np.cos(kps[:, 2]), np.sin(kps[:, 2])], axis=1)
+    step = 1e-3
+    tip = apply_to_points(matrix, xy + step * direction)
+    delta = (tip - out[:, :2]) / step
+    out[:, 2] = np.arctan2(delta[:, 1], delta[:, 0])
+    out[:, 3] = kps[:, 3] * np.hypot(delta[:, 0], delta[:, 1])
+    return out
+
+
+# ---- matrix builders ---------------------------------------------------------------------------------------
+
+
+def translation(tx: float, ty: float) -> np.ndarray:
+    return np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]], dtype=np.float64)
+
+
+def scaling(sx: float, sy: float) -> np.ndarray:
+    return np.array([[sx, 0, 0], [0, sy, 0], [0, 0, 1]], dtype=np.float64)
+
+
+def hflip_matrix(width: int) -> np.ndarray:
+    return np.array([[-1, 0, width], [0, 1, 0], [0, 0, 1]], dtype=np.float64)
+
+
+def vflip_matrix(height: int) -> np.ndarray:
+    return np.array([[1, 0, 0], [0, -1, height], [0, 0, 1]], dtype=np.float64)
+
+
+def crop_resize_matrix(x0: float, y0: float, crop_w: float, crop_h: float, out_w: int, out_h: int) -> np.ndarray:
+    """Matrix taking the continuous window [x0, x0+crop_w) x [y0, y0+crop_h) onto an out_w x out_h canvas."""
+    return scaling(out_w / crop_w, out_h / crop_h) @ translation(-x0, -y0)
+
+
+def is_exact(matrix: np.ndarray) -> bool:
+    """True when the matrix is a pure index remap (flips, 90-degree turns, integer shifts): no interpolation."""
+    if not is_affine(matrix):
+        return False
+    lin = matrix[:2, :2]
+    if not np.allclose(np.abs(lin).sum(axis=0), 1, atol=_EPS) or not np.allclose(np.abs(lin).sum(axis=1), 1, atol=_EPS):
+        return False
+    if not np.allclose(np.abs(lin), np.round(np.abs(lin)), atol=_EPS):
+        return False
+    return _near_int(matrix[0, 2]) and _near_int(matrix[1, 2])

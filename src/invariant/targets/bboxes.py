@@ -1,0 +1,114 @@
+"""Bounding-box formats and their conversion to and from the internal format.
+
+Internally every box is ``pascal_voc``: absolute float64 ``(x_min, y_min, x_max, y_max)`` in
+continuous pixel coordinates, where pixel column ``i`` spans ``[i, i + 1)``. All conversion
+lives here; transforms never see any other format.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.errors import value_error
+
+BBOX_FORMATS = ("pascal_voc", "coco", "yolo", "normalized")
+
+# Boxes may stick out of the image by this many pixels (or this fraction, for normalized
+# formats) through float rounding; they are clipped. Anything further out is an error.
+PIXEL_TOLERANCE = 1.0
+NORMALIZED_TOLERANCE = 1e-3
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in BBOX_FORMATS:
+        value_error("bbox_format", f"one of {BBOX_FORMATS}", fmt, "pass one of the supported format names")
+    return fmt
+
+
+def as_box_array(bboxes: object, argument: str = "bboxes") -> np.ndarray:
+    """Parse user boxes into an (N, 4) float64 array, rejecting bad shapes and non-finite values."""
+    try:
+        arr = np.asarray(bboxes, dtype=np.float64)
+    except (TypeError, ValueError):
+        value_error(argument, "an (N, 4) array-like of numbers", bboxes, "pass a list of [a, b, c, d] boxes")
+    if arr.size == 0:
+        return np.zeros((0, 4), dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != 4:
+        value_error(
+            argument,
+            "an (N, 4) array of box coordinates",
+            arr,
+            "pass labels through label fields (labels=...) instead of extra box columns",
+        )
+    if not np.isfinite(arr).all():
+        bad = int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
+        value_error(argument, "finite coordinates", arr[bad], f"box {bad} contains NaN or inf; remove or fix it")
+    return arr
+
+
+def convert_bboxes_to(boxes: np.ndarray, fmt: str, height: int, width: int) -> np.ndarray:
+    """Convert user boxes in ``fmt`` to internal absolute xyxy."""
+    fmt = check_format(fmt)
+    out = boxes.copy()
+    if fmt == "coco":
+        out[:, 2] += out[:, 0]
+        out[:, 3] += out[:, 1]
+    elif fmt == "yolo":
+        cx, cy, w, h = boxes.T
+        out = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
+    if fmt in ("yolo", "normalized"):
+        out[:, [0, 2]] *= width
+        out[:, [1, 3]] *= height
+    return out
+
+
+def convert_bboxes_from(boxes: np.ndarray, fmt: str, height: int, width: int) -> np.ndarray:
+    """Convert internal absolute xyxy boxes to ``fmt``."""
+    fmt = check_format(fmt)
+    out = boxes.astype(np.float64, copy=True)
+    if fmt in ("yolo", "normalized"):
+        out[:, [0, 2]] /= width
+        out[:, [1, 3]] /= height
+    if fmt == "coco":
+        out[:, 2] -= out[:, 0]
+        out[:, 3] -= out[:, 1]
+    elif fmt == "yolo":
+        x0, y0, x1, y1 = out.T
+        out = np.stack([(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0], axis=1)
+    return out
+
+
+def validate_input_boxes(boxes: np.ndarray, fmt: str, height: int, width: int) -> np.ndarray:
+    """Check internal-format boxes against the image: clip rounding noise, reject real errors."""
+    if len(boxes) == 0:
+        return boxes
+    degenerate = (boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])
+    if degenerate.any():
+        i = int(np.flatnonzero(degenerate)[0])
+        value_error(
+            "bboxes",
+            f"x_max > x_min and y_max > y_min (after reading format {fmt!r})",
+            boxes[i],
+            f"box {i} is empty or inverted; check that bbox_format={fmt!r} matches your data",
+        )
+    tol_x = NORMALIZED_TOLERANCE * width if fmt in ("yolo", "normalized") else PIXEL_TOLERANCE
+    tol_y = NORMALIZED_TOLERANCE * height if fmt in ("yolo", "normalized") else PIXEL_TOLERANCE
+    outside = (
+        (boxes[:, 0] < -tol_x) | (boxes[:, 1] < -tol_y) | (boxes[:, 2] > width + tol_x) | (boxes[:, 3] > height + tol_y)
+    )
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        value_error(
+            "bboxes",
+            f"boxes inside the {width}x{height} image (format {fmt!r})",
+            boxes[i],
+            f"box {i} lies outside the image; check bbox_format (pixels vs normalized) or clip it first",
+        )
+    clipped = boxes.copy()
+    clipped[:, [0, 2]] = np.clip(clipped[:, [0, 2]], 0, width)
+    clipped[:, [1, 3]] = np.clip(clipped[:, [1, 3]], 0, height)
+    return clipped
+
+
+def box_areas(boxes: np.ndarray) -> np.ndarray:
+    return np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)

@@ -1,0 +1,48 @@
+"""Keypoint formats. Internally a keypoint is float64 ``(x, y, angle, scale)`` in continuous pixel
+coordinates (the centre of pixel column ``i`` is ``x = i + 0.5``), angle in radians."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.errors import value_error
+
+# "xy": (x, y); "xyas": (x, y, angle in degrees, scale). Angles are degrees at the API and
+# radians inside, as in albumentations' (x, y, angle, scale).
+KEYPOINT_FORMATS = ("xy", "xyas")
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in KEYPOINT_FORMATS:
+        value_error("keypoint_format", f"one of {KEYPOINT_FORMATS}", fmt, "pass 'xy' or 'xyas'")
+    return fmt
+
+
+def keypoints_to_internal(keypoints: object, fmt: str) -> np.ndarray:
+    fmt = check_format(fmt)
+    width = 2 if fmt == "xy" else 4
+    try:
+        arr = np.asarray(keypoints, dtype=np.float64)
+    except (TypeError, ValueError):
+        value_error("keypoints", f"an (N, {width}) array-like of numbers", keypoints, "pass [[x, y], ...]")
+    if arr.size == 0:
+        return np.zeros((0, 4), dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != width:
+        value_error("keypoints", f"an (N, {width}) array for keypoint_format={fmt!r}", arr, "match keypoint_format to your columns")
+    if not np.isfinite(arr).all():
+        value_error("keypoints", "finite coordinates", arr, "remove keypoints with NaN or inf")
+    out = np.zeros((len(arr), 4), dtype=np.float64)
+    out[:, :2] = arr[:, :2]
+    out[:, 3] = 1.0
+    if fmt == "xyas":
+        out[:, 2] = np.deg2rad(arr[:, 2])
+        out[:, 3] = arr[:, 3]
+    return out
+
+
+def keypoints_from_internal(kps: np.ndarray, fmt: str) -> np.ndarray:
+    if fmt == "xy":
+        return kps[:, :2].copy()
+    out = kps.copy()
+    out[:, 2] = np.rad2deg(np.mod(out[:, 2], 2 * np.pi))
+    return out

@@ -1,0 +1,1 @@
+"""Training-side tools: dataset adapters, TTA, SSL views, curriculum, ablation, tuning, previews."""

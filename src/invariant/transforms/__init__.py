@@ -1,0 +1,1 @@
+"""User-facing transforms, one module per family."""

@@ -1,0 +1,169 @@
+"""Crops and resizes on the geometry engine: each is a matrix plus an output canvas, so they fuse
+with neighbouring spatial transforms and move boxes and keypoints generically."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..core.effects import Effects
+from ..core.errors import type_error, value_error
+from ..core.transform import Params, SpatialTransform, as_range
+from ..ops import geometric as geo
+
+
+def _size(value: Any, argument: str) -> tuple[int, int]:
+    """Read ``n`` or ``(h, w)`` as a positive (h, w)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (int(value), int(value))
+    if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)):
+        type_error(argument, "an int or an (height, width) pair of ints", value, f"pass e.g. {argument}=(224, 224)")
+    if value[0] <= 0 or value[1] <= 0:
+        value_error(argument, "positive sizes", value, "pass sizes of at least 1 pixel")
+    return int(value[0]), int(value[1])
+
+
+class _Rescaling(SpatialTransform):
+    """Crops and resizes: they change framing and scale, nothing else."""
+
+    _abstract = True
+
+    def effects(self) -> Effects:
+        return Effects(geometric=True, rescales=True)
+
+
+class RandomCrop(_Rescaling):
+    """Crop a random ``size`` window, optionally after padding every side by ``padding`` pixels
+    (the CIFAR recipe: ``RandomCrop(32, padding=4)``). The padding is never materialised: the crop
+    window simply reaches outside the image and the border rule fills it."""
+
+    def __init__(
+        self,
+        size: int | tuple[int, int],
+        padding: int = 0,
+        pad_if_needed: bool = False,
+        border_mode: str = "constant",
+        fill: float | tuple[float, ...] = 0,
+        fill_mask: float = 0,
+        p: float = 1.0,
+    ) -> None:
+        super().__init__(border_mode=border_mode, fill=fill, fill_mask=fill_mask, p=p)
+        self.size = _size(size, "size")
+        if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+            type_error("padding", "a non-negative int", padding, "pass e.g. padding=4")
+        self.padding, self.pad_if_needed = int(padding), bool(pad_if_needed)
+
+    example_args = {"size": (16, 16)}
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        h, w = self.size
+        H, W = sample.shape[0] + 2 * self.padding, sample.shape[1] + 2 * self.padding
+        if (h > H or w > W) and not self.pad_if_needed:
+            value_error("size", f"a crop no larger than the (padded) image {H}x{W}", self.size, "pass pad_if_needed=True or a smaller size")
+        # with pad_if_needed, the window is centred on the short axis
+        y = int(rng.integers(0, H - h + 1)) if H >= h else -((h - H) // 2)
+        x = int(rng.integers(0, W - w + 1)) if W >= w else -((w - W) // 2)
+        return {"x": x - self.padding, "y": y - self.padding}
+
+    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+        return geo.translation(-params["x"], -params["y"]), self.size
+
+
+class CenterCrop(_Rescaling):
+    """Crop the central ``size`` window (offset rounded as torchvision does); pads with the border rule
+    when the image is smaller."""
+
+    def __init__(self, size: int | tuple[int, int], border_mode: str = "constant", fill: float | tuple[float, ...] = 0, fill_mask: float = 0, p: float = 1.0) -> None:
+        super().__init__(border_mode=border_mode, fill=fill, fill_mask=fill_mask, p=p)
+        self.size = _size(size, "size")
+
+    example_args = {"size": (16, 16)}
+
+    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+        h, w = self.size
+        y = int(round((shape[0] - h) / 2.0))
+        x = int(round((shape[1] - w) / 2.0))
+        return geo.translation(-x, -y), self.size
+
+
+class RandomResizedCrop(_Rescaling):
+    """Crop a random area fraction ``scale`` with aspect ratio ``ratio`` and resize to ``size``,
+    sampled exactly as torchvision does (10 tries, then a central fallback crop)."""
+
+    def __init__(
+        self,
+        size: int | tuple[int, int],
+        scale: tuple[float, float] = (0.08, 1.0),
+        ratio: tuple[float, float] = (3 / 4, 4 / 3),
+        interpolation: str = "linear",
+        p: float = 1.0,
+    ) -> None:
+        super().__init__(interpolation=interpolation, p=p)
+        self.size = _size(size, "size")
+        self.scale = as_range(scale, "scale", low=0.0, high=1.0)
+        self.ratio = as_range(ratio, "ratio", low=1e-6)
+        if self.scale[1] <= 0:
+            value_error("scale", "a range with a positive upper end", scale, "pass e.g. scale=(0.08, 1.0)")
+
+    example_args = {"size": (16, 16)}
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        H, W = sample.shape
+        area = H * W
+        log_ratio = (math.log(self.ratio[0]), math.log(self.ratio[1]))
+        for _ in range(10):
+            target_area = area * rng.uniform(self.scale[0], self.scale[1])
+            aspect = math.exp(rng.uniform(log_ratio[0], log_ratio[1]))
+            w = int(round(math.sqrt(target_area * aspect)))
+            h = int(round(math.sqrt(target_area / aspect)))
+            if 0 < w <= W and 0 < h <= H:
+                y = int(rng.integers(0, H - h + 1))
+                x = int(rng.integers(0, W - w + 1))
+                return {"x": x, "y": y, "w": w, "h": h}
+        in_ratio = W / H
+        if in_ratio < self.ratio[0]:
+            w, h = W, int(round(W / self.ratio[0]))
+        elif in_ratio > self.ratio[1]:
+            h, w = H, int(round(H * self.ratio[1]))
+        else:
+            w, h = W, H
+        return {"x": (W - w) // 2, "y": (H - h) // 2, "w": w, "h": h}
+
+    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+        out_h, out_w = self.size
+        return geo.crop_resize_matrix(params["x"], params["y"], params["w"], params["h"], out_w, out_h), self.size
+
+
+class Resize(_Rescaling):
+    """Resize to ``(height, width)``. ``Resize(256)`` (one int, no width) resizes the shorter side
+    to 256 keeping the aspect ratio, as torchvision's ``Resize(256)``."""
+
+    def __init__(self, height: int | tuple[int, int], width: int | None = None, interpolation: str = "linear", p: float = 1.0) -> None:
+        super().__init__(interpolation=interpolation, p=p)
+        if isinstance(height, (tuple, list)):
+            if width is not None:
+                value_error("width", "None when height is an (h, w) pair", width, "pass either Resize(h, w) or Resize((h, w))")
+            self.height, self.width = _size(height, "height")
+            self.shorter_side = False
+        else:
+            if width is None:
+                self.height = self.width = _size(height, "height")[0]
+                self.shorter_side = True
+            else:
+                self.height, self.width = _size((height, width), "height, width")
+                self.shorter_side = False
+
+    example_args = {"height": 24, "width": 20}
+
+    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+        H, W = shape
+        if self.shorter_side:
+            if H <= W:
+                out = (self.height, int(self.height * W / H))
+            else:
+                out = (int(self.height * H / W), self.height)
+        else:
+            out = (self.height, self.width)
+        return geo.scaling(out[1] / W, out[0] / H), out
