@@ -44,13 +44,15 @@ class Normalize(Transform):
         self.max_pixel_value = max_pixel_value
         self._tables: dict[tuple[int, ...], np.ndarray] = {}
 
+    example_args = {"mean": 0.5, "std": 0.25}
+
     def check_input(self, sample: Any) -> None:
         super().check_input(sample)
         n = sample.channels
         if len(self.mean) not in (1, n) or len(self.std) not in (1, n):
             value_error(
                 "Normalize mean/std",
-                f"1 or {n} values for a {n}-channel image",
+                f"one value, or {n} (one per channel) for a {n}-channel image",
                 self.mean if len(self.mean) not in (1, n) else self.std,
                 "pass one statistic per channel (compute them with iv.compute_stats(images))",
             )

@@ -1,0 +1,60 @@
+"""Foundation transforms vs albumentations 2.0.8: same photos, one thread, side by side.
+
+    python benchmarks/bench_foundation.py [--native] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
+
+import invariant as iv  # noqa: E402
+
+
+def pairs() -> list:
+    import albumentations as A
+
+    def ours(*transforms):
+        pipe = iv.Compose(list(transforms), seed=0)
+        return lambda img: pipe(image=img)
+
+    def alb(*transforms):
+        pipe = A.Compose(list(transforms), seed=0)
+        return lambda img: pipe(image=img)
+
+    mean, std = iv.IMAGENET_MEAN, iv.IMAGENET_STD
+    return [
+        ("HorizontalFlip", ours(iv.HorizontalFlip(p=1)), {"albumentations": alb(A.HorizontalFlip(p=1))}),
+        ("VerticalFlip", ours(iv.VerticalFlip(p=1)), {"albumentations": alb(A.VerticalFlip(p=1))}),
+        ("RandomCrop(128)", ours(iv.RandomCrop(128)), {"albumentations": alb(A.RandomCrop(128, 128))}),
+        ("CenterCrop(128)", ours(iv.CenterCrop(128)), {"albumentations": alb(A.CenterCrop(128, 128))}),
+        ("RandomResizedCrop(224)", ours(iv.RandomResizedCrop(224)), {"albumentations": alb(A.RandomResizedCrop((224, 224)))}),
+        ("Resize(224, 224)", ours(iv.Resize(224, 224)), {"albumentations": alb(A.Resize(224, 224))}),
+        ("Normalize", ours(iv.Normalize()), {"albumentations": alb(A.Normalize(mean=mean, std=std))}),
+        (
+            "RRC(224)+HFlip+Normalize",
+            ours(iv.RandomResizedCrop(224), iv.HorizontalFlip(), iv.Normalize()),
+            {"albumentations": alb(A.RandomResizedCrop((224, 224)), A.HorizontalFlip(), A.Normalize(mean=mean, std=std))},
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--native", action="store_true", help="native-size photos instead of 256x256")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = parser.parse_args()
+    versions = setup_single_thread()
+    print(" ".join(f"{k}={v}" for k, v in versions.items()))
+    images = load_photos(native=True) if args.native else load_photos((256, 256))
+    rows = run_pairs(pairs(), images, repeats=3 if args.quick else 7)
+    print()
+    print_table(rows, ["albumentations"], title=f"Foundation transforms, {'native-size' if args.native else '256x256'} photos, 1 thread")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Shared fixtures: real photos from scikit-image, converted to every dtype and channel count."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import cv2
+import numpy as np
+import pytest
+
+cv2.setNumThreads(1)
+
+
+def _photo_small() -> np.ndarray:
+    from skimage import data
+
+    return cv2.resize(data.astronaut(), (64, 48), interpolation=cv2.INTER_AREA)
+
+
+_PHOTO = None
+
+
+def photo(dtype: str = "uint8", channels: int = 3, size: tuple[int, int] | None = None) -> np.ndarray:
+    """A real photo (skimage astronaut) as ``dtype`` with ``channels`` channels (HWC, or HW when 1 and flat)."""
+    global _PHOTO
+    if _PHOTO is None:
+        _PHOTO = _photo_small()
+    rgb = _PHOTO if size is None else cv2.resize(_PHOTO, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+    if channels == 1:
+        base = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[:, :, None]
+    elif channels == 3:
+        base = rgb
+    else:
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[:, :, None]
+        extra = [255 - gray] * (channels - 3)
+        base = np.concatenate([rgb, *extra], axis=2)
+    if dtype == "uint8":
+        return np.ascontiguousarray(base)
+    if dtype == "uint16":
+        return np.ascontiguousarray(base.astype(np.uint16) * 257)
+    return np.ascontiguousarray(base.astype(np.float32) / 255.0)
+
+
+@pytest.fixture
+def rgb() -> np.ndarray:
+    return photo()
