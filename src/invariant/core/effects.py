@@ -20,6 +20,7 @@ class Effects:
     rescales: bool = False  # changes scale / crops
     alters_intensity: bool = False  # brightness, contrast, gamma, equalize... (changes pixel values)
     alters_color: bool = False  # hue, saturation, channel mixing or shuffling, grayscale conversion
+    grayscale: bool = False  # converts colour to gray (ToGray, RandomGrayscale); also set alters_color
     adds_noise: bool = False
     blurs: bool = False
     occludes: bool = False  # erases regions (cutout, erasing)

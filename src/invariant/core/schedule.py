@@ -36,7 +36,7 @@ def _num(v: Any, name: str) -> Any:
 def _lerp(a: Any, b: Any, w: float) -> Any:
     if isinstance(a, (tuple, list)):
         return type(a)(_lerp(x, y, w) for x, y in zip(a, b))
-    value = a + (b - a) * w
+    value = a * (1.0 - w) + b * w  # exact endpoints at w = 0 and w = 1
     return round(value) if isinstance(a, int) and isinstance(b, int) else value
 
 

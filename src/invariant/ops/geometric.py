@@ -119,6 +119,53 @@ def _window(image: np.ndarray, x0: int, y0: int, w: int, h: int, border: int, fi
     )
 
 
+def transpose_matrix() -> np.ndarray:
+    """Swap x and y (a transpose of the pixel grid; its own inverse)."""
+    return np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]], dtype=np.float64)
+
+
+def is_transposing(matrix: np.ndarray) -> bool:
+    """True when the linear part is anti-diagonal (a 90-degree turn or a transpose, possibly flipped)."""
+    return is_affine(matrix) and abs(matrix[0, 0]) < _EPS and abs(matrix[1, 1]) < _EPS
+
+
+def axis_scales(matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple[float, float]:
+    """How much the matrix shrinks the input's x and y axes (output length of a unit input step),
+    measured by the local Jacobian at the input point that lands on the output centre."""
+    out_h, out_w = out_shape
+    try:
+        centre = apply_to_points(np.linalg.inv(matrix), np.array([[out_w / 2.0, out_h / 2.0]]))[0]
+    except np.linalg.LinAlgError:
+        return 1.0, 1.0
+    step = 0.5
+    pts = np.array([centre, centre + (step, 0.0), centre + (0.0, step)])
+    mapped = apply_to_points(matrix, pts)
+    sx = float(np.hypot(*(mapped[1] - mapped[0]))) / step
+    sy = float(np.hypot(*(mapped[2] - mapped[0]))) / step
+    return sx, sy
+
+
+# Downscales stronger than this get an INTER_AREA pre-shrink so that one fused resampling never
+# aliases worse than a chain of smaller steps (torchvision's antialias=True, in spirit).
+ANTIALIAS_BELOW = 0.5
+
+
+def _antialias(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], interpolation: str):
+    """Pre-shrink ``image`` with INTER_AREA when ``matrix`` downscales an axis by more than 2x;
+    returns the (possibly smaller) image and the matrix that now applies to it."""
+    if interpolation == "nearest":
+        return image, matrix
+    sx, sy = axis_scales(matrix, out_shape)
+    if sx >= ANTIALIAS_BELOW and sy >= ANTIALIAS_BELOW:
+        return image, matrix
+    H, W = image.shape[:2]
+    new_w = max(1, int(round(W * min(1.0, sx)))) if sx < ANTIALIAS_BELOW else W
+    new_h = max(1, int(round(H * min(1.0, sy)))) if sy < ANTIALIAS_BELOW else H
+    small = resize(image, (new_h, new_w), "area")
+    # small = S @ image (continuous coordinates scale exactly by the size ratio)
+    return small, matrix @ scaling(W / new_w, H / new_h)
+
+
 def warp(
     image: np.ndarray,
     matrix: np.ndarray,
@@ -126,18 +173,24 @@ def warp(
     interpolation: str = "linear",
     border_mode: str = "constant",
     fill: float | tuple[float, ...] = 0,
+    antialias: bool = True,
 ) -> np.ndarray:
     """Resample HWC ``image`` so that input point p lands at ``matrix @ p`` on an ``out_shape`` canvas.
 
-    Picks the cheapest exact kernel: identity -> same array; flips and integer crops -> slicing;
-    axis-aligned scaling over an integer window -> one ``cv2.resize``; otherwise ``warpAffine`` /
-    ``warpPerspective``. Returns a contiguous HWC array of the input dtype.
+    Picks the cheapest exact kernel: identity -> same array; flips, integer crops, transposes and
+    90-degree turns -> slicing/transposing views made contiguous; axis-aligned scaling over an integer
+    window -> one ``cv2.resize`` (INTER_AREA when shrinking more than 2x); otherwise ``warpAffine`` /
+    ``warpPerspective``, after an INTER_AREA pre-shrink when an axis shrinks more than 2x (``antialias``).
+    Returns a contiguous HWC array of the input dtype.
     """
     out_h, out_w = int(out_shape[0]), int(out_shape[1])
     H, W = image.shape[:2]
     border = BORDER_MODES[border_mode]
     if (out_h, out_w) == (H, W) and np.allclose(matrix, np.eye(3), atol=1e-9):
         return image
+    if is_transposing(matrix):
+        # p_out = M p_in = (M T) p_t with p_t the transposed image's coordinates: a diagonal problem
+        return warp(image.transpose(1, 0, 2), matrix @ transpose_matrix(), out_shape, interpolation, border_mode, fill, antialias)
     window = _integer_source_window(matrix, out_h, out_w)
     if window is not None:
         x0, y0, flip_x, flip_y = window
@@ -154,11 +207,20 @@ def warp(
         if all(_near_int(v) for v in (x0, y0, x1, y1)):
             x0, y0, x1, y1 = (int(round(v)) for v in (x0, y0, x1, y1))
             if x0 >= 0 and y0 >= 0 and x1 <= W and y1 <= H and x1 > x0 and y1 > y0:
-                return resize(image[y0:y1, x0:x1], (out_h, out_w), interpolation)
+                kind = interpolation
+                if antialias and interpolation != "nearest" and min(sx, sy) < ANTIALIAS_BELOW:
+                    kind = "area"
+                return resize(image[y0:y1, x0:x1], (out_h, out_w), kind)
+    if antialias:
+        image, matrix = _antialias(image, matrix, (out_h, out_w), interpolation)
     m = to_pixel_centre(matrix)
     flags = INTERPOLATIONS[interpolation]
     if interpolation == "nearest":
         flags = cv2.INTER_NEAREST
+    elif interpolation == "area":  # warps have no area kernel; the pre-shrink above did the averaging
+        flags = cv2.INTER_LINEAR
+    if not image.flags["C_CONTIGUOUS"]:
+        image = np.ascontiguousarray(image)
     if is_affine(m):
         call = lambda c, f: cv2.warpAffine(c, m[:2], (out_w, out_h), flags=flags, borderMode=border, borderValue=f)
     else:
@@ -184,6 +246,12 @@ def resize(image: np.ndarray, out_shape: tuple[int, int], interpolation: str = "
 _MASK_VIA = {np.dtype(np.int64): np.int32, np.dtype(np.bool_): np.uint8, np.dtype(np.int8): np.int16, np.dtype(np.uint32): np.float64}
 
 
+def mask_work_dtype(mask: np.ndarray) -> np.ndarray:
+    """The mask in a dtype OpenCV can warp (int64 -> int32, bool -> uint8, ...)."""
+    via = _MASK_VIA.get(mask.dtype)
+    return mask.astype(via) if via is not None else mask
+
+
 def warp_mask(mask: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], border_mode: str = "constant", fill: float = 0) -> np.ndarray:
     """Nearest-neighbour warp of an HWC label mask; no new label value can appear."""
     via = _MASK_VIA.get(mask.dtype)
@@ -203,13 +271,28 @@ def apply_to_points(matrix: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return homo[:, :2] / homo[:, 2:3]
 
 
-def apply_to_boxes(matrix: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Enclosing axis-aligned box of the four mapped corners of each (N, 4) xyxy box."""
+BOX_MODES = ("corners", "ellipse")
+
+
+def apply_to_boxes(matrix: np.ndarray, boxes: np.ndarray, mode: str = "corners") -> np.ndarray:
+    """Move (N, 4) xyxy boxes by a 3x3 matrix.
+
+    ``"corners"`` (default, as albumentations' ``largest_box``): the enclosing axis-aligned box of
+    the four mapped corners; never cuts the object, but grows under rotation. ``"ellipse"``: the
+    enclosing box of the mapped inscribed ellipse (64 points); tighter for roundish objects
+    (albumentations' ``rotate_method="ellipse"``). Identical for flips, crops and resizes.
+    """
     if len(boxes) == 0:
         return boxes.copy()
     x0, y0, x1, y1 = boxes.T
-    corners = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x1, y1], 1), np.stack([x0, y1], 1)], 1)
-    mapped = apply_to_points(matrix, corners.reshape(-1, 2)).reshape(-1, 4, 2)
+    if mode == "ellipse" and not is_axis_aligned(matrix):
+        t = np.linspace(0, 2 * np.pi, 64, endpoint=False)
+        cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+        pts = np.stack([cx[:, None] + rx[:, None] * np.cos(t), cy[:, None] + ry[:, None] * np.sin(t)], axis=2)
+        mapped = apply_to_points(matrix, pts.reshape(-1, 2)).reshape(len(boxes), -1, 2)
+    else:
+        corners = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x1, y1], 1), np.stack([x0, y1], 1)], 1)
+        mapped = apply_to_points(matrix, corners.reshape(-1, 2)).reshape(-1, 4, 2)
     return np.concatenate([mapped.min(axis=1), mapped.max(axis=1)], axis=1)
 
 
