@@ -12,6 +12,7 @@ from .errors import type_error, value_error
 from .sample import Annotations, Sample
 
 IMAGE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
+_BASIC_TARGETS = (("image", "image"), ("mask", "mask"))
 
 
 def _check_array(name: str, value: Any, kind: str) -> np.ndarray:
@@ -27,7 +28,7 @@ def _check_array(name: str, value: Any, kind: str) -> np.ndarray:
         value_error(name, "an array of shape (H, W) or (H, W, C)", value, "for a batch or a video, call the pipeline per frame or use replay")
     if value.shape[0] == 0 or value.shape[1] == 0:
         value_error(name, "a non-empty image", value, "check how the image was loaded")
-    if kind == "image" and value.dtype not in IMAGE_DTYPES:
+    if kind == "image" and value.dtype not in IMAGE_DTYPES:  # noqa: SIM102
         fix = "cast with .astype(np.float32)" if value.dtype.kind == "f" else "cast to uint8, uint16 or float32"
         value_error(name, "dtype uint8, uint16 or float32", value, fix)
     if kind == "image" and value.dtype.kind == "f" and not np.isfinite(value.sum(dtype=np.float64)):
@@ -41,8 +42,11 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
     """Validate the keyword call of ``pipe`` and build the internal Sample plus output metadata."""
     arrays: dict[str, np.ndarray] = {}
     kinds: dict[str, str] = {}
-    meta: dict[str, Any] = {"ndim": {}, "masks_list": None, "passthrough": {}}
-    known = {"image", "mask", "masks", "bboxes", "keypoints", *pipe.label_fields, *pipe.keypoint_label_fields, *pipe.additional_targets}
+    meta: dict[str, Any] = {"ndim": {}, "masks_list": None}
+    known = pipe.__dict__.get("_known_keys")
+    if known is None:
+        known = {"image", "mask", "masks", "bboxes", "keypoints", *pipe.label_fields, *pipe.keypoint_label_fields, *pipe.additional_targets}
+        pipe.__dict__["_known_keys"] = known
     for key in data:
         if key not in known:
             type_error(
@@ -51,7 +55,7 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
                 data[key],
                 "declare extra arrays with Compose(additional_targets={...}) or per-box labels with label_fields=(...)",
             )
-    array_targets = [("image", "image"), ("mask", "mask"), *pipe.additional_targets.items()]
+    array_targets = (("image", "image"), ("mask", "mask"), *pipe.additional_targets.items()) if pipe.additional_targets else _BASIC_TARGETS
     for name, kind in array_targets:
         if data.get(name) is not None:
             arrays[name] = _check_array(name, data[name], kind)

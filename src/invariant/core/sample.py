@@ -17,18 +17,28 @@ from ..targets.bboxes import box_areas
 ARRAY_KINDS = ("image", "mask", "depth")
 
 
-@dataclass
-class Annotations:
-    """Boxes (internal xyxy), keypoints (x, y, angle, scale), their label fields and source indices."""
+_NO_BOXES = np.zeros((0, 4))
+_NO_VALUES = np.zeros(0)
+_NO_INDICES = np.zeros(0, dtype=np.int64)
 
-    boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-    full_boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))  # moved but never clipped
-    occlusion: np.ndarray = field(default_factory=lambda: np.ones(0))  # fraction not covered by dropout
-    box_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    box_labels: dict[str, Any] = field(default_factory=dict)
-    keypoints: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-    keypoint_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    keypoint_labels: dict[str, Any] = field(default_factory=dict)
+
+class Annotations:
+    """Boxes (internal xyxy), keypoints (x, y, angle, scale), their label fields and source indices.
+
+    ``full_boxes`` are the boxes moved but never clipped (visibility = clipped area / full area);
+    ``occlusion`` is the fraction of each box not erased by dropout-style transforms.
+    """
+
+    __slots__ = ("boxes", "full_boxes", "occlusion", "box_indices", "box_labels", "keypoints", "keypoint_indices", "keypoint_labels")
+
+    def __init__(self) -> None:
+        # shared empty arrays: every update assigns a new array, none is written in place while empty
+        self.boxes = self.full_boxes = _NO_BOXES
+        self.occlusion = _NO_VALUES
+        self.box_indices = self.keypoint_indices = _NO_INDICES
+        self.box_labels: dict[str, Any] = {}
+        self.keypoints = _NO_BOXES
+        self.keypoint_labels: dict[str, Any] = {}
 
     def keep_boxes(self, keep: np.ndarray) -> None:
         if keep.all():
