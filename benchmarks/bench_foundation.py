@@ -15,6 +15,30 @@ from harness import load_photos, print_table, run_pairs, setup_single_thread  # 
 import invariant as iv  # noqa: E402
 
 
+def kornia_fn(*augs):
+    """A kornia pipeline on one image: numpy HWC uint8 -> float tensor (1, C, H, W) -> augment.
+    The conversion is included: it is what a numpy-based dataset pays to use kornia per sample."""
+    try:
+        import kornia.augmentation as K
+        import torch
+    except ImportError:
+        return None
+    seq = K.AugmentationSequential(*[a(K) for a in augs])
+
+    def run(img):
+        x = torch.from_numpy(img).permute(2, 0, 1).unsqueeze(0).float().div_(255)
+        return seq(x)
+
+    return run
+
+
+def with_kornia(anchors: dict, *augs) -> dict:
+    fn = kornia_fn(*augs)
+    if fn is not None:
+        anchors["kornia"] = fn
+    return anchors
+
+
 def pairs() -> list:
     import albumentations as A
 
@@ -28,11 +52,11 @@ def pairs() -> list:
 
     mean, std = iv.IMAGENET_MEAN, iv.IMAGENET_STD
     return [
-        ("HorizontalFlip", ours(iv.HorizontalFlip(p=1)), {"albumentations": alb(A.HorizontalFlip(p=1))}),
-        ("VerticalFlip", ours(iv.VerticalFlip(p=1)), {"albumentations": alb(A.VerticalFlip(p=1))}),
+        ("HorizontalFlip", ours(iv.HorizontalFlip(p=1)), with_kornia({"albumentations": alb(A.HorizontalFlip(p=1))}, lambda K: K.RandomHorizontalFlip(p=1.0))),
+        ("VerticalFlip", ours(iv.VerticalFlip(p=1)), with_kornia({"albumentations": alb(A.VerticalFlip(p=1))}, lambda K: K.RandomVerticalFlip(p=1.0))),
         ("RandomCrop(128)", ours(iv.RandomCrop(128)), {"albumentations": alb(A.RandomCrop(128, 128))}),
         ("CenterCrop(128)", ours(iv.CenterCrop(128)), {"albumentations": alb(A.CenterCrop(128, 128))}),
-        ("RandomResizedCrop(224)", ours(iv.RandomResizedCrop(224)), {"albumentations": alb(A.RandomResizedCrop((224, 224)))}),
+        ("RandomResizedCrop(224)", ours(iv.RandomResizedCrop(224)), with_kornia({"albumentations": alb(A.RandomResizedCrop((224, 224)))}, lambda K: K.RandomResizedCrop((224, 224)))),
         ("Resize(224, 224)", ours(iv.Resize(224, 224)), {"albumentations": alb(A.Resize(224, 224))}),
         ("Normalize", ours(iv.Normalize()), {"albumentations": alb(A.Normalize(mean=mean, std=std))}),
         (
@@ -53,7 +77,7 @@ def main() -> None:
     images = load_photos(native=True) if args.native else load_photos((256, 256))
     rows = run_pairs(pairs(), images, repeats=3 if args.quick else 7)
     print()
-    print_table(rows, ["albumentations"], title=f"Foundation transforms, {'native-size' if args.native else '256x256'} photos, 1 thread")
+    print_table(rows, ["albumentations", "kornia"], title=f"Foundation transforms, {'native-size' if args.native else '256x256'} photos, 1 thread")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import invariant as iv
 from invariant.core.compose import Container
@@ -33,7 +35,7 @@ def cases():
     for name in LEAVES:
         cls = REGISTRY[name]
         for dtype in cls.dtypes:
-            for channels in (1, 3, 4):
+            for channels in (1, 3, 4, 6):
                 if cls.channels is not None and channels not in cls.channels:
                     continue
                 yield pytest.param(name, dtype, channels, id=f"{name}-{dtype}-{channels}c")
@@ -138,3 +140,26 @@ def test_yaml_round_trip(name: str, tmp_path) -> None:
     if REGISTRY[name].channels is not None and 3 not in REGISTRY[name].channels:
         image = photo(image.dtype.name, REGISTRY[name].channels[0])
     assert _equal(iv.load(path)(image=image)["image"], pipe(image=image)["image"])
+
+
+@pytest.mark.parametrize("name", LEAVES)
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_contract_property_random_sizes(name: str, data) -> None:
+    """Random canvas sizes, dtypes and seeds: outputs keep the contract, masks keep labels, boxes stay valid."""
+    cls = REGISTRY[name]
+    dtype = data.draw(st.sampled_from(cls.dtypes))
+    channels = data.draw(st.sampled_from(cls.channels or (1, 3, 4, 5)))
+    h, w = data.draw(st.integers(24, 72)), data.draw(st.integers(24, 72))
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    image = photo(dtype, channels, size=(h, w))
+    mask = (photo("uint8", 1, size=(h, w))[:, :, 0] // 86).astype(np.uint8)  # labels 0..2
+    x0, y0 = data.draw(st.floats(0, w - 8)), data.draw(st.floats(0, h - 8))
+    box = [[x0, y0, min(w, x0 + data.draw(st.floats(2, 30))), min(h, y0 + data.draw(st.floats(2, 30)))]]
+    out = iv.Compose([build(name)], seed=seed)(image=image, mask=mask, bboxes=box, labels=[5])
+    if build(name).terminal:
+        return
+    assert out["image"].ndim == 3 and out["image"].shape[:2] == out["mask"].shape
+    assert set(np.unique(out["mask"]).tolist()) <= set(np.unique(mask).tolist()) | {int(getattr(build(name), "fill_mask", 0) or 0)}
+    for b in out["bboxes"]:
+        assert 0 <= b[0] < b[2] <= out["image"].shape[1] + 1e-3 and 0 <= b[1] < b[3] <= out["image"].shape[0] + 1e-3

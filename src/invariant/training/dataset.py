@@ -74,6 +74,11 @@ class AugmentedDataset(_Base):  # type: ignore[misc]
     def __len__(self) -> int:
         return len(self.base)
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_worker_ready", None)
+        return state
+
     @property
     def epoch(self) -> int:
         return self._epoch.value
@@ -91,6 +96,9 @@ class AugmentedDataset(_Base):  # type: ignore[misc]
         return derive_rng(self.seed, self.epoch, index)
 
     def __getitem__(self, index: int) -> Any:
+        if not self.__dict__.get("_worker_ready"):
+            _single_thread_in_worker()
+            self.__dict__["_worker_ready"] = True
         progress = self.progress()
         if self.epochs and progress != self._progress_seen:
             self.pipeline.set_progress(progress)
@@ -105,8 +113,14 @@ class AugmentedDataset(_Base):  # type: ignore[misc]
         return self.pipeline(rng=rng, image=np.asarray(item))[self.output]
 
 
-def worker_init_fn(worker_id: int) -> None:
-    """Keep OpenCV single-threaded inside DataLoader workers (no oversubscription)."""
-    import cv2
+def _single_thread_in_worker() -> None:
+    """Inside a DataLoader worker, keep OpenCV to one thread: N workers x N OpenCV threads would
+    oversubscribe the cores. The main process is left alone."""
+    try:
+        from torch.utils.data import get_worker_info
+    except ImportError:  # pragma: no cover
+        return
+    if get_worker_info() is not None:
+        import cv2
 
-    cv2.setNumThreads(1)
+        cv2.setNumThreads(1)
