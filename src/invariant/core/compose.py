@@ -168,6 +168,8 @@ class Compose(Container):
     additional_targets: extra array keywords and their kind, e.g. ``{"depth": "depth", "image2": "image"}``.
     seed: seeds the pipeline's own generator; the same seed gives the same outputs.
     fuse: execute consecutive spatial transforms as one resampling (default True).
+    task: an ``iv.Task`` declaring what the labels depend on; the pipeline is checked at construction
+        (``iv.check``) and refused (``on_violation="error"``) or built with a warning (``"warn"``).
     """
 
     def __init__(
@@ -186,6 +188,8 @@ class Compose(Container):
         seed: int | None = None,
         fuse: bool = True,
         p: float = 1.0,
+        task: Any = None,
+        on_violation: str = "error",
     ) -> None:
         super().__init__(transforms, p)
         self.bbox_format = bbox_mod.check_format(bbox_format)
@@ -205,6 +209,12 @@ class Compose(Container):
         self.fuse = bool(fuse)
         self._rng = np.random.default_rng(seed)
         self._leaf_list = list(self.leaves())
+        self.task = None
+        if task is not None:
+            from ..domains.check import enforce
+
+            self.task = enforce(self, task, on_violation)
+            self.__dict__["_init_args"]["task"] = self.task.to_dict()  # configs stay plain data
 
     # -- seeding -----------------------------------------------------------------------------------------------
     def reseed(self, seed: int | None) -> None:

@@ -1,10 +1,15 @@
 """Planning one leaf, and executing a plan with fusion of consecutive spatial transforms.
 
-Fusion rule: consecutive spatial steps compose into one matrix and one resampling when they agree
-on interpolation (steps that are pure index remaps, like flips and integer crops, agree with
-anything) and no step after the first reveals pixels outside its own input canvas (such a step
-needs its border rule applied to the intermediate image, so the run is split there). Boxes and
-keypoints were already moved during planning, step by step, so fusion never changes them.
+Fusion rule: consecutive spatial steps (matrices and displacement fields) compose into ONE
+resampling when they agree on interpolation (pure index remaps, like flips and integer crops, agree
+with anything). A step after the first that reveals pixels outside its own input canvas joins the run
+when its border is constant: its fill is painted afterwards where it revealed (outside the polygon
+image of its canvas, or per pixel when fields are involved); or when every step before it is a flip /
+quarter turn of the whole canvas (border rules commute with those). Otherwise the run splits there.
+Matrix-only runs execute as one ``geo.warp`` (which itself picks a view, slice+resize, or warp, and
+pre-shrinks with INTER_AREA when shrinking more than 2x); runs with fields compose into one pair of
+maps and one ``cv2.remap``. Boxes and keypoints were already moved during planning, step by step, so
+fusion never changes them.
 """
 
 from __future__ import annotations
@@ -13,7 +18,11 @@ from typing import Any
 
 import numpy as np
 
+import cv2
+
+from ..ops import distort
 from ..ops import geometric as geo
+from . import lut
 from .sample import Sample
 from .transform import Params, Transform
 
@@ -41,7 +50,7 @@ def plan_leaf(
     sample.shape = t.output_shape(params, in_shape)
     sample.channels = t.output_channels(params, sample.channels)
     sample.dtype = t.output_dtype(sample.dtype)
-    if t.spatial:
+    if t.spatial or getattr(t, "occludes", False):  # occluders (CoarseDropout) lower box visibility
         filter_annotations(sample)
     plan.append((t, params, in_shape))
 
@@ -88,14 +97,70 @@ def _reveals(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int
     return bool((back[:, 0] < -_TOL).any() or (back[:, 1] < -_TOL).any() or (back[:, 0] > W + _TOL).any() or (back[:, 1] > H + _TOL).any())
 
 
-def _fusable(entry: Any) -> bool:
+# ---- spatial runs ---------------------------------------------------------------------------------------------
+
+
+def _kind(entry: Any) -> str | None:
+    """"matrix" or "field" for a fusable spatial step, else None."""
     t, params, _ = entry
-    return t.spatial and "_matrix" in params and getattr(t, "fusable", True)
+    if not (t.spatial and getattr(t, "fusable", True)):
+        return None
+    if "_matrix" in params:
+        return "matrix"
+    if "_field" in params:
+        return "field"
+    return None
+
+
+def _fusable(entry: Any) -> bool:
+    return _kind(entry) is not None
 
 
 def _interp_of(entry: Any) -> str | None:
     t, params, _ = entry
-    return None if geo.is_exact(params["_matrix"]) else t.interpolation
+    if "_matrix" in params and geo.is_exact(params["_matrix"]):
+        return None  # a pure index remap agrees with any interpolation
+    return t.interpolation
+
+
+def _step_reveals(entry: Any) -> bool:
+    t, params, in_shape = entry
+    if "_field" in params:
+        return bool(params["_reveals"])
+    return _reveals(params["_matrix"], in_shape, params["_out_shape"])
+
+
+def _bijective_exact(entry: Any) -> bool:
+    """A flip / transpose / quarter turn of the whole canvas: border rules commute with it."""
+    t, params, in_shape = entry
+    if "_matrix" not in params or not geo.is_exact(params["_matrix"]):
+        return False
+    out = params["_out_shape"]
+    return out[0] * out[1] == in_shape[0] * in_shape[1] and not _reveals(params["_matrix"], in_shape, out)
+
+
+def _run_end(plan: list, i: int) -> tuple[int, int]:
+    """End (exclusive) of the fusable spatial run starting at ``i`` and the index of the step whose
+    border rule the single resampling uses. A later step that reveals outside its input canvas
+    joins only when its border is constant (its fill is painted outside the image of its canvas),
+    or when every step before it is a bijective index remap (then its own rule is the run's)."""
+    interp = _interp_of(plan[i])
+    border_step = i
+    all_bijective = _bijective_exact(plan[i])
+    j = i + 1
+    while j < len(plan) and _fusable(plan[j]):
+        interp_j = _interp_of(plan[j])
+        if interp is not None and interp_j is not None and interp_j != interp:
+            break
+        if _step_reveals(plan[j]):
+            if all_bijective and border_step == i and not _step_reveals(plan[i]):
+                border_step = j
+            elif plan[j][0].border_mode != "constant":
+                break
+        interp = interp or interp_j
+        all_bijective = all_bijective and _bijective_exact(plan[j])
+        j += 1
+    return j, border_step
 
 
 def execute(plan: list, sample: Sample, fuse: bool = True) -> None:
@@ -103,35 +168,176 @@ def execute(plan: list, sample: Sample, fuse: bool = True) -> None:
     i, n = 0, len(plan)
     while i < n:
         entry = plan[i]
-        if not (fuse and _fusable(entry)):
-            _apply(entry[0], entry[1], sample)
-            i += 1
-            continue
-        interp = _interp_of(entry)
-        matrix, out_shape = entry[1]["_matrix"], entry[1]["_out_shape"]
-        j = i + 1
-        while j < n and _fusable(plan[j]):
-            t_j, params_j, in_shape_j = plan[j]
-            interp_j = _interp_of(plan[j])
-            if interp is not None and interp_j is not None and interp_j != interp:
-                break
-            if _reveals(params_j["_matrix"], in_shape_j, params_j["_out_shape"]):
-                break
-            interp = interp or interp_j
-            matrix = params_j["_matrix"] @ matrix
-            out_shape = params_j["_out_shape"]
-            j += 1
-        if j == i + 1:
-            _apply(entry[0], entry[1], sample)
-        else:
-            first = entry[0]
-            fused = {"_matrix": matrix, "_out_shape": out_shape}
+        if fuse and _fusable(entry):
+            j, border_step = _run_end(plan, i)
+            if j > i + 1:
+                _execute_spatial_run(plan[i:j], border_step - i, sample)
+                i = j
+                continue
+        # (other fusion kinds, e.g. lookup-table runs of pixel ops, branch here)
+        if fuse and lut.capable(entry[0]):  # pointwise uint8 runs: one table pass (core/lut.py)
+            j = lut.execute_run(plan, i, sample)
+            if j > i:
+                i = j
+                continue
+        _apply(entry[0], entry[1], sample)
+        i += 1
+
+
+def _fills(t: Any, kind: str) -> float | tuple[float, ...]:
+    if kind == "image":
+        return t.fill
+    return t.fill_mask if kind == "mask" else 0
+
+
+def _execute_spatial_run(steps: list, border_at: int, sample: Sample) -> None:
+    """Execute consecutive spatial steps as one resampling (one warp, or one remap with fields)."""
+    interp = next((_interp_of(s) for s in steps if _interp_of(s) is not None), None) or "nearest"
+    min_scale = _run_min_scale(steps, interp)
+    border_t = steps[border_at][0]
+    out_shape = steps[-1][1]["_out_shape"]
+    # steps after the border step that reveal: their fill is painted where they revealed
+    painters = [k for k in range(border_at + 1, len(steps)) if _step_reveals(steps[k])]
+    regions = None
+    if all(_kind(s) == "matrix" for s in steps):
+        matrix = np.eye(3)
+        for s in steps:
+            matrix = s[1]["_matrix"] @ matrix
+        regions = _polygon_regions(steps, painters, out_shape)
+        if regions is not None:
             for name, array in sample.arrays.items():
                 kind = sample.kinds[name]
                 if kind == "image":
-                    sample.arrays[name] = geo.warp(array, matrix, out_shape, interp or "nearest", first.border_mode, first.fill)
+                    out = geo.warp(array, matrix, out_shape, interp, border_t.border_mode, border_t.fill, min_scale)
                 elif kind == "mask":
-                    sample.arrays[name] = first.apply_mask(array, fused)
+                    out = geo.warp_mask(array, matrix, out_shape, border_t.border_mode, border_t.fill_mask)
                 else:
-                    sample.arrays[name] = first.apply_depth(array, fused)
-        i = j
+                    out = geo.warp(array, matrix, out_shape, "nearest", border_t.border_mode, 0)
+                sample.arrays[name] = _paint(out, array, [(r, _fills(steps[k][0], kind)) for k, r in regions])
+            return
+    map_x, map_y, outside = _dense_maps(steps, painters, out_shape)
+    for name, array in sample.arrays.items():
+        kind = sample.kinds[name]
+        if kind == "image":
+            out = distort.remap(array, map_x, map_y, interp, border_t.border_mode, border_t.fill, min_scale)
+        elif kind == "mask":
+            out = distort.remap_mask(array, map_x, map_y, border_t.border_mode, border_t.fill_mask)
+        else:
+            out = distort.remap(array, map_x, map_y, "nearest", border_t.border_mode, 0)
+        sample.arrays[name] = _paint(out, array, [(r, _fills(steps[k][0], kind)) for k, r in outside])
+
+
+# A fused run is pre-shrunk (INTER_AREA) when it shrinks the image this much more than its strongest
+# single step: op-by-op, each step only shrank by its own factor (and each bilinear pass low-passed the
+# image a little), so one resampling must not alias more.
+_SHRINK_SLACK = 0.75
+
+
+def _run_min_scale(steps: list, interp: str) -> float:
+    """Anti-aliasing for the single resampling: when the run shrinks by more than 2x AND notably more
+    than its strongest single step, pre-shrink (INTER_AREA) so the warp itself shrinks at most 2x;
+    otherwise use the same kernel as op-by-op (no pre-shrink)."""
+    if interp == "area":
+        return 1.0
+    if interp == "nearest":
+        return 0.0
+    scales, composite = [], np.eye(3)
+    for t, params, _ in steps:
+        if "_matrix" not in params:
+            scales.append(1.0)
+            continue
+        scales.append(min(geo.axis_scales(params["_matrix"], params["_out_shape"])))
+        composite = params["_matrix"] @ composite
+    total = min(geo.axis_scales(composite, steps[-1][1]["_out_shape"]))
+    return 0.5 if total < 0.5 and total < min(scales) * _SHRINK_SLACK else 0.0
+
+
+def _paint(out: np.ndarray, source: np.ndarray, regions: list) -> np.ndarray:
+    """Set ``out`` to each region's fill where the region's boolean mask is True (in order)."""
+    if not regions:
+        return out
+    if np.shares_memory(out, source):
+        out = out.copy()
+    for outside, fill in regions:
+        out[outside] = geo.fill_vector(fill, out.shape[2], out.dtype)
+    return out
+
+
+def _polygon_regions(steps: list, painters: list[int], out_shape: tuple[int, int]) -> list | None:
+    """For each painting step k: the output pixels outside the image of step k's input canvas under
+    the remaining matrices (one convex polygon, rasterised at 1/16 pixel). None when a polygon is not
+    representable (a perspective step sends a corner through the horizon)."""
+    regions = []
+    out_h, out_w = out_shape
+    for k in painters:
+        matrix = np.eye(3)
+        for s in steps[k:]:
+            matrix = s[1]["_matrix"] @ matrix
+        h, w = steps[k][2]
+        corners = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], dtype=np.float64) @ matrix.T
+        if (corners[:, 2] <= 1e-9).any():
+            return None
+        poly = corners[:, :2] / corners[:, 2:3]
+        canvas = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], dtype=np.float64)
+        if _convex_contains(poly, canvas):
+            continue
+        inside = np.zeros((out_h, out_w), np.uint8)
+        pts = np.round((poly - 0.5) * 16).astype(np.int32)
+        cv2.fillConvexPoly(inside, pts, 1, lineType=cv2.LINE_8, shift=4)
+        regions.append((k, inside == 0))
+    return regions
+
+
+def _convex_contains(poly: np.ndarray, points: np.ndarray) -> bool:
+    """Are all ``points`` inside (or on) the convex polygon ``poly`` (either orientation)?"""
+    edges = np.roll(poly, -1, axis=0) - poly
+    rel = points[:, None, :] - poly[None, :, :]
+    cross = edges[None, :, 0] * rel[:, :, 1] - edges[None, :, 1] * rel[:, :, 0]
+    return bool((cross >= -1e-6).all() or (cross <= 1e-6).all())
+
+
+def _apply_matrix(b: np.ndarray, xs: np.ndarray | None, ys: np.ndarray | None, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-index positions ``b @ (x, y)`` for explicit arrays, or for the identity grid of ``shape``."""
+    m = geo.to_pixel_centre(b).astype(np.float32)
+    if xs is None:
+        h, w = shape
+        xs = np.arange(w, dtype=np.float32)[None, :]
+        ys = np.arange(h, dtype=np.float32)[:, None]
+    nx = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
+    ny = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
+    if not geo.is_affine(b):
+        nw = m[2, 0] * xs + m[2, 1] * ys + m[2, 2]
+        nx, ny = nx / nw, ny / nw
+    return np.broadcast_to(nx, shape).astype(np.float32, copy=True), np.broadcast_to(ny, shape).astype(np.float32, copy=True)
+
+
+def _dense_maps(steps: list, painters: list[int], out_shape: tuple[int, int]):
+    """Compose the run backwards into one pair of sampling maps over the final canvas (pixel-index
+    positions in the first input), plus, for each painting step, the pixels it revealed."""
+    xs = ys = None  # None: the identity grid of the final canvas
+    pending = np.eye(3)  # continuous map from (xs, ys) positions to the current canvas
+    outside = []
+    for k in range(len(steps) - 1, -1, -1):
+        t, params, in_shape = steps[k]
+        if "_matrix" in params:
+            pending = np.linalg.inv(params["_matrix"]) @ pending
+        else:
+            fx, fy = params["_field"]
+            stack = np.dstack([fx, fy])
+            if xs is None:
+                sampled = geo.warp(stack, np.linalg.inv(pending), out_shape, "linear", "replicate", 0)
+            else:
+                if not np.allclose(pending, np.eye(3)):
+                    xs, ys = _apply_matrix(pending, xs, ys, out_shape)
+                sampled = cv2.remap(stack, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            xs, ys = np.ascontiguousarray(sampled[:, :, 0]), np.ascontiguousarray(sampled[:, :, 1])
+            pending = np.eye(3)
+        if k in painters:
+            if not np.allclose(pending, np.eye(3)) or xs is None:
+                xs, ys = _apply_matrix(pending, xs, ys, out_shape)
+                pending = np.eye(3)
+            h, w = in_shape
+            outside.append((k, (xs < -0.5) | (ys < -0.5) | (xs > w - 0.5) | (ys > h - 0.5)))
+    if xs is None or not np.allclose(pending, np.eye(3)):
+        xs, ys = _apply_matrix(pending, xs, ys, out_shape)
+    return xs, ys, outside[::-1]

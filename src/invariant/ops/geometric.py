@@ -145,24 +145,17 @@ def axis_scales(matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple[float, 
     return sx, sy
 
 
-# Downscales stronger than this get an INTER_AREA pre-shrink so that one fused resampling never
-# aliases worse than a chain of smaller steps (torchvision's antialias=True, in spirit).
-ANTIALIAS_BELOW = 0.5
-
-
-def _antialias(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], interpolation: str):
-    """Pre-shrink ``image`` with INTER_AREA when ``matrix`` downscales an axis by more than 2x;
-    returns the (possibly smaller) image and the matrix that now applies to it."""
-    if interpolation == "nearest":
-        return image, matrix
+def _antialias(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], min_scale: float):
+    """Pre-shrink ``image`` with INTER_AREA along each axis the matrix shrinks below ``min_scale``, so
+    the warp itself shrinks by at most ``min_scale``; returns the image and the matrix that now applies."""
     sx, sy = axis_scales(matrix, out_shape)
-    if sx >= ANTIALIAS_BELOW and sy >= ANTIALIAS_BELOW:
+    if sx >= min_scale and sy >= min_scale:
         return image, matrix
     H, W = image.shape[:2]
-    new_w = max(1, int(round(W * min(1.0, sx)))) if sx < ANTIALIAS_BELOW else W
-    new_h = max(1, int(round(H * min(1.0, sy)))) if sy < ANTIALIAS_BELOW else H
+    new_w = max(1, int(round(W * sx / min_scale))) if sx < min_scale else W
+    new_h = max(1, int(round(H * sy / min_scale))) if sy < min_scale else H
     small = resize(image, (new_h, new_w), "area")
-    # small = S @ image (continuous coordinates scale exactly by the size ratio)
+    # continuous coordinates scale exactly by the size ratio
     return small, matrix @ scaling(W / new_w, H / new_h)
 
 
@@ -173,16 +166,22 @@ def warp(
     interpolation: str = "linear",
     border_mode: str = "constant",
     fill: float | tuple[float, ...] = 0,
-    antialias: bool = True,
+    min_scale: float | None = None,
 ) -> np.ndarray:
     """Resample HWC ``image`` so that input point p lands at ``matrix @ p`` on an ``out_shape`` canvas.
 
     Picks the cheapest exact kernel: identity -> same array; flips, integer crops, transposes and
     90-degree turns -> slicing/transposing views made contiguous; axis-aligned scaling over an integer
-    window -> one ``cv2.resize`` (INTER_AREA when shrinking more than 2x); otherwise ``warpAffine`` /
-    ``warpPerspective``, after an INTER_AREA pre-shrink when an axis shrinks more than 2x (``antialias``).
+    window -> one ``cv2.resize``; otherwise ``warpAffine`` / ``warpPerspective``.
+
+    ``min_scale``: anti-aliasing. Axes the matrix shrinks below this factor are first shrunk with
+    INTER_AREA (a resize uses INTER_AREA outright). Default: 1.0 for ``interpolation="area"`` (area
+    averaging whenever shrinking, also for rotations), else 0 (OpenCV's plain kernels, as
+    albumentations). The planner raises it for fused runs that shrink more than their steps did.
     Returns a contiguous HWC array of the input dtype.
     """
+    if min_scale is None:
+        min_scale = 1.0 if interpolation == "area" else 0.0
     out_h, out_w = int(out_shape[0]), int(out_shape[1])
     H, W = image.shape[:2]
     border = BORDER_MODES[border_mode]
@@ -190,7 +189,8 @@ def warp(
         return image
     if is_transposing(matrix):
         # p_out = M p_in = (M T) p_t with p_t the transposed image's coordinates: a diagonal problem
-        return warp(image.transpose(1, 0, 2), matrix @ transpose_matrix(), out_shape, interpolation, border_mode, fill, antialias)
+        out = warp(image.transpose(1, 0, 2), matrix @ transpose_matrix(), out_shape, interpolation, border_mode, fill, min_scale)
+        return np.ascontiguousarray(out)
     window = _integer_source_window(matrix, out_h, out_w)
     if window is not None:
         x0, y0, flip_x, flip_y = window
@@ -208,11 +208,11 @@ def warp(
             x0, y0, x1, y1 = (int(round(v)) for v in (x0, y0, x1, y1))
             if x0 >= 0 and y0 >= 0 and x1 <= W and y1 <= H and x1 > x0 and y1 > y0:
                 kind = interpolation
-                if antialias and interpolation != "nearest" and min(sx, sy) < ANTIALIAS_BELOW:
+                if interpolation != "nearest" and min(sx, sy) < min_scale:
                     kind = "area"
                 return resize(image[y0:y1, x0:x1], (out_h, out_w), kind)
-    if antialias:
-        image, matrix = _antialias(image, matrix, (out_h, out_w), interpolation)
+    if min_scale > 0 and interpolation != "nearest":
+        image, matrix = _antialias(image, matrix, (out_h, out_w), min_scale)
     m = to_pixel_centre(matrix)
     flags = INTERPOLATIONS[interpolation]
     if interpolation == "nearest":
@@ -235,10 +235,11 @@ def resize(image: np.ndarray, out_shape: tuple[int, int], interpolation: str = "
         return np.ascontiguousarray(image)
     flag = cv2.INTER_NEAREST_EXACT if interpolation == "nearest" else INTERPOLATIONS[interpolation]
     channels = image.shape[2]
-    if channels <= 512:
+    if channels <= 4:
         out = cv2.resize(np.ascontiguousarray(image), (out_w, out_h), interpolation=flag)
         return _restore_channels(out, channels)
-    return np.concatenate([_restore_channels(cv2.resize(np.ascontiguousarray(image[:, :, a:b]), (out_w, out_h), interpolation=flag), b - a) for a, b in _chunks(image)], axis=2)  # pragma: no cover
+    # some OpenCV kernels (INTER_AREA downscaling) accept at most 4 channels: resize in chunks
+    return np.concatenate([_restore_channels(cv2.resize(np.ascontiguousarray(image[:, :, a:b]), (out_w, out_h), interpolation=flag), b - a) for a, b in _chunks(image)], axis=2)
 
 
 # ---- mask dtype handling: OpenCV has no int64/bool support -------------------------------------------------

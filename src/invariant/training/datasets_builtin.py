@@ -83,12 +83,14 @@ def _read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
-def fashion_mnist_available(root: Path = FASHION_DIR) -> bool:
+def fashion_mnist_available(root: Path | None = None) -> bool:
+    root = FASHION_DIR if root is None else Path(root)
     return all((root / f"{part}-idx{n}-ubyte.gz").exists() for part, n in (("train-images", 3), ("train-labels", 1), ("t10k-images", 3), ("t10k-labels", 1)))
 
 
-def load_fashion_mnist(root: Path = FASHION_DIR) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def load_fashion_mnist(root: Path | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(train images, train labels, test images, test labels) from the Debian package's files."""
+    root = FASHION_DIR if root is None else Path(root)
     if not fashion_mnist_available(root):
         raise FileNotFoundError(
             f"dataset 'fashion-mnist': the Fashion-MNIST files are not in {root}. "

@@ -1,0 +1,130 @@
+"""Pixel-level transforms vs albumentations 2.0.8 with equivalent arguments: same photos, one thread,
+side by side; plus two recipes end to end (ImageNet training, chest X-ray).
+
+    python benchmarks/bench_pixel.py [--quick] [--only NAME]
+
+Argument equivalences: our hue is in degrees and S/V shifts in fractions (albumentations: half-degrees
+and 0..255 units for uint8), RandomGamma(gamma=(0.8, 1.2)) = gamma_limit=(80, 120), Solarize(0.5) =
+threshold_range=(0.5, 0.5), RandomErasing = A.Erasing. Sharpness (PIL semantics) has no albumentations
+equivalent; A.Sharpen is shown for scale only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+import invariant as iv  # noqa: E402
+
+
+def _ours(*transforms):
+    pipe = iv.Compose(list(transforms), seed=0)
+    return lambda img: pipe(image=img)
+
+
+def _alb(*transforms):
+    import albumentations as A
+
+    pipe = A.Compose(list(transforms), seed=0)
+    return lambda img: pipe(image=img)
+
+
+def transform_pairs() -> list:
+    import albumentations as A
+
+    def pair(name, ours, alb):
+        return (name, _ours(*ours), {"albumentations": _alb(*alb)} if alb else {})
+
+    return [
+        pair("ColorJitter(.4,.4,.4,.1)", [iv.ColorJitter(0.4, 0.4, 0.4, 0.1)], [A.ColorJitter(0.4, 0.4, 0.4, 0.1, p=1)]),
+        pair("ColorJitter(.3,.3) brightness+contrast", [iv.ColorJitter(0.3, 0.3)], [A.ColorJitter(0.3, 0.3, 0, 0, p=1)]),
+        pair("RandomBrightnessContrast(.2,.2)", [iv.RandomBrightnessContrast(p=1)], [A.RandomBrightnessContrast(p=1)]),
+        pair("HueSaturationValue", [iv.HueSaturationValue(20, 30 / 255, 20 / 255, p=1)], [A.HueSaturationValue(10, 30, 20, p=1)]),
+        pair("RandomGamma(80-120)", [iv.RandomGamma(p=1)], [A.RandomGamma(p=1)]),
+        pair("ToGray(3 channels)", [iv.ToGray()], [A.ToGray(num_output_channels=3, p=1)]),
+        pair("Equalize", [iv.Equalize(p=1)], [A.Equalize(p=1)]),
+        pair("AutoContrast", [iv.AutoContrast(p=1)], [A.AutoContrast(p=1)]),
+        pair("CLAHE(1-4, 8x8)", [iv.CLAHE(p=1)], [A.CLAHE(p=1)]),
+        pair("Posterize(4)", [iv.Posterize(4, p=1)], [A.Posterize(num_bits=4, p=1)]),
+        pair("Solarize(0.5)", [iv.Solarize(0.5, p=1)], [A.Solarize(threshold_range=(0.5, 0.5), p=1)]),
+        pair("Invert", [iv.Invert(p=1)], [A.InvertImg(p=1)]),
+        pair("Sharpness(2) [A.Sharpen: other op]", [iv.Sharpness(2.0, p=1)], [A.Sharpen(p=1)]),
+        pair("ChannelShuffle", [iv.ChannelShuffle(p=1)], [A.ChannelShuffle(p=1)]),
+        pair("GaussianBlur(3-7, .1-2)", [iv.GaussianBlur((3, 7), (0.1, 2.0), p=1)], [A.GaussianBlur(blur_limit=(3, 7), sigma_limit=(0.1, 2.0), p=1)]),
+        pair("GaussianBlur(23, .1-2)", [iv.GaussianBlur(23, (0.1, 2.0), p=1)], [A.GaussianBlur(blur_limit=(23, 23), sigma_limit=(0.1, 2.0), p=1)]),
+        pair("MotionBlur(3-7)", [iv.MotionBlur((3, 7), p=1)], [A.MotionBlur(blur_limit=(3, 7), p=1)]),
+        pair("MedianBlur(3-7)", [iv.MedianBlur((3, 7), p=1)], [A.MedianBlur(blur_limit=(3, 7), p=1)]),
+        pair("GaussNoise(std .01-.05)", [iv.GaussNoise((0.01, 0.05), p=1)], [A.GaussNoise(std_range=(0.01, 0.05), p=1)]),
+        pair(
+            "CoarseDropout(1-8 holes, .1-.2)",
+            [iv.CoarseDropout((1, 8), (0.1, 0.2), (0.1, 0.2), p=1)],
+            [A.CoarseDropout(num_holes_range=(1, 8), hole_height_range=(0.1, 0.2), hole_width_range=(0.1, 0.2), p=1)],
+        ),
+        pair("RandomErasing", [iv.RandomErasing(p=1)], [A.Erasing(p=1)]),
+        pair(
+            "LUT chain: RBC+Gamma+Normalize (fused)",
+            [iv.RandomBrightnessContrast(p=1), iv.RandomGamma(p=1), iv.Normalize()],
+            [A.RandomBrightnessContrast(p=1), A.RandomGamma(p=1), A.Normalize()],
+        ),
+    ]
+
+
+XRAY_MEAN, XRAY_STD = (0.45,), (0.25,)
+
+
+def imagenet_recipe() -> tuple:
+    import albumentations as A
+
+    ours = _ours(iv.RandomResizedCrop(224), iv.HorizontalFlip(), iv.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), iv.Normalize())
+    alb = _alb(A.RandomResizedCrop((224, 224)), A.HorizontalFlip(), A.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), A.Normalize())
+    return ("Recipe: ImageNet train (native photos)", ours, {"albumentations": alb})
+
+
+def xray_recipe() -> tuple:
+    import albumentations as A
+
+    ours = _ours(
+        iv.Affine(scale=(0.95, 1.05), translate_percent=(-0.05, 0.05), rotate=(-5, 5), p=1.0),
+        iv.RandomBrightnessContrast(0.3, 0.3, p=0.8),
+        iv.GaussianBlur((3, 5), (0.1, 2.0), p=0.2),
+        iv.Normalize(mean=XRAY_MEAN, std=XRAY_STD),
+    )
+    alb = _alb(
+        A.Affine(scale=(0.95, 1.05), translate_percent=(-0.05, 0.05), rotate=(-5, 5), p=1.0),
+        A.RandomBrightnessContrast(0.3, 0.3, p=0.8),
+        A.GaussianBlur(blur_limit=(3, 5), sigma_limit=(0.1, 2.0), p=0.2),
+        A.Normalize(mean=XRAY_MEAN, std=XRAY_STD),
+    )
+    return ("Recipe: X-ray 512x512 grayscale", ours, {"albumentations": alb})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--only", default=None, help="run rows whose name contains this text")
+    args = parser.parse_args()
+    versions = setup_single_thread()
+    print(" ".join(f"{k}={v}" for k, v in versions.items()))
+    repeats = 3 if args.quick else 5
+    photos = load_photos((256, 256))
+    pairs = [p for p in transform_pairs() if args.only is None or args.only in p[0]]
+    rows = run_pairs(pairs, photos, repeats=repeats) if pairs else []
+    native = load_photos(native=True)
+    xrays = [np.ascontiguousarray(cv2.resize(cv2.cvtColor(p, cv2.COLOR_RGB2GRAY), (512, 512), interpolation=cv2.INTER_AREA)) for p in native]
+    recipe_rows = []
+    for recipe, images in ((imagenet_recipe(), native), (xray_recipe(), xrays)):
+        if args.only is None or args.only in recipe[0]:
+            recipe_rows += run_pairs([recipe], images, repeats=repeats)
+    print()
+    print_table(rows + recipe_rows, ["albumentations"], title="Pixel transforms, 256x256 photos (recipes: as named), 1 thread")
+
+
+if __name__ == "__main__":
+    main()

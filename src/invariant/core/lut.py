@@ -1,0 +1,99 @@
+"""Lookup-table fusion: a run of consecutive pointwise uint8 steps executes as ONE table pass.
+
+A transform opts in with ``lut_fusable = True`` and a method
+``lookup_table(params, dtype, channels, stats) -> (256, C) uint8 table | None`` (None: not pointwise for
+these parameters, e.g. ColorJitter that drew a saturation change). ``stats`` is an
+``ops.color.ImageStats`` for the image as it is *at that step*: statistics a step needs (contrast's mean,
+equalize's histogram, autocontrast's min/max) come from the original image's per-channel histogram pushed
+through the earlier tables, never from another pass over the pixels. ``Normalize`` (uint8 -> float32
+table) may end a run.
+
+Exactness: the op-by-op path of every opted-in transform computes the same table from the histogram of
+its actual input and applies it with the same kernel, and histogram counts move exactly through a table,
+so the fused output equals the op-by-op output bit for bit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ops.color import ImageStats, apply_table
+from .sample import Sample
+
+
+def _is_normalize(t: Any) -> bool:
+    from ..transforms.normalize import Normalize
+
+    return isinstance(t, Normalize)
+
+
+def capable(t: Any) -> bool:
+    """Can this transform take part in a table run (statically; its params may still say no)?"""
+    return bool(getattr(t, "lut_fusable", False)) or _is_normalize(t)
+
+
+def table_for(t: Any, params: dict[str, Any], channels: int, stats: ImageStats) -> np.ndarray | None:
+    """The (256, C) table of one step for a uint8 image, or None when the step is not pointwise."""
+    if _is_normalize(t):
+        table = t.lookup_table(channels)
+    else:
+        table = t.lookup_table(params, np.dtype(np.uint8), channels, stats)
+    if table is None:
+        return None
+    return np.broadcast_to(np.asarray(table).reshape(256, -1), (256, channels))
+
+
+def compose(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The table of ``second`` after ``first`` (both (256, C); ``first`` must be uint8)."""
+    return np.take_along_axis(second, first.astype(np.intp), axis=0)
+
+
+def build_run(plan: list, start: int, end: int, image: np.ndarray) -> tuple[np.ndarray | None, int]:
+    """Compose the tables of ``plan[start:end]`` for ``image``; stop early at a step that is not pointwise
+    for its parameters or after a float-valued table. Returns (table, index after the last step used)."""
+    channels = image.shape[2]
+    stats = ImageStats(image)
+    composed: np.ndarray | None = None
+    k = start
+    while k < end:
+        t, params, _ = plan[k]
+        table = table_for(t, params, channels, stats)
+        if table is None:
+            break
+        composed = np.ascontiguousarray(table) if composed is None else compose(composed, table)
+        k += 1
+        if composed.dtype != np.uint8:
+            break
+        stats = stats.through(table)
+    return composed, k
+
+
+def execute_run(plan: list, i: int, sample: Sample) -> int:
+    """Execute ``plan[i:j]`` as one table pass per image when at least two consecutive steps are
+    pointwise uint8 tables; returns ``j``, or ``i`` when nothing was fused (caller goes op by op)."""
+    names = sample.names_of("image")
+    if not names or any(getattr(sample.arrays[n], "dtype", None) != np.uint8 for n in names):
+        return i
+    end = i
+    while end < len(plan) and capable(plan[end][0]) and not plan[end][0].spatial:
+        end += 1
+        if _is_normalize(plan[end - 1][0]):
+            break
+    if end - i < 2:
+        return i
+    built = {name: build_run(plan, i, end, sample.arrays[name]) for name in names}
+    stop = min(k for _, k in built.values())
+    if stop - i < 2:
+        return i
+    tables = {n: (table if k == stop else build_run(plan, i, stop, sample.arrays[n])[0]) for n, (table, k) in built.items()}
+    for name in names:
+        sample.arrays[name] = apply_table(sample.arrays[name], tables[name])  # type: ignore[arg-type]
+    for name, kind in sample.kinds.items():
+        if kind == "image":
+            continue
+        for t, params, _ in plan[i:stop]:
+            array = sample.arrays[name]
+            sample.arrays[name] = t.apply_mask(array, params) if kind == "mask" else t.apply_depth(array, params)
+    return stop

@@ -1,0 +1,88 @@
+"""Blur and noise kernels for uint8, uint16 and float32 HWC images with any channel count."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from .color import max_value, to_dtype
+
+
+def _hwc(array: np.ndarray) -> np.ndarray:
+    return array if array.ndim == 3 else array[:, :, None]
+
+
+def _per_channel_groups(image: np.ndarray, fn, limit: int = 4) -> np.ndarray:
+    """Run ``fn`` on groups of at most ``limit`` channels (for OpenCV functions limited to 1..4 channels)."""
+    c = image.shape[2]
+    if c <= limit and c != 2:
+        return _hwc(fn(image))
+    return np.ascontiguousarray(np.concatenate([_hwc(fn(np.ascontiguousarray(image[:, :, i : i + 1]))) for i in range(c)], axis=2))
+
+
+def gaussian_kernel_size(sigma: float, dtype: np.dtype) -> int:
+    """Odd kernel size covering +/- 3 sigma (uint8) or 4 sigma (deeper dtypes), at least 3."""
+    radius = math.ceil((3.0 if np.dtype(dtype) == np.uint8 else 4.0) * sigma)
+    return max(3, 2 * radius + 1)
+
+
+def gaussian_blur(image: np.ndarray, ksize: int, sigma: float) -> np.ndarray:
+    """Separable Gaussian blur, reflect-101 border (torchvision's reflect padding)."""
+    return _hwc(cv2.GaussianBlur(image, (int(ksize), int(ksize)), sigmaX=float(sigma), sigmaY=float(sigma), borderType=cv2.BORDER_REFLECT_101))
+
+
+def motion_kernel(ksize: int, angle: float, direction: float) -> np.ndarray:
+    """A normalized line kernel of length ``ksize`` through the centre at ``angle`` degrees; ``direction`` in
+    [-1, 1] moves weight towards one end (0: symmetric), as albumentations' MotionBlur."""
+    k = np.zeros((ksize, ksize), np.float32)
+    c = (ksize - 1) / 2.0
+    t = np.linspace(-1.0, 1.0, 4 * ksize)
+    dx, dy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    xs = np.clip(np.rint(c + t * c * dx), 0, ksize - 1).astype(int)
+    ys = np.clip(np.rint(c + t * c * dy), 0, ksize - 1).astype(int)
+    weights = np.clip(1.0 + direction * t, 0.0, None).astype(np.float32)
+    np.add.at(k, (ys, xs), weights)
+    total = k.sum()
+    if total <= 0:
+        k[int(c), int(c)] = 1.0
+        total = 1.0
+    return k / total
+
+
+def filter2d(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    return _hwc(cv2.filter2D(image, -1, kernel, borderType=cv2.BORDER_REFLECT_101))
+
+
+def median_blur(image: np.ndarray, ksize: int) -> np.ndarray:
+    """Median filter (replicate border). OpenCV handles uint8 at any size and every dtype at 3 and 5;
+    larger kernels on uint16/float32 use scipy.ndimage (same border rule)."""
+    if image.dtype == np.uint8 or ksize <= 5:
+        return _per_channel_groups(image, lambda a: cv2.medianBlur(a, int(ksize)))
+    from scipy import ndimage
+
+    return ndimage.median_filter(image, size=(ksize, ksize, 1), mode="nearest")
+
+
+def add_noise(image: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """image + noise (noise in dtype units, float32, broadcastable), rounded and clipped to the dtype."""
+    if image.dtype == np.uint8 and noise.shape == image.shape and image.shape[2] <= 4:
+        return _hwc(cv2.add(image, noise, dtype=cv2.CV_8U))  # saturating, rounding, one pass
+    out = image.astype(np.float32)
+    out += noise
+    return to_dtype(out, image.dtype)
+
+
+def gaussian_noise(seed: int, shape: tuple[int, ...], std: float, mean: float, per_channel: bool, dtype: np.dtype) -> np.ndarray:
+    """Float32 noise in dtype units (std and mean are fractions of the dtype's range), from ``seed``."""
+    rng = np.random.default_rng(seed)
+    h, w, c = shape
+    noise = rng.standard_normal((h, w, c if per_channel else 1), dtype=np.float32)
+    top = max_value(dtype)
+    noise *= np.float32(std * top)
+    if mean:
+        noise += np.float32(mean * top)
+    if not per_channel and c > 1:
+        noise = np.repeat(noise, c, axis=2)
+    return noise

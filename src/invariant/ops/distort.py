@@ -1,0 +1,262 @@
+"""Displacement-field kernels: non-rigid warps (elastic, grid, optical) as dense sampling maps.
+
+A *field* is a pair ``(map_x, map_y)`` of float32 arrays with the OUTPUT canvas shape, in OpenCV's
+pixel-index convention: output pixel ``(i, j)`` (centre at continuous ``(j + 0.5, i + 0.5)``) takes
+its value from input pixel-index position ``(map_x[i, j], map_y[i, j])`` (continuous ``+ 0.5``).
+Images and masks are resampled with one ``cv2.remap``; keypoints follow by locally inverting the
+field (coarse search, then Newton steps); boxes follow as the extent of the output pixels whose
+source lies inside the box (a mask-of-box, computed without drawing a mask).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .geometric import BORDER_MODES, INTERPOLATIONS, _MASK_VIA, _per_chunk, resize
+
+# ---- generating fields ---------------------------------------------------------------------------------------
+
+
+def identity_field(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The field that leaves an ``shape`` (h, w) image unchanged."""
+    h, w = shape
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return xs, ys
+
+
+def elastic_field(shape: tuple[int, int], alpha: float, sigma: float, seed: int, same_dxdy: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Simard et al. (2003) elastic field: uniform(-1, 1) noise per pixel, Gaussian-smoothed with
+    ``sigma``, scaled by ``alpha`` (albumentations' ``noise_distribution="uniform"``).
+
+    For ``sigma > 8`` the noise is drawn and smoothed on a grid ``f = sigma // 4`` times coarser
+    and upsampled bilinearly (its standard deviation corrected by ``1 / f``): the smoothed field
+    has no detail finer than ``sigma`` anyway, and the blur costs ``f**3`` times less.
+    """
+    h, w = shape
+    rng = np.random.default_rng(seed)
+    factor = int(sigma // 4) if sigma > 8 else 1
+    gh, gw = max(2, -(-h // factor)), max(2, -(-w // factor))
+    n = 1 if same_dxdy else 2
+    noise = rng.uniform(-1.0, 1.0, size=(gh * n, gw)).astype(np.float32)
+    fields = []
+    for k in range(n):
+        part = np.ascontiguousarray(noise[k * gh : (k + 1) * gh])
+        smooth = cv2.GaussianBlur(part, (0, 0), sigma / factor, borderType=cv2.BORDER_REPLICATE)
+        if factor > 1:
+            smooth = cv2.resize(smooth, (w, h), interpolation=cv2.INTER_LINEAR) / factor
+        fields.append(smooth * np.float32(alpha))
+    dx, dy = (fields[0], fields[0]) if same_dxdy else (fields[0], fields[1])
+    xs, ys = identity_field(shape)
+    return xs + dx, ys + dy
+
+
+def grid_field(shape: tuple[int, int], steps_x: list[float], steps_y: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Grid distortion: the canvas is cut into ``len(steps)`` equal cells per axis; output cell ``k``
+    shows a source span ``steps[k]`` times as wide (normalised so the spans tile the image), linearly
+    interpolated inside each cell (albumentations' ``GridDistortion(normalized=True)``)."""
+    h, w = shape
+
+    def axis(n_px: int, steps: list[float]) -> np.ndarray:
+        steps_arr = np.asarray(steps, dtype=np.float64)
+        out_edges = np.linspace(0.0, n_px, len(steps_arr) + 1)
+        src_edges = np.concatenate([[0.0], np.cumsum(steps_arr)]) / steps_arr.sum() * n_px
+        centres = np.arange(n_px, dtype=np.float64) + 0.5
+        return (np.interp(centres, out_edges, src_edges) - 0.5).astype(np.float32)
+
+    xs, ys = axis(w, steps_x), axis(h, steps_y)
+    return np.broadcast_to(xs[None, :], (h, w)).copy(), np.broadcast_to(ys[:, None], (h, w)).copy()
+
+
+def optical_field(shape: tuple[int, int], k: float, mode: str = "camera") -> tuple[np.ndarray, np.ndarray]:
+    """Radial lens distortion about the image centre, in coordinates normalised by the image size.
+
+    ``"camera"``: source radius ``r * (1 + k r^2 + k r^4)`` (OpenCV's model with k1 = k2 = k, as
+    albumentations' ``OpticalDistortion(mode="camera")``); ``"fisheye"``: ``r * (1 + k r^2)`` on
+    coordinates normalised by the half-diagonal. ``k > 0`` is barrel, ``k < 0`` pincushion.
+    """
+    h, w = shape
+    x = (np.arange(w, dtype=np.float32) + 0.5 - w / 2) / w
+    y = (np.arange(h, dtype=np.float32) + 0.5 - h / 2) / h
+    if mode == "fisheye":
+        norm = np.float32(np.hypot(0.5, 0.5))
+        x, y = x / norm, y / norm
+    xx, yy = np.meshgrid(x, y)
+    r2 = xx * xx + yy * yy
+    factor = 1 + k * r2 if mode == "fisheye" else 1 + k * r2 + k * r2 * r2
+    if mode == "fisheye":
+        xx, yy = xx * norm, yy * norm
+    map_x = (xx * factor) * w + (w / 2 - 0.5)
+    map_y = (yy * factor) * h + (h / 2 - 0.5)
+    return map_x.astype(np.float32), map_y.astype(np.float32)
+
+
+def field_reveals(field: tuple[np.ndarray, np.ndarray], in_shape: tuple[int, int]) -> bool:
+    """Does any output pixel sample outside the input canvas (so the border rule shows)?"""
+    h, w = in_shape
+    mx, my = field
+    return bool(mx.min() < -0.5 or my.min() < -0.5 or mx.max() > w - 0.5 or my.max() > h - 0.5)
+
+
+# ---- resampling -----------------------------------------------------------------------------------------------
+
+
+def _map_scales(map_x: np.ndarray, map_y: np.ndarray) -> tuple[float, float]:
+    """How many output pixels one input pixel spans along x and y, at the map's centre."""
+    h, w = map_x.shape
+    i, j = h // 2, w // 2
+    i1, j1 = min(i + 1, h - 1), min(j + 1, w - 1)
+    if i1 == i or j1 == j:
+        return 1.0, 1.0
+    jac = np.array([[map_x[i, j1] - map_x[i, j], map_x[i1, j] - map_x[i, j]], [map_y[i, j1] - map_y[i, j], map_y[i1, j] - map_y[i, j]]], dtype=np.float64)
+    try:
+        fwd = np.linalg.inv(jac)
+    except np.linalg.LinAlgError:
+        return 1.0, 1.0
+    return float(np.hypot(*fwd[:, 0])), float(np.hypot(*fwd[:, 1]))
+
+
+def remap(
+    image: np.ndarray,
+    map_x: np.ndarray,
+    map_y: np.ndarray,
+    interpolation: str = "linear",
+    border_mode: str = "constant",
+    fill: float | tuple[float, ...] = 0,
+    min_scale: float = 0.0,
+) -> np.ndarray:
+    """Resample HWC ``image`` at the pixel-index positions ``(map_x, map_y)`` (one ``cv2.remap``).
+
+    ``min_scale`` (fused chains that shrink): axes the maps shrink below it (measured at the centre)
+    are first shrunk with INTER_AREA and the maps rescaled, so the result does not alias.
+    """
+    if min_scale > 0 and interpolation != "nearest":
+        sx, sy = _map_scales(map_x, map_y)
+        if sx < min_scale or sy < min_scale:
+            H, W = image.shape[:2]
+            new_w = max(1, int(round(W * sx / min_scale))) if sx < min_scale else W
+            new_h = max(1, int(round(H * sy / min_scale))) if sy < min_scale else H
+            image = resize(image, (new_h, new_w), "area")
+            map_x = (map_x + np.float32(0.5)) * np.float32(new_w / W) - np.float32(0.5)
+            map_y = (map_y + np.float32(0.5)) * np.float32(new_h / H) - np.float32(0.5)
+    flags = cv2.INTER_LINEAR if interpolation == "area" else INTERPOLATIONS[interpolation]
+    border = BORDER_MODES[border_mode]
+    if not image.flags["C_CONTIGUOUS"]:
+        image = np.ascontiguousarray(image)
+    return _per_chunk(image, fill, lambda c, f: cv2.remap(c, map_x, map_y, flags, borderMode=border, borderValue=f))
+
+
+def remap_mask(mask: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, border_mode: str = "constant", fill: float = 0) -> np.ndarray:
+    """Nearest-neighbour remap of a label mask: no new label value can appear."""
+    via = _MASK_VIA.get(mask.dtype)
+    if mask.dtype in (np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.uint32)):
+        via = np.float64  # cv2.remap has no 32-bit integer support; float64 holds every int32 label exactly
+    work = mask.astype(via) if via is not None else mask
+    out = remap(work, map_x, map_y, "nearest", border_mode, fill)
+    return out.astype(mask.dtype) if via is not None else out
+
+
+# ---- annotations ----------------------------------------------------------------------------------------------
+
+
+def _bilinear(arr: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Sample a 2-D array at float pixel-index positions (clamped to the array)."""
+    h, w = arr.shape
+    x = np.clip(x, 0, w - 1)
+    y = np.clip(y, 0, h - 1)
+    x0, y0 = np.minimum(np.floor(x).astype(np.int64), w - 2 if w > 1 else 0), np.minimum(np.floor(y).astype(np.int64), h - 2 if h > 1 else 0)
+    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
+    fx, fy = x - x0, y - y0
+    top = arr[y0, x0] * (1 - fx) + arr[y0, x1] * fx
+    bottom = arr[y1, x0] * (1 - fx) + arr[y1, x1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def invert_points(field: tuple[np.ndarray, np.ndarray], points: np.ndarray, iterations: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Forward-map (N, 2) continuous input points through a backward field: find output positions q
+    with ``field(q) = p``. Coarse nearest search on a <=96-cell grid, then Newton steps with the
+    field's local Jacobian. Returns (positions, jacobians of the backward map (N, 2, 2)); a point
+    with no preimage on the canvas ends up outside it (extrapolated from the nearest sample)."""
+    mx, my = (np.asarray(a, dtype=np.float64) for a in field)
+    h, w = mx.shape
+    p = points - 0.5  # pixel-index coordinates
+    stride = max(1, max(h, w) // 96)
+    sub_x, sub_y = mx[::stride, ::stride], my[::stride, ::stride]
+    dist = (sub_x[None] - p[:, 0, None, None]) ** 2 + (sub_y[None] - p[:, 1, None, None]) ** 2
+    flat = dist.reshape(len(p), -1).argmin(axis=1)
+    qy, qx = np.divmod(flat, sub_x.shape[1])
+    q = np.stack([qx * stride, qy * stride], axis=1).astype(np.float64)
+    jac = np.tile(np.eye(2), (len(p), 1, 1))
+    for _ in range(iterations):
+        fx, fy = _bilinear(mx, q[:, 0], q[:, 1]), _bilinear(my, q[:, 0], q[:, 1])
+        e = 0.5
+        jac[:, 0, 0] = (_bilinear(mx, q[:, 0] + e, q[:, 1]) - _bilinear(mx, q[:, 0] - e, q[:, 1])) / (2 * e)
+        jac[:, 0, 1] = (_bilinear(mx, q[:, 0], q[:, 1] + e) - _bilinear(mx, q[:, 0], q[:, 1] - e)) / (2 * e)
+        jac[:, 1, 0] = (_bilinear(my, q[:, 0] + e, q[:, 1]) - _bilinear(my, q[:, 0] - e, q[:, 1])) / (2 * e)
+        jac[:, 1, 1] = (_bilinear(my, q[:, 0], q[:, 1] + e) - _bilinear(my, q[:, 0], q[:, 1] - e)) / (2 * e)
+        residual = np.stack([p[:, 0] - fx, p[:, 1] - fy], axis=1)
+        det = np.linalg.det(jac)
+        safe = np.abs(det) > 1e-6
+        step = residual.copy()
+        if safe.any():
+            step[safe] = np.linalg.solve(jac[safe], residual[safe][:, :, None])[:, :, 0]
+        inside = (q[:, 0] >= 0) & (q[:, 0] <= w - 1) & (q[:, 1] >= 0) & (q[:, 1] <= h - 1)
+        q_new = q + step
+        # stay on the canvas while iterating; a point that wants to leave it keeps its extrapolation below
+        q = np.where(inside[:, None], np.clip(q_new, [0, 0], [w - 1, h - 1]), q)
+    fx, fy = _bilinear(mx, q[:, 0], q[:, 1]), _bilinear(my, q[:, 0], q[:, 1])
+    residual = np.stack([p[:, 0] - fx, p[:, 1] - fy], axis=1)
+    # a source point outside what the canvas shows: extrapolate (lands off-canvas, so it is removed/flagged)
+    far = np.hypot(residual[:, 0], residual[:, 1]) > 0.5
+    if far.any():
+        det = np.linalg.det(jac[far])
+        ok = np.abs(det) > 1e-6
+        extra = residual[far].copy()
+        if ok.any():
+            extra[ok] = np.linalg.solve(jac[far][ok], residual[far][ok][:, :, None])[:, :, 0]
+        q[far] = q[far] + extra
+        pushed = q[far]
+        outside = (pushed[:, 0] >= -0.5) & (pushed[:, 0] < w - 0.5) & (pushed[:, 1] >= -0.5) & (pushed[:, 1] < h - 0.5)
+        # still on the canvas but with no true preimage (folded or hidden): move it just off the canvas
+        pushed[outside] = -1.0
+        q[far] = pushed
+    return q + 0.5, jac
+
+
+def field_keypoints(field: tuple[np.ndarray, np.ndarray], kps: np.ndarray) -> np.ndarray:
+    """Move (N, 4) keypoints (x, y, angle, scale) through a backward field: position by local
+    inversion, angle and scale by the inverse of the field's Jacobian."""
+    if len(kps) == 0:
+        return kps.copy()
+    out = kps.copy()
+    q, jac = invert_points(field, kps[:, :2])
+    out[:, :2] = q
+    det = np.linalg.det(jac)
+    fwd = np.tile(np.eye(2), (len(kps), 1, 1))
+    ok = np.abs(det) > 1e-9
+    fwd[ok] = np.linalg.inv(jac[ok])
+    direction = np.stack([np.cos(kps[:, 2]), np.sin(kps[:, 2])], axis=1)
+    moved = np.einsum("nij,nj->ni", fwd, direction)
+    out[:, 2] = np.arctan2(moved[:, 1], moved[:, 0])
+    out[:, 3] = kps[:, 3] * np.hypot(moved[:, 0], moved[:, 1])
+    return out
+
+
+def field_boxes(field: tuple[np.ndarray, np.ndarray], boxes: np.ndarray) -> np.ndarray:
+    """Move (N, 4) xyxy boxes through a backward field: the new box is the extent of the output
+    pixels whose source position (pixel centre) lies inside the old box, i.e. the box of the warped
+    box mask, at pixel resolution. A box whose source no output pixel samples becomes empty."""
+    if len(boxes) == 0:
+        return boxes.copy()
+    mx, my = field
+    h, w = mx.shape
+    cx, cy = mx + np.float32(0.5), my + np.float32(0.5)  # continuous source of each output pixel centre
+    out = np.zeros_like(boxes)
+    for n, (x0, y0, x1, y1) in enumerate(boxes):
+        inside = (cx >= x0) & (cx < x1) & (cy >= y0) & (cy < y1)
+        cols = np.flatnonzero(inside.any(axis=0))
+        if len(cols) == 0:
+            continue
+        rows = np.flatnonzero(inside[:, cols[0] : cols[-1] + 1].any(axis=1))
+        out[n] = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)
+    return out

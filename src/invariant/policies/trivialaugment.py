@@ -1,0 +1,42 @@
+"""TrivialAugmentWide (Mueller & Hutter, 2021, "TrivialAugment: Tuning-free Yet State-of-the-Art Data
+Augmentation"): per call ONE op drawn uniformly, at a magnitude bin drawn uniformly from 0..30, over the
+"wide" ranges (shear 0.99, translate 32 px, rotate 135 degrees, enhance 0.99, posterize down to 2 bits),
+as torchvision's ``TrivialAugmentWide``. No hyperparameters to tune."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.sample import Sample
+from .base import Policy
+from .ops import make_op
+
+TRIVIALAUGMENT_OPS = (
+    "Identity",
+    "ShearX",
+    "ShearY",
+    "TranslateX",
+    "TranslateY",
+    "Rotate",
+    "Brightness",
+    "Color",
+    "Contrast",
+    "Sharpness",
+    "Posterize",
+    "Solarize",
+    "AutoContrast",
+    "Equalize",
+)
+
+
+class TrivialAugmentWide(Policy):
+    """One uniformly drawn op at a uniformly drawn magnitude bin (``num_bins`` bins, default 31)."""
+
+    def __init__(self, num_bins: int = 31, interpolation: str = "linear", fill: float | tuple[float, ...] = 0, p: float = 1.0) -> None:
+        self.num_bins = num_bins
+        common = dict(magnitude=(0, int(num_bins) - 1), num_bins=num_bins, space="wide", interpolation=interpolation, fill=fill)
+        self._set_ops([(make_op, dict(common, op=name)) for name in TRIVIALAUGMENT_OPS], p)
+
+    def plan_children(self, rng: np.random.Generator, sample: Sample, plan: list) -> None:
+        op = self.transforms[int(rng.integers(0, len(self.transforms)))]
+        self.plan_op(op, rng, sample, plan, force=True)

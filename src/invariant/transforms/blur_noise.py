@@ -1,0 +1,130 @@
+"""Blur and noise: GaussianBlur (torchvision and albumentations argument styles), MotionBlur, MedianBlur,
+GaussNoise. Every dtype and channel count; kernels in ``ops.blur_noise``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core.effects import Effects
+from ..core.errors import type_error, value_error
+from ..core.transform import Params, Transform, as_range
+from ..ops import blur_noise as B
+
+
+def _odd_sizes(value: Any, argument: str, allow_zero: bool = False) -> tuple[int, int]:
+    """An odd kernel size or an inclusive (min, max) range of them; 0 (if allowed) = derive from sigma."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)):
+        type_error(argument, "an odd int or a (min, max) pair of odd ints", value, f"pass e.g. {argument}=(3, 7)")
+    lo, hi = int(pair[0]), int(pair[1])
+    if allow_zero and lo == hi == 0:
+        return 0, 0
+    if lo > hi or lo < 3 or lo % 2 == 0 or hi % 2 == 0:
+        value_error(argument, "odd sizes >= 3 with min <= max" + (" (or 0 to derive it from sigma)" if allow_zero else ""), value, f"pass e.g. {argument}=(3, 7)")
+    return lo, hi
+
+
+def _sample_odd(rng: np.random.Generator, sizes: tuple[int, int]) -> int:
+    return int(sizes[0] + 2 * rng.integers(0, (sizes[1] - sizes[0]) // 2 + 1))
+
+
+class GaussianBlur(Transform):
+    """Gaussian blur with sigma ~ U[sigma] and an odd kernel size: fixed (torchvision's
+    ``GaussianBlur(kernel_size=23, sigma=(0.1, 2.0))``), drawn from an odd range (albumentations'
+    ``blur_limit=(3, 7)``), or 0 to cover +/- 3 sigma (4 sigma for uint16/float32). Reflect-101 border."""
+
+    def __init__(self, kernel_size: int | tuple[int, int] = (3, 7), sigma: float | tuple[float, float] = (0.1, 2.0), p: float = 0.5) -> None:
+        super().__init__(p)
+        self.kernel_size = _odd_sizes(kernel_size, "kernel_size", allow_zero=True)
+        self.sigma = as_range(sigma, "sigma")
+        if self.sigma[0] <= 0:
+            value_error("sigma", "positive values", sigma, "pass e.g. sigma=(0.1, 2.0)")
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        sigma = float(rng.uniform(*self.sigma))
+        size = B.gaussian_kernel_size(sigma, sample.dtype) if self.kernel_size == (0, 0) else _sample_odd(rng, self.kernel_size)
+        return {"kernel_size": size, "sigma": sigma}
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        return B.gaussian_blur(image, params["kernel_size"], params["sigma"])
+
+    def effects(self) -> Effects:
+        return Effects(blurs=True)
+
+
+class MotionBlur(Transform):
+    """Blur along a random line: odd length from ``kernel_size``, angle ~ U[angle] degrees, ``direction``
+    in [-1, 1] weights one end more (0 = symmetric streak), as albumentations' MotionBlur."""
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int] = (3, 7),
+        angle: float | tuple[float, float] = (0.0, 360.0),
+        direction: float | tuple[float, float] = (-1.0, 1.0),
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.kernel_size = _odd_sizes(kernel_size, "kernel_size")
+        self.angle = as_range(angle, "angle")
+        self.direction = as_range(direction, "direction", low=-1.0, high=1.0)
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        return {"kernel_size": _sample_odd(rng, self.kernel_size), "angle": float(rng.uniform(*self.angle)), "direction": float(rng.uniform(*self.direction))}
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        return B.filter2d(image, B.motion_kernel(params["kernel_size"], params["angle"], params["direction"]))
+
+    def effects(self) -> Effects:
+        return Effects(blurs=True)
+
+
+class MedianBlur(Transform):
+    """Median filter with an odd size drawn from ``kernel_size`` (replicate border, as OpenCV)."""
+
+    def __init__(self, kernel_size: int | tuple[int, int] = (3, 7), p: float = 0.5) -> None:
+        super().__init__(p)
+        self.kernel_size = _odd_sizes(kernel_size, "kernel_size")
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        return {"kernel_size": _sample_odd(rng, self.kernel_size)}
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        return B.median_blur(image, params["kernel_size"])
+
+    def effects(self) -> Effects:
+        return Effects(blurs=True)
+
+
+class GaussNoise(Transform):
+    """Additive Gaussian noise with std ~ U[std_range] and mean ~ U[mean_range], both FRACTIONS of the
+    dtype's range (so 0.02 is 5.1 levels on uint8, 1311 on uint16, 0.02 on float32); independent per
+    channel or one field shared by all channels. The noise is drawn from a seed recorded in the params,
+    so a replay reproduces it exactly."""
+
+    def __init__(
+        self,
+        std_range: float | tuple[float, float] = (0.01, 0.05),
+        mean_range: float | tuple[float, float] = (0.0, 0.0),
+        per_channel: bool = True,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.std_range = as_range(std_range, "std_range", low=0.0, high=1.0)
+        self.mean_range = as_range(mean_range, "mean_range", low=-1.0, high=1.0)
+        self.per_channel = bool(per_channel)
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        return {
+            "std": float(rng.uniform(*self.std_range)),
+            "mean": float(rng.uniform(*self.mean_range)),
+            "seed": int(rng.integers(0, 2**63 - 1)),
+        }
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        noise = B.gaussian_noise(params["seed"], image.shape, params["std"], params["mean"], self.per_channel, image.dtype)
+        return B.add_noise(image, noise)
+
+    def effects(self) -> Effects:
+        return Effects(adds_noise=True)

@@ -1,0 +1,269 @@
+"""Colour transforms: ColorJitter (torchvision semantics), HueSaturationValue, ToGray / RandomGrayscale,
+CLAHE, Sharpness, ChannelShuffle.
+
+Hue and saturation exist only for RGB. On a 1-channel image (X-ray) or an RGB+extra-band image
+(RGBN satellite tile) they raise, saying why and what to use instead: drop them, or apply the colour
+transform to the RGB bands only with ``iv.OnChannels(transform, channels=(0, 1, 2))``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..core.effects import Effects
+from ..core.errors import type_error, value_error
+from ..core.transform import Params, Transform, as_range
+from ..ops import color as C
+
+_RGB_ONLY_FIX = (
+    "hue and saturation are only defined for 3-channel RGB images: for a grayscale image drop them "
+    "(keep brightness/contrast), for RGB plus extra bands apply it to the RGB bands only with "
+    "iv.OnChannels(transform, channels=(0, 1, 2))"
+)
+
+
+def _factor_range(value: Any, argument: str) -> tuple[float, float] | None:
+    """torchvision's reading of a jitter amount: x -> [max(0, 1 - x), 1 + x]; (lo, hi) as given; 0 -> off."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        if value < 0:
+            value_error(argument, "a non-negative number or a (min, max) pair", value, f"pass e.g. {argument}=0.4")
+        if value == 0:
+            return None
+        return (max(0.0, 1.0 - float(value)), 1.0 + float(value))
+    lo, hi = as_range(value, argument, low=0.0)
+    return None if lo == hi == 1.0 else (lo, hi)
+
+
+class ColorJitter(Transform):
+    """Brightness, contrast, saturation and hue jitter in a random order, as torchvision's ColorJitter.
+
+    brightness: multiply by b ~ U[max(0, 1 - brightness), 1 + brightness].
+    contrast: blend with the mean of the grayscale image: ``(x - mean) * c + mean`` (the channel's own mean
+        for non-RGB images). torchvision floors the uint8 grayscale before averaging; we do not (< 0.5 level).
+    saturation: blend with the grayscale image by s ~ U[max(0, 1 - saturation), 1 + saturation].
+    hue: rotate hue in HSV by h ~ U[-hue, hue] turns (hue <= 0.5). uint8 works in OpenCV's 8-bit HSV with
+        256 hue levels (max error vs float HSV is a few levels on dark, saturated pixels); uint16 and float32
+        use float HSV.
+    Brightness and contrast alone are pointwise: such calls fuse with neighbouring lookup-table steps.
+    """
+
+    channels = (3,)  # as configured by example_args; an instance with brightness/contrast only takes any count
+    support_note: ClassVar[str] = "any channel count when saturation=hue=0 (brightness/contrast only)"
+
+    def __init__(
+        self,
+        brightness: float | tuple[float, float] = 0,
+        contrast: float | tuple[float, float] = 0,
+        saturation: float | tuple[float, float] = 0,
+        hue: float | tuple[float, float] = 0,
+        p: float = 1.0,
+    ) -> None:
+        super().__init__(p)
+        self.brightness = _factor_range(brightness, "brightness")
+        self.contrast = _factor_range(contrast, "contrast")
+        self.saturation = _factor_range(saturation, "saturation")
+        hue_range = as_range(hue, "hue", around=0.0, low=-0.5, high=0.5)
+        self.hue = None if hue_range == (0.0, 0.0) else hue_range
+        self.channels = (3,) if self.saturation or self.hue else None  # type: ignore[misc]
+        self.lut_fusable = self.channels is None  # type: ignore[misc]
+
+    example_args = {"brightness": 0.4, "contrast": 0.4, "saturation": 0.4, "hue": 0.1}
+
+    def check_input(self, sample: Any) -> None:
+        if self.channels is not None and sample.channels != 3:
+            value_error("ColorJitter saturation/hue", "a 3-channel RGB image", np.empty((0, 0, sample.channels), sample.dtype), _RGB_ONLY_FIX)
+        super().check_input(sample)
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        order = [int(i) for i in rng.permutation(4)]
+        ranges = (self.brightness, self.contrast, self.saturation, self.hue)
+        names = ("brightness", "contrast", "saturation", "hue")
+        params: Params = {"order": [names[i] for i in order]}
+        for i in order:
+            params[names[i]] = None if ranges[i] is None else float(rng.uniform(*ranges[i]))
+        return params
+
+    @staticmethod
+    def _steps(params: Params) -> list[tuple[str, float]]:
+        identity = {"brightness": 1.0, "contrast": 1.0, "saturation": 1.0, "hue": 0.0}
+        return [(name, params[name]) for name in params["order"] if params.get(name) is not None and params[name] != identity[name]]
+
+    @staticmethod
+    def _curve(name: str, factor: float, stats: C.ImageStats) -> C.Curve:
+        if name == "brightness":
+            return C.linear_curve(factor, 0.0)
+        return C.contrast_curve(factor, stats.contrast_pivot())
+
+    def _pointwise_table(self, steps: list[tuple[str, float]], channels: int, stats: C.ImageStats) -> np.ndarray:
+        table = np.broadcast_to(np.arange(256, dtype=np.uint8)[:, None], (256, channels))
+        for name, factor in steps:
+            step = C.table_from_curve(self._curve(name, factor, stats), channels)
+            table = np.take_along_axis(step, table.astype(np.intp), axis=0)
+            stats = stats.through(step)
+        return np.ascontiguousarray(table)
+
+    def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> np.ndarray | None:
+        steps = self._steps(params)
+        if any(name in ("saturation", "hue") for name, _ in steps):
+            return None
+        return self._pointwise_table(steps, channels, stats)
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        out = image
+        pending: list[tuple[str, float]] = []
+        for name, factor in self._steps(params) + [("end", 0.0)]:
+            if name in ("brightness", "contrast"):
+                pending.append((name, factor))
+                continue
+            if pending:
+                out = self._run_pointwise(out, pending)
+                pending = []
+            if name == "saturation":
+                out = C.saturation(out, factor)
+            elif name == "hue":
+                out = C.hue_shift(out, factor)
+        return out if out is not image else image.copy()
+
+    def _run_pointwise(self, image: np.ndarray, steps: list[tuple[str, float]]) -> np.ndarray:
+        if image.dtype == np.uint8:
+            return C.apply_table(image, self._pointwise_table(steps, image.shape[2], C.ImageStats(image)))
+        for name, factor in steps:
+            image = C.apply_curve(image, self._curve(name, factor, C.ImageStats(image)))
+        return image
+
+    def effects(self) -> Effects:
+        return Effects(alters_intensity=bool(self.brightness or self.contrast), alters_color=bool(self.saturation or self.hue))
+
+
+class HueSaturationValue(Transform):
+    """Shift hue by U[+/-hue_shift_limit] DEGREES and add U[+/-sat_shift_limit], U[+/-val_shift_limit]
+    (fractions of full scale) to saturation and value. albumentations counts hue in OpenCV's half-degree
+    uint8 units and S/V in 0..255 units; degrees and fractions mean the same call works for every dtype.
+    uint8 runs in 8-bit HSV with one 3-channel table pass; uint16/float32 in float HSV."""
+
+    channels = (3,)
+
+    def __init__(
+        self,
+        hue_shift_limit: float | tuple[float, float] = 20,
+        sat_shift_limit: float | tuple[float, float] = 0.12,
+        val_shift_limit: float | tuple[float, float] = 0.08,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.hue_shift_limit = as_range(hue_shift_limit, "hue_shift_limit", around=0.0, low=-180.0, high=180.0)
+        self.sat_shift_limit = as_range(sat_shift_limit, "sat_shift_limit", around=0.0, low=-1.0, high=1.0)
+        self.val_shift_limit = as_range(val_shift_limit, "val_shift_limit", around=0.0, low=-1.0, high=1.0)
+
+    def channel_fix(self) -> str:
+        return _RGB_ONLY_FIX
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        return {
+            "hue": float(rng.uniform(*self.hue_shift_limit)),
+            "sat": float(rng.uniform(*self.sat_shift_limit)),
+            "val": float(rng.uniform(*self.val_shift_limit)),
+        }
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        return C.shift_hsv(image, params["hue"], params["sat"], params["val"])
+
+    def effects(self) -> Effects:
+        return Effects(alters_color=True, alters_intensity=self.val_shift_limit != (0.0, 0.0))
+
+
+class ToGray(Transform):
+    """RGB -> grayscale with ITU-R 601-2 luma weights (PIL "L", OpenCV RGB2GRAY, torchvision Grayscale),
+    repeated to ``num_output_channels`` (3 keeps the channel count so the rest of the pipeline is unchanged)."""
+
+    channels = (3,)
+
+    def __init__(self, num_output_channels: int = 3, p: float = 1.0) -> None:
+        super().__init__(p)
+        if num_output_channels not in (1, 3) or isinstance(num_output_channels, bool):
+            value_error("num_output_channels", "1 or 3", num_output_channels, "pass 3 to keep an RGB-shaped image, 1 for a single channel")
+        self.num_output_channels = int(num_output_channels)
+
+    def channel_fix(self) -> str:
+        return "grayscale conversion needs an RGB image: a 1-channel image is already grayscale (drop this transform); for RGB plus extra bands use iv.OnChannels(..., channels=(0, 1, 2)) with num_output_channels=3"
+
+    def output_channels(self, params: Params, channels: int) -> int:
+        return self.num_output_channels
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        gray = C.to_gray(image)
+        return gray if self.num_output_channels == 1 else np.ascontiguousarray(np.repeat(gray, 3, axis=2))
+
+    def effects(self) -> Effects:
+        return Effects(alters_color=True)
+
+
+class RandomGrayscale(ToGray):
+    """Grayscale with probability ``p`` (default 0.1, torchvision), keeping 3 equal channels."""
+
+    def __init__(self, p: float = 0.1) -> None:
+        super().__init__(num_output_channels=3, p=p)
+
+
+class CLAHE(Transform):
+    """Contrast-limited adaptive histogram equalization (OpenCV), clip limit drawn from ``clip_limit``.
+    1 channel: directly; RGB: on the luma (YCrCb's Y; albumentations uses LAB's L, which OpenCV lacks for
+    uint16); other channel counts: per channel. uint16 runs natively, float32 on 16-bit codes."""
+
+    def __init__(self, clip_limit: float | tuple[float, float] = (1.0, 4.0), tile_grid_size: tuple[int, int] = (8, 8), p: float = 0.5) -> None:
+        super().__init__(p)
+        self.clip_limit = as_range(clip_limit, "clip_limit", low=0.0)
+        grid = tile_grid_size
+        if not (isinstance(grid, (tuple, list)) and len(grid) == 2 and all(isinstance(g, (int, np.integer)) and not isinstance(g, bool) and g > 0 for g in grid)):
+            type_error("tile_grid_size", "a (rows, cols) pair of positive ints", grid, "pass e.g. tile_grid_size=(8, 8)")
+        self.tile_grid_size = (int(grid[0]), int(grid[1]))
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        return {"clip_limit": float(rng.uniform(*self.clip_limit))}
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        return C.clahe(image, params["clip_limit"], self.tile_grid_size)
+
+    def effects(self) -> Effects:
+        return Effects(alters_intensity=True)
+
+
+class Sharpness(Transform):
+    """PIL ImageEnhance.Sharpness / torchvision adjust_sharpness with a factor drawn from ``factor``:
+    0 gives the smoothed image, 1 the original, 2 a sharpened one."""
+
+    def __init__(self, factor: float | tuple[float, float] = 2.0, p: float = 0.5) -> None:
+        super().__init__(p)
+        self.factor = as_range(factor, "factor", low=0.0)
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        return {"factor": float(rng.uniform(*self.factor))}
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        if image.shape[0] < 3 or image.shape[1] < 3:
+            return image.copy()
+        return C.sharpness(image, params["factor"])
+
+    def effects(self) -> Effects:
+        return Effects(alters_intensity=True, blurs=self.factor[0] < 1.0)
+
+
+class ChannelShuffle(Transform):
+    """Permute the channels randomly (any channel count)."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        return {"order": [int(i) for i in rng.permutation(sample.channels)]}
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        order = params["order"]
+        if len(order) != image.shape[2]:
+            value_error("ChannelShuffle params", f"a permutation of {image.shape[2]} channels", order, "replay with images of the channel count it was recorded on")
+        return np.ascontiguousarray(image[:, :, order])
+
+    def effects(self) -> Effects:
+        return Effects(alters_color=True)

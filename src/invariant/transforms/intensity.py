@@ -1,0 +1,176 @@
+"""Pointwise intensity transforms: each is a curve ``f(x)`` per channel, so on uint8 images it is one
+lookup-table pass and consecutive ones fuse into a single pass (``core.lut``). uint16 and float32 run
+the same curve in float32 arithmetic (never via uint8). Float images are taken to be in [0, 1].
+
+References: PIL ImageEnhance / ImageOps (equalize, autocontrast, posterize, solarize, invert);
+torchvision.transforms.v2 (RandomEqualize, RandomAutocontrast, RandomPosterize, RandomSolarize,
+RandomInvert); albumentations (RandomBrightnessContrast, RandomGamma).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..core.effects import Effects
+from ..core.errors import type_error, value_error
+from ..core.transform import Params, Transform, as_range
+from ..ops import color as C
+
+
+class PointwiseTransform(Transform):
+    """Base of transforms that map each pixel value through a per-channel curve.
+
+    Subclasses implement ``curve(params, dtype, channels, stats)`` (a function on float arrays in dtype
+    units) and may override ``lookup_table`` when a table is more natural (equalize)."""
+
+    _abstract = True
+    lut_fusable: ClassVar[bool] = True
+
+    def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
+        raise NotImplementedError
+
+    def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> np.ndarray | None:
+        """(256, channels) uint8 table for a uint8 image whose statistics are ``stats``."""
+        return C.table_from_curve(self.curve(params, np.dtype(np.uint8), channels, stats), channels)
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        stats = C.ImageStats(image)
+        if image.dtype == np.uint8:
+            return C.apply_table(image, self.lookup_table(params, image.dtype, image.shape[2], stats))  # type: ignore[arg-type]
+        return C.apply_curve(image, self.curve(params, image.dtype, image.shape[2], stats))
+
+    def effects(self) -> Effects:
+        return Effects(alters_intensity=True)
+
+
+def _int_range(value: Any, argument: str, low: int, high: int) -> tuple[int, int]:
+    pair = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)):
+        type_error(argument, "an int or a (min, max) pair of ints", value, f"pass e.g. {argument}=({low}, {high})")
+    if not low <= pair[0] <= pair[1] <= high:
+        value_error(argument, f"{low} <= min <= max <= {high}", value, f"pick values between {low} and {high}")
+    return int(pair[0]), int(pair[1])
+
+
+class RandomBrightnessContrast(PointwiseTransform):
+    """Brightness shift and contrast scale, each drawn uniformly from ``1 +/- limit`` / ``+/- limit``.
+
+    ``out = (x - mean) * alpha + mean + beta * max`` where ``mean`` is the image mean (the grayscale mean
+    for RGB, each channel's own mean otherwise) and ``max`` the dtype's range (``brightness_by_max``; else
+    ``beta * mean``). Differs from albumentations, whose contrast pivots on 0 (``x * alpha + beta``) and so
+    also darkens or brightens; pivoting on the mean is the guide's ``(x - mu) * c + mu``. Valid for
+    grayscale, RGB and multispectral images alike (every channel keeps its own pivot)."""
+
+    def __init__(
+        self,
+        brightness_limit: float | tuple[float, float] = 0.2,
+        contrast_limit: float | tuple[float, float] = 0.2,
+        brightness_by_max: bool = True,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.brightness_limit = as_range(brightness_limit, "brightness_limit", around=0.0)
+        self.contrast_limit = as_range(contrast_limit, "contrast_limit", around=0.0, low=-1.0)
+        self.brightness_by_max = bool(brightness_by_max)
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        return {"alpha": 1.0 + float(rng.uniform(*self.contrast_limit)), "beta": float(rng.uniform(*self.brightness_limit))}
+
+    def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
+        alpha, beta = params["alpha"], params["beta"]
+        pivot = stats.contrast_pivot() if alpha != 1.0 or not self.brightness_by_max else np.zeros(channels)
+        shift = beta * C.max_value(dtype) if self.brightness_by_max else beta * pivot
+        return C.linear_curve(alpha, (1.0 - alpha) * pivot + shift)
+
+
+class RandomGamma(PointwiseTransform):
+    """``max * (x / max) ** gamma`` with ``gamma`` drawn uniformly from ``gamma`` (albumentations'
+    ``gamma_limit=(80, 120)`` is ``gamma=(0.8, 1.2)`` here)."""
+
+    def __init__(self, gamma: float | tuple[float, float] = (0.8, 1.2), p: float = 0.5) -> None:
+        super().__init__(p)
+        self.gamma = as_range(gamma, "gamma")
+        if self.gamma[0] <= 0:
+            value_error("gamma", "positive values", gamma, "pass e.g. gamma=(0.8, 1.2)")
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        return {"gamma": float(rng.uniform(*self.gamma))}
+
+    def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
+        return C.gamma_curve(params["gamma"], C.max_value(dtype))
+
+
+class Invert(PointwiseTransform):
+    """``max - x`` (PIL ImageOps.invert, torchvision RandomInvert)."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
+        return C.invert_curve(C.max_value(dtype))
+
+
+class Solarize(PointwiseTransform):
+    """Invert values at or above ``threshold``, a FRACTION of the dtype's range drawn uniformly from
+    ``threshold`` (PIL's ``solarize(img, 128)`` on uint8 is ``threshold=128/255``). torchvision takes the
+    threshold in pixel units; a fraction means the same argument works for uint8, uint16 and float32."""
+
+    def __init__(self, threshold: float | tuple[float, float] = 0.5, p: float = 0.5) -> None:
+        super().__init__(p)
+        self.threshold = as_range(threshold, "threshold", low=0.0, high=1.0)
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        return {"threshold": float(rng.uniform(*self.threshold))}
+
+    def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
+        top = C.max_value(dtype)
+        return C.solarize_curve(params["threshold"] * top, top)
+
+
+class Posterize(PointwiseTransform):
+    """Keep the top ``bits`` bits of each value (an int or a range to draw from, 1..8). uint16 keeps the top
+    ``bits`` of 16 (so it matches uint8 after scaling); float32 floors to ``2**bits`` levels."""
+
+    def __init__(self, bits: int | tuple[int, int] = 4, p: float = 0.5) -> None:
+        super().__init__(p)
+        self.bits = _int_range(bits, "bits", 1, 8)
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        return {"bits": int(rng.integers(self.bits[0], self.bits[1] + 1))}
+
+    def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
+        return C.posterize_curve(params["bits"], dtype)
+
+
+class AutoContrast(PointwiseTransform):
+    """Stretch each channel's [min, max] to the dtype's full range (torchvision autocontrast; PIL's
+    ImageOps.autocontrast with cutoff=0, which truncates where we round)."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
+        lo, hi = stats.minmax()
+        return C.autocontrast_curve(lo, hi, C.max_value(dtype))
+
+
+class Equalize(PointwiseTransform):
+    """Per-channel histogram equalization with PIL's / torchvision's algorithm. uint16 equalizes over 65536
+    bins; float32 over 65536 levels (outputs are multiples of 1/65535)."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> np.ndarray | None:
+        return C.equalize_table(stats.hist(), 255).astype(np.uint8)
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        stats = C.ImageStats(image)
+        if image.dtype == np.uint8:
+            return C.apply_table(image, self.lookup_table(params, image.dtype, image.shape[2], stats))  # type: ignore[arg-type]
+        table = C.equalize_table(stats.hist(), 65535)
+        if image.dtype == np.uint16:
+            return C.apply_table16(image, table.astype(np.uint16))
+        return C.apply_table16(C.quantize16(image), (table * (1.0 / 65535.0)).astype(np.float32))

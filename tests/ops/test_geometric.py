@@ -1,0 +1,190 @@
+"""The geometry kernels against OpenCV/numpy references and hand trigonometry: the pixel-centre
+convention, the view/transposition fast paths, anti-aliased downscaling, box modes, and the
+property that keypoints follow the pixel they sit on (hypothesis over random matrices)."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from invariant.ops import geometric as geo
+
+from ..conftest import photo
+
+# continuous <-> OpenCV pixel-index conventions, written out independently of the library
+SHIFT = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]], float)
+UNSHIFT = np.array([[1, 0, -0.5], [0, 1, -0.5], [0, 0, 1]], float)
+
+
+def cv_rotation(w: int, h: int, angle: float, scale: float = 1.0) -> np.ndarray:
+    """cv2.getRotationMatrix2D about the image centre in pixel-index coordinates, as a 3x3."""
+    m = np.vstack([cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, scale), [0, 0, 1]])
+    return m
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32"])
+@pytest.mark.parametrize("channels", [1, 3, 5])
+def test_warp_matches_cv2_rotation(dtype, channels):
+    img = photo(dtype, channels)
+    h, w = img.shape[:2]
+    m_px = cv_rotation(w, h, 33.0, 1.1)
+    matrix = SHIFT @ m_px @ UNSHIFT  # the same map in continuous coordinates
+    out = geo.warp(img, matrix, (h, w), "linear", "constant", 0)
+    ref = np.stack([cv2.warpAffine(np.ascontiguousarray(img[:, :, c]), m_px[:2], (w, h), flags=cv2.INTER_LINEAR) for c in range(channels)], 2)
+    assert out.dtype == img.dtype and out.shape == img.shape and out.flags["C_CONTIGUOUS"]
+    np.testing.assert_allclose(out.astype(float), ref.astype(float), atol=1e-4 if dtype == "float32" else 0)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32"])
+@pytest.mark.parametrize("channels", [1, 3, 5])
+def test_quarter_turns_and_transpose_are_exact_views(dtype, channels):
+    img = photo(dtype, channels)
+    h, w = img.shape[:2]
+    # x' = y, y' = W - x is a counter-clockwise quarter turn (np.rot90 with k=1)
+    rot = np.array([[0, 1, 0], [-1, 0, w], [0, 0, 1]], float)
+    np.testing.assert_array_equal(geo.warp(img, rot, (w, h), "cubic"), np.rot90(img, 1))
+    np.testing.assert_array_equal(geo.warp(img, geo.transpose_matrix(), (w, h), "linear"), img.transpose(1, 0, 2))
+    flip_t = geo.hflip_matrix(h) @ geo.transpose_matrix()
+    out = geo.warp(img, flip_t, (w, h), "linear")
+    np.testing.assert_array_equal(out, img.transpose(1, 0, 2)[:, ::-1])
+    assert out.flags["C_CONTIGUOUS"]
+
+
+def test_integer_crop_with_padding_is_a_slice_with_fill():
+    img = photo("uint8", 3)
+    out = geo.warp(img, geo.translation(4, -3), (20, 30), "linear", "constant", (1, 2, 3))
+    np.testing.assert_array_equal(out[:, 4:], img[3:23, 0:26])
+    np.testing.assert_array_equal(out[:, :4], np.broadcast_to(np.array([1, 2, 3], np.uint8), (20, 4, 3)))
+
+
+def _stripes(h: int = 256, w: int = 256) -> np.ndarray:
+    """A fine pattern (period 3 px) that aliases badly under point-sampled downscaling."""
+    x = np.arange(w)
+    row = (127.5 + 127.5 * np.sin(2 * np.pi * x / 3.0)).astype(np.float32)
+    return np.ascontiguousarray(np.broadcast_to(row[None, :, None], (h, w, 1)))
+
+
+def test_strong_downscale_is_antialiased():
+    img = _stripes()
+    # a rotation by 10 degrees plus a 5x shrink: a general warp, not a resize
+    matrix = SHIFT @ np.vstack([cv2.getRotationMatrix2D((25.5, 25.5), 10, 1.0), [0, 0, 1]]) @ UNSHIFT @ geo.scaling(0.2, 0.2)
+    ours = geo.warp(img, matrix, (52, 52), "linear", min_scale=0.5)
+    naive = geo.warp(img, matrix, (52, 52), "linear")  # OpenCV's plain bilinear, as albumentations
+    inner = (slice(12, 40), slice(12, 40))
+    # the true local mean of the pattern is 127.5: the pre-shrunk warp stays close, the naive one aliases
+    # (INTER_AREA leaves a beat because its 2.5 px cells are not a multiple of the 3 px period)
+    assert np.abs(ours[inner] - 127.5).mean() < 15
+    assert np.abs(naive[inner] - 127.5).mean() > 3.5 * np.abs(ours[inner] - 127.5).mean()
+
+
+def test_axis_aligned_downscale_uses_area():
+    img = photo("float32", 3, size=(200, 300))
+    out = geo.warp(img, geo.scaling(0.25, 0.25), (50, 75), "linear", min_scale=0.5)
+    np.testing.assert_allclose(out, cv2.resize(img, (75, 50), interpolation=cv2.INTER_AREA), atol=1e-5)
+    plain = geo.warp(img, geo.scaling(0.25, 0.25), (50, 75), "linear")
+    np.testing.assert_allclose(plain, cv2.resize(img, (75, 50), interpolation=cv2.INTER_LINEAR), atol=1e-5)
+
+
+def test_area_interpolation_antialiases_rotations():
+    img = _stripes()
+    matrix = SHIFT @ np.vstack([cv2.getRotationMatrix2D((25.5, 25.5), 10, 1.0), [0, 0, 1]]) @ UNSHIFT @ geo.scaling(0.2, 0.2)
+    area = geo.warp(img, matrix, (52, 52), "area")
+    inner = (slice(12, 40), slice(12, 40))
+    assert np.abs(area[inner] - 127.5).mean() < 10
+
+
+def test_boxes_corner_mode_matches_hand_trigonometry():
+    angle = 30.0
+    a = math.radians(angle)
+    cx, cy = 50.0, 40.0
+    # rotation about (cx, cy), counter-clockwise on screen: x' = c(x-cx) + s(y-cy) + cx, y' = -s(x-cx) + c(y-cy) + cy
+    matrix = geo.translation(cx, cy) @ np.array([[math.cos(a), math.sin(a), 0], [-math.sin(a), math.cos(a), 0], [0, 0, 1]]) @ geo.translation(-cx, -cy)
+    box = np.array([[20.0, 10.0, 60.0, 30.0]])
+    xs = []
+    ys = []
+    for x, y in [(20, 10), (60, 10), (60, 30), (20, 30)]:
+        xs.append(math.cos(a) * (x - cx) + math.sin(a) * (y - cy) + cx)
+        ys.append(-math.sin(a) * (x - cx) + math.cos(a) * (y - cy) + cy)
+    np.testing.assert_allclose(geo.apply_to_boxes(matrix, box)[0], [min(xs), min(ys), max(xs), max(ys)], atol=1e-9)
+
+
+def test_ellipse_mode_is_tighter_and_exact_for_a_disc():
+    a = math.radians(45)
+    matrix = geo.translation(50, 50) @ np.array([[math.cos(a), math.sin(a), 0], [-math.sin(a), math.cos(a), 0], [0, 0, 1]]) @ geo.translation(-50, -50)
+    box = np.array([[40.0, 40.0, 60.0, 60.0]])  # a square around a disc of radius 10 centred on (50, 50)
+    corners = geo.apply_to_boxes(matrix, box, "corners")[0]
+    ellipse = geo.apply_to_boxes(matrix, box, "ellipse")[0]
+    np.testing.assert_allclose(corners, [50 - 10 * math.sqrt(2), 50 - 10 * math.sqrt(2), 50 + 10 * math.sqrt(2), 50 + 10 * math.sqrt(2)], atol=1e-9)
+    np.testing.assert_allclose(ellipse, [40, 40, 60, 60], atol=0.05)
+    # identical for axis-aligned maps
+    np.testing.assert_allclose(geo.apply_to_boxes(geo.scaling(2, 3), box, "ellipse"), geo.apply_to_boxes(geo.scaling(2, 3), box, "corners"))
+
+
+matrices = st.tuples(
+    st.floats(-180, 180), st.floats(0.7, 1.4), st.floats(-20, 20), st.floats(-8, 8), st.floats(-8, 8), st.floats(-1e-3, 1e-3), st.floats(-1e-3, 1e-3)
+)
+
+
+def _random_matrix(params) -> np.ndarray:
+    angle, scale, shear, tx, ty, px, py = params
+    a = math.radians(angle)
+    lin = np.array([[1, math.tan(math.radians(shear))], [0, 1]]) @ np.array([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]]) * scale
+    m = np.eye(3)
+    m[:2, :2] = lin
+    m = geo.translation(32 + tx, 32 + ty) @ m @ geo.translation(-32, -32)
+    m[2, :2] = (px, py)
+    m[2, 2] = 1 - 32 * (px + py)  # keeps w(centre) = 1 so the centre region stays on the canvas
+    return m
+
+
+@settings(max_examples=40, deadline=None)
+@given(matrices, st.floats(20, 44), st.floats(20, 44))
+def test_keypoints_follow_the_pixel_they_sit_on(params, x, y):
+    """Draw a blob at a point, warp the image, and find the blob's centroid: it must land where
+    apply_to_points sends the point (the image and point paths share the convention)."""
+    matrix = _random_matrix(params)
+    img = np.zeros((64, 64, 1), np.float32)
+    yy, xx = np.mgrid[0:64, 0:64] + 0.5
+    img[:, :, 0] = np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * 1.5**2))
+    out = geo.warp(img, matrix, (64, 64), "linear")[:, :, 0].astype(np.float64)
+    mapped = geo.apply_to_points(matrix, np.array([[x, y]]))[0]
+    # centroid over a window around the mapped point (skip cases where the blob leaves the canvas)
+    if not (8 <= mapped[0] <= 56 and 8 <= mapped[1] <= 56):
+        return
+    win = (np.abs(xx - mapped[0]) < 8) & (np.abs(yy - mapped[1]) < 8)
+    weights = out * win
+    centroid = np.array([(weights * xx).sum(), (weights * yy).sum()]) / weights.sum()
+    np.testing.assert_allclose(centroid, mapped, atol=0.35)
+
+
+@settings(max_examples=40, deadline=None)
+@given(matrices)
+def test_points_match_cv2_perspective_transform(params):
+    matrix = _random_matrix(params)
+    pts = np.random.default_rng(0).uniform(0, 64, (10, 2))
+    ref = cv2.perspectiveTransform(pts[None].astype(np.float64), matrix)[0]
+    np.testing.assert_allclose(geo.apply_to_points(matrix, pts), ref, atol=1e-8)
+    # the box of mapped corners contains every mapped point of the box
+    box = np.array([[10.0, 12.0, 40.0, 50.0]])
+    moved = geo.apply_to_boxes(matrix, box)[0]
+    inner = np.random.default_rng(1).uniform([10, 12], [40, 50], (50, 2))
+    mapped = geo.apply_to_points(matrix, inner)
+    assert (mapped[:, 0] >= moved[0] - 1e-9).all() and (mapped[:, 0] <= moved[2] + 1e-9).all()
+    assert (mapped[:, 1] >= moved[1] - 1e-9).all() and (mapped[:, 1] <= moved[3] + 1e-9).all()
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_, np.uint8, np.int32])
+def test_warp_mask_keeps_label_set(dtype):
+    mask = np.zeros((40, 50, 1), dtype)
+    mask[5:20, 10:30] = 1
+    if dtype != np.bool_:
+        mask[22:35, 5:45] = 7
+    matrix = geo.translation(25, 20) @ np.array([[0.8, 0.5, 0], [-0.5, 0.8, 0], [0, 0, 1]]) @ geo.translation(-25, -20)
+    out = geo.warp_mask(mask, matrix, (40, 50))
+    assert out.dtype == mask.dtype
+    assert set(np.unique(out).tolist()) <= set(np.unique(mask).tolist())

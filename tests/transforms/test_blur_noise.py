@@ -1,0 +1,94 @@
+"""Blur and noise against independent references: a float64 numpy Gaussian (torchvision's kernel
+exp(-x^2 / 2 sigma^2), reflect padding) within 1.5 levels for uint8 (fixed-point kernel), 1e-3 float; scipy.ndimage.median_filter
+(replicate border) exactly; noise statistics within sampling error."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from scipy import ndimage
+from skimage import data
+
+import invariant as iv
+from invariant.ops import blur_noise as B
+
+PHOTO = np.ascontiguousarray(cv2.resize(data.astronaut(), (96, 80), interpolation=cv2.INTER_AREA))
+
+
+def _gaussian_reference(img: np.ndarray, ksize: int, sigma: float) -> np.ndarray:
+    x = np.arange(ksize) - (ksize - 1) / 2
+    k = np.exp(-(x**2) / (2 * sigma**2))
+    k /= k.sum()
+    r = ksize // 2
+    padded = np.pad(img.astype(np.float64), ((r, r), (r, r), (0, 0)), mode="reflect")  # = BORDER_REFLECT_101
+    rows = sum(k[i] * padded[i : i + img.shape[0], :, :] for i in range(ksize))
+    return sum(k[i] * rows[:, i : i + img.shape[1], :] for i in range(ksize))
+
+
+@pytest.mark.parametrize("ksize,sigma", [(3, 0.8), (7, 1.5), (23, 2.0), (23, 0.1)])
+def test_gaussian_blur_matches_reference(ksize: int, sigma: float) -> None:
+    ref = _gaussian_reference(PHOTO, ksize, sigma)
+    out8 = iv.GaussianBlur().apply_image(PHOTO, {"kernel_size": ksize, "sigma": sigma})
+    assert np.abs(out8 - ref).max() <= 1.5  # OpenCV rounds its 8-bit kernel to fixed point (23 taps: up to 1.33)
+    f32 = iv.GaussianBlur().apply_image(PHOTO.astype(np.float32) / 255, {"kernel_size": ksize, "sigma": sigma})
+    assert np.abs(f32 * 255 - ref).max() <= 1e-3
+    u16 = iv.GaussianBlur().apply_image(PHOTO.astype(np.uint16) * 257, {"kernel_size": ksize, "sigma": sigma})
+    assert np.abs(u16 / 257.0 - ref).max() <= 0.01
+
+
+def test_gaussian_blur_sampling_and_guide_arguments() -> None:
+    t = iv.GaussianBlur(kernel_size=23, sigma=(0.1, 2.0), p=1)
+    pipe = iv.Compose([t], seed=0)
+    for _ in range(20):
+        p = pipe(image=PHOTO, return_params=True)["params"][0]["params"]
+        assert p["kernel_size"] == 23 and 0.1 <= p["sigma"] <= 2.0
+    sizes = {iv.Compose([iv.GaussianBlur((3, 7), p=1)], seed=s)(image=PHOTO, return_params=True)["params"][0]["params"]["kernel_size"] for s in range(40)}
+    assert sizes == {3, 5, 7}
+    auto = iv.GaussianBlur(kernel_size=0, sigma=1.0, p=1)
+    assert iv.Compose([auto], seed=0)(image=PHOTO, return_params=True)["params"][0]["params"]["kernel_size"] == 7
+    with pytest.raises(ValueError, match="kernel_size"):
+        iv.GaussianBlur(kernel_size=4)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32"])
+@pytest.mark.parametrize("ksize", [3, 5, 7])
+def test_median_blur_matches_scipy(dtype: str, ksize: int) -> None:
+    img = PHOTO if dtype == "uint8" else (PHOTO.astype(np.uint16) * 257 if dtype == "uint16" else PHOTO.astype(np.float32) / 255)
+    out = iv.MedianBlur().apply_image(img, {"kernel_size": ksize})
+    assert np.array_equal(out, ndimage.median_filter(img, size=(ksize, ksize, 1), mode="nearest"))
+
+
+def test_median_blur_any_channel_count() -> None:
+    img = np.concatenate([PHOTO, PHOTO[:, :, :2]], axis=2)  # 5 channels
+    out = iv.MedianBlur().apply_image(img, {"kernel_size": 5})
+    assert np.array_equal(out, ndimage.median_filter(img, size=(5, 5, 1), mode="nearest"))
+
+
+def test_motion_blur_kernel_and_direction() -> None:
+    for angle in (0.0, 33.0, 90.0):
+        k = B.motion_kernel(7, angle, 0.0)
+        assert abs(k.sum() - 1) < 1e-6
+    rows = np.repeat(np.arange(80, dtype=np.uint8)[:, None, None] * 3, 96, axis=1)  # constant along each row
+    out = iv.MotionBlur().apply_image(rows, {"kernel_size": 7, "angle": 0.0, "direction": 0.0})
+    assert np.array_equal(out, rows)  # a horizontal streak never mixes rows
+    cols = np.ascontiguousarray(rows.transpose(1, 0, 2))
+    assert not np.array_equal(iv.MotionBlur().apply_image(cols, {"kernel_size": 7, "angle": 0.0, "direction": 0.0}), cols)
+
+
+@pytest.mark.parametrize("dtype,top", [("uint8", 255.0), ("uint16", 65535.0), ("float32", 1.0)])
+def test_gauss_noise_statistics(dtype: str, top: float) -> None:
+    flat = np.full((200, 200, 3), 0.5 * top, dtype=dtype)
+    t = iv.GaussNoise(std_range=(0.05, 0.05), p=1)
+    out = t.apply_image(flat, {"std": 0.05, "mean": 0.0, "seed": 1})
+    noise = (out.astype(np.float64) - flat.astype(np.float64)) / top
+    assert abs(noise.std() - 0.05) < 0.002 and abs(noise.mean()) < 0.002
+    shared = iv.GaussNoise(per_channel=False).apply_image(flat, {"std": 0.05, "mean": 0.0, "seed": 1})
+    assert np.array_equal(shared[:, :, 0], shared[:, :, 2])
+    assert not np.array_equal(out[:, :, 0], out[:, :, 2])
+
+
+def test_gauss_noise_replays_exactly() -> None:
+    pipe = iv.Compose([iv.GaussNoise(p=1)], seed=3)
+    out = pipe(image=PHOTO, return_params=True)
+    assert np.array_equal(pipe.replay(out["params"], image=PHOTO)["image"], out["image"])
