@@ -38,7 +38,8 @@ def _data(args: argparse.Namespace) -> tuple[Any, Any, str]:
         data = from_folder(args.data, size=size, grayscale=args.grayscale)
         train, val = split_validation(data, args.val_fraction, seed=args.seed)
         return train, val, f"{args.data}: {len(train)} train / {len(val)} validation images, classes {', '.join(data.classes)}"
-    n_train, n_val = (600, 200) if args.quick else (args.train_size, args.val_size)
+    n_train = args.train_size or (600 if args.quick else 2400)
+    n_val = args.val_size or (200 if args.quick else 600)
     split = load_split(args.dataset, n_train, n_val, 10, seed=args.seed)  # the test part is never used here
     train = from_arrays(split.train_images, split.train_labels, split.classes)
     val = from_arrays(split.val_images, split.val_labels, split.classes)
@@ -126,8 +127,8 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--size", type=int, default=32, help="resize --data images to SIZE x SIZE (0: keep, all must match)")
     g.add_argument("--grayscale", action="store_true", help="read --data images as one channel")
     g.add_argument("--val-fraction", type=float, default=0.2, help="share of --data held out for validation")
-    g.add_argument("--train-size", type=int, default=2400, help="built-in data: training images")
-    g.add_argument("--val-size", type=int, default=600, help="built-in data: validation images")
+    g.add_argument("--train-size", type=int, help="built-in data: training images (default 2400, --quick 600)")
+    g.add_argument("--val-size", type=int, help="built-in data: validation images (default 600, --quick 200)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -222,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, ConfigError, ValueError, TypeError, TorchMissingError) as exc:
         if os.environ.get("INVARIANT_DEBUG"):  # show the traceback when debugging the library itself
             raise
-        print(f"invariant {args.command}: error: {exc}", file=sys.stderr)
+        hint = "" if isinstance(exc, (FileNotFoundError, ConfigError)) else " (set INVARIANT_DEBUG=1 to see the traceback)"
+        print(f"invariant {args.command}: error: {exc}{hint}", file=sys.stderr)
         return EXIT_INPUT
 
 

@@ -38,10 +38,20 @@ def test_search_space_and_strength_by_hand() -> None:
     assert tuned.transforms[2].init_args()["scale"] == (0.08, 1.0)  # crop-area range is not a magnitude
 
 
-@pytest.mark.skipif("RandAugment" not in REGISTRY, reason="RandAugment not in this build yet")
-def test_randaugment_gets_a_grid() -> None:
-    kind, space = search_space(iv.Compose([REGISTRY["RandAugment"]()]))
-    assert kind == "grid" and sorted(len(v) for v in space.values()) == [3, 3]
+def test_randaugment_grid_covers_n_by_m_once(tmp_path) -> None:
+    pipe = iv.Compose([REGISTRY["RandAugment"]()])
+    kind, space = search_space(pipe, grid_n=(1, 2), grid_m=(5, 9))
+    assert kind == "grid" and space == {"0.RandAugment.num_ops": [1, 2], "0.RandAugment.magnitude": [5, 9]}
+    split = load_split("mnist", 100, 50, 10, seed=0)
+    train, val = from_arrays(split.train_images, split.train_labels), from_arrays(split.val_images, split.val_labels)
+    storage = f"sqlite:///{tmp_path / 'grid.db'}"
+    result = tune(pipe, train, val, n_trials=10, storage=storage, study_name="g", grid_n=(1, 2), grid_m=(5, 9), epochs=1, progress=False)
+    assert result.n_trials == 4 and result.method.startswith("grid")
+    study = optuna.load_study(study_name="g", storage=storage)
+    assert sorted((t.params["0.RandAugment.num_ops"], t.params["0.RandAugment.magnitude"]) for t in study.trials) == [(1, 5), (1, 9), (2, 5), (2, 9)]
+    again = tune(pipe, train, val, n_trials=10, storage=storage, study_name="g", grid_n=(1, 2), grid_m=(5, 9), epochs=1, progress=False)
+    assert again.n_trials == 4 and len(optuna.load_study(study_name="g", storage=storage).trials) == 4  # finished grid: nothing re-run
+    assert result.best_pipeline.transforms[0].init_args()["num_ops"] == result.best_params["0.RandAugment.num_ops"]
 
 
 def test_tune_writes_a_loadable_best_config_and_resumes(tmp_path) -> None:

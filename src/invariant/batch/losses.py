@@ -7,7 +7,7 @@ from typing import Any
 
 from ..core.errors import require_torch, type_error, value_error
 
-torch = require_torch("invariant.batch losses")
+torch = require_torch("invariant.batch (MixUp, CutMix and the batch losses)")
 F = torch.nn.functional
 
 REDUCTIONS = ("mean", "sum", "none")

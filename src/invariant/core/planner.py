@@ -168,7 +168,7 @@ def execute(plan: list, sample: Sample, fuse: bool = True) -> None:
     i, n = 0, len(plan)
     while i < n:
         entry = plan[i]
-        if fuse and _fusable(entry):
+        if fuse and i + 1 < n and _fusable(entry) and _fusable(plan[i + 1]):
             j, border_step = _run_end(plan, i)
             if j > i + 1:
                 _execute_spatial_run(plan[i:j], border_step - i, sample)
@@ -241,15 +241,15 @@ def _run_min_scale(steps: list, interp: str) -> float:
         return 1.0
     if interp == "nearest":
         return 0.0
-    scales, composite = [], np.eye(3)
+    composite = np.eye(3)
     for t, params, _ in steps:
-        if "_matrix" not in params:
-            scales.append(1.0)
-            continue
-        scales.append(min(geo.axis_scales(params["_matrix"], params["_out_shape"])))
-        composite = params["_matrix"] @ composite
+        if "_matrix" in params:
+            composite = params["_matrix"] @ composite
     total = min(geo.axis_scales(composite, steps[-1][1]["_out_shape"]))
-    return 0.5 if total < 0.5 and total < min(scales) * _SHRINK_SLACK else 0.0
+    if total >= 0.5:
+        return 0.0
+    strongest = min(min(geo.axis_scales(p["_matrix"], p["_out_shape"])) if "_matrix" in p else 1.0 for _, p, _ in steps)
+    return 0.5 if total < strongest * _SHRINK_SLACK else 0.0
 
 
 def _paint(out: np.ndarray, source: np.ndarray, regions: list) -> np.ndarray:

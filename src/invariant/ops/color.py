@@ -25,9 +25,18 @@ GRAY_WEIGHTS = np.array([0.299, 0.587, 0.114])  # ITU-R 601-2 luma, as PIL "L" a
 
 Curve = Callable[[np.ndarray], np.ndarray]
 
+try:  # optional SIMD byte translation (invariant[fast]); OpenCV's LUT gives the same bytes, slower
+    import stringzilla as _sz
+except ImportError:  # pragma: no cover - depends on the environment
+    _sz = None
+
+
+_MAX_BY_DTYPE = {np.dtype(k): v for k, v in MAX_VALUE.items()}
+
 
 def max_value(dtype: np.dtype | str) -> float:
-    return MAX_VALUE[np.dtype(dtype).name]
+    value = _MAX_BY_DTYPE.get(dtype)  # type: ignore[call-overload]
+    return value if value is not None else MAX_VALUE[np.dtype(dtype).name]
 
 
 def _hwc(array: np.ndarray) -> np.ndarray:
@@ -155,9 +164,21 @@ def table_from_curve(curve: Curve, channels: int) -> np.ndarray:
 
 
 def apply_table(image: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Apply a (256,) or (256, C) table to a uint8 image in one pass; float tables give float output."""
+    """Apply a (256,) or (256, C) table to a uint8 image in one pass; float tables give float output.
+
+    A table shared by all channels runs as a byte translation (stringzilla's SIMD ``translate`` when the
+    optional ``invariant[fast]`` extra is installed, else OpenCV's LUT on a single-channel view); identical
+    results either way."""
     c = image.shape[2]
     table = table.reshape(256, -1)
+    if table.dtype == np.uint8 and (table.shape[1] == 1 or (table == table[:, :1]).all()):
+        shared = np.ascontiguousarray(table[:, 0])
+        if _sz is not None:
+            out = np.array(image, order="C", copy=True)
+            _sz.translate(memoryview(out), memoryview(shared), inplace=True)
+            return out
+        flat = np.ascontiguousarray(image).reshape(image.shape[0], -1)
+        return cv2.LUT(flat, shared).reshape(image.shape)
     if table.shape[1] == 1 and c > 1:
         table = np.repeat(table, c, axis=1)
     if table.dtype not in (np.uint8, np.float32, np.float64):

@@ -151,6 +151,12 @@ def _storage(url: str) -> Any:
     return url
 
 
+def _grid_points(space: dict[str, Any]) -> set[tuple[Any, ...]]:
+    import itertools
+
+    return set(itertools.product(*space.values()))
+
+
 def _open_study(storage_url: str, study_name: str, sampler: Any, attempts: int = 8) -> Any:
     """Create or load the study. Workers started together on a fresh database race to create its
     tables; the loser sees an integrity/lock error and simply retries once the tables exist."""
@@ -234,7 +240,14 @@ def tune(
         trial.set_user_attr("val_acc", max(h.val_acc for h in result.history))
         return min(h.val_loss for h in result.history)
 
-    study.optimize(objective, n_trials=n_trials, catch=(ValueError,), show_progress_bar=progress)
+    if kind == "grid":  # a finished grid is not re-run on resume; only the missing points are
+        seen = {tuple(t.params.get(k) for k in space) for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE}
+        total = 1
+        for values in space.values():
+            total *= len(values)
+        n_trials = min(n_trials, total - len(seen & _grid_points(space)))
+    if n_trials > 0:
+        study.optimize(objective, n_trials=n_trials, catch=(ValueError,), show_progress_bar=progress)
     finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not finished:
         raise RuntimeError(f"study {study_name!r}: no trial finished (all failed or were pruned). Fix: check the pipeline with `invariant preview` and widen the epochs.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import cv2
 import numpy as np
 
 from ..core.effects import Effects
@@ -194,7 +195,7 @@ class ToGray(Transform):
 
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
         gray = C.to_gray(image)
-        return gray if self.num_output_channels == 1 else np.ascontiguousarray(np.repeat(gray, 3, axis=2))
+        return gray if self.num_output_channels == 1 else cv2.cvtColor(gray[:, :, 0], cv2.COLOR_GRAY2RGB)
 
     def effects(self) -> Effects:
         return Effects(alters_color=True)
@@ -263,6 +264,10 @@ class ChannelShuffle(Transform):
         order = params["order"]
         if len(order) != image.shape[2]:
             value_error("ChannelShuffle params", f"a permutation of {image.shape[2]} channels", order, "replay with images of the channel count it was recorded on")
+        if len(order) <= 4:  # one OpenCV channel copy instead of a fancy-indexing gather
+            out = np.empty_like(image)
+            cv2.mixChannels([image], [out], [k for i, src in enumerate(order) for k in (src, i)])
+            return out
         return np.ascontiguousarray(image[:, :, order])
 
     def effects(self) -> Effects:
