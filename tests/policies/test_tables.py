@@ -134,10 +134,13 @@ def test_autoaugment_bins_cover_the_range_in_ten_steps() -> None:
 
 
 def test_timm_style_spec() -> None:
-    assert parse_spec("rand-m9-n2-mstd0.5") == {"magnitude": 9, "num_ops": 2, "magnitude_std": 0.5}
+    """timm strings keep timm's meaning (magnitude / 10, timm's _LEVEL_DENOM); we divide by 30, so x3."""
+    assert parse_spec("rand-m9-n2-mstd0.5") == {"magnitude": 27, "num_ops": 2, "magnitude_std": 1.5}
     assert parse_spec("rand-m7-mstd101")["magnitude_std"] == float("inf")
     ra = RandAugment.from_string("rand-m9-n3-mstd0.5")
-    assert (ra.num_ops, ra.magnitude, ra.magnitude_std) == (3, 9, 0.5)
+    assert (ra.num_ops, ra.magnitude, ra.magnitude_std) == (3, 27, 1.5)
+    # the same rotation bound as timm's rand-m9: 9/10 of 30 degrees
+    assert op_value("Rotate", ra.magnitude / 30, "standard", (10, 10)) == pytest.approx(27.0)
     with pytest.raises(ValueError, match="spec"):
         parse_spec("rand-m9-inc1")
     with pytest.raises(ValueError, match="spec"):

@@ -80,13 +80,19 @@ class RandAugment(Policy):
 
     @classmethod
     def from_string(cls, spec: str, **kwargs: Any) -> "RandAugment":
-        """Build from a timm-style spec: ``"rand-m9-n2-mstd0.5"`` (m: magnitude on OUR 0..30 scale,
-        n: ops per image, mstd: magnitude noise, > 100 means uniform). Extra keyword arguments pass through."""
+        """Build from a timm spec string, read with timm's meaning: ``"rand-m9-n2-mstd0.5"`` is timm's
+        magnitude 9 of 10 (our 27 of 30), 2 ops, magnitude noise 0.5 on timm's scale (our 1.5); mstd
+        above 100 means uniform. A recipe pasted from timm therefore keeps its strength. Extra keyword
+        arguments pass through."""
         return cls(**parse_spec(spec), **kwargs)
 
 
+TIMM_TO_OURS = 3  # timm divides magnitudes by 10, we (as torchvision) by 30
+
+
 def parse_spec(spec: str) -> dict[str, Any]:
-    """``"rand-m9-n2-mstd0.5"`` -> ``{"magnitude": 9, "num_ops": 2, "magnitude_std": 0.5}``."""
+    """``"rand-m9-n2-mstd0.5"`` (timm's 0..10 scale) -> ``{"magnitude": 27, "num_ops": 2, "magnitude_std": 1.5}``
+    on our 0..30 scale."""
     if not isinstance(spec, str) or not spec.startswith("rand"):
         value_error("spec", "a string like 'rand-m9-n2-mstd0.5'", spec, "start the spec with 'rand'")
     out: dict[str, Any] = {}
@@ -96,10 +102,10 @@ def parse_spec(spec: str) -> dict[str, Any]:
             value_error("spec", "sections m<int>, n<int>, mstd<float> separated by '-'", part, "timm's w/inc/mmax sections are not supported; remove them")
         key, val = match.groups()
         if key == "m":
-            out["magnitude"] = float(val) if "." in val else int(val)
+            out["magnitude"] = (float(val) if "." in val else int(val)) * TIMM_TO_OURS
         elif key == "n":
             out["num_ops"] = int(val)
         else:
             std = float(val)
-            out["magnitude_std"] = math.inf if std > 100 else std
+            out["magnitude_std"] = math.inf if std > 100 else std * TIMM_TO_OURS
     return out
