@@ -33,7 +33,7 @@ def test_variants_leave_one_augmentation_out_and_keep_normalize() -> None:
 
 
 def test_ablate_ranks_by_validation_loss_and_never_reads_test() -> None:
-    split = load_split("mnist", 300, 100, 10, seed=0)
+    split = load_split("mnist", 200, 100, 10, seed=0)
     train = from_arrays(split.train_images, split.train_labels)
     val = from_arrays(split.val_images, split.val_labels)
     rows = ablate(_pipeline(), train, val, epochs=1, progress=False)
@@ -68,8 +68,8 @@ def test_cli_ablate_on_a_user_folder(tmp_path, capsys) -> None:
 def test_cli_ablate_quick_on_builtin_digits(tmp_path, capsys) -> None:
     config = tmp_path / "pipe.yaml"
     iv.save(iv.Compose([iv.HorizontalFlip(p=0.5), iv.VerticalFlip(p=0.5)]), config)
-    assert main(["ablate", str(config), "--quick", "--epochs", "1", "--out", str(tmp_path / "a"), "--no-progress"]) == 0
-    assert "mnist: 600 train / 200 validation images" in capsys.readouterr().out
+    assert main(["ablate", str(config), "--quick", "--train-size", "200", "--epochs", "1", "--out", str(tmp_path / "a"), "--no-progress"]) == 0
+    assert "mnist: 200 train / 200 validation images" in capsys.readouterr().out
 
 
 def test_folder_adapter_reads_classes_and_resizes(tmp_path) -> None:

@@ -36,6 +36,9 @@ def test_search_space_and_strength_by_hand() -> None:
     assert args["shear"] == 2.0 and args["p"] == 0.25
     assert tuned.transforms[1].p == 0.0
     assert tuned.transforms[2].init_args()["scale"] == (0.08, 1.0)  # crop-area range is not a magnitude
+    elastic = apply_params(iv.Compose([iv.ElasticTransform(alpha=10.0, sigma=4.0), iv.GaussianBlur(sigma=(0.2, 1.0))]), {"0.ElasticTransform.strength": 2.0, "1.GaussianBlur.strength": 2.0})
+    assert elastic.transforms[0].init_args()["alpha"] == 20.0 and elastic.transforms[0].init_args()["sigma"] == 4.0  # smoothness kept
+    assert elastic.transforms[1].init_args()["sigma"] == (0.4, 2.0)
 
 
 def test_randaugment_grid_covers_n_by_m_once(tmp_path) -> None:

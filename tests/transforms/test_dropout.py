@@ -45,6 +45,9 @@ def test_fills_and_masks() -> None:
     assert (out[20:50, 10:40] == [1, 2, 3]).all() and np.array_equal(out[100:], IMAGE[100:])
     assert t.apply_mask(mask, holes)[25, 15, 0] == 0 and t.apply_mask(mask, holes)[0, 0, 0] == 1
     assert iv.CoarseDropout().apply_mask(mask, holes) is mask  # fill_mask=None leaves masks alone
+    for dtype in (bool, np.int64, np.uint32):  # label masks of any integer or boolean dtype
+        filled = iv.CoarseDropout(fill_mask=1).apply_mask(np.zeros(mask.shape, dtype), holes)
+        assert filled.dtype == dtype and filled[25, 15, 0] == 1 and filled[0, 0, 0] == 0
     mean = iv.CoarseDropout(fill="mean").apply_image(IMAGE, holes)
     assert np.allclose(mean[25, 15], IMAGE.reshape(-1, 3).mean(0), atol=0.5)
     deep = IMAGE.astype(np.uint16) * 257

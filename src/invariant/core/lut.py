@@ -23,10 +23,15 @@ from ..ops.color import ImageStats, apply_table
 from .sample import Sample
 
 
-def _is_normalize(t: Any) -> bool:
-    from ..transforms.normalize import Normalize
+_NORMALIZE: list[type] = []
 
-    return isinstance(t, Normalize)
+
+def _is_normalize(t: Any) -> bool:
+    if not _NORMALIZE:
+        from ..transforms.normalize import Normalize
+
+        _NORMALIZE.append(Normalize)
+    return isinstance(t, _NORMALIZE[0])
 
 
 def capable(t: Any) -> bool:
@@ -35,18 +40,21 @@ def capable(t: Any) -> bool:
 
 
 def table_for(t: Any, params: dict[str, Any], channels: int, stats: ImageStats) -> np.ndarray | None:
-    """The (256, C) table of one step for a uint8 image, or None when the step is not pointwise."""
+    """The (256, C) or shared (256, 1) table of one step for a uint8 image, or None when not pointwise."""
     if _is_normalize(t):
         table = t.lookup_table(channels)
     else:
         table = t.lookup_table(params, np.dtype(np.uint8), channels, stats)
     if table is None:
         return None
-    return np.broadcast_to(np.asarray(table).reshape(256, -1), (256, channels))
+    return np.asarray(table).reshape(256, -1)  # (256, 1): shared by every channel
 
 
 def compose(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """The table of ``second`` after ``first`` (both (256, C); ``first`` must be uint8)."""
+    """The table of ``second`` after ``first`` ((256, C) or shared (256, 1); ``first`` must be uint8)."""
+    if first.shape[1] != second.shape[1]:
+        width = max(first.shape[1], second.shape[1])
+        first, second = np.broadcast_to(first, (256, width)), np.broadcast_to(second, (256, width))
     return np.take_along_axis(second, first.astype(np.intp), axis=0)
 
 

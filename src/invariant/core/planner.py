@@ -3,9 +3,10 @@
 Fusion rule: consecutive spatial steps (matrices and displacement fields) compose into ONE
 resampling when they agree on interpolation (pure index remaps, like flips and integer crops, agree
 with anything). A step after the first that reveals pixels outside its own input canvas joins the run
-when its border is constant: its fill is painted afterwards where it revealed (outside the polygon
-image of its canvas, or per pixel when fields are involved); or when every step before it is a flip /
-quarter turn of the whole canvas (border rules commute with those). Otherwise the run splits there.
+when the steps before it map an integer source window onto its canvas (crops, resizes, flips, quarter
+turns: the warp then reads that window of the source with this step's border rule), or when its
+border is constant (its fill is painted afterwards where it revealed: outside the polygon image of
+its canvas, or per pixel when fields are involved). Otherwise the run splits there.
 Matrix-only runs execute as one ``geo.warp`` (which itself picks a view, slice+resize, or warp, and
 pre-shrinks with INTER_AREA when shrinking more than 2x); runs with fields compose into one pair of
 maps and one ``cv2.remap``. Boxes and keypoints were already moved during planning, step by step, so
@@ -90,7 +91,7 @@ def _reveals(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int
     h, w = out_shape
     corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
     try:
-        back = geo.apply_to_points(np.linalg.inv(matrix), corners)
+        back = geo.apply_to_points(geo.inverse(matrix), corners)
     except np.linalg.LinAlgError:
         return True
     H, W = in_shape
@@ -125,42 +126,59 @@ def _interp_of(entry: Any) -> str | None:
 
 def _step_reveals(entry: Any) -> bool:
     t, params, in_shape = entry
-    if "_field" in params:
-        return bool(params["_reveals"])
-    return _reveals(params["_matrix"], in_shape, params["_out_shape"])
+    if "_reveals" not in params:  # cached: private keys are never recorded
+        params["_reveals"] = _reveals(params["_matrix"], in_shape, params["_out_shape"])
+    return bool(params["_reveals"])
 
 
-def _bijective_exact(entry: Any) -> bool:
-    """A flip / transpose / quarter turn of the whole canvas: border rules commute with it."""
-    t, params, in_shape = entry
-    if "_matrix" not in params or not geo.is_exact(params["_matrix"]):
-        return False
-    out = params["_out_shape"]
-    return out[0] * out[1] == in_shape[0] * in_shape[1] and not _reveals(params["_matrix"], in_shape, out)
+def _source_window(prefix: np.ndarray, canvas: tuple[int, int], source: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """If the steps so far (``prefix``) map an integer-aligned source rectangle inside the source onto
+    the whole current canvas (crops, resizes, flips, quarter turns), return that rectangle: warping from
+    the sliced source with a later step's border rule then equals running that step on the
+    intermediate image (up to interpolation)."""
+    if not geo.is_affine(prefix) or not (geo.is_axis_aligned(prefix) or geo.is_transposing(prefix)):
+        return None
+    h, w = canvas
+    back = geo.apply_to_points(geo.inverse(prefix), np.array([[0.0, 0.0], [w, h]]))
+    lo, hi = back.min(axis=0), back.max(axis=0)
+    vals = [lo[0], lo[1], hi[0], hi[1]]
+    if not all(abs(v - round(v)) < 1e-6 for v in vals):
+        return None
+    x0, y0, x1, y1 = (int(round(v)) for v in vals)
+    H, W = source
+    if x0 < 0 or y0 < 0 or x1 > W or y1 > H or x1 <= x0 or y1 <= y0:
+        return None
+    return x0, y0, x1, y1
 
 
-def _run_end(plan: list, i: int) -> tuple[int, int]:
-    """End (exclusive) of the fusable spatial run starting at ``i`` and the index of the step whose
-    border rule the single resampling uses. A later step that reveals outside its input canvas
-    joins only when its border is constant (its fill is painted outside the image of its canvas),
-    or when every step before it is a bijective index remap (then its own rule is the run's)."""
+def _run_end(plan: list, i: int) -> tuple[int, int, tuple[int, int, int, int] | None]:
+    """End (exclusive) of the fusable spatial run starting at ``i``, the index of the step whose border
+    rule the single resampling uses, and the source window it reads (None: the whole source).
+
+    A later step that reveals outside its input canvas joins the run when (a) the steps before it
+    map an integer source window onto its input canvas (crops, resizes, flips, quarter turns): its
+    border rule then becomes the run's, applied at the window's edge; or (b) its border is constant:
+    its fill is painted outside the image of its canvas. Otherwise the run ends before it."""
     interp = _interp_of(plan[i])
-    border_step = i
-    all_bijective = _bijective_exact(plan[i])
+    border_step, window = i, None
+    prefix = plan[i][1]["_matrix"] if "_matrix" in plan[i][1] else None
     j = i + 1
     while j < len(plan) and _fusable(plan[j]):
         interp_j = _interp_of(plan[j])
         if interp is not None and interp_j is not None and interp_j != interp:
             break
         if _step_reveals(plan[j]):
-            if all_bijective and border_step == i and not _step_reveals(plan[i]):
-                border_step = j
+            found = None
+            if border_step == i and prefix is not None:
+                found = _source_window(prefix, plan[j][2], plan[i][2])
+            if found is not None:
+                border_step, window = j, found
             elif plan[j][0].border_mode != "constant":
                 break
         interp = interp or interp_j
-        all_bijective = all_bijective and _bijective_exact(plan[j])
+        prefix = plan[j][1]["_matrix"] @ prefix if prefix is not None and "_matrix" in plan[j][1] else None
         j += 1
-    return j, border_step
+    return j, border_step, window
 
 
 def execute(plan: list, sample: Sample, fuse: bool = True) -> None:
@@ -169,9 +187,9 @@ def execute(plan: list, sample: Sample, fuse: bool = True) -> None:
     while i < n:
         entry = plan[i]
         if fuse and i + 1 < n and _fusable(entry) and _fusable(plan[i + 1]):
-            j, border_step = _run_end(plan, i)
+            j, border_step, window = _run_end(plan, i)
             if j > i + 1:
-                _execute_spatial_run(plan[i:j], border_step - i, sample)
+                _execute_spatial_run(plan[i:j], border_step - i, window, sample)
                 i = j
                 continue
         # (other fusion kinds, e.g. lookup-table runs of pixel ops, branch here)
@@ -190,8 +208,14 @@ def _fills(t: Any, kind: str) -> float | tuple[float, ...]:
     return t.fill_mask if kind == "mask" else 0
 
 
-def _execute_spatial_run(steps: list, border_at: int, sample: Sample) -> None:
-    """Execute consecutive spatial steps as one resampling (one warp, or one remap with fields)."""
+def _execute_spatial_run(steps: list, border_at: int, window: tuple[int, int, int, int] | None, sample: Sample) -> None:
+    """Execute consecutive spatial steps as one resampling (one warp, or one remap with fields),
+    reading ``window`` of the source (all of it when None) with the border step's rule."""
+    x0, y0 = (window[0], window[1]) if window else (0, 0)
+
+    def source(array: np.ndarray) -> np.ndarray:
+        return array[window[1] : window[3], window[0] : window[2]] if window else array
+
     interp = next((_interp_of(s) for s in steps if _interp_of(s) is not None), None) or "nearest"
     min_scale = _run_min_scale(steps, interp)
     border_t = steps[border_at][0]
@@ -205,19 +229,24 @@ def _execute_spatial_run(steps: list, border_at: int, sample: Sample) -> None:
             matrix = s[1]["_matrix"] @ matrix
         regions = _polygon_regions(steps, painters, out_shape)
         if regions is not None:
+            matrix = matrix @ geo.translation(x0, y0)
             for name, array in sample.arrays.items():
                 kind = sample.kinds[name]
+                src = source(array)
                 if kind == "image":
-                    out = geo.warp(array, matrix, out_shape, interp, border_t.border_mode, border_t.fill, min_scale)
+                    out = geo.warp(src, matrix, out_shape, interp, border_t.border_mode, border_t.fill, min_scale)
                 elif kind == "mask":
-                    out = geo.warp_mask(array, matrix, out_shape, border_t.border_mode, border_t.fill_mask)
+                    out = geo.warp_mask(src, matrix, out_shape, border_t.border_mode, border_t.fill_mask)
                 else:
-                    out = geo.warp(array, matrix, out_shape, "nearest", border_t.border_mode, 0)
+                    out = geo.warp(src, matrix, out_shape, "nearest", border_t.border_mode, 0)
                 sample.arrays[name] = _paint(out, array, [(r, _fills(steps[k][0], kind)) for k, r in regions])
             return
     map_x, map_y, outside = _dense_maps(steps, painters, out_shape)
+    if window:
+        map_x, map_y = map_x - np.float32(x0), map_y - np.float32(y0)
     for name, array in sample.arrays.items():
         kind = sample.kinds[name]
+        array = source(array)
         if kind == "image":
             out = distort.remap(array, map_x, map_y, interp, border_t.border_mode, border_t.fill, min_scale)
         elif kind == "mask":
@@ -252,21 +281,32 @@ def _run_min_scale(steps: list, interp: str) -> float:
     return 0.5 if total < strongest * _SHRINK_SLACK else 0.0
 
 
+_CV_DTYPES = {np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64)}
+
+
 def _paint(out: np.ndarray, source: np.ndarray, regions: list) -> np.ndarray:
-    """Set ``out`` to each region's fill where the region's boolean mask is True (in order)."""
-    if not regions:
-        return out
-    if np.shares_memory(out, source):
-        out = out.copy()
-    for outside, fill in regions:
-        out[outside] = geo.fill_vector(fill, out.shape[2], out.dtype)
+    """Set ``out`` to each region's fill outside the region's ``inside`` uint8 mask (in order).
+    OpenCV's masked copy onto a filled canvas is ~10x faster than numpy boolean assignment."""
+    for inside, fill in regions:
+        values = geo.fill_vector(fill, out.shape[2], out.dtype)
+        if (values == values[0]).all():
+            canvas = np.full(out.shape, values[0], out.dtype)
+        else:
+            canvas = np.empty_like(out)
+            canvas[...] = values
+        if out.dtype in _CV_DTYPES and out.shape[2] <= 4:
+            out = geo._restore_channels(cv2.copyTo(out, inside, canvas), out.shape[2])
+        else:
+            keep = inside.astype(bool)
+            canvas[keep] = out[keep]
+            out = canvas
     return out
 
 
 def _polygon_regions(steps: list, painters: list[int], out_shape: tuple[int, int]) -> list | None:
-    """For each painting step k: the output pixels outside the image of step k's input canvas under
-    the remaining matrices (one convex polygon, rasterised at 1/16 pixel). None when a polygon is not
-    representable (a perspective step sends a corner through the horizon)."""
+    """For each painting step k: a uint8 mask of the output pixels inside the image of step k's input
+    canvas under the remaining matrices (one convex polygon, rasterised at 1/16 pixel). None when a
+    polygon is not representable (a perspective step sends a corner through the horizon)."""
     regions = []
     out_h, out_w = out_shape
     for k in painters:
@@ -284,7 +324,7 @@ def _polygon_regions(steps: list, painters: list[int], out_shape: tuple[int, int
         inside = np.zeros((out_h, out_w), np.uint8)
         pts = np.round((poly - 0.5) * 16).astype(np.int32)
         cv2.fillConvexPoly(inside, pts, 1, lineType=cv2.LINE_8, shift=4)
-        regions.append((k, inside == 0))
+        regions.append((k, inside))
     return regions
 
 
@@ -313,19 +353,19 @@ def _apply_matrix(b: np.ndarray, xs: np.ndarray | None, ys: np.ndarray | None, s
 
 def _dense_maps(steps: list, painters: list[int], out_shape: tuple[int, int]):
     """Compose the run backwards into one pair of sampling maps over the final canvas (pixel-index
-    positions in the first input), plus, for each painting step, the pixels it revealed."""
+    positions in the first input), plus, for each painting step, the pixels it did not reveal."""
     xs = ys = None  # None: the identity grid of the final canvas
     pending = np.eye(3)  # continuous map from (xs, ys) positions to the current canvas
     outside = []
     for k in range(len(steps) - 1, -1, -1):
         t, params, in_shape = steps[k]
         if "_matrix" in params:
-            pending = np.linalg.inv(params["_matrix"]) @ pending
+            pending = geo.inverse(params["_matrix"]) @ pending
         else:
             fx, fy = params["_field"]
             stack = np.dstack([fx, fy])
             if xs is None:
-                sampled = geo.warp(stack, np.linalg.inv(pending), out_shape, "linear", "replicate", 0)
+                sampled = geo.warp(stack, geo.inverse(pending), out_shape, "linear", "replicate", 0)
             else:
                 if not np.allclose(pending, np.eye(3)):
                     xs, ys = _apply_matrix(pending, xs, ys, out_shape)
@@ -337,7 +377,8 @@ def _dense_maps(steps: list, painters: list[int], out_shape: tuple[int, int]):
                 xs, ys = _apply_matrix(pending, xs, ys, out_shape)
                 pending = np.eye(3)
             h, w = in_shape
-            outside.append((k, (xs < -0.5) | (ys < -0.5) | (xs > w - 0.5) | (ys > h - 0.5)))
+            inside = (xs >= -0.5) & (ys >= -0.5) & (xs <= w - 0.5) & (ys <= h - 0.5)
+            outside.append((k, inside.view(np.uint8)))
     if xs is None or not np.allclose(pending, np.eye(3)):
         xs, ys = _apply_matrix(pending, xs, ys, out_shape)
     return xs, ys, outside[::-1]

@@ -75,14 +75,17 @@ def add_noise(image: np.ndarray, noise: np.ndarray) -> np.ndarray:
 
 
 def gaussian_noise(seed: int, shape: tuple[int, ...], std: float, mean: float, per_channel: bool, dtype: np.dtype) -> np.ndarray:
-    """Float32 noise in dtype units (std and mean are fractions of the dtype's range), from ``seed``."""
-    rng = np.random.default_rng(seed)
+    """Float32 noise in dtype units (std and mean are fractions of the dtype's range), from ``seed``.
+
+    Drawn with OpenCV's generator (about 2x faster than numpy's normal here), seeded right before use;
+    OpenCV's generator is per thread, so the result depends only on ``seed``."""
     h, w, c = shape
-    noise = rng.standard_normal((h, w, c if per_channel else 1), dtype=np.float32)
     top = max_value(dtype)
-    noise *= np.float32(std * top)
-    if mean:
-        noise += np.float32(mean * top)
+    planes = c if per_channel else 1
+    noise = np.empty((h, w * planes), np.float32)
+    cv2.setRNGSeed(int(seed) % 2**31)
+    cv2.randn(noise, float(mean * top), float(std * top))
+    noise = noise.reshape(h, w, planes)
     if not per_channel and c > 1:
         noise = np.repeat(noise, c, axis=2)
     return noise

@@ -63,7 +63,7 @@ class ImageStats:
 
     def __init__(self, image: np.ndarray | None, hist: np.ndarray | None = None, dtype: str = "uint8") -> None:
         self.image = image
-        self.dtype = image.dtype.name if image is not None else dtype
+        self.dtype = ("uint8" if image.dtype == np.uint8 else str(image.dtype)) if image is not None else dtype
         self._hist = hist
         self._means: np.ndarray | None = None
 
@@ -156,11 +156,16 @@ def quantize16(image: np.ndarray) -> np.ndarray:
 # -- lookup tables ----------------------------------------------------------------------------------------------
 
 
+_X256 = np.arange(256, dtype=np.float64)[:, None]
+
+
 def table_from_curve(curve: Curve, channels: int) -> np.ndarray:
-    """(256, C) uint8 table of a curve defined on uint8 units."""
-    values = curve(np.arange(256, dtype=np.float64)[:, None])
-    values = np.broadcast_to(values, (256, channels))
-    return to_dtype(np.array(values, dtype=np.float64), np.dtype(np.uint8))
+    """uint8 table of a curve defined on uint8 units: (256, 1) when the curve is the same for every
+    channel (shared), else (256, channels)."""
+    values = np.rint(np.asarray(curve(_X256), dtype=np.float64))
+    np.clip(values, 0.0, 255.0, out=values)
+    table = values.astype(np.uint8)
+    return table if table.shape[1] in (1, channels) else np.ascontiguousarray(np.broadcast_to(table, (256, channels)))
 
 
 def apply_table(image: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -289,25 +294,16 @@ def saturation(image: np.ndarray, factor: float) -> np.ndarray:
     return out
 
 
-_HUE_TABLES: dict[int, np.ndarray] = {}
-
-
 def hue_shift(image: np.ndarray, shift: float) -> np.ndarray:
     """Rotate hue by ``shift`` turns (torchvision's hue_factor, in [-0.5, 0.5]).
 
-    uint8 uses OpenCV's full-range 8-bit HSV (256 hue levels, one table pass on H); uint16 and float32
-    convert to float HSV (hue in degrees) and back, so they keep their precision."""
+    uint8 uses OpenCV's full-range 8-bit HSV (256 hue levels; the rotation is a wrapping uint8 add on
+    H); uint16 and float32 convert to float HSV (hue in degrees) and back, so they keep their precision."""
     if image.dtype == np.uint8:
         hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV_FULL)
-        step = int(round(shift * 256)) % 256
-        table = _HUE_TABLES.get(step)
-        if table is None:
-            table = np.empty((256, 3), np.uint8)
-            table[:, 0] = (np.arange(256) + step) % 256
-            table[:, 1] = table[:, 2] = np.arange(256)
-            _HUE_TABLES[step] = table
-        hsv = cv2.LUT(hsv, table.reshape(1, 256, 3))
-        return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB_FULL)
+        hue = hsv[:, :, 0]
+        np.add(hue, np.uint8(int(round(shift * 256)) % 256), out=hue)  # uint8 arithmetic wraps mod 256
+        return _hwc(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB_FULL))
     hsv = rgb_to_hsv_float(image)
     hue = hsv[:, :, 0]
     hue += np.float32(shift * 360.0)

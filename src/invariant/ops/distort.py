@@ -29,26 +29,33 @@ def elastic_field(shape: tuple[int, int], alpha: float, sigma: float, seed: int,
     """Simard et al. (2003) elastic field: uniform(-1, 1) noise per pixel, Gaussian-smoothed with
     ``sigma``, scaled by ``alpha`` (albumentations' ``noise_distribution="uniform"``).
 
-    For ``sigma > 8`` the noise is drawn and smoothed on a grid ``f = sigma // 4`` times coarser
-    and upsampled bilinearly (its standard deviation corrected by ``1 / f``): the smoothed field
-    has no detail finer than ``sigma`` anyway, and the blur costs ``f**3`` times less.
+    For ``sigma >= 6`` the noise is drawn and smoothed on a grid ``f = sigma // 3`` times coarser and
+    upsampled bilinearly, its amplitude corrected by ``1 / f`` so the displacement RMS
+    (``alpha * sqrt(1/3) / (2 sqrt(pi) sigma)`` per axis) is unchanged: the smoothed field has no
+    detail finer than ``sigma`` anyway, and the blur costs about ``f**3`` times less.
     """
     h, w = shape
     rng = np.random.default_rng(seed)
-    factor = int(sigma // 4) if sigma > 8 else 1
+    factor = max(1, int(sigma // 3))
     gh, gw = max(2, -(-h // factor)), max(2, -(-w // factor))
     n = 1 if same_dxdy else 2
-    noise = rng.uniform(-1.0, 1.0, size=(gh * n, gw)).astype(np.float32)
+    noise = rng.random((gh * n, gw), dtype=np.float32)
+    noise *= 2
+    noise -= 1
     fields = []
     for k in range(n):
-        part = np.ascontiguousarray(noise[k * gh : (k + 1) * gh])
+        part = noise[k * gh : (k + 1) * gh]
         smooth = cv2.GaussianBlur(part, (0, 0), sigma / factor, borderType=cv2.BORDER_REPLICATE)
         if factor > 1:
-            smooth = cv2.resize(smooth, (w, h), interpolation=cv2.INTER_LINEAR) / factor
-        fields.append(smooth * np.float32(alpha))
+            smooth = cv2.resize(smooth, (w, h), interpolation=cv2.INTER_LINEAR)
+        smooth *= np.float32(alpha / factor)
+        fields.append(smooth)
     dx, dy = (fields[0], fields[0]) if same_dxdy else (fields[0], fields[1])
-    xs, ys = identity_field(shape)
-    return xs + dx, ys + dy
+    dx += np.arange(w, dtype=np.float32)[None, :]
+    if same_dxdy:
+        dy = dy - np.arange(w, dtype=np.float32)[None, :]
+    dy += np.arange(h, dtype=np.float32)[:, None]
+    return dx, dy
 
 
 def grid_field(shape: tuple[int, int], steps_x: list[float], steps_y: list[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -76,6 +83,10 @@ def optical_field(shape: tuple[int, int], k: float, mode: str = "camera") -> tup
     coordinates normalised by the half-diagonal. ``k > 0`` is barrel, ``k < 0`` pincushion.
     """
     h, w = shape
+    if mode == "camera":  # OpenCV evaluates exactly this model (C++, one pass); centre at continuous (w/2, h/2)
+        cam = np.array([[w, 0, w / 2 - 0.5], [0, h, h / 2 - 0.5], [0, 0, 1]], dtype=np.float64)
+        dist = np.array([k, k, 0, 0, 0], dtype=np.float64)
+        return cv2.initUndistortRectifyMap(cam, dist, None, cam, (w, h), cv2.CV_32FC1)
     x = (np.arange(w, dtype=np.float32) + 0.5 - w / 2) / w
     y = (np.arange(h, dtype=np.float32) + 0.5 - h / 2) / h
     if mode == "fisheye":

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import cv2
 import numpy as np
 
 from .color import max_value, to_dtype
+
+_CV_DTYPES = tuple(np.dtype(d) for d in ("uint8", "int8", "uint16", "int16", "int32", "float32", "float64"))
 
 
 def fill_holes(image: np.ndarray, holes: Sequence[Sequence[int]], fill: np.ndarray | Sequence[np.ndarray] | None, seed: int | None = None) -> np.ndarray:
@@ -17,7 +20,7 @@ def fill_holes(image: np.ndarray, holes: Sequence[Sequence[int]], fill: np.ndarr
     uniform noise over the dtype's range drawn from ``seed``."""
     out = image.copy()
     rng = np.random.default_rng(seed) if fill is None else None
-    top = max_value(image.dtype)
+    top = max_value(image.dtype) if fill is None else 0.0
     for k, (x0, y0, x1, y1) in enumerate(holes):
         if x1 <= x0 or y1 <= y0:
             continue
@@ -25,7 +28,10 @@ def fill_holes(image: np.ndarray, holes: Sequence[Sequence[int]], fill: np.ndarr
             noise = rng.random((y1 - y0, x1 - x0, image.shape[2]), dtype=np.float32) * np.float32(top)
             out[y0:y1, x0:x1] = to_dtype(noise, image.dtype) if image.dtype != np.float32 else noise
         elif isinstance(fill, np.ndarray):
-            out[y0:y1, x0:x1] = fill
+            if out.shape[2] <= 4 and out.dtype in _CV_DTYPES:  # one OpenCV fill instead of a numpy broadcast into a strided block
+                cv2.rectangle(out, (int(x0), int(y0)), (int(x1) - 1, int(y1) - 1), [float(v) for v in fill], thickness=-1)
+            else:
+                out[y0:y1, x0:x1] = fill
         else:
             out[y0:y1, x0:x1] = fill[k]  # type: ignore[index]
     return out

@@ -8,6 +8,8 @@ so kernels conjugate by a half-pixel shift before calling it.
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -38,6 +40,19 @@ def to_pixel_centre(matrix: np.ndarray) -> np.ndarray:
 def is_affine(matrix: np.ndarray) -> bool:
     r = matrix[2].tolist()
     return abs(r[0]) < _EPS and abs(r[1]) < _EPS and abs(r[2] - 1) < _EPS
+
+
+def inverse(matrix: np.ndarray) -> np.ndarray:
+    """Inverse of a 3x3 matrix (closed form: ~10x faster than np.linalg.inv for one small matrix).
+    Raises ``np.linalg.LinAlgError`` when singular."""
+    (a, b, c), (d, e, f), (g, h, k) = matrix.tolist()
+    A, B, C = e * k - f * h, -(d * k - f * g), d * h - e * g
+    det = a * A + b * B + c * C
+    if abs(det) < 1e-300:
+        raise np.linalg.LinAlgError("singular matrix")
+    return np.array(
+        [[A, -(b * k - c * h), b * f - c * e], [B, a * k - c * g, -(a * f - c * d)], [C, -(a * h - b * g), a * e - b * d]]
+    ) / det
 
 
 def is_identity(matrix: np.ndarray) -> bool:
@@ -161,9 +176,12 @@ def is_transposing(matrix: np.ndarray) -> bool:
 def axis_scales(matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple[float, float]:
     """How much the matrix shrinks the input's x and y axes (output length of a unit input step),
     measured by the local Jacobian at the input point that lands on the output centre."""
+    if is_affine(matrix):  # constant Jacobian: the column norms of the linear part
+        (a, b, _), (c, d, _) = matrix[:2].tolist()
+        return math.hypot(a, c), math.hypot(b, d)
     out_h, out_w = out_shape
     try:
-        centre = apply_to_points(np.linalg.inv(matrix), np.array([[out_w / 2.0, out_h / 2.0]]))[0]
+        centre = apply_to_points(inverse(matrix), np.array([[out_w / 2.0, out_h / 2.0]]))[0]
     except np.linalg.LinAlgError:
         return 1.0, 1.0
     step = 0.5
@@ -298,8 +316,11 @@ def apply_to_points(matrix: np.ndarray, xy: np.ndarray) -> np.ndarray:
     """Map (N, 2) continuous points by a 3x3 matrix (projective division included)."""
     if len(xy) == 0:
         return xy.copy()
-    homo = np.hstack([xy, np.ones((len(xy), 1))]) @ matrix.T
-    return homo[:, :2] / homo[:, 2:3]
+    out = xy @ matrix[:2, :2].T + matrix[:2, 2]
+    if not is_affine(matrix):
+        w = xy @ matrix[2, :2] + matrix[2, 2]
+        out = out / w[:, None]
+    return out
 
 
 BOX_MODES = ("corners", "ellipse")

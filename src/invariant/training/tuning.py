@@ -64,8 +64,10 @@ def _is_magnitude(name: str, value: Any) -> bool:
 
 
 def magnitude_args(t: Transform) -> list[str]:
-    """The arguments of ``t`` that ``strength`` scales."""
-    return [k for k, v in t.init_args().items() if _is_magnitude(k, v)]
+    """The arguments of ``t`` that ``strength`` scales. Next to an ``alpha`` (elastic warps), ``sigma``
+    is the smoothness of the displacement field, not a strength, and is left alone."""
+    args = t.init_args()
+    return [k for k, v in args.items() if _is_magnitude(k, v) and not (k == "sigma" and "alpha" in args)]
 
 
 def _scaled(name: str, value: Any, strength: float) -> Any:

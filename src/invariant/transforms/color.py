@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
+from ..core.lut import compose as lut_compose
 from ..core.transform import Params, Transform, as_range
 from ..ops import color as C
 
@@ -98,11 +99,12 @@ class ColorJitter(Transform):
         return C.contrast_curve(factor, stats.contrast_pivot())
 
     def _pointwise_table(self, steps: list[tuple[str, float]], channels: int, stats: C.ImageStats) -> np.ndarray:
-        table = np.broadcast_to(np.arange(256, dtype=np.uint8)[:, None], (256, channels))
-        for name, factor in steps:
+        table = np.arange(256, dtype=np.uint8)[:, None]
+        for k, (name, factor) in enumerate(steps):
             step = C.table_from_curve(self._curve(name, factor, stats), channels)
-            table = np.take_along_axis(step, table.astype(np.intp), axis=0)
-            stats = stats.through(step)
+            table = step if k == 0 else lut_compose(table, step)
+            if k + 1 < len(steps):
+                stats = stats.through(step)
         return np.ascontiguousarray(table)
 
     def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> np.ndarray | None:

@@ -331,7 +331,7 @@ class RandomRotate90(_Geometric):
         return rot90_matrix(params["factor"], shape)
 
     def effects(self) -> Effects:
-        return Effects(geometric=True, max_rotation=270.0)
+        return Effects(geometric=True, max_rotation=180.0)  # a 270-degree turn is a -90-degree one
 
 
 def rot90_matrix(factor: int, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
