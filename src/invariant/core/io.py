@@ -13,6 +13,7 @@ from .sample import Annotations, Sample
 
 IMAGE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 _BASIC_TARGETS = (("image", "image"), ("mask", "mask"))
+_F32 = np.dtype(np.float32)
 
 
 def _check_array(name: str, value: Any, kind: str) -> np.ndarray:
@@ -31,7 +32,7 @@ def _check_array(name: str, value: Any, kind: str) -> np.ndarray:
     if kind == "image" and value.dtype not in IMAGE_DTYPES:  # noqa: SIM102
         fix = "cast with .astype(np.float32)" if value.dtype.kind == "f" else "cast to uint8, uint16 or float32"
         value_error(name, "dtype uint8, uint16 or float32", value, fix)
-    if kind == "image" and value.dtype.kind == "f" and not np.isfinite(value.sum(dtype=np.float64)):
+    if kind == "image" and value.dtype == _F32 and not np.isfinite(value.sum(dtype=np.float64)):
         value_error(name, "finite pixel values", value, "replace NaN/inf first (declare metric data with holes as kind 'depth')")
     if kind == "mask" and value.dtype.kind not in "biuf":
         value_error(name, "a numeric or boolean label mask", value, "cast the mask to an integer dtype")
@@ -47,22 +48,22 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
     if known is None:
         known = {"image", "mask", "masks", "bboxes", "keypoints", *pipe.label_fields, *pipe.keypoint_label_fields, *pipe.additional_targets}
         pipe.__dict__["_known_keys"] = known
-    for key in data:
-        if key not in known:
-            type_error(
-                f"keyword {key!r}",
-                f"one of {sorted(known)}",
-                data[key],
-                "declare extra arrays with Compose(additional_targets={...}) or per-box labels with label_fields=(...)",
-            )
+    if not known.issuperset(data):
+        key = next(k for k in data if k not in known)
+        type_error(
+            f"keyword {key!r}",
+            f"one of {sorted(known)}",
+            data[key],
+            "declare extra arrays with Compose(additional_targets={...}) or per-box labels with label_fields=(...)",
+        )
     array_targets = (("image", "image"), ("mask", "mask"), *pipe.additional_targets.items()) if pipe.additional_targets else _BASIC_TARGETS
     for name, kind in array_targets:
         if data.get(name) is not None:
             arrays[name] = _check_array(name, data[name], kind)
             kinds[name] = kind
             meta["ndim"][name] = data[name].ndim
-    if data.get("masks") is not None:
-        masks = data["masks"]
+    masks = data.get("masks")
+    if masks is not None:
         if isinstance(masks, (list, tuple)):
             if len(masks):
                 checked = [_check_array(f"masks[{i}]", m, "mask") for i, m in enumerate(masks)]

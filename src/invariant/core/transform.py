@@ -114,7 +114,11 @@ class Transform:
 
     # -- conveniences ----------------------------------------------------------------------------------------
     def check_input(self, sample: Any) -> None:
-        if sample.dtype.name not in self.dtypes:
+        dtype_ok = type(self).__dict__.get("_dtype_objects")
+        if dtype_ok is None:
+            dtype_ok = frozenset(np.dtype(d) for d in self.dtypes)
+            type.__setattr__(type(self), "_dtype_objects", dtype_ok)
+        if sample.dtype not in dtype_ok:
             value_error(
                 f"{type(self).__name__} image",
                 f"dtype in {self.dtypes}",
