@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-cv2.setNumThreads(1)
+cv2.setNumThreads(0)  # sequential; 1 can deadlock forked DataLoader workers with OpenCV 5
 
 
 def _photo_small() -> np.ndarray:

@@ -104,3 +104,28 @@ def test_device_normalize_matches_hand_computation():
         DeviceNormalize(std=(0.0, 1.0, 1.0))
     with pytest.raises(ValueError, match="channels"):
         DeviceNormalize()(torch.zeros(1, 4, 2, 2, dtype=torch.uint8))
+
+
+class _Resizes:
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, i: int) -> int:
+        import cv2
+
+        return int(cv2.resize(np.full((1200, 1200, 3), i, np.uint8), (300, 300)).sum())
+
+
+def test_workers_do_not_deadlock_after_parent_used_opencv_threads():
+    """OpenCV 5's pthreads pool deadlocks a forked worker that calls setNumThreads(1) once the parent
+    had used the pool; the worker hygiene must leave workers usable (DataLoader timeout catches a hang)."""
+    import cv2
+
+    before = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(2)
+        cv2.resize(np.zeros((2000, 2000, 3), np.uint8), (500, 500))  # the parent's pool is now running
+        loader = make_loader(_Resizes(), batch_size=1, num_workers=2, persistent_workers=False, timeout=30)
+        assert [int(v) for (v,) in loader] == [0, 300 * 300 * 3]
+    finally:
+        cv2.setNumThreads(before)

@@ -66,6 +66,10 @@ def test_quick_demo_numbers_are_measured_and_well_formed(quick_report: tuple[int
         assert float(row.group(1)) == pytest.approx(100 * r["train_acc"], abs=0.051)
         assert float(row.group(3)) == pytest.approx(100 * r["test_acc"], abs=0.051)
         assert int(row.group(4)) == r["best_epoch"]
+    by_name = {r["name"]: r["test_acc"] for r in payload["results"]}
+    for name in ("domain-aware", "domain-violating"):
+        delta = re.search(rf"{name} ([+-][\d.]+) points", printed)
+        assert delta is not None and float(delta.group(1)) == pytest.approx(100 * (by_name[name] - by_name["none"]), abs=0.051)
     # 10 classes: any trained network is far above chance (10%) on real digits
     assert all(r["test_acc"] > 0.3 for r in payload["results"])
 

@@ -142,3 +142,32 @@ def test_elastic_field_statistics_follow_alpha_and_sigma():
         expected = np.sqrt(2) * np.sqrt(1 / 3) / (2 * np.sqrt(np.pi) * sigma) * 100
         got = np.mean([rms(100, sigma, s) for s in range(4)])
         assert 0.7 * expected < got < 1.3 * expected
+
+
+def test_elastic_same_dxdy_moves_both_axes_alike():
+    shape = (64, 80)
+    ident = distort.identity_field(shape)
+    mx, my = distort.elastic_field(shape, 50.0, 4.0, seed=3, same_dxdy=True)
+    np.testing.assert_allclose(mx - ident[0], my - ident[1], atol=1e-5)
+    assert np.abs(mx - ident[0]).max() > 0.1
+
+
+def test_keypoint_angle_and_scale_follow_a_grid_stretch():
+    """A grid field is separable: inside a cell, x is stretched by (output cell width / source span).
+    A keypoint pointing along x keeps its angle and its scale is multiplied by that stretch."""
+    img = photo("uint8", 3, size=(100, 120))
+    pipe = iv.Compose([iv.GridDistortion(num_steps=3, distort_limit=0.4, p=1)], keypoint_format="xyas", seed=5)
+    kps = [[30.0, 50.0, 0.0, 2.0], [30.0, 50.0, 90.0, 2.0]]
+    out = pipe(image=img, keypoints=kps, return_params=True)
+    steps_x = np.asarray(out["params"][0]["params"]["steps_x"])
+    steps_y = np.asarray(out["params"][0]["params"]["steps_y"])
+    # the keypoint's output cell along x and y (recover it from the moved position)
+    x, y = out["keypoints"][0, :2]
+    kx, ky = int(x // 40), int(y // (100 / 3))
+    stretch_x = 40 / (steps_x[kx] / steps_x.sum() * 120)
+    stretch_y = (100 / 3) / (steps_y[ky] / steps_y.sum() * 100)
+    a0 = float(out["keypoints"][0, 2]) % 360
+    assert min(a0, 360 - a0) < 0.5
+    np.testing.assert_allclose(out["keypoints"][1, 2], 90.0, atol=0.5)
+    np.testing.assert_allclose(out["keypoints"][0, 3], 2.0 * stretch_x, rtol=0.02)
+    np.testing.assert_allclose(out["keypoints"][1, 3], 2.0 * stretch_y, rtol=0.02)

@@ -17,13 +17,16 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..core.errors import require_torch, value_error
+from ..core.rng import derive_rng, fresh_seed
 
 
 def limit_threads() -> None:
     """Make this process single-threaded for OpenCV, BLAS/OpenMP pools and torch intra-op."""
     import cv2
 
-    cv2.setNumThreads(1)
+    # 0 = run sequentially. Not 1: with OpenCV 5.0's pthreads backend, setNumThreads(1) in a forked
+    # worker whose parent had already used the pool deadlocks in the next parallel call.
+    cv2.setNumThreads(0)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"  # for pools created from now on
     try:  # pools already running (numpy's OpenBLAS was loaded before the fork)
@@ -113,6 +116,28 @@ def collate(batch: Sequence[Any]) -> Any:
     return _stack(list(batch))
 
 
+class EpochShuffle:
+    """Shuffle order as a pure function of (seed, epoch): the same for any ``num_workers`` and for
+    persistent or fresh workers (torch's own RandomSampler order depends on how many iterators were
+    made). The epoch is the dataset's ``epoch`` (``set_epoch``) when it has one, else a call count."""
+
+    def __init__(self, dataset: Any, seed: int) -> None:
+        self.dataset, self.seed, self._calls = dataset, int(seed), 0
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __iter__(self) -> Any:
+        epoch = getattr(self.dataset, "epoch", None)
+        if epoch is None:
+            epoch, self._calls = self._calls, self._calls + 1
+        order = derive_rng(self.seed, int(epoch), _SHUFFLE_STREAM).permutation(len(self.dataset))
+        return iter(order.tolist())
+
+
+_SHUFFLE_STREAM = 2**40  # a key no sample index reaches, so the order stream is independent of samples' streams
+
+
 def default_workers() -> int:
     """One worker per core the process may use, minus one for the training loop, at most 8."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -137,7 +162,8 @@ def make_loader(
 
     num_workers: default ``default_workers()``. pin_memory: default ``torch.cuda.is_available()``.
     persistent_workers: default True when there are workers. collate_fn: default ``collate``
-    (uint8 stays uint8). seed: seeds the shuffle order (default: the dataset's ``seed`` if any).
+    (uint8 stays uint8). shuffle: order from ``EpochShuffle`` (a function of seed and epoch).
+    seed: seeds the shuffle order (default: the dataset's ``seed`` if any).
     """
     torch = require_torch("make_loader")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -146,9 +172,11 @@ def make_loader(
     if workers < 0:
         value_error("num_workers", "0 or more", num_workers, "pass 0 to load in the main process")
     seed = seed if seed is not None else getattr(dataset, "seed", None)
+    seed = fresh_seed() if seed is None else int(seed)
     generator = torch.Generator()
-    if seed is not None:
-        generator.manual_seed(int(seed) & 0x7FFF_FFFF_FFFF_FFFF)
+    generator.manual_seed(seed & 0x7FFF_FFFF_FFFF_FFFF)
+    if shuffle and "sampler" not in kwargs and "batch_sampler" not in kwargs:
+        kwargs["sampler"], shuffle = EpochShuffle(dataset, seed), False
     options: dict[str, Any] = dict(
         batch_size=int(batch_size),
         shuffle=shuffle,

@@ -170,68 +170,80 @@ def remap_mask(mask: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, border_mo
 # ---- annotations ----------------------------------------------------------------------------------------------
 
 
-def _bilinear(arr: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Sample a 2-D array at float pixel-index positions (clamped to the array)."""
-    h, w = arr.shape
-    x = np.clip(x, 0, w - 1)
-    y = np.clip(y, 0, h - 1)
-    x0, y0 = np.minimum(np.floor(x).astype(np.int64), w - 2 if w > 1 else 0), np.minimum(np.floor(y).astype(np.int64), h - 2 if h > 1 else 0)
-    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
-    fx, fy = x - x0, y - y0
-    top = arr[y0, x0] * (1 - fx) + arr[y0, x1] * fx
-    bottom = arr[y1, x0] * (1 - fx) + arr[y1, x1] * fx
-    return top * (1 - fy) + bottom * fy
+def _sampler(field: tuple[np.ndarray, np.ndarray]):
+    """A function sampling both maps bilinearly (exact float weights) at float pixel-index positions,
+    clamped to the map; vectorised over any number of positions."""
+    mx, my = field
+    h, w = mx.shape
+
+    def sample(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.clip(x, 0, w - 1)
+        y = np.clip(y, 0, h - 1)
+        x0 = np.minimum(x.astype(np.int64), max(w - 2, 0))
+        y0 = np.minimum(y.astype(np.int64), max(h - 2, 0))
+        x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
+        fx, fy = x - x0, y - y0
+        w00, w01, w10, w11 = (1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy
+        sx = mx[y0, x0] * w00 + mx[y0, x1] * w01 + mx[y1, x0] * w10 + mx[y1, x1] * w11
+        sy = my[y0, x0] * w00 + my[y0, x1] * w01 + my[y1, x0] * w10 + my[y1, x1] * w11
+        return sx, sy
+
+    return sample
 
 
-def invert_points(field: tuple[np.ndarray, np.ndarray], points: np.ndarray, iterations: int = 12) -> tuple[np.ndarray, np.ndarray]:
+def invert_points(field: tuple[np.ndarray, np.ndarray], points: np.ndarray, iterations: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """Forward-map (N, 2) continuous input points through a backward field: find output positions q
     with ``field(q) = p``. Coarse nearest search on a <=96-cell grid, then Newton steps with the
-    field's local Jacobian. Returns (positions, jacobians of the backward map (N, 2, 2)); a point
-    with no preimage on the canvas ends up outside it (extrapolated from the nearest sample)."""
-    mx, my = (np.asarray(a, dtype=np.float64) for a in field)
+    field's local Jacobian (central differences). Returns (positions, jacobians of the backward map
+    (N, 2, 2)); a point with no preimage on the canvas ends up outside it (extrapolated)."""
+    mx, my = field
     h, w = mx.shape
+    sample = _sampler(field)
     p = points - 0.5  # pixel-index coordinates
     stride = max(1, max(h, w) // 96)
     sub_x, sub_y = mx[::stride, ::stride], my[::stride, ::stride]
-    dist = (sub_x[None] - p[:, 0, None, None]) ** 2 + (sub_y[None] - p[:, 1, None, None]) ** 2
+    dist = (sub_x[None] - p[:, 0, None, None].astype(np.float32)) ** 2 + (sub_y[None] - p[:, 1, None, None].astype(np.float32)) ** 2
     flat = dist.reshape(len(p), -1).argmin(axis=1)
     qy, qx = np.divmod(flat, sub_x.shape[1])
     q = np.stack([qx * stride, qy * stride], axis=1).astype(np.float64)
+    e = 0.5
+    offsets = np.array([[0, 0], [e, 0], [-e, 0], [0, e], [0, -e]])
     jac = np.tile(np.eye(2), (len(p), 1, 1))
-    for _ in range(iterations):
-        fx, fy = _bilinear(mx, q[:, 0], q[:, 1]), _bilinear(my, q[:, 0], q[:, 1])
-        e = 0.5
-        jac[:, 0, 0] = (_bilinear(mx, q[:, 0] + e, q[:, 1]) - _bilinear(mx, q[:, 0] - e, q[:, 1])) / (2 * e)
-        jac[:, 0, 1] = (_bilinear(mx, q[:, 0], q[:, 1] + e) - _bilinear(mx, q[:, 0], q[:, 1] - e)) / (2 * e)
-        jac[:, 1, 0] = (_bilinear(my, q[:, 0] + e, q[:, 1]) - _bilinear(my, q[:, 0] - e, q[:, 1])) / (2 * e)
-        jac[:, 1, 1] = (_bilinear(my, q[:, 0], q[:, 1] + e) - _bilinear(my, q[:, 0], q[:, 1] - e)) / (2 * e)
-        residual = np.stack([p[:, 0] - fx, p[:, 1] - fy], axis=1)
-        det = np.linalg.det(jac)
-        safe = np.abs(det) > 1e-6
-        step = residual.copy()
-        if safe.any():
-            step[safe] = np.linalg.solve(jac[safe], residual[safe][:, :, None])[:, :, 0]
+    residual = np.zeros_like(p)
+    for it in range(iterations + 1):
+        pts = q[:, None, :] + offsets[None]  # (N, 5, 2)
+        fx, fy = sample(pts[..., 0], pts[..., 1])
+        jac[:, 0, 0] = (fx[:, 1] - fx[:, 2]) / (2 * e)
+        jac[:, 0, 1] = (fx[:, 3] - fx[:, 4]) / (2 * e)
+        jac[:, 1, 0] = (fy[:, 1] - fy[:, 2]) / (2 * e)
+        jac[:, 1, 1] = (fy[:, 3] - fy[:, 4]) / (2 * e)
+        residual = np.stack([p[:, 0] - fx[:, 0], p[:, 1] - fy[:, 0]], axis=1)
+        if it == iterations or np.abs(residual).max() < 1e-4:
+            break
+        step = _solve(jac, residual)
         inside = (q[:, 0] >= 0) & (q[:, 0] <= w - 1) & (q[:, 1] >= 0) & (q[:, 1] <= h - 1)
-        q_new = q + step
-        # stay on the canvas while iterating; a point that wants to leave it keeps its extrapolation below
-        q = np.where(inside[:, None], np.clip(q_new, [0, 0], [w - 1, h - 1]), q)
-    fx, fy = _bilinear(mx, q[:, 0], q[:, 1]), _bilinear(my, q[:, 0], q[:, 1])
-    residual = np.stack([p[:, 0] - fx, p[:, 1] - fy], axis=1)
+        # stay on the canvas while iterating; a point that wants to leave it is extrapolated below
+        q = np.where(inside[:, None], np.clip(q + step, [0, 0], [w - 1, h - 1]), q)
     # a source point outside what the canvas shows: extrapolate (lands off-canvas, so it is removed/flagged)
     far = np.hypot(residual[:, 0], residual[:, 1]) > 0.5
     if far.any():
-        det = np.linalg.det(jac[far])
-        ok = np.abs(det) > 1e-6
-        extra = residual[far].copy()
-        if ok.any():
-            extra[ok] = np.linalg.solve(jac[far][ok], residual[far][ok][:, :, None])[:, :, 0]
-        q[far] = q[far] + extra
-        pushed = q[far]
-        outside = (pushed[:, 0] >= -0.5) & (pushed[:, 0] < w - 0.5) & (pushed[:, 1] >= -0.5) & (pushed[:, 1] < h - 0.5)
+        pushed = q[far] + _solve(jac[far], residual[far])
+        on_canvas = (pushed[:, 0] >= -0.5) & (pushed[:, 0] < w - 0.5) & (pushed[:, 1] >= -0.5) & (pushed[:, 1] < h - 0.5)
         # still on the canvas but with no true preimage (folded or hidden): move it just off the canvas
-        pushed[outside] = -1.0
+        pushed[on_canvas] = -1.0
         q[far] = pushed
     return q + 0.5, jac
+
+
+def _solve(jac: np.ndarray, residual: np.ndarray) -> np.ndarray:
+    """Per-point 2x2 solves (closed form); singular Jacobians fall back to the residual itself."""
+    a, b, c, d = jac[:, 0, 0], jac[:, 0, 1], jac[:, 1, 0], jac[:, 1, 1]
+    det = a * d - b * c
+    ok = np.abs(det) > 1e-9
+    safe = np.where(ok, det, 1.0)
+    sx = (d * residual[:, 0] - b * residual[:, 1]) / safe
+    sy = (-c * residual[:, 0] + a * residual[:, 1]) / safe
+    return np.where(ok[:, None], np.stack([sx, sy], axis=1), residual)
 
 
 def field_keypoints(field: tuple[np.ndarray, np.ndarray], kps: np.ndarray) -> np.ndarray:
@@ -242,12 +254,8 @@ def field_keypoints(field: tuple[np.ndarray, np.ndarray], kps: np.ndarray) -> np
     out = kps.copy()
     q, jac = invert_points(field, kps[:, :2])
     out[:, :2] = q
-    det = np.linalg.det(jac)
-    fwd = np.tile(np.eye(2), (len(kps), 1, 1))
-    ok = np.abs(det) > 1e-9
-    fwd[ok] = np.linalg.inv(jac[ok])
     direction = np.stack([np.cos(kps[:, 2]), np.sin(kps[:, 2])], axis=1)
-    moved = np.einsum("nij,nj->ni", fwd, direction)
+    moved = _solve(jac, direction)  # the forward Jacobian is the inverse of the field's
     out[:, 2] = np.arctan2(moved[:, 1], moved[:, 0])
     out[:, 3] = kps[:, 3] * np.hypot(moved[:, 0], moved[:, 1])
     return out
@@ -261,13 +269,21 @@ def field_boxes(field: tuple[np.ndarray, np.ndarray], boxes: np.ndarray) -> np.n
         return boxes.copy()
     mx, my = field
     h, w = mx.shape
-    cx, cy = mx + np.float32(0.5), my + np.float32(0.5)  # continuous source of each output pixel centre
+    # output pixels sampling inside a box lie within the box grown by the largest displacement
+    dx = float(np.abs(mx - np.arange(w, dtype=np.float32)[None, :]).max()) + 2
+    dy = float(np.abs(my - np.arange(h, dtype=np.float32)[:, None]).max()) + 2
     out = np.zeros_like(boxes)
     for n, (x0, y0, x1, y1) in enumerate(boxes):
+        c0, c1 = max(0, int(x0 - dx)), min(w, int(np.ceil(x1 + dx)))
+        r0, r1 = max(0, int(y0 - dy)), min(h, int(np.ceil(y1 + dy)))
+        if c1 <= c0 or r1 <= r0:
+            continue
+        cx = mx[r0:r1, c0:c1] + np.float32(0.5)  # continuous source of each output pixel centre
+        cy = my[r0:r1, c0:c1] + np.float32(0.5)
         inside = (cx >= x0) & (cx < x1) & (cy >= y0) & (cy < y1)
         cols = np.flatnonzero(inside.any(axis=0))
         if len(cols) == 0:
             continue
         rows = np.flatnonzero(inside[:, cols[0] : cols[-1] + 1].any(axis=1))
-        out[n] = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)
+        out[n] = (c0 + cols[0], r0 + rows[0], c0 + cols[-1] + 1, r0 + rows[-1] + 1)
     return out

@@ -114,13 +114,13 @@ class AugmentedDataset(_Base):  # type: ignore[misc]
 
 
 def _single_thread_in_worker() -> None:
-    """Inside a DataLoader worker, keep OpenCV to one thread: N workers x N OpenCV threads would
-    oversubscribe the cores. The main process is left alone."""
+    """Inside a DataLoader worker, make OpenCV/BLAS/torch single-threaded: N workers x N threads
+    would oversubscribe the cores. The main process is left alone."""
     try:
         from torch.utils.data import get_worker_info
     except ImportError:  # pragma: no cover
         return
     if get_worker_info() is not None:
-        import cv2
+        from ..io.loader import limit_threads
 
-        cv2.setNumThreads(1)
+        limit_threads()

@@ -306,14 +306,17 @@ class Perspective(_Geometric):
 
 
 def _homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """The 3x3 matrix mapping 4 source points onto 4 destination points (direct linear solve)."""
-    a, b = [], []
-    for (x, y), (u, v) in zip(src, dst):
-        a.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
-        a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
-        b += [u, v]
-    sol = np.linalg.solve(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
-    return np.append(sol, 1.0).reshape(3, 3)
+    """The 3x3 matrix mapping 4 source points onto 4 destination points (direct linear solve in
+    float64; OpenCV's getPerspectiveTransform only takes float32 points)."""
+    x, y = src[:, 0], src[:, 1]
+    u, v = dst[:, 0], dst[:, 1]
+    zeros, ones = np.zeros(4), np.ones(4)
+    a = np.empty((8, 8))
+    a[0::2] = np.stack([x, y, ones, zeros, zeros, zeros, -u * x, -u * y], axis=1)
+    a[1::2] = np.stack([zeros, zeros, zeros, x, y, ones, -v * x, -v * y], axis=1)
+    b = np.empty(8)
+    b[0::2], b[1::2] = u, v
+    return np.append(np.linalg.solve(a, b), 1.0).reshape(3, 3)
 
 
 class RandomRotate90(_Geometric):
