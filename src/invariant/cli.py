@@ -51,7 +51,7 @@ def _threads(n: int) -> None:
     import torch
 
     torch.set_num_threads(n)
-    cv2.setNumThreads(1)
+    cv2.setNumThreads(0)  # sequential OpenCV; 1 can deadlock forked DataLoader workers with OpenCV 5
 
 
 # -- subcommands -------------------------------------------------------------------------------------------------

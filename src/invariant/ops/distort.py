@@ -154,7 +154,7 @@ def remap(
     border = BORDER_MODES[border_mode]
     if not image.flags["C_CONTIGUOUS"]:
         image = np.ascontiguousarray(image)
-    return _per_chunk(image, fill, lambda c, f: cv2.remap(c, map_x, map_y, flags, borderMode=border, borderValue=f))
+    return _per_chunk(image, fill, lambda c, f: cv2.remap(c, map_x, map_y, flags, borderMode=border, borderValue=f), pad3=True)
 
 
 def remap_mask(mask: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, border_mode: str = "constant", fill: float = 0) -> np.ndarray:

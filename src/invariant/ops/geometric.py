@@ -92,18 +92,29 @@ def _restore_channels(out: np.ndarray, channels: int) -> np.ndarray:
     return out[:, :, None] if out.ndim == 2 else out
 
 
-def _per_chunk(image: np.ndarray, fill, call) -> np.ndarray:
-    """Run ``call(chunk, fill_tuple)`` on <=4-channel chunks and reassemble (HWC in, HWC out)."""
+def _per_chunk(image: np.ndarray, fill, call, pad3: bool = False) -> np.ndarray:
+    """Run ``call(chunk, fill_tuple)`` on <=4-channel chunks and reassemble (HWC in, HWC out).
+
+    ``pad3``: run 3-channel chunks as 4 channels (a padded copy, then the pad dropped). OpenCV's
+    warps and remaps have a vectorised 4-channel path: for uint8 this halves a 3-channel warp's time
+    even with the two conversions, with bit-identical results (tested)."""
     channels = image.shape[2]
     fill_all = fill_vector(fill, channels, np.float64)
     if channels <= 4:
-        out = call(image, tuple(float(v) for v in fill_all[:channels]) + (0.0,) * (4 - channels))
-        return _restore_channels(out, channels)
+        return _run_chunk(image, tuple(float(v) for v in fill_all), call, pad3)
     parts = []
     for a, b in _chunks(image):
         chunk = np.ascontiguousarray(image[:, :, a:b])
-        parts.append(_restore_channels(call(chunk, tuple(float(v) for v in fill_all[a:b]) + (0.0,) * (4 - (b - a))), b - a))
+        parts.append(_run_chunk(chunk, tuple(float(v) for v in fill_all[a:b]), call, pad3))
     return np.concatenate(parts, axis=2)
+
+
+def _run_chunk(chunk: np.ndarray, fill: tuple[float, ...], call, pad3: bool) -> np.ndarray:
+    channels = chunk.shape[2]
+    if pad3 and channels == 3:
+        out = call(cv2.cvtColor(chunk, cv2.COLOR_RGB2RGBA), fill + (0.0,))
+        return cv2.cvtColor(out, cv2.COLOR_RGBA2RGB)
+    return _restore_channels(call(chunk, fill + (0.0,) * (4 - channels)), channels)
 
 
 def _integer_source_window(matrix: np.ndarray, out_h: int, out_w: int):
@@ -192,6 +203,29 @@ def axis_scales(matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple[float, 
     return sx, sy
 
 
+_KERNEL_MARGIN = 5  # pixels beyond the sampled positions any interpolation kernel may read (lanczos: 4)
+
+
+def _crop_to_footprint(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int]):
+    """Slice the source to the bounding box of what the output canvas samples (plus the kernel's
+    reach), so per-call work (channel padding, pre-shrinks, cache traffic) scales with what is read.
+    Sides that reach the image edge are kept whole, so border rules see the true edges."""
+    H, W = image.shape[:2]
+    out_h, out_w = out_shape
+    inv = inverse(matrix)
+    corners = np.array([[0, 0, 1], [out_w, 0, 1], [out_w, out_h, 1], [0, out_h, 1]], dtype=np.float64) @ inv.T
+    if (corners[:, 2] <= 1e-9).any():
+        return image, matrix
+    pts = corners[:, :2] / corners[:, 2:3]
+    x0 = max(0, int(math.floor(pts[:, 0].min())) - _KERNEL_MARGIN)
+    y0 = max(0, int(math.floor(pts[:, 1].min())) - _KERNEL_MARGIN)
+    x1 = min(W, int(math.ceil(pts[:, 0].max())) + _KERNEL_MARGIN)
+    y1 = min(H, int(math.ceil(pts[:, 1].max())) + _KERNEL_MARGIN)
+    if x1 <= x0 or y1 <= y0 or (x1 - x0) * (y1 - y0) > 0.8 * W * H:
+        return image, matrix
+    return image[y0:y1, x0:x1], matrix @ translation(x0, y0)
+
+
 def _antialias(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], min_scale: float):
     """Pre-shrink ``image`` with INTER_AREA along each axis the matrix shrinks below ``min_scale``, so
     the warp itself shrinks by at most ``min_scale``; returns the image and the matrix that now applies."""
@@ -259,6 +293,7 @@ def warp(
                 if interpolation != "nearest" and min(sx, sy) < min_scale:
                     kind = "area"
                 return resize(image[y0:y1, x0:x1], (out_h, out_w), kind)
+    image, matrix = _crop_to_footprint(image, matrix, (out_h, out_w))
     if min_scale > 0 and interpolation != "nearest":
         image, matrix = _antialias(image, matrix, (out_h, out_w), min_scale)
     m = to_pixel_centre(matrix)
@@ -267,13 +302,13 @@ def warp(
         flags = cv2.INTER_NEAREST
     elif interpolation == "area":  # warps have no area kernel; the pre-shrink above did the averaging
         flags = cv2.INTER_LINEAR
-    if not image.flags["C_CONTIGUOUS"]:
-        image = np.ascontiguousarray(image)
+    if image.strides[2] != image.itemsize or image.strides[1] != image.itemsize * image.shape[2]:
+        image = np.ascontiguousarray(image)  # OpenCV takes row-strided views, not pixel-strided ones
     if is_affine(m):
         call = lambda c, f: cv2.warpAffine(c, m[:2], (out_w, out_h), flags=flags, borderMode=border, borderValue=f)
     else:
         call = lambda c, f: cv2.warpPerspective(c, m, (out_w, out_h), flags=flags, borderMode=border, borderValue=f)
-    return _per_chunk(image, fill, call)
+    return _per_chunk(image, fill, call, pad3=True)
 
 
 def resize(image: np.ndarray, out_shape: tuple[int, int], interpolation: str = "linear") -> np.ndarray:

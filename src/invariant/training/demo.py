@@ -236,7 +236,7 @@ def run_demo(out: str | Path = "invariant-report", settings: DemoSettings | None
 
     settings = settings or DemoSettings()
     torch.set_num_threads(settings.threads)
-    cv2.setNumThreads(1)
+    cv2.setNumThreads(0)  # sequential OpenCV; 1 can deadlock forked DataLoader workers with OpenCV 5
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     split = load_split(settings.dataset, settings.train, settings.val, settings.test, seed=settings.seed)
