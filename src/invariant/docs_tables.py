@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import invariant  # noqa: F401  (registers every exported transform)
-from .core.transform import DTYPES, REGISTRY
+from .core.transform import DTYPES, library_transforms
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "support-table.md"
 
@@ -31,8 +31,9 @@ def support_table() -> str:
         "| transform | kind | " + " | ".join(DTYPES) + " | channels | note |",
         "|---|---|" + "---|" * len(DTYPES) + "---|---|",
     ]
-    for name in sorted(REGISTRY):
-        cls = REGISTRY[name]
+    registry = library_transforms()
+    for name in sorted(registry):
+        cls = registry[name]
         if issubclass(cls, Container):
             continue
         kind = "spatial" if cls.spatial else "pixel"

@@ -21,6 +21,12 @@ from .errors import type_error, value_error
 Params = dict[str, Any]
 REGISTRY: dict[str, type["Transform"]] = {}
 
+
+def library_transforms() -> dict[str, type["Transform"]]:
+    """The registered transforms that ship with invariant (user-defined ones are registered too,
+    for serialization, but are not part of the library's tables and contract sweep)."""
+    return {name: cls for name, cls in REGISTRY.items() if cls.__module__.startswith("invariant.")}
+
 DTYPES = ("uint8", "uint16", "float32")
 
 

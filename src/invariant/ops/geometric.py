@@ -206,10 +206,11 @@ def axis_scales(matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple[float, 
 _KERNEL_MARGIN = 5  # pixels beyond the sampled positions any interpolation kernel may read (lanczos: 4)
 
 
-def _crop_to_footprint(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int]):
+def _crop_to_footprint(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], constant: bool):
     """Slice the source to the bounding box of what the output canvas samples (plus the kernel's
     reach), so per-call work (channel padding, pre-shrinks, cache traffic) scales with what is read.
-    Sides that reach the image edge are kept whole, so border rules see the true edges."""
+    Only when no border rule can read pixels outside the box: the border is constant (sides that
+    reach the image edge are then kept whole), or the footprint lies inside the image."""
     H, W = image.shape[:2]
     out_h, out_w = out_shape
     inv = inverse(matrix)
@@ -222,6 +223,8 @@ def _crop_to_footprint(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[i
     x1 = min(W, int(math.ceil(pts[:, 0].max())) + _KERNEL_MARGIN)
     y1 = min(H, int(math.ceil(pts[:, 1].max())) + _KERNEL_MARGIN)
     if x1 <= x0 or y1 <= y0 or (x1 - x0) * (y1 - y0) > 0.8 * W * H:
+        return image, matrix
+    if not constant and (pts[:, 0].min() < _KERNEL_MARGIN or pts[:, 1].min() < _KERNEL_MARGIN or pts[:, 0].max() > W - _KERNEL_MARGIN or pts[:, 1].max() > H - _KERNEL_MARGIN):
         return image, matrix
     return image[y0:y1, x0:x1], matrix @ translation(x0, y0)
 
@@ -293,7 +296,7 @@ def warp(
                 if interpolation != "nearest" and min(sx, sy) < min_scale:
                     kind = "area"
                 return resize(image[y0:y1, x0:x1], (out_h, out_w), kind)
-    image, matrix = _crop_to_footprint(image, matrix, (out_h, out_w))
+    image, matrix = _crop_to_footprint(image, matrix, (out_h, out_w), border == cv2.BORDER_CONSTANT)
     if min_scale > 0 and interpolation != "nearest":
         image, matrix = _antialias(image, matrix, (out_h, out_w), min_scale)
     m = to_pixel_centre(matrix)
