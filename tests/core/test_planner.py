@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import invariant as iv
-from invariant.core import planner
 
 from ..conftest import photo
 

@@ -333,12 +333,6 @@ def resize(image: np.ndarray, out_shape: tuple[int, int], interpolation: str = "
 _MASK_VIA = {np.dtype(np.int64): np.int32, np.dtype(np.bool_): np.uint8, np.dtype(np.int8): np.int16, np.dtype(np.uint32): np.float64}
 
 
-def mask_work_dtype(mask: np.ndarray) -> np.ndarray:
-    """The mask in a dtype OpenCV can warp (int64 -> int32, bool -> uint8, ...)."""
-    via = _MASK_VIA.get(mask.dtype)
-    return mask.astype(via) if via is not None else mask
-
-
 def warp_mask(mask: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], border_mode: str = "constant", fill: float = 0) -> np.ndarray:
     """Nearest-neighbour warp of an HWC label mask; no new label value can appear."""
     via = _MASK_VIA.get(mask.dtype)
