@@ -28,7 +28,8 @@ CHAINS = {
     "resize_rotate_flip": lambda: [iv.Resize(300, 400), iv.Rotate(30, p=1), iv.VerticalFlip(p=1)],
     "rotate_rotate_painted": lambda: [iv.Rotate(30, p=1), iv.Rotate(30, fill=90, fill_mask=3, p=1)],
     "flip_rotate_reflect": lambda: [iv.HorizontalFlip(p=1), iv.Rotate(30, border_mode="reflect", p=1)],
-    "crop_rotate_reflect_splits": lambda: [iv.RandomCrop(200, p=1), iv.Rotate(30, border_mode="reflect", p=1)],
+    "crop_rotate_reflect_window": lambda: [iv.RandomCrop(200, p=1), iv.Rotate(30, border_mode="reflect", p=1)],
+    "rrc_rotate_reflect_window": lambda: [iv.RandomResizedCrop(224, p=1), iv.Rotate(30, border_mode="reflect", p=1)],
     "affine_elastic": lambda: [iv.Affine(rotate=20, p=1), iv.ElasticTransform(alpha=100, sigma=8, p=1)],
     "elastic_resize": lambda: [iv.ElasticTransform(alpha=100, sigma=8, p=1), iv.Resize(150, 200)],
     "rrc_grid_rotate": lambda: [iv.RandomResizedCrop(256, p=1), iv.GridDistortion(p=1), iv.Rotate(20, p=1)],
@@ -54,7 +55,7 @@ def test_fused_equals_op_by_op_on_voc(name):
 
 
 @pytest.mark.parametrize("name,tolerance", [
-    ("crop_rotate_reflect_splits", 0),  # not fused: identical
+    ("crop_rotate_reflect_window", 0),  # the warp reads the crop window with the reflect rule: identical
     ("quarter_turn_flip_transpose", 0),  # index remaps only: identical
     ("flip_rotate_reflect", 1),  # same sampling positions up to float rounding of the matrix
     ("perspective_crop", 1),
@@ -105,7 +106,10 @@ def test_run_is_one_resampling(monkeypatch):
     assert calls.count("remap") == 1 and calls.count("warpAffine") == 0
     calls.clear()
     iv.Compose([iv.RandomCrop(100, p=1), iv.Rotate(30, border_mode="reflect", p=1)])(image=img)
-    assert calls == ["warpAffine"]  # the integer crop is a slice; reflect after a crop is not fused
+    assert calls == ["warpAffine"]  # one warp reading the crop window with the reflect rule
+    calls.clear()
+    iv.Compose([iv.Rotate(30, p=1), iv.Rotate(30, border_mode="reflect", p=1)])(image=img)
+    assert calls == ["warpAffine", "warpAffine"]  # reflecting an already rotated canvas: the run splits
 
 
 def test_crop_then_flip_is_a_view_copy(monkeypatch):

@@ -7,9 +7,10 @@ when the steps before it map an integer source window onto its canvas (crops, re
 turns: the warp then reads that window of the source with this step's border rule), or when its
 border is constant (its fill is painted afterwards where it revealed: outside the polygon image of
 its canvas, or per pixel when fields are involved). Otherwise the run splits there.
-Matrix-only runs execute as one ``geo.warp`` (which itself picks a view, slice+resize, or warp, and
-pre-shrinks with INTER_AREA when shrinking more than 2x); runs with fields compose into one pair of
-maps and one ``cv2.remap``. Boxes and keypoints were already moved during planning, step by step, so
+Matrix-only runs execute as one ``geo.warp`` (which itself picks a view, slice+resize, or warp);
+runs with fields compose into one pair of maps and one ``cv2.remap``. A run that shrinks more than 2x
+and notably more than its strongest single step is pre-shrunk with INTER_AREA, so one resampling
+never aliases worse than the op-by-op chain. Boxes and keypoints were already moved during planning, step by step, so
 fusion never changes them.
 """
 
@@ -17,9 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import cv2
+import numpy as np
 
 from ..ops import distort
 from ..ops import geometric as geo
