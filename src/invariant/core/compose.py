@@ -15,6 +15,7 @@ import numpy as np
 from ..targets import bboxes as bbox_mod
 from ..targets import keypoints as kp_mod
 from .errors import type_error, value_error
+from .io import read_sample, write_sample
 from .planner import execute, plan_leaf
 from .sample import ARRAY_KINDS, Annotations, Sample
 from .transform import Params, Transform, check_probability
@@ -261,13 +262,9 @@ class Compose(Container):
 
     # -- reading and writing samples ---------------------------------------------------------------------------
     def _read(self, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]]:
-        from .io import read_sample
-
         return read_sample(self, data)
 
     def _write(self, sample: Sample, meta: dict[str, Any]) -> dict[str, Any]:
-        from .io import write_sample
-
         return write_sample(self, sample, meta)
 
 

@@ -66,7 +66,7 @@ def _take(values: Any, keep: np.ndarray) -> Any:
     return [v for v, k in zip(values, keep) if k]
 
 
-@dataclass
+@dataclass(slots=True)
 class Sample:
     """Arrays by name with their kind (all HWC internally), shared annotations, the canvas shape."""
 

@@ -61,7 +61,8 @@ def is_identity(matrix: np.ndarray) -> bool:
 
 
 def is_axis_aligned(matrix: np.ndarray) -> bool:
-    return is_affine(matrix) and abs(float(matrix[0, 1])) < _EPS and abs(float(matrix[1, 0])) < _EPS
+    (_, b, _), (d, _, _), (g, h, k) = matrix.tolist()
+    return abs(g) < _EPS and abs(h) < _EPS and abs(k - 1) < _EPS and abs(b) < _EPS and abs(d) < _EPS
 
 
 def _near_int(value: float) -> bool:
@@ -119,11 +120,12 @@ def _run_chunk(chunk: np.ndarray, fill: tuple[float, ...], call, pad3: bool) -> 
 
 def _integer_source_window(matrix: np.ndarray, out_h: int, out_w: int):
     """If ``matrix`` is a pure flip/integer-translation, return the source window and flips."""
-    a, e = matrix[0, 0], matrix[1, 1]
-    if not (is_axis_aligned(matrix) and abs(abs(a) - 1) < _EPS and abs(abs(e) - 1) < _EPS):
+    (a, b, tx), (d, e, ty), (g, h, k) = matrix.tolist()  # Python floats: far cheaper than numpy scalars
+    if abs(g) > _EPS or abs(h) > _EPS or abs(k - 1) > _EPS or abs(b) > _EPS or abs(d) > _EPS:
         return None
-    tx, ty = matrix[0, 2], matrix[1, 2]
-    if not (_near_int(tx) and _near_int(ty)):
+    if abs(abs(a) - 1) > _EPS or abs(abs(e) - 1) > _EPS:
+        return None
+    if abs(tx - round(tx)) > 1e-6 or abs(ty - round(ty)) > 1e-6:
         return None
     # output x_o = a * x_i + tx  ->  input window start (continuous) for output column 0
     flip_x, flip_y = a < 0, e < 0
@@ -181,7 +183,8 @@ def transpose_matrix() -> np.ndarray:
 
 def is_transposing(matrix: np.ndarray) -> bool:
     """True when the linear part is anti-diagonal (a 90-degree turn or a transpose, possibly flipped)."""
-    return is_affine(matrix) and abs(matrix[0, 0]) < _EPS and abs(matrix[1, 1]) < _EPS
+    (a, _, _), (_, e, _), (g, h, k) = matrix.tolist()
+    return abs(g) < _EPS and abs(h) < _EPS and abs(k - 1) < _EPS and abs(a) < _EPS and abs(e) < _EPS
 
 
 def axis_scales(matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple[float, float]:
