@@ -10,23 +10,10 @@ import numpy as np
 from ..core.sample import Sample
 from .base import Policy
 from .ops import make_op
+from .randaugment import RANDAUGMENT_OPS
 
-TRIVIALAUGMENT_OPS = (
-    "Identity",
-    "ShearX",
-    "ShearY",
-    "TranslateX",
-    "TranslateY",
-    "Rotate",
-    "Brightness",
-    "Color",
-    "Contrast",
-    "Sharpness",
-    "Posterize",
-    "Solarize",
-    "AutoContrast",
-    "Equalize",
-)
+# TrivialAugmentWide draws from RandAugment's 14 operations (Mueller & Hutter 2021), with wider ranges.
+TRIVIALAUGMENT_OPS = RANDAUGMENT_OPS
 
 
 class TrivialAugmentWide(Policy):
