@@ -6,7 +6,9 @@ side by side; plus two recipes end to end (ImageNet training, chest X-ray).
 Argument equivalences: our hue is in degrees and S/V shifts in fractions (albumentations: half-degrees
 and 0..255 units for uint8), RandomGamma(gamma=(0.8, 1.2)) = gamma_limit=(80, 120), Solarize(0.5) =
 threshold_range=(0.5, 0.5), RandomErasing = A.Erasing. Sharpness (PIL semantics) has no albumentations
-equivalent; A.Sharpen is shown for scale only.
+equivalent; A.Sharpen is shown for scale only. Rows with random kernel sizes draw different sizes in the
+two libraries (albumentations' GaussianBlur blur_limit=(3, 7) draws 3..7 and rounds even sizes up, so it
+runs larger kernels on average than our odd-uniform draw); the "fixed size" rows compare like for like.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ def transform_pairs() -> list:
         pair("GaussianBlur(23, .1-2)", [iv.GaussianBlur(23, (0.1, 2.0), p=1)], [A.GaussianBlur(blur_limit=(23, 23), sigma_limit=(0.1, 2.0), p=1)]),
         pair("MotionBlur(3-7)", [iv.MotionBlur((3, 7), p=1)], [A.MotionBlur(blur_limit=(3, 7), p=1)]),
         pair("MedianBlur(3-7)", [iv.MedianBlur((3, 7), p=1)], [A.MedianBlur(blur_limit=(3, 7), p=1)]),
+        # control rows: random kernel sizes differ between the two RNG streams, and a 7x7 median costs 10x a
+        # 5x5 one (both call cv2.medianBlur), so the random-size row above swings with the draws
+        pair("MedianBlur(5) fixed size", [iv.MedianBlur(5, p=1)], [A.MedianBlur(blur_limit=(5, 5), p=1)]),
+        pair("GaussianBlur(7, .1-2) fixed size", [iv.GaussianBlur(7, (0.1, 2.0), p=1)], [A.GaussianBlur(blur_limit=(7, 7), sigma_limit=(0.1, 2.0), p=1)]),
         pair("GaussNoise(std .01-.05)", [iv.GaussNoise((0.01, 0.05), p=1)], [A.GaussNoise(std_range=(0.01, 0.05), p=1)]),
         pair(
             "CoarseDropout(1-8 holes, .1-.2)",

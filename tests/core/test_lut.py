@@ -89,3 +89,35 @@ def test_deeper_dtypes_are_not_fused_and_stay_deep() -> None:
     a = iv.Compose(steps, seed=2)(image=deep)["image"]
     b = iv.Compose(steps, seed=2, fuse=False)(image=deep)["image"]
     assert a.dtype == np.uint16 and np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_per_channel_and_shared_tables_equal_opencv_lut(channels: int) -> None:
+    image = np.ascontiguousarray(np.dstack([PHOTO, PHOTO[::-1, :, :1]])[:, :, :channels])
+    rng = np.random.default_rng(channels)
+    tables = [rng.integers(0, 256, (256, channels)).astype(np.uint8), rng.integers(0, 256, (256, 1)).astype(np.uint8)]
+    for table in tables:
+        full = np.ascontiguousarray(np.broadcast_to(table, (256, channels)))
+        expected = np.stack([cv2.LUT(np.ascontiguousarray(image[:, :, c]), np.ascontiguousarray(full[:, c])) for c in range(channels)], axis=2)
+        assert np.array_equal(C.apply_table(image, table), expected)
+        assert np.array_equal(C.apply_table(image[:, ::-1], table), expected[:, ::-1])  # non-contiguous input
+
+
+def test_statistics_after_a_chain_of_tables_without_a_histogram() -> None:
+    # means after shared tables come from one translated pass, minmax from row reductions: both exact
+    t1 = C.linear_table(1.3, -20.0)
+    t2 = C.table_from_curve(C.gamma_curve(1.7, 255.0), 3)
+    moved = C.ImageStats(PHOTO).through(t1).through(t2)
+    after = C.apply_table(C.apply_table(PHOTO, t1), t2)
+    assert np.array_equal(moved.means(), np.asarray(cv2.mean(after)[:3]))
+    lo, hi = C.ImageStats(after).minmax()
+    assert np.array_equal(lo, after.reshape(-1, 3).min(axis=0)) and np.array_equal(hi, after.reshape(-1, 3).max(axis=0))
+    assert np.array_equal((lo, hi), moved.minmax())  # histogram route agrees
+    assert np.array_equal(C.ImageStats(PHOTO).means(), np.asarray(cv2.mean(PHOTO)[:3]))
+
+
+def test_cached_tables_are_read_only_and_reused() -> None:
+    inv = iv.Invert(p=1)
+    a = inv.lookup_table({}, np.dtype(np.uint8), 3, C.ImageStats(PHOTO))
+    b = inv.lookup_table({}, np.dtype(np.uint8), 3, C.ImageStats(PHOTO))
+    assert a is b and not a.flags.writeable and np.array_equal(a[:, 0], 255 - np.arange(256))

@@ -123,6 +123,25 @@ def test_crop_then_flip_is_a_view_copy(monkeypatch):
     assert out.shape == (32, 32, 5) and out.flags["C_CONTIGUOUS"]
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32"])
+@pytest.mark.parametrize("flips", [(iv.HorizontalFlip,), (iv.VerticalFlip,), (iv.HorizontalFlip, iv.VerticalFlip)])
+def test_crop_resize_then_flip_is_resize_plus_flip_not_a_warp(monkeypatch, dtype, flips):
+    """A mirrored axis-aligned scale over an integer window runs as slice + one cv2.resize + one
+    cv2.flip (no warpAffine), which is exactly the op-by-op result."""
+    img = photo(dtype, 3)
+    mask = (photo("uint8", 1)[:, :, 0] // 64).astype(np.uint8)
+    steps = lambda: [iv.RandomResizedCrop((40, 56), p=1)] + [f(p=1) for f in flips]  # noqa: E731
+    reference = iv.Compose(steps(), seed=3, fuse=False)(image=img, mask=mask)
+
+    def boom(*a, **k):
+        raise AssertionError("a warp was used")
+
+    monkeypatch.setattr(cv2, "warpAffine", boom)
+    fused = iv.Compose(steps(), seed=3)(image=img, mask=mask)
+    np.testing.assert_array_equal(fused["image"], reference["image"])
+    np.testing.assert_array_equal(fused["mask"], reference["mask"])
+
+
 def _stripe_photo() -> np.ndarray:
     img = photo("float32", 1, size=(240, 320)).copy()
     x = np.arange(320)

@@ -92,3 +92,21 @@ def test_gauss_noise_replays_exactly() -> None:
     pipe = iv.Compose([iv.GaussNoise(p=1)], seed=3)
     out = pipe(image=PHOTO, return_params=True)
     assert np.array_equal(pipe.replay(out["params"], image=PHOTO)["image"], out["image"])
+
+
+@pytest.mark.parametrize("ksize,sigma", [(3, 0.8), (5, 1.1), (7, 1.5), (23, 0.7), (23, 2.0)])
+def test_gaussian_blur_uint8_rounds_once_from_float_sums(ksize: int, sigma: float) -> None:
+    # float-kernel separable filter: one rounding of float32 sums, so within 0.5 (+ float32 error) of exact
+    ref = _gaussian_reference(PHOTO, ksize, sigma)
+    out = iv.GaussianBlur().apply_image(PHOTO, {"kernel_size": ksize, "sigma": sigma})
+    assert np.abs(out - ref).max() <= 0.5 + 1e-3
+
+
+def test_trimmed_gaussian_kernel_is_the_formula() -> None:
+    for ksize, sigma in ((23, 0.3), (23, 2.0), (7, 1.0)):
+        k = B.gaussian_kernel(ksize, sigma).astype(np.float64)
+        assert len(k) % 2 == 1 and len(k) <= ksize and abs(k.sum() - 1) < 1e-6
+        x = np.arange(len(k)) - (len(k) - 1) / 2
+        full = np.exp(-(np.arange(ksize) - (ksize - 1) / 2) ** 2 / (2 * sigma**2))
+        assert np.allclose(k, np.exp(-(x**2) / (2 * sigma**2)) / full.sum(), atol=1e-7)
+    assert np.array_equal(iv.GaussianBlur().apply_image(PHOTO, {"kernel_size": 23, "sigma": 0.1}), PHOTO)  # taps ~1e-22

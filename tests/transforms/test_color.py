@@ -245,3 +245,33 @@ def test_on_channels_touches_only_chosen_channels() -> None:
     assert np.array_equal(restored(image=rgbn)["image"], iv.Compose([iv.OnChannels(cj, channels=(0, 1, 2))], seed=5)(image=rgbn)["image"])
     with pytest.raises(ValueError, match="channels"):
         iv.OnChannels(cj, channels=(0, 1, 5))(image=rgbn)
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_channel_shuffle_every_order_matches_numpy(channels: int) -> None:
+    img = np.ascontiguousarray(np.dstack([PHOTOS["coffee"], PHOTOS["chelsea"][:, :, :1]])[:, :, :channels])
+    import itertools
+
+    for order in itertools.permutations(range(channels)):  # identity, RGB<->BGR and the mixChannels orders
+        out = iv.ChannelShuffle(p=1).apply_image(img, {"order": list(order)})
+        assert out.flags.c_contiguous and np.array_equal(out, img[:, :, list(order)]), order
+
+
+@pytest.mark.parametrize("factor", [0.0, 0.6, 1.4, 2.0])
+def test_saturation_within_one_level_of_the_exact_blend(factor: float) -> None:
+    img = PHOTOS["astronaut"]
+    x = img.astype(np.float64)
+    gray = x @ np.array([0.299, 0.587, 0.114])
+    exact = np.clip(np.rint(factor * x + (1 - factor) * gray[:, :, None]), 0, 255)
+    out = jitter(img, saturation=factor)
+    assert diff(out, exact).max() <= 1 and (out != exact).mean() < 0.1
+
+
+def test_sharpness_grayscale_and_float_match_pil() -> None:
+    gray = np.ascontiguousarray(cv2.cvtColor(PHOTOS["chelsea"], cv2.COLOR_RGB2GRAY))
+    for factor in (0.3, 1.7, 3.0):
+        ref = np.asarray(ImageEnhance.Sharpness(Image.fromarray(gray)).enhance(factor))
+        ours = iv.Sharpness().apply_image(gray[:, :, None], {"factor": factor})
+        assert diff(ours[:, :, 0], ref).max() <= 1, factor
+        deep = iv.Sharpness().apply_image(gray[:, :, None].astype(np.float32) / 255, {"factor": factor})
+        assert diff(deep[:, :, 0] * 255, ref).max() <= 1.5, factor  # float: no rounding; PIL truncates

@@ -134,3 +134,35 @@ def test_size_arguments_are_checked():
         iv.RandomResizedCrop(10, scale=(0.9, 0.1))
     with pytest.raises(ValueError, match="interpolation"):
         iv.Resize(10, 10, interpolation="bilinear")
+
+
+@settings(max_examples=60, deadline=None)
+@given(h=st.integers(1, 80), w=st.integers(1, 80), seed=st.integers(0, 2**31 - 1))
+def test_direct_kernels_equal_the_generic_classifier(h, w, seed):
+    """Flips and crops build their execution kernel without classifying their matrix; it must be
+    exactly what the generic classifier derives from that matrix (and their matrix what geometry() says)."""
+    from invariant.core.sample import Annotations, Sample
+    from invariant.ops import geometric as geo
+
+    rng = np.random.default_rng(seed)
+    size = (int(rng.integers(1, 2 * h + 1)), int(rng.integers(1, 2 * w + 1)))
+    candidates = [
+        iv.HorizontalFlip(p=1),
+        iv.VerticalFlip(p=1),
+        iv.CenterCrop(size),
+        iv.RandomCrop(size, padding=int(rng.integers(0, 4)), pad_if_needed=True),
+        iv.RandomCrop((h, w)),
+        iv.RandomResizedCrop(size, scale=(0.05, 1.0)),
+        iv.RandomResizedCrop((h, w)),
+        iv.Resize(*size),
+        iv.Resize(h, w),
+        iv.Resize(max(1, min(h, w))),
+    ]
+    sample = Sample({}, {}, Annotations(), (h, w), np.dtype(np.uint8), 3)
+    for t in candidates:
+        params = t.prepare(t.sample_params(rng, sample), (h, w))
+        expected = geo.classify(params["_matrix"], (h, w), params["_out_shape"])
+        assert params["_kernel"] == expected, (t, params)
+        matrix, out_shape = t.geometry(params, (h, w))  # written-out prepares agree with geometry()
+        np.testing.assert_array_equal(params["_matrix"], matrix)
+        assert params["_out_shape"] == tuple(out_shape)

@@ -225,11 +225,20 @@ class Compose(Container):
 
     # -- calling -----------------------------------------------------------------------------------------------
     def __call__(self, *, rng: np.random.Generator | None = None, return_params: bool = False, **data: Any) -> dict[str, Any]:
-        sample, meta = self._read(data)
+        sample, meta = read_sample(self, data)
         plan: list[PlanEntry] = []
-        self.plan(rng if rng is not None else self._rng, sample, plan)
-        self._finish(plan, sample)
-        out = self._write(sample, meta)
+        if rng is None:
+            rng = self._rng
+        if self.p >= 1.0:  # the common case, without the container call chain
+            for t in self.transforms:
+                if isinstance(t, Container):
+                    t.plan(rng, sample, plan)
+                else:
+                    plan_leaf(t, rng, sample, plan)
+        else:
+            self.plan(rng, sample, plan)
+        execute(plan, sample, fuse=self.fuse)
+        out = write_sample(self, sample, meta)
         if return_params:
             out["params"] = self._record(plan)
         return out

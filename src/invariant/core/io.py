@@ -16,6 +16,9 @@ _BASIC_TARGETS = (("image", "image"), ("mask", "mask"))
 _F32 = np.dtype(np.float32)
 
 
+_IMAGE_DTYPE_SET = frozenset(IMAGE_DTYPES)
+
+
 def _check_array(name: str, value: Any, kind: str) -> np.ndarray:
     if not isinstance(value, np.ndarray):
         if type(value).__module__.startswith("torch"):
@@ -25,29 +28,42 @@ def _check_array(name: str, value: Any, kind: str) -> np.ndarray:
         else:
             fix = "pass a numpy array of shape (H, W) or (H, W, C)"
         type_error(name, "a numpy array", value, fix)
-    if value.ndim not in (2, 3):
+    ndim = value.ndim
+    if ndim != 3 and ndim != 2:
         value_error(name, "an array of shape (H, W) or (H, W, C)", value, "for a batch or a video, call the pipeline per frame or use replay")
-    if value.shape[0] == 0 or value.shape[1] == 0:
+    shape = value.shape
+    if shape[0] == 0 or shape[1] == 0:
         value_error(name, "a non-empty image", value, "check how the image was loaded")
-    if kind == "image" and value.dtype not in IMAGE_DTYPES:  # noqa: SIM102
-        fix = "cast with .astype(np.float32)" if value.dtype.kind == "f" else "cast to uint8, uint16 or float32"
-        value_error(name, "dtype uint8, uint16 or float32", value, fix)
-    if kind == "image" and value.dtype == _F32 and not np.isfinite(value.sum(dtype=np.float64)):
-        value_error(name, "finite pixel values", value, "replace NaN/inf first (declare metric data with holes as kind 'depth')")
-    if kind == "mask" and value.dtype.kind not in "biuf":
+    if kind == "image":
+        dtype = value.dtype
+        if dtype not in _IMAGE_DTYPE_SET:
+            fix = "cast with .astype(np.float32)" if dtype.kind == "f" else "cast to uint8, uint16 or float32"
+            value_error(name, "dtype uint8, uint16 or float32", value, fix)
+        if dtype == _F32 and not np.isfinite(value.sum(dtype=np.float64)):
+            value_error(name, "finite pixel values", value, "replace NaN/inf first (declare metric data with holes as kind 'depth')")
+    elif kind == "mask" and value.dtype.kind not in "biuf":
         value_error(name, "a numeric or boolean label mask", value, "cast the mask to an integer dtype")
-    return value if value.ndim == 3 else value[:, :, None]
+    return value if ndim == 3 else value[:, :, None]
+
+
+def _known_keys(pipe: Any) -> tuple[set[str], tuple[tuple[str, str], ...]]:
+    """The keywords ``pipe`` accepts and its array targets (cached on the pipeline)."""
+    cached = pipe.__dict__.get("_known_keys")
+    if cached is None:
+        known = {"image", "mask", "masks", "bboxes", "keypoints", *pipe.label_fields, *pipe.keypoint_label_fields, *pipe.additional_targets}
+        targets = (("image", "image"), ("mask", "mask"), *pipe.additional_targets.items()) if pipe.additional_targets else _BASIC_TARGETS
+        cached = (known, targets)
+        pipe.__dict__["_known_keys"] = cached
+    return cached
 
 
 def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]]:
     """Validate the keyword call of ``pipe`` and build the internal Sample plus output metadata."""
-    arrays: dict[str, np.ndarray] = {}
-    kinds: dict[str, str] = {}
-    meta: dict[str, Any] = {"ndim": {}, "masks_list": None}
-    known = pipe.__dict__.get("_known_keys")
-    if known is None:
-        known = {"image", "mask", "masks", "bboxes", "keypoints", *pipe.label_fields, *pipe.keypoint_label_fields, *pipe.additional_targets}
-        pipe.__dict__["_known_keys"] = known
+    if len(data) == 1 and data.get("image") is not None:  # the common call pipe(image=...): no targets to reconcile
+        image = _check_array("image", data["image"], "image")
+        meta = {"ndim": {"image": data["image"].ndim}, "masks_list": None, "has_bboxes": False, "has_keypoints": False}
+        return Sample({"image": image}, {"image": "image"}, Annotations(), image.shape[:2], image.dtype, image.shape[2], pipe), meta
+    known, array_targets = _known_keys(pipe)
     if not known.issuperset(data):
         key = next(k for k in data if k not in known)
         type_error(
@@ -56,13 +72,18 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
             data[key],
             "declare extra arrays with Compose(additional_targets={...}) or per-box labels with label_fields=(...)",
         )
-    array_targets = (("image", "image"), ("mask", "mask"), *pipe.additional_targets.items()) if pipe.additional_targets else _BASIC_TARGETS
+    get = data.get
+    arrays: dict[str, np.ndarray] = {}
+    kinds: dict[str, str] = {}
+    ndims: dict[str, int] = {}
     for name, kind in array_targets:
-        if data.get(name) is not None:
-            arrays[name] = _check_array(name, data[name], kind)
+        value = get(name)
+        if value is not None:
+            arrays[name] = _check_array(name, value, kind)
             kinds[name] = kind
-            meta["ndim"][name] = data[name].ndim
-    masks = data.get("masks")
+            ndims[name] = value.ndim
+    meta: dict[str, Any] = {"ndim": ndims, "masks_list": None}
+    masks = get("masks")
     if masks is not None:
         if isinstance(masks, (list, tuple)):
             if len(masks):
@@ -82,28 +103,30 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
         value_error("image", "an image (or another array target) to augment", None, "call pipe(image=...)")
     first = next(iter(arrays))
     shape = arrays[first].shape[:2]
-    for name, arr in arrays.items():
-        if arr.shape[:2] != shape:
-            value_error(name, f"height and width {shape} matching {first!r}", arr, f"resize {name} to the image size before augmenting")
+    if len(arrays) > 1:
+        for name, arr in arrays.items():
+            if arr.shape[:2] != shape:
+                value_error(name, f"height and width {shape} matching {first!r}", arr, f"resize {name} to the image size before augmenting")
     image = arrays.get("image", arrays[first])
     ann = Annotations()
-    height, width = shape
-    if data.get("bboxes") is not None:
-        raw = bbox_mod.as_box_array(data["bboxes"])
+    bboxes, keypoints = get("bboxes"), get("keypoints")
+    if bboxes is not None:
+        height, width = shape
+        raw = bbox_mod.as_box_array(bboxes)
         internal = bbox_mod.convert_bboxes_to(raw, pipe.bbox_format, height, width)
         ann.boxes = bbox_mod.validate_input_boxes(internal, pipe.bbox_format, height, width)
         ann.full_boxes = ann.boxes.copy()
         ann.occlusion = np.ones(len(raw))
         ann.box_indices = np.arange(len(raw))
         ann.box_labels = _read_labels(data, pipe.label_fields, len(raw), "bboxes")
-    elif any(data.get(f) is not None for f in pipe.label_fields):
+    elif len(data) > len(arrays) and any(get(f) is not None for f in pipe.label_fields):
         value_error("bboxes", "boxes to go with the given labels", None, "pass bboxes=... together with the label field")
-    if data.get("keypoints") is not None:
-        ann.keypoints = kp_mod.keypoints_to_internal(data["keypoints"], pipe.keypoint_format)
+    if keypoints is not None:
+        ann.keypoints = kp_mod.keypoints_to_internal(keypoints, pipe.keypoint_format)
         ann.keypoint_indices = np.arange(len(ann.keypoints))
         ann.keypoint_labels = _read_labels(data, pipe.keypoint_label_fields, len(ann.keypoints), "keypoints")
-    meta["has_bboxes"] = data.get("bboxes") is not None
-    meta["has_keypoints"] = data.get("keypoints") is not None
+    meta["has_bboxes"] = bboxes is not None
+    meta["has_keypoints"] = keypoints is not None
     sample = Sample(arrays, kinds, ann, shape, image.dtype, image.shape[2], rules=pipe)
     return sample, meta
 

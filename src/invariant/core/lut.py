@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ops.color import ImageStats, apply_table
+from ..ops.color import ImageStats, apply_table, compose_tables
 from .sample import Sample
 
 
@@ -52,10 +52,7 @@ def table_for(t: Any, params: dict[str, Any], channels: int, stats: ImageStats) 
 
 def compose(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """The table of ``second`` after ``first`` ((256, C) or shared (256, 1); ``first`` must be uint8)."""
-    if first.shape[1] != second.shape[1]:
-        width = max(first.shape[1], second.shape[1])
-        first, second = np.broadcast_to(first, (256, width)), np.broadcast_to(second, (256, width))
-    return np.take_along_axis(second, first.astype(np.intp), axis=0)
+    return compose_tables(first, second)
 
 
 def build_run(plan: list, start: int, end: int, image: np.ndarray) -> tuple[np.ndarray | None, int]:
@@ -81,6 +78,8 @@ def build_run(plan: list, start: int, end: int, image: np.ndarray) -> tuple[np.n
 def execute_run(plan: list, i: int, sample: Sample) -> int:
     """Execute ``plan[i:j]`` as one table pass per image when at least two consecutive steps are
     pointwise uint8 tables; returns ``j``, or ``i`` when nothing was fused (caller goes op by op)."""
+    if i + 1 >= len(plan) or not capable(plan[i][0]) or not capable(plan[i + 1][0]) or _is_normalize(plan[i][0]):
+        return i  # cheap exit first: a run needs two table-capable steps (Normalize only ends one)
     names = sample.names_of("image")
     if not names or any(getattr(sample.arrays[n], "dtype", None) != np.uint8 for n in names):
         return i

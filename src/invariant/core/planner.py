@@ -45,15 +45,38 @@ def plan_leaf(
         t.check_input(sample)
         params = t.sample_params(rng, sample)  # type: ignore[arg-type]
     in_shape = sample.shape
+    ann = sample.annotations
     if t.spatial:
         params = t.prepare(params, in_shape)  # type: ignore[attr-defined]
-    t.apply_annotations(sample.annotations, params, in_shape)
-    sample.shape = t.output_shape(params, in_shape)
-    sample.channels = t.output_channels(params, sample.channels)
-    sample.dtype = t.output_dtype(sample.dtype)
-    if t.spatial or getattr(t, "occludes", False):  # occluders (CoarseDropout) lower box visibility
-        filter_annotations(sample)
+        annotated = len(ann.boxes) or len(ann.keypoints)
+        if annotated:  # nothing to move otherwise
+            t.apply_annotations(ann, params, in_shape)
+        sample.shape = t.output_shape(params, in_shape)
+        if _changes_format(type(t)):
+            sample.channels = t.output_channels(params, sample.channels)
+            sample.dtype = t.output_dtype(sample.dtype)
+        if annotated:
+            filter_annotations(sample)
+    else:
+        t.apply_annotations(ann, params, in_shape)
+        sample.shape = t.output_shape(params, in_shape)
+        sample.channels = t.output_channels(params, sample.channels)
+        sample.dtype = t.output_dtype(sample.dtype)
+        if getattr(t, "occludes", False):  # occluders (CoarseDropout) lower box visibility
+            filter_annotations(sample)
     plan.append((t, params, in_shape))
+
+
+_FORMAT_CHANGERS: dict[type, bool] = {}
+
+
+def _changes_format(cls: type) -> bool:
+    """Does this class override ``output_channels`` or ``output_dtype`` (cached per class)?"""
+    found = _FORMAT_CHANGERS.get(cls)
+    if found is None:
+        found = cls.output_channels is not Transform.output_channels or cls.output_dtype is not Transform.output_dtype
+        _FORMAT_CHANGERS[cls] = found
+    return found
 
 
 def filter_annotations(sample: Sample) -> None:
@@ -89,13 +112,17 @@ def _apply(t: Transform, params: Params, sample: Sample) -> None:
 def _reveals(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int, int]) -> bool:
     """Does the output canvas map back outside the input canvas (so border filling matters)?"""
     h, w = out_shape
-    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
     try:
-        back = geo.apply_to_points(geo.inverse(matrix), corners)
+        (a, b, c), (d, e, f), (g, k, m) = geo.inverse(matrix).tolist()  # Python floats: 4 points, no arrays
     except np.linalg.LinAlgError:
         return True
     H, W = in_shape
-    return bool((back[:, 0] < -_TOL).any() or (back[:, 1] < -_TOL).any() or (back[:, 0] > W + _TOL).any() or (back[:, 1] > H + _TOL).any())
+    for x, y in ((0.0, 0.0), (w, 0.0), (w, h), (0.0, h)):
+        z = g * x + k * y + m
+        bx, by = (a * x + b * y + c) / z, (d * x + e * y + f) / z
+        if bx < -_TOL or by < -_TOL or bx > W + _TOL or by > H + _TOL:
+            return True
+    return False
 
 
 # ---- spatial runs ---------------------------------------------------------------------------------------------
@@ -117,18 +144,41 @@ def _fusable(entry: Any) -> bool:
     return _kind(entry) is not None
 
 
+_EXACT_KERNELS = (geo.IDENTITY, geo.WINDOW, geo.TWINDOW)
+
+
 def _interp_of(entry: Any) -> str | None:
     t, params, _ = entry
-    if "_matrix" in params and geo.is_exact(params["_matrix"]):
-        return None  # a pure index remap agrees with any interpolation
+    if "_matrix" in params:
+        kernel = params.get("_kernel")  # classified at plan time: index remaps are exactly these kernels
+        if kernel[1] in _EXACT_KERNELS if kernel is not None else geo.is_exact(params["_matrix"]):
+            return None  # a pure index remap agrees with any interpolation
     return t.interpolation
 
 
 def _step_reveals(entry: Any) -> bool:
     t, params, in_shape = entry
     if "_reveals" not in params:  # cached: private keys are never recorded
-        params["_reveals"] = _reveals(params["_matrix"], in_shape, params["_out_shape"])
+        kernel = params.get("_kernel")
+        known = _kernel_reveals(kernel, params["_out_shape"]) if kernel is not None and kernel[0] == tuple(in_shape) else None
+        params["_reveals"] = _reveals(params["_matrix"], in_shape, params["_out_shape"]) if known is None else known
     return bool(params["_reveals"])
+
+
+def _kernel_reveals(kernel: tuple, out_shape: tuple[int, int]) -> bool | None:
+    """``_reveals`` read off a plan-time kernel when it is a view or slice (its source window is the
+    back-mapped canvas); None when the kernel does not say."""
+    (H, W), code = kernel[0], kernel[1]
+    if code == geo.IDENTITY or code == geo.RESIZE:  # a resize window lies inside the source by construction
+        return False
+    out_h, out_w = out_shape
+    if code == geo.WINDOW:
+        x0, y0 = kernel[2], kernel[3]
+        return x0 < 0 or y0 < 0 or x0 + out_w > W or y0 + out_h > H
+    if code == geo.TWINDOW:  # the source window has the canvas' axes swapped
+        x0, y0 = kernel[2], kernel[3]
+        return y0 < 0 or x0 < 0 or y0 + out_h > W or x0 + out_w > H
+    return None
 
 
 def _source_window(prefix: np.ndarray, canvas: tuple[int, int], source: tuple[int, int]) -> tuple[int, int, int, int] | None:
@@ -139,9 +189,9 @@ def _source_window(prefix: np.ndarray, canvas: tuple[int, int], source: tuple[in
     if not geo.is_affine(prefix) or not (geo.is_axis_aligned(prefix) or geo.is_transposing(prefix)):
         return None
     h, w = canvas
-    back = geo.apply_to_points(geo.inverse(prefix), np.array([[0.0, 0.0], [w, h]]))
-    lo, hi = back.min(axis=0), back.max(axis=0)
-    vals = [lo[0], lo[1], hi[0], hi[1]]
+    (a, b, c), (d, e, f), _ = geo.inverse(prefix).tolist()  # affine: two corners map by hand
+    xa, ya, xb, yb = c, f, a * w + b * h + c, d * w + e * h + f
+    vals = [min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)]
     if not all(abs(v - round(v)) < 1e-6 for v in vals):
         return None
     x0, y0, x1, y1 = (int(round(v)) for v in vals)
@@ -151,9 +201,10 @@ def _source_window(prefix: np.ndarray, canvas: tuple[int, int], source: tuple[in
     return x0, y0, x1, y1
 
 
-def _run_end(plan: list, i: int) -> tuple[int, int, tuple[int, int, int, int] | None]:
+def _run_end(plan: list, i: int) -> tuple[int, int, tuple[int, int, int, int] | None, np.ndarray | None]:
     """End (exclusive) of the fusable spatial run starting at ``i``, the index of the step whose border
-    rule the single resampling uses, and the source window it reads (None: the whole source).
+    rule the single resampling uses, the source window it reads (None: the whole source), and the
+    run's composed matrix (None when a field takes part).
 
     A later step that reveals outside its input canvas joins the run when (a) the steps before it
     map an integer source window onto its input canvas (crops, resizes, flips, quarter turns): its
@@ -178,27 +229,33 @@ def _run_end(plan: list, i: int) -> tuple[int, int, tuple[int, int, int, int] | 
         interp = interp or interp_j
         prefix = plan[j][1]["_matrix"] @ prefix if prefix is not None and "_matrix" in plan[j][1] else None
         j += 1
-    return j, border_step, window
+    return j, border_step, window, prefix
 
 
 def execute(plan: list, sample: Sample, fuse: bool = True) -> None:
     """Apply a plan to every array of the sample, fusing spatial runs when ``fuse``."""
-    i, n = 0, len(plan)
+    n = len(plan)
+    if n == 1 and plan[0][0].spatial:  # one spatial step: nothing to fuse, no table run to look for
+        _apply(plan[0][0], plan[0][1], sample)
+        return
+    i = 0
     while i < n:
         entry = plan[i]
-        if fuse and i + 1 < n and _fusable(entry) and _fusable(plan[i + 1]):
-            j, border_step, window = _run_end(plan, i)
-            if j > i + 1:
-                _execute_spatial_run(plan[i:j], border_step - i, window, sample)
-                i = j
-                continue
+        t = entry[0]
+        if fuse and t.spatial:
+            if i + 1 < n and _fusable(entry) and _fusable(plan[i + 1]):
+                j, border_step, window, composite = _run_end(plan, i)
+                if j > i + 1:
+                    _execute_spatial_run(plan[i:j], border_step - i, window, sample, composite)
+                    i = j
+                    continue
         # (other fusion kinds, e.g. lookup-table runs of pixel ops, branch here)
-        if fuse and lut.capable(entry[0]):  # pointwise uint8 runs: one table pass (core/lut.py)
+        elif fuse and lut.capable(t):  # pointwise uint8 runs: one table pass (core/lut.py)
             j = lut.execute_run(plan, i, sample)
             if j > i:
                 i = j
                 continue
-        _apply(entry[0], entry[1], sample)
+        _apply(t, entry[1], sample)
         i += 1
 
 
@@ -208,38 +265,53 @@ def _fills(t: Any, kind: str) -> float | tuple[float, ...]:
     return t.fill_mask if kind == "mask" else 0
 
 
-def _execute_spatial_run(steps: list, border_at: int, window: tuple[int, int, int, int] | None, sample: Sample) -> None:
+def _execute_spatial_run(
+    steps: list, border_at: int, window: tuple[int, int, int, int] | None, sample: Sample, composite: np.ndarray | None = None
+) -> None:
     """Execute consecutive spatial steps as one resampling (one warp, or one remap with fields),
-    reading ``window`` of the source (all of it when None) with the border step's rule."""
+    reading ``window`` of the source (all of it when None) with the border step's rule.
+    ``composite``: the run's composed matrix when already known (None: composed here if all are matrices)."""
     x0, y0 = (window[0], window[1]) if window else (0, 0)
 
     def source(array: np.ndarray) -> np.ndarray:
         return array[window[1] : window[3], window[0] : window[2]] if window else array
 
-    interp = next((_interp_of(s) for s in steps if _interp_of(s) is not None), None) or "nearest"
-    min_scale = _run_min_scale(steps, interp)
+    interp = "nearest"
+    for s in steps:
+        found = _interp_of(s)
+        if found is not None:
+            interp = found
+            break
+    all_matrices = composite is not None or all(_kind(s) == "matrix" for s in steps)
+    if all_matrices and composite is None:
+        composite = steps[0][1]["_matrix"]
+        for s in steps[1:]:
+            composite = s[1]["_matrix"] @ composite
+    min_scale = _run_min_scale(steps, interp, composite)
     border_t = steps[border_at][0]
     out_shape = steps[-1][1]["_out_shape"]
     # steps after the border step that reveal: their fill is painted where they revealed
     painters = [k for k in range(border_at + 1, len(steps)) if _step_reveals(steps[k])]
     regions = None
-    if all(_kind(s) == "matrix" for s in steps):
-        matrix = np.eye(3)
-        for s in steps:
-            matrix = s[1]["_matrix"] @ matrix
-        regions = _polygon_regions(steps, painters, out_shape)
+    if all_matrices:
+        matrix = composite
+        regions = _polygon_regions(steps, painters, out_shape) if painters else []
         if regions is not None:
-            matrix = matrix @ geo.translation(x0, y0)
+            if window:
+                matrix = matrix @ geo.translation(x0, y0)
+            kernel = None  # chosen once for every array of the sample (they share one size)
             for name, array in sample.arrays.items():
                 kind = sample.kinds[name]
                 src = source(array)
+                if kernel is None:
+                    kernel = geo.classify(matrix, src.shape[:2], out_shape)
                 if kind == "image":
-                    out = geo.warp(src, matrix, out_shape, interp, border_t.border_mode, border_t.fill, min_scale)
+                    out = geo.warp(src, matrix, out_shape, interp, border_t.border_mode, border_t.fill, min_scale, kernel=kernel)
                 elif kind == "mask":
-                    out = geo.warp_mask(src, matrix, out_shape, border_t.border_mode, border_t.fill_mask)
+                    out = geo.warp_mask(src, matrix, out_shape, border_t.border_mode, border_t.fill_mask, kernel=kernel)
                 else:
-                    out = geo.warp(src, matrix, out_shape, "nearest", border_t.border_mode, 0)
-                sample.arrays[name] = _paint(out, array, [(r, _fills(steps[k][0], kind)) for k, r in regions])
+                    out = geo.warp(src, matrix, out_shape, "nearest", border_t.border_mode, 0, kernel=kernel)
+                sample.arrays[name] = _paint(out, array, [(r, _fills(steps[k][0], kind)) for k, r in regions]) if regions else out
             return
     map_x, map_y, outside = _dense_maps(steps, painters, out_shape)
     if window:
@@ -262,18 +334,20 @@ def _execute_spatial_run(steps: list, border_at: int, window: tuple[int, int, in
 _SHRINK_SLACK = 0.75
 
 
-def _run_min_scale(steps: list, interp: str) -> float:
+def _run_min_scale(steps: list, interp: str, composite: np.ndarray | None = None) -> float:
     """Anti-aliasing for the single resampling: when the run shrinks by more than 2x AND notably more
     than its strongest single step, pre-shrink (INTER_AREA) so the warp itself shrinks at most 2x;
-    otherwise use the same kernel as op-by-op (no pre-shrink)."""
+    otherwise use the same kernel as op-by-op (no pre-shrink). ``composite``: the run's composed
+    matrix when every step is a matrix (else the matrices are composed here, fields skipped)."""
     if interp == "area":
         return 1.0
     if interp == "nearest":
         return 0.0
-    composite = np.eye(3)
-    for t, params, _ in steps:
-        if "_matrix" in params:
-            composite = params["_matrix"] @ composite
+    if composite is None:
+        composite = np.eye(3)
+        for t, params, _ in steps:
+            if "_matrix" in params:
+                composite = params["_matrix"] @ composite
     total = min(geo.axis_scales(composite, steps[-1][1]["_out_shape"]))
     if total >= 0.5:
         return 0.0

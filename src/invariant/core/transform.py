@@ -238,21 +238,29 @@ class SpatialTransform(Transform):
     def output_shape(self, params: Params, shape: tuple[int, int]) -> tuple[int, int]:
         return params["_out_shape"]
 
-    # The engine calls ``prepare`` once per call after sampling so the matrix is computed once.
+    # The engine calls ``prepare`` once per call after sampling, so the matrix is built once and the
+    # kernel that executes it (view, slice+resize, warp: ``geo.classify``) is chosen once, not per array.
     def prepare(self, params: Params, shape: tuple[int, int]) -> Params:
         matrix, out_shape = self.geometry(params, shape)
+        out_shape = (int(out_shape[0]), int(out_shape[1]))
         params["_matrix"] = matrix
-        params["_out_shape"] = (int(out_shape[0]), int(out_shape[1]))
+        params["_out_shape"] = out_shape
+        params["_kernel"] = self.kernel(params, shape, matrix, out_shape)
         return params
 
+    def kernel(self, params: Params, shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple:
+        """How this call executes (``geo.classify``'s choice: a view, slice+resize, or a warp). Flips and
+        crops override it to build the answer directly; it must equal ``geo.classify``'s (tested)."""
+        return geo.classify(matrix, shape, out_shape)
+
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
-        return geo.warp(image, params["_matrix"], params["_out_shape"], self.interpolation, self.border_mode, self.fill)
+        return geo.warp(image, params["_matrix"], params["_out_shape"], self.interpolation, self.border_mode, self.fill, kernel=params.get("_kernel"))
 
     def apply_mask(self, mask: np.ndarray, params: Params) -> np.ndarray:
-        return geo.warp_mask(mask, params["_matrix"], params["_out_shape"], self.border_mode, self.fill_mask)
+        return geo.warp_mask(mask, params["_matrix"], params["_out_shape"], self.border_mode, self.fill_mask, kernel=params.get("_kernel"))
 
     def apply_depth(self, depth: np.ndarray, params: Params) -> np.ndarray:
-        return geo.warp(depth, params["_matrix"], params["_out_shape"], "nearest", self.border_mode, 0)
+        return geo.warp(depth, params["_matrix"], params["_out_shape"], "nearest", self.border_mode, 0, kernel=params.get("_kernel"))
 
     def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
         matrix = params["_matrix"]

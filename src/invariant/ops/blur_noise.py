@@ -28,27 +28,52 @@ def gaussian_kernel_size(sigma: float, dtype: np.dtype) -> int:
     return max(3, 2 * radius + 1)
 
 
+def gaussian_kernel(ksize: int, sigma: float) -> np.ndarray:
+    """Normalized 1-D Gaussian exp(-x^2 / 2 sigma^2) over ``ksize`` taps (torchvision's kernel), float32,
+    with the tails whose weight is below 1e-9 of the centre tap trimmed (and the rest renormalized): they
+    change no output by more than ~1e-7 levels, and a 23-tap kernel with a small sigma otherwise carries
+    denormal floats that make the filter 10x slower and still costs 23 taps of work."""
+    k = cv2.getGaussianKernel(int(ksize), float(sigma), cv2.CV_64F).ravel()
+    cut = int(np.argmax(k > k[len(k) // 2] * 1e-9))  # first kept tap; the kernel is symmetric
+    k = k[cut : len(k) - cut]
+    return (k / k.sum()).astype(np.float32)
+
+
 def gaussian_blur(image: np.ndarray, ksize: int, sigma: float) -> np.ndarray:
-    """Separable Gaussian blur, reflect-101 border (torchvision's reflect padding)."""
-    return _hwc(cv2.GaussianBlur(image, (int(ksize), int(ksize)), sigmaX=float(sigma), sigmaY=float(sigma), borderType=cv2.BORDER_REFLECT_101))
+    """Separable Gaussian blur, reflect-101 border (torchvision's reflect padding), as one float-kernel
+    ``sepFilter2D``: about 1.5x faster than cv2.GaussianBlur for 5-7 taps and 2x for 23 in this OpenCV
+    build, and for uint8 it rounds once from float sums (cv2.GaussianBlur's 8-bit path uses a fixed-point
+    kernel, up to 1.3 levels off the exact blur; this stays within ~0.5)."""
+    k = gaussian_kernel(ksize, sigma)
+    if len(k) == 1:  # sigma so small that every off-centre tap is below 1e-9: the identity
+        return image.copy()
+    return _hwc(cv2.sepFilter2D(image, -1, k, k, borderType=cv2.BORDER_REFLECT_101))
+
+
+_LINE_T: dict[int, np.ndarray] = {}
 
 
 def motion_kernel(ksize: int, angle: float, direction: float) -> np.ndarray:
     """A normalized line kernel of length ``ksize`` through the centre at ``angle`` degrees; ``direction`` in
-    [-1, 1] moves weight towards one end (0: symmetric), as albumentations' MotionBlur."""
-    k = np.zeros((ksize, ksize), np.float32)
+    [-1, 1] moves weight towards one end (0: symmetric), as albumentations' MotionBlur. The line is
+    sampled at 4 * ksize points (cached per size) and accumulated with one weighted bincount."""
+    t = _LINE_T.get(ksize)
+    if t is None:
+        t = _LINE_T.setdefault(ksize, np.linspace(-1.0, 1.0, 4 * ksize))
     c = (ksize - 1) / 2.0
-    t = np.linspace(-1.0, 1.0, 4 * ksize)
-    dx, dy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    xs = np.clip(np.rint(c + t * c * dx), 0, ksize - 1).astype(int)
-    ys = np.clip(np.rint(c + t * c * dy), 0, ksize - 1).astype(int)
-    weights = np.clip(1.0 + direction * t, 0.0, None).astype(np.float32)
-    np.add.at(k, (ys, xs), weights)
+    rad = math.radians(angle)
+    xs = np.rint(t * (c * math.cos(rad)) + c)
+    ys = np.rint(t * (c * math.sin(rad)) + c)
+    index = np.clip(ys, 0, ksize - 1) * ksize + np.clip(xs, 0, ksize - 1)
+    weights = t * float(direction) + 1.0
+    np.maximum(weights, 0.0, out=weights)
+    k = np.bincount(index.astype(np.intp), weights=weights, minlength=ksize * ksize)
     total = k.sum()
-    if total <= 0:
-        k[int(c), int(c)] = 1.0
+    if total <= 0:  # pragma: no cover - 1 + direction * t >= 0 with positive mass for |direction| <= 1
+        k[:] = 0.0
+        k[(ksize * ksize) // 2] = 1.0
         total = 1.0
-    return k / total
+    return (k * (1.0 / total)).astype(np.float32).reshape(ksize, ksize)
 
 
 def filter2d(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:

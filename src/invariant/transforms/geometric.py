@@ -22,9 +22,9 @@ from ..ops import geometric as geo
 def _centred(linear: np.ndarray, shape: tuple[int, int], tx: float = 0.0, ty: float = 0.0) -> np.ndarray:
     """``linear`` (2x2) acting about the canvas centre, then a translation by (tx, ty) pixels."""
     h, w = shape
-    m = np.eye(3)
-    m[:2, :2] = linear
-    return geo.translation(w / 2 + tx, h / 2 + ty) @ m @ geo.translation(-w / 2, -h / 2)
+    (a, b), (d, e) = np.asarray(linear, dtype=np.float64).tolist()  # closed form in Python floats:
+    cx, cy = w / 2, h / 2  # T(c + t) @ L @ T(-c) without three small numpy products
+    return geo.affine_matrix(a, b, cx + tx - (a * cx + b * cy), d, e, cy + ty - (d * cx + e * cy))
 
 
 def rotation_linear(angle: float) -> np.ndarray:

@@ -19,6 +19,9 @@ from ..core.transform import Params, Transform, as_range
 from ..ops import color as C
 
 
+_TABLES: dict[Any, np.ndarray] = {}  # read-only uint8 tables of statistics-free curves, by (class, key, channels)
+
+
 class PointwiseTransform(Transform):
     """Base of transforms that map each pixel value through a per-channel curve.
 
@@ -33,7 +36,23 @@ class PointwiseTransform(Transform):
 
     def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> np.ndarray | None:
         """(256, channels) uint8 table for a uint8 image whose statistics are ``stats``."""
-        return C.table_from_curve(self.curve(params, np.dtype(np.uint8), channels, stats), channels)
+        key = self.table_key(params)
+        if key is None:
+            return C.table_from_curve(self.curve(params, np.dtype(np.uint8), channels, stats), channels)
+        key = (type(self).__name__, key, channels)
+        table = _TABLES.get(key)
+        if table is None:
+            if len(_TABLES) >= 256:  # bounded: continuous parameters would otherwise grow it forever
+                _TABLES.clear()
+            table = C.table_from_curve(self.curve(params, np.dtype(np.uint8), channels, stats), channels)
+            table.setflags(write=False)
+            _TABLES[key] = table
+        return table
+
+    def table_key(self, params: Params) -> Any:
+        """Hashable key when the uint8 table depends only on ``params`` (not on image statistics), so it is
+        built once and reused; None (the default) rebuilds it per call."""
+        return None
 
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
         stats = C.ImageStats(image)
@@ -76,13 +95,23 @@ class RandomBrightnessContrast(PointwiseTransform):
         self.brightness_by_max = bool(brightness_by_max)
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
-        return {"alpha": 1.0 + float(rng.uniform(*self.contrast_limit)), "beta": float(rng.uniform(*self.brightness_limit))}
+        u = rng.random(2)  # the same doubles, in the same order, as two rng.uniform calls
+        (c0, c1), (b0, b1) = self.contrast_limit, self.brightness_limit
+        return {"alpha": 1.0 + (c0 + (c1 - c0) * float(u[0])), "beta": b0 + (b1 - b0) * float(u[1])}
 
     def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
         alpha, beta = params["alpha"], params["beta"]
         pivot = stats.contrast_pivot() if alpha != 1.0 or not self.brightness_by_max else np.zeros(channels)
         shift = beta * C.max_value(dtype) if self.brightness_by_max else beta * pivot
         return C.linear_curve(alpha, (1.0 - alpha) * pivot + shift)
+
+    def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> np.ndarray | None:
+        alpha, beta = params["alpha"], params["beta"]
+        pivot = stats.shared_pivot() if alpha != 1.0 or not self.brightness_by_max else 0.0
+        if pivot is None:  # per-channel pivots: one table per channel
+            return super().lookup_table(params, dtype, channels, stats)
+        shift = beta * 255.0 if self.brightness_by_max else beta * pivot
+        return C.linear_table(alpha, (1.0 - alpha) * pivot + shift)  # the same float64 arithmetic as the curve
 
 
 class RandomGamma(PointwiseTransform):
@@ -101,6 +130,9 @@ class RandomGamma(PointwiseTransform):
     def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
         return C.gamma_curve(params["gamma"], C.max_value(dtype))
 
+    def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> np.ndarray | None:
+        return C.to_table(C.gamma_curve(params["gamma"], 255.0)(C.X256))  # shared (256, 1): no broadcast checks
+
 
 class Invert(PointwiseTransform):
     """``max - x`` (PIL ImageOps.invert, torchvision RandomInvert)."""
@@ -110,6 +142,14 @@ class Invert(PointwiseTransform):
 
     def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
         return C.invert_curve(C.max_value(dtype))
+
+    def table_key(self, params: Params) -> Any:
+        return "invert"
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        if image.dtype in (np.uint8, np.uint16):  # max - x is the bitwise complement for unsigned integers
+            return C.invert_integer(image)
+        return super().apply_image(image, params)
 
 
 class Solarize(PointwiseTransform):
@@ -128,6 +168,9 @@ class Solarize(PointwiseTransform):
         top = C.max_value(dtype)
         return C.solarize_curve(params["threshold"] * top, top)
 
+    def table_key(self, params: Params) -> Any:
+        return params["threshold"]
+
 
 class Posterize(PointwiseTransform):
     """Keep the top ``bits`` bits of each value (an int or a range to draw from, 1..8). uint16 keeps the top
@@ -142,6 +185,9 @@ class Posterize(PointwiseTransform):
 
     def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
         return C.posterize_curve(params["bits"], dtype)
+
+    def table_key(self, params: Params) -> Any:
+        return params["bits"]
 
 
 class AutoContrast(PointwiseTransform):
