@@ -1,5 +1,5 @@
 """Blur and noise against independent references: a float64 numpy Gaussian (torchvision's kernel
-exp(-x^2 / 2 sigma^2), reflect padding) within 1.5 levels for uint8 (fixed-point kernel), 1e-3 float; scipy.ndimage.median_filter
+exp(-x^2 / 2 sigma^2), reflect padding) within 0.5 level for uint8 (float sums rounded once), 1e-3 float; scipy.ndimage.median_filter
 (replicate border) exactly; noise statistics within sampling error."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _gaussian_reference(img: np.ndarray, ksize: int, sigma: float) -> np.ndarray
 def test_gaussian_blur_matches_reference(ksize: int, sigma: float) -> None:
     ref = _gaussian_reference(PHOTO, ksize, sigma)
     out8 = iv.GaussianBlur().apply_image(PHOTO, {"kernel_size": ksize, "sigma": sigma})
-    assert np.abs(out8 - ref).max() <= 1.5  # OpenCV rounds its 8-bit kernel to fixed point (23 taps: up to 1.33)
+    assert np.abs(out8 - ref).max() <= 1.5  # bound of cv2.GaussianBlur's fixed-point 8-bit kernel; ours is within 0.5 (test below)
     f32 = iv.GaussianBlur().apply_image(PHOTO.astype(np.float32) / 255, {"kernel_size": ksize, "sigma": sigma})
     assert np.abs(f32 * 255 - ref).max() <= 1e-3
     u16 = iv.GaussianBlur().apply_image(PHOTO.astype(np.uint16) * 257, {"kernel_size": ksize, "sigma": sigma})
