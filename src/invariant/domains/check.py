@@ -24,7 +24,6 @@ from .task import Task, as_task
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-GRAY_NAMES = ("ToGray", "RandomGrayscale", "Grayscale")
 ON_VIOLATION = ("error", "warn")
 
 
@@ -117,9 +116,6 @@ def effects_of(t: Transform) -> Effects | None:
                 return None
             total = total.union(e)
         return total
-    inner = getattr(t, "transform", None)  # wrappers (OnChannels): an undeclared inner stays undeclared
-    if isinstance(inner, Transform) and effects_of(inner) is None:
-        return None
     total = None
     for inst in _scheduled_instances(t):
         e = inst.effects()
@@ -137,8 +133,7 @@ def effects_of(t: Transform) -> Effects | None:
 
 
 def _is_gray(t: Transform, e: Effects) -> bool:
-    inner = getattr(t, "transform", None)
-    return e.grayscale or type(t).__name__ in GRAY_NAMES or type(inner).__name__ in GRAY_NAMES
+    return e.grayscale
 
 
 def _stats(t: Transform) -> tuple[tuple[float, ...], tuple[float, ...]] | None:

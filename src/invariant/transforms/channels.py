@@ -72,6 +72,8 @@ class OnChannels(Transform):
         if not params.get("skip"):
             self.transform.apply_annotations(annotations, params, shape)
 
-    def effects(self) -> Effects:
-        inner = self.transform.effects() or Effects()
-        return inner.only_channels(self.channels_selected)
+    def effects(self) -> Effects | None:
+        """The wrapped transform's effects, restricted to the selected channels; None (undeclared)
+        when the wrapped transform declares nothing, so the checker never passes it silently."""
+        inner = self.transform.effects()
+        return None if inner is None else inner.only_channels(self.channels_selected)

@@ -217,7 +217,7 @@ class ToGray(Transform):
         return gray if self.num_output_channels == 1 else cv2.cvtColor(gray[:, :, 0], cv2.COLOR_GRAY2RGB)
 
     def effects(self) -> Effects:
-        return Effects(alters_color=True)
+        return Effects(alters_color=True, grayscale=True)
 
 
 class RandomGrayscale(ToGray):
