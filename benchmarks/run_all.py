@@ -19,13 +19,21 @@ SCRIPTS = ["bench_foundation.py", "bench_spatial.py", "bench_pixel.py", "bench_e
 
 
 def tables_from(output: str) -> str:
-    """Keep the markdown tables (and their bold titles) a script printed."""
-    keep, lines = [], output.splitlines()
+    """Keep the markdown tables a script printed, each under its title (the line printed just before it)."""
+    keep: list[str] = []
+    lines = output.splitlines()
     for i, line in enumerate(lines):
-        if line.startswith("|") or (line.startswith("**") and i + 2 < len(lines) and lines[i + 2].startswith("|")):
-            keep.append(line)
-        elif keep and keep[-1].startswith("|") and not line.startswith("|"):
-            keep.append("")
+        if not line.startswith("|"):
+            continue
+        if i == 0 or not lines[i - 1].startswith("|"):  # a table starts: find its title above
+            j = i - 1
+            while j >= 0 and not lines[j].strip():
+                j -= 1
+            title = lines[j].strip() if j >= 0 and not lines[j].startswith("|") else ""
+            if title and not title.startswith("**"):
+                title = f"**{title}**"
+            keep += ["", title, ""] if title else [""]
+        keep.append(line)
     return "\n".join(keep).strip()
 
 
