@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
+from harness import albumentations_call, invariant_call, load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
 
 import invariant as iv  # noqa: E402
 
@@ -42,14 +42,7 @@ def with_kornia(anchors: dict, *augs) -> dict:
 def pairs() -> list:
     import albumentations as A
 
-    def ours(*transforms):
-        pipe = iv.Compose(list(transforms), seed=0)
-        return lambda img: pipe(image=img)
-
-    def alb(*transforms):
-        pipe = A.Compose(list(transforms), seed=0)
-        return lambda img: pipe(image=img)
-
+    ours, alb = invariant_call, albumentations_call
     mean, std = iv.IMAGENET_MEAN, iv.IMAGENET_STD
     return [
         ("HorizontalFlip", ours(iv.HorizontalFlip(p=1)), with_kornia({"albumentations": alb(A.HorizontalFlip(p=1))}, lambda K: K.RandomHorizontalFlip(p=1.0))),

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
+from harness import albumentations_call, invariant_call, load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -26,16 +26,7 @@ import numpy as np  # noqa: E402
 import invariant as iv  # noqa: E402
 
 
-def _ours(*transforms):
-    pipe = iv.Compose(list(transforms), seed=0)
-    return lambda img: pipe(image=img)
-
-
-def _alb(*transforms):
-    import albumentations as A
-
-    pipe = A.Compose(list(transforms), seed=0)
-    return lambda img: pipe(image=img)
+_ours, _alb = invariant_call, albumentations_call
 
 
 def transform_pairs() -> list:

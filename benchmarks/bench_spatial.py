@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
+from harness import albumentations_call, invariant_call, load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -35,17 +35,13 @@ def pairs(with_targets: bool) -> list:
         return {"mask": mask, "bboxes": boxes, "labels": [1, 2], "keypoints": kps}
 
     def ours(*transforms):
-        pipe = iv.Compose(list(transforms), seed=0)
-        return lambda img: pipe(image=img, **extras(img))
+        return invariant_call(*transforms, extras=extras)
 
     def alb(*transforms):
         kw = {}
         if with_targets:
             kw = dict(bbox_params=A.BboxParams(format="pascal_voc", label_fields=["labels"]), keypoint_params=A.KeypointParams(format="xy"))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pipe = A.Compose(list(transforms), seed=0, **kw)
-        return lambda img: pipe(image=img, **extras(img))
+        return albumentations_call(*transforms, extras=extras, **kw)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # albumentations warns that ShiftScaleRotate is deprecated

@@ -58,6 +58,30 @@ def setup_single_thread() -> dict[str, str]:
     return versions
 
 
+def invariant_call(*transforms: Any, extras: Callable[[np.ndarray], dict] | None = None) -> Fn:
+    """One image -> ``iv.Compose(transforms, seed=0)(image=..., **extras(image))``."""
+    import invariant as iv
+
+    pipe = iv.Compose(list(transforms), seed=0)
+    if extras is None:
+        return lambda img: pipe(image=img)
+    return lambda img: pipe(image=img, **extras(img))
+
+
+def albumentations_call(*transforms: Any, extras: Callable[[np.ndarray], dict] | None = None, **compose_kwargs: Any) -> Fn:
+    """One image -> ``A.Compose(transforms, seed=0, **compose_kwargs)(image=..., **extras(image))``."""
+    import warnings
+
+    import albumentations as A
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = A.Compose(list(transforms), seed=0, **compose_kwargs)
+    if extras is None:
+        return lambda img: pipe(image=img)
+    return lambda img: pipe(image=img, **extras(img))
+
+
 def load_photos(size: tuple[int, int] | None = (256, 256), native: bool = False) -> list[np.ndarray]:
     """Real RGB photos bundled with scikit-image and scikit-learn, resized to ``size`` (h, w) or native."""
     from skimage import data as skdata
