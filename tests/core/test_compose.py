@@ -188,3 +188,34 @@ def test_keypoint_angles_follow_a_flip():
 def test_standalone_transform_call():
     img = photo()
     np.testing.assert_array_equal(iv.HorizontalFlip(p=1)(image=img)["image"], img[:, ::-1])
+
+
+def test_oneof_follows_a_scheduled_child_probability():
+    """Regression: OneOf froze its choice weights at construction, so a child whose p is scheduled
+    from 0 was never picked after set_progress moved it up."""
+    img = photo()
+    oneof = iv.OneOf([iv.HorizontalFlip(p=iv.Linear(0.0, 1.0)), iv.VerticalFlip(p=1.0)])
+    pipe = iv.Compose([oneof], seed=0)
+    pipe.set_progress(1.0)  # both children now have p=1: each should be picked about half the time
+    names = [pipe(image=img, return_params=True)["params"][0]["name"] for _ in range(200)]
+    assert 60 < names.count("HorizontalFlip") < 140
+
+
+def test_empty_instance_mask_array_gives_an_empty_array_of_the_output_size():
+    """Regression: masks=np.zeros((0, H, W)) (an image without instances) crashed inside OpenCV."""
+    img = photo()
+    masks = np.zeros((0, *img.shape[:2]), np.uint8)
+    out = iv.Compose([iv.Rotate(limit=20, p=1), iv.RandomResizedCrop((24, 32))], seed=0)(image=img, masks=masks)
+    assert isinstance(out["masks"], np.ndarray) and out["masks"].shape == (0, 24, 32) and out["masks"].dtype == np.uint8
+
+
+@pytest.mark.parametrize("fuse", [True, False])
+def test_identity_geometry_on_a_strided_input_returns_contiguous_arrays(fuse):
+    """Regression: a step that resolves to the identity (a flip twice, a same-size resize) handed the
+    caller's strided view back, so the output was not C-contiguous."""
+    img = photo()
+    for transforms in ([iv.HorizontalFlip(p=1), iv.HorizontalFlip(p=1)], [iv.Resize(*img.shape[:2])]):
+        out = iv.Compose(transforms, fuse=fuse)(image=img[:, ::-1], mask=img[::-1, :, 0])
+        assert out["image"].flags["C_CONTIGUOUS"] and out["mask"].flags["C_CONTIGUOUS"]
+        np.testing.assert_array_equal(out["image"], img[:, ::-1])  # still the identity
+        np.testing.assert_array_equal(out["mask"], img[::-1, :, 0])

@@ -85,3 +85,16 @@ def test_randaugment_magnitude_and_p_can_be_scheduled() -> None:
 
 class _Shape:
     shape = (32, 32)
+
+
+def test_scheduling_a_compose_argument_keeps_its_random_stream():
+    """Regression: set_progress re-ran Compose.__init__ for a scheduled Compose argument, which restarted
+    the generator from ``seed``, so every epoch drew the same augmentations."""
+    img = np.zeros((20, 30, 3), np.uint8)
+    pipe = iv.Compose([iv.Rotate(limit=45, p=1)], min_visibility=iv.Linear(0.0, 0.5), seed=3)
+    angles = []
+    for _ in range(3):
+        pipe.set_progress(0.5)
+        angles.append(pipe(image=img, return_params=True)["params"][0]["params"]["angle"])
+    assert pipe.min_visibility == 0.25
+    assert len(set(angles)) == 3

@@ -202,3 +202,16 @@ def test_task_validation() -> None:
     with pytest.raises(ValueError, match="max_rotation"):
         iv.Task(max_rotation=270)
     assert RGBN.visible_channels == (0, 1, 2)
+
+
+def test_random_erasing_value_zero_is_a_depth_hole() -> None:
+    """Regression: RandomErasing names its fill ``value``; value=0 (a missing return) used to be flagged."""
+    assert iv.check(iv.Compose([iv.RandomErasing(value=0)]), DEPTH).ok
+    v = only(iv.check(iv.Compose([iv.RandomErasing(value=5)]), DEPTH))
+    assert v.property == "metric_values" and "not a missing-return hole" in v.problem
+
+
+def test_on_channels_over_invisible_bands_fix_names_its_channels() -> None:
+    """Regression: the fix for an OnChannels touching NIR used to suggest wrapping it in another OnChannels."""
+    v = only(iv.check(iv.Compose([iv.OnChannels(iv.ColorJitter(0.2, 0.2, 0.2, 0.1), channels=(2, 3))]), RGBN))
+    assert "NIR" in v.problem and "OnChannels(OnChannels" not in v.fix and "channels=(0, 1, 2)" in v.fix

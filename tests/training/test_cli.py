@@ -82,3 +82,13 @@ def test_missing_image_and_data_folder(tmp_path, capsys: pytest.CaptureFixture[s
     assert "missing.jpg" in capsys.readouterr().err
     assert main(["ablate", str(path), "--data", str(tmp_path / "nofolder"), "--out", str(tmp_path / "a")]) == EXIT_INPUT
     assert "nofolder" in capsys.readouterr().err
+
+
+def test_preview_bad_out_n_and_cell_are_one_line_errors(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: an --out without an image extension, -n < 0 or --cell 0 used to end in a cv2.error traceback."""
+    path = _config(tmp_path)
+    for extra, word in ((["--out", str(tmp_path / "folder")], "ending in .png"), (["-n", "-1", "--out", str(tmp_path / "p.png")], "n:"), (["--cell", "0", "--out", str(tmp_path / "p.png")], "cell:")):
+        assert main(["preview", str(path), *extra]) == EXIT_INPUT
+        err = capsys.readouterr().err
+        assert word in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "p.png").exists()

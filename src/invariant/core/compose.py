@@ -120,7 +120,14 @@ class OneOf(Container):
         self._weights = weights / weights.sum() if weights.sum() > 0 else None
 
     def plan_children(self, rng: np.random.Generator, sample: Sample, plan: list[PlanEntry]) -> None:
-        if not self.transforms or self._weights is None:
+        if not self.transforms:
+            return
+        ps = [t.p for t in self.transforms]
+        if ps != self.__dict__.get("_weights_of"):  # children's p may move (schedules, set_progress)
+            weights = np.array(ps, dtype=np.float64)
+            self._weights = weights / weights.sum() if weights.sum() > 0 else None
+            self.__dict__["_weights_of"] = ps
+        if self._weights is None:
             return
         chosen = self.transforms[int(rng.choice(len(self.transforms), p=self._weights))]
         if isinstance(chosen, Container):

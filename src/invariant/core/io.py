@@ -94,6 +94,8 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
                 arrays["masks"] = np.concatenate(checked, axis=2)
                 kinds["masks"] = "mask"
             meta["masks_list"] = len(masks)
+        elif isinstance(masks, np.ndarray) and masks.ndim == 3 and masks.shape[0] == 0:
+            meta["masks_empty"] = masks.dtype  # no instances: an empty (0, H', W') array comes back
         elif isinstance(masks, np.ndarray) and masks.ndim == 3:
             arrays["masks"] = _check_array("masks", np.moveaxis(masks, 0, -1), "mask")
             kinds["masks"] = "mask"
@@ -140,7 +142,7 @@ def _read_labels(data: dict[str, Any], fields: tuple[str, ...], n: int, what: st
         if not isinstance(values, np.ndarray):
             values = list(values)
         if len(values) != n:
-            value_error(f, f"{n} values, one per entry of {what}", values, f"give exactly one {f} value per {what[:-1]}")
+            value_error(f, f"{n} values, one per entry of {what}", values, f"give exactly one {f} value per {'box' if what == 'bboxes' else what[:-1]}")
         labels[f] = values
     return labels
 
@@ -157,6 +159,8 @@ def write_sample(pipe: Any, sample: Sample, meta: dict[str, Any]) -> dict[str, A
                     arr = arr[0]
             elif arr.ndim == 3 and arr.shape[2] == 1:
                 arr = arr[:, :, 0]
+        if not hasattr(arr, "permute") and not arr.flags.c_contiguous:  # e.g. an identity step on a strided input
+            arr = np.ascontiguousarray(arr)
         out[name] = arr
     if "masks" in sample.arrays:
         stacked = sample.arrays["masks"]
@@ -167,6 +171,8 @@ def write_sample(pipe: Any, sample: Sample, meta: dict[str, Any]) -> dict[str, A
             out["masks"] = [np.ascontiguousarray(m) for m in moved] if meta["masks_list"] is not None else np.ascontiguousarray(moved)
     elif meta["masks_list"] == 0:
         out["masks"] = []
+    elif meta.get("masks_empty") is not None:
+        out["masks"] = np.zeros((0, *sample.shape), meta["masks_empty"])
     ann = sample.annotations
     height, width = sample.shape
     if meta["has_bboxes"]:

@@ -110,7 +110,10 @@ def apply_schedules(transform: Any, progress: float) -> None:
         return
     resolved = {k: (v(progress) if isinstance(v, Schedule) else v) for k, v in args.items()}
     recorded = transform.__dict__["_init_args"]
+    rng = transform.__dict__.get("_rng")  # a pipeline's generator must keep its stream, not restart from seed
     type(transform).__init__.__wrapped__(transform, **resolved)  # type: ignore[attr-defined]
+    if rng is not None:
+        transform.__dict__["_rng"] = rng
     transform.__dict__["_init_args"] = recorded
     transform.__dict__["_progress"] = progress
 

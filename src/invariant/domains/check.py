@@ -155,7 +155,7 @@ def _imagenet_stats(t: Transform) -> bool:
 
 def _fill_is_hole(t: Transform) -> bool:
     args = t.init_args()
-    for key in ("fill", "fill_value"):
+    for key in ("fill", "fill_value", "value"):  # RandomErasing names its fill ``value``
         if key in args:
             v = args[key]
             return isinstance(v, (int, float)) and not isinstance(v, bool) and (v == 0 or v != v)
@@ -221,7 +221,9 @@ def _rules(t: Transform, e: Effects, task: Task, pipeline: Any) -> Iterator[tupl
         invisible = [task.bands[c] for c in touched if c < len(task.bands) and c not in visible]  # type: ignore[index]
         if (e.alters_color or e.alters_intensity or _is_gray(t, e)) and (invisible or e.channels is None):
             kind = "hue/saturation/gray mixing" if e.alters_color or _is_gray(t, e) else "brightness/contrast jitter"
-            fix = f"restrict it to the visible bands via iv.OnChannels({name}(...), channels={visible})" if visible else "drop it (no visible bands)"
+            inner = getattr(t, "channels_selected", None) is not None  # already an OnChannels: change its channels
+            wrap = f"channels={visible} in this OnChannels" if inner else f"iv.OnChannels({name}(...), channels={visible})"
+            fix = f"restrict it to the visible bands via {wrap}" if visible else "drop it (no visible bands)"
             yield "modality", f"applies {kind}, designed for visible light, to non-visible band(s) {', '.join(invisible) or 'all'}", fix
         stats = _stats(t) if e.normalizes else None
         if stats is not None and len(task.bands or ()) > 1 and (len(stats[0]) == 1 or len(stats[1]) == 1):

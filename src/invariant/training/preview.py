@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from ..core.compose import Compose
-from ..core.errors import type_error
+from ..core.errors import type_error, value_error
 from ..core.transform import Transform
 from .annotations import load_annotation_files, sample_for_image
 
@@ -50,6 +50,10 @@ def to_display(image: Any) -> np.ndarray:
 def save_grid(images: Sequence[np.ndarray], path: str | Path, columns: int = 4, cell: int = 160, pad: int = 4) -> Path:
     """Write images (any dtype/channels) as a PNG grid, each letterboxed into a ``cell`` square."""
     path = Path(path)
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"):
+        value_error("path", "an image file name ending in .png (or .jpg/.tif/...)", str(path), "pass e.g. preview.png (--out preview.png on the command line)")
+    if isinstance(cell, bool) or not isinstance(cell, (int, np.integer)) or cell < 1:
+        value_error("cell", "a positive int (pixels)", cell, "pass e.g. cell=200")
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = (len(images) + columns - 1) // columns
     canvas = np.full((rows * (cell + pad) + pad, columns * (cell + pad) + pad, 3), 255, np.uint8)
@@ -61,7 +65,12 @@ def save_grid(images: Sequence[np.ndarray], path: str | Path, columns: int = 4, 
         r, c = divmod(i, columns)
         y, x = pad + r * (cell + pad), pad + c * (cell + pad)
         canvas[y : y + disp.shape[0], x : x + disp.shape[1]] = disp
-    cv2.imwrite(str(path), cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
+    try:
+        written = cv2.imwrite(str(path), cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
+    except cv2.error:
+        written = False
+    if not written:
+        value_error("path", "a writable image file", str(path), "check the folder exists and is writable")
     return path
 
 
@@ -154,6 +163,8 @@ def preview_pipeline(pipeline: Transform, samples: Sequence[dict[str, Any]], n: 
 
 def write_preview(pipeline: Transform, path: str | Path, images: Sequence[str | Path] = (), annotations: Sequence[str | Path] = (), n: int = 8, seed: int = 0, cell: int = 200) -> Path:
     """Render the preview grid to ``path`` (PNG): one row per input, first column the input itself."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        value_error("n", "a non-negative int (augmented samples per input)", n, "pass e.g. n=8")
     class_names: list[str] | None = None
     if images:
         table = load_annotation_files(annotations)

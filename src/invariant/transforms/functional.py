@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.errors import type_error
+from ..core.errors import type_error, value_error
 from ..core.transform import Params, Transform
 
 
@@ -27,6 +27,13 @@ class Lambda(Transform):
         out = np.asarray(fn(array))
         if out.shape[:2] != array.shape[:2]:
             raise ValueError(f"Lambda {self.name!r} {what} function: expected the height and width {array.shape[:2]} to be kept, got {out.shape[:2]}. Fix: use a spatial transform to resize.")
+        if what == "image" and out.dtype != array.dtype:  # the pipeline plans later steps for the input's dtype
+            value_error(
+                f"Lambda {self.name!r} {what} function",
+                f"an output of the input's dtype {array.dtype}",
+                out,
+                "cast back inside the function, e.g. .astype(x.dtype), or convert the dtype outside the pipeline",
+            )
         return out if out.ndim == 3 else out[:, :, None]
 
     def effects(self) -> None:
