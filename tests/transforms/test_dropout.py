@@ -110,11 +110,25 @@ def test_bad_arguments() -> None:
         iv.CoarseDropout(fill=(1, 2), p=1)(image=IMAGE)
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN BUG (review): box visibility after several occlusions is the PRODUCT of per-step visibilities (core/sample.py occlusion), not the union of holes: the same hole twice counts as 25% visible instead of 50%")
 def test_two_dropouts_over_the_same_hole_keep_true_visibility() -> None:
+    """Visibility uses the union of the holes, not the product of per-step visibilities (which would
+    count the same hole twice: 25% visible instead of 50%)."""
     img = np.zeros((10, 10, 3), np.uint8)
     pipe = iv.Compose([iv.CoarseDropout(1, (5, 5), (10, 10), p=1), iv.CoarseDropout(1, (5, 5), (10, 10), p=1)], min_visibility=0.4)
     hole = {"holes": [[0, 0, 10, 5]]}
     params = [{"index": i, "name": "CoarseDropout", "params": hole} for i in (0, 1)]
     out = pipe.replay(params, image=img, bboxes=np.array([[0.0, 0.0, 10.0, 10.0]]), labels=[1])
     assert list(out["labels"]) == [1]  # the union of the holes covers half the box
+
+
+@pytest.mark.parametrize("min_visibility,kept", [(0.2, True), (0.3, False)])
+def test_holes_from_two_dropouts_add_up_by_their_union(min_visibility: float, kept: bool) -> None:
+    """Top half, then the bottom-left quarter: 75% of the box is erased, 25% stays visible."""
+    img = np.zeros((10, 10, 3), np.uint8)
+    pipe = iv.Compose([iv.CoarseDropout(1, (5, 5), (10, 10), p=1), iv.CoarseDropout(1, (5, 5), (5, 5), p=1)], min_visibility=min_visibility)
+    params = [
+        {"index": 0, "name": "CoarseDropout", "params": {"holes": [[0, 0, 10, 5]]}},
+        {"index": 1, "name": "CoarseDropout", "params": {"holes": [[0, 5, 5, 10]]}},
+    ]
+    out = pipe.replay(params, image=img, bboxes=np.array([[0.0, 0.0, 10.0, 10.0]]), labels=[1])
+    assert (list(out["labels"]) == [1]) is kept

@@ -118,7 +118,7 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
         internal = bbox_mod.convert_bboxes_to(raw, pipe.bbox_format, height, width)
         ann.boxes = bbox_mod.validate_input_boxes(internal, pipe.bbox_format, height, width)
         ann.full_boxes = ann.boxes.copy()
-        ann.occlusion = np.ones(len(raw))
+        ann.occlusion = ann.occlusion_base = np.ones(len(raw))
         ann.box_indices = np.arange(len(raw))
         ann.box_labels = _read_labels(data, pipe.label_fields, len(raw), "bboxes")
     elif len(data) > len(arrays) and any(get(f) is not None for f in pipe.label_fields):

@@ -50,6 +50,7 @@ def plan_leaf(
         params = t.prepare(params, in_shape)  # type: ignore[attr-defined]
         annotated = len(ann.boxes) or len(ann.keypoints)
         if annotated:  # nothing to move otherwise
+            ann.geometry_changed()
             t.apply_annotations(ann, params, in_shape)
         sample.shape = t.output_shape(params, in_shape)
         if _changes_format(type(t)):

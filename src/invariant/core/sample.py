@@ -26,15 +26,21 @@ class Annotations:
     """Boxes (internal xyxy), keypoints (x, y, angle, scale), their label fields and source indices.
 
     ``full_boxes`` are the boxes moved but never clipped (visibility = clipped area / full area);
-    ``occlusion`` is the fraction of each box not erased by dropout-style transforms.
+    ``occlusion`` is the fraction of each box not erased by dropout-style transforms. Holes erased
+    since the last geometric step are kept (``holes``) so overlapping holes count once (their union);
+    across a geometric step the occlusion so far is carried as a factor (``occlusion_base``).
     """
 
-    __slots__ = ("boxes", "full_boxes", "occlusion", "box_indices", "box_labels", "keypoints", "keypoint_indices", "keypoint_labels")
+    __slots__ = (
+        "boxes", "full_boxes", "occlusion", "occlusion_base", "holes",
+        "box_indices", "box_labels", "keypoints", "keypoint_indices", "keypoint_labels",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         # shared empty arrays: every update assigns a new array, none is written in place while empty
         self.boxes = self.full_boxes = _NO_BOXES
-        self.occlusion = _NO_VALUES
+        self.occlusion = self.occlusion_base = _NO_VALUES
+        self.holes: list[Any] = []
         self.box_indices = self.keypoint_indices = _NO_INDICES
         self.box_labels: dict[str, Any] = {}
         self.keypoints = _NO_BOXES
@@ -45,7 +51,22 @@ class Annotations:
             return
         self.boxes, self.full_boxes = self.boxes[keep], self.full_boxes[keep]
         self.occlusion, self.box_indices = self.occlusion[keep], self.box_indices[keep]
+        self.occlusion_base = self.occlusion_base[keep]
         self.box_labels = {k: _take(v, keep) for k, v in self.box_labels.items()}
+
+    def occlude(self, holes: Any) -> None:
+        """Erase xyxy ``holes`` (current canvas coordinates): visible fraction of each box = carried factor
+        x (1 - area of the union of every hole since the last geometric step / box area)."""
+        from ..ops.dropout import covered_fraction
+
+        self.holes = self.holes + [list(h) for h in holes]
+        self.occlusion = self.occlusion_base * (1.0 - covered_fraction(self.boxes, self.holes))
+
+    def geometry_changed(self) -> None:
+        """Holes live in the old canvas's coordinates: carry their effect as a factor from now on."""
+        if self.holes:
+            self.occlusion_base = self.occlusion
+            self.holes = []
 
     def keep_keypoints(self, keep: np.ndarray) -> None:
         if keep.all():

@@ -58,7 +58,8 @@ def to_dict(pipeline: Transform) -> dict[str, Any]:
 
 def _fail(path: list[Any], problem: str, fix: str) -> None:
     where = "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in path) or "<root>"
-    raise ConfigError(f"config{where}: {problem}. Fix: {fix}", path)
+    advice = "" if "Fix:" in problem else f". Fix: {fix}"  # the transform's own error already says how
+    raise ConfigError(f"config{where}: {problem}{advice}", path)
 
 
 def _decode(value: Any, path: list[Any], functions: dict[str, Callable]) -> Any:

@@ -534,8 +534,14 @@ def sharpness(image: np.ndarray, factor: float) -> np.ndarray:
 def clahe(image: np.ndarray, clip_limit: float, grid: tuple[int, int]) -> np.ndarray:
     """Contrast-limited adaptive histogram equalization (OpenCV). 1 channel: directly. RGB: on the luma
     (Y of YCrCb, which OpenCV supports for uint8, uint16 and float32 alike). Other channel counts: per
-    channel. float32 runs on 16-bit codes."""
-    op = cv2.createCLAHE(clipLimit=float(clip_limit), tileGridSize=(int(grid[1]), int(grid[0])))
+    channel. float32 runs on 16-bit codes.
+
+    ``clip_limit`` means the same at every bit depth: it is relative to a 256-level histogram. OpenCV
+    divides the limit by the number of bins (65536 for 16-bit), which for ordinary tile sizes clamps it
+    to one count per bin whatever was asked; passing ``clip_limit * 256`` for 16-bit codes makes a uint16
+    image that is a scaled uint8 image give the scaled uint8 result."""
+    bins_ratio = 256.0 if image.dtype != np.uint8 else 1.0
+    op = cv2.createCLAHE(clipLimit=float(clip_limit) * bins_ratio, tileGridSize=(int(grid[1]), int(grid[0])))
     if image.dtype == np.float32:
         codes = quantize16(image)
         return (clahe(codes, clip_limit, grid).astype(np.float32) * np.float32(1.0 / 65535.0)).astype(np.float32)

@@ -121,4 +121,5 @@ class AugMix(Transform):
 
     def effects(self) -> Effects:
         rotation = 30.0 * self.severity / 10.0 if self.geometric else 0.0
-        return Effects(geometric=self.geometric, deforms=self.geometric, max_rotation=rotation, alters_intensity=True, alters_color=self.all_ops)
+        # all_ops adds Color/Contrast/Brightness/Sharpness; Sharpness below factor 1 smooths (blurs)
+        return Effects(geometric=self.geometric, deforms=self.geometric, max_rotation=rotation, alters_intensity=True, alters_color=self.all_ops, blurs=self.all_ops)

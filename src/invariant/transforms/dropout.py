@@ -98,7 +98,7 @@ class _Occlusion(Transform):
 
     def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
         if len(annotations.boxes) and params["holes"]:
-            annotations.occlusion = annotations.occlusion * (1.0 - D.covered_fraction(annotations.boxes, params["holes"]))
+            annotations.occlude(params["holes"])
 
     def effects(self) -> Effects:
         return Effects(occludes=True)
