@@ -219,3 +219,16 @@ def test_identity_geometry_on_a_strided_input_returns_contiguous_arrays(fuse):
         assert out["image"].flags["C_CONTIGUOUS"] and out["mask"].flags["C_CONTIGUOUS"]
         np.testing.assert_array_equal(out["image"], img[:, ::-1])  # still the identity
         np.testing.assert_array_equal(out["mask"], img[::-1, :, 0])
+
+
+def test_nested_compose_settings_that_would_be_ignored_are_refused():
+    inner = iv.Compose([iv.HorizontalFlip()], bbox_format="coco", min_visibility=0.5)
+    with pytest.raises(ValueError, match="bbox_format, min_visibility") as info:
+        iv.Compose([inner])
+    assert "iv.Sequential" in str(info.value)
+    # an inner Compose with default settings is a plain block and behaves like Sequential
+    img = photo()
+    nested = iv.Compose([iv.Compose([iv.HorizontalFlip(p=1)])], bbox_format="coco")
+    out = nested(image=img, bboxes=[[2, 3, 10, 5]], labels=[0])
+    np.testing.assert_array_equal(out["image"], img[:, ::-1])
+    np.testing.assert_allclose(out["bboxes"], [[64 - 12, 3, 10, 5]])

@@ -217,6 +217,7 @@ class Compose(Container):
         self.fuse = bool(fuse)
         self._rng = np.random.default_rng(seed)
         self._leaf_list = list(self.leaves())
+        _refuse_ignored_inner_settings(self)
         self.task = None
         if task is not None:
             from ..domains.check import enforce
@@ -282,6 +283,41 @@ class Compose(Container):
 
     def _write(self, sample: Sample, meta: dict[str, Any]) -> dict[str, Any]:
         return write_sample(self, sample, meta)
+
+
+_TARGET_SETTINGS = (
+    "bbox_format", "label_fields", "keypoint_format", "keypoint_label_fields", "min_area", "min_visibility",
+    "min_width", "min_height", "remove_invisible_keypoints", "additional_targets", "seed",
+)  # fmt: skip
+
+
+def _refuse_ignored_inner_settings(outer: "Compose") -> None:
+    """A Compose nested in another acts as a plain block: the outer pipeline reads the inputs, owns the
+    generator and applies the box rules. Settings given to the inner one would be ignored, so refuse them."""
+    import inspect
+
+    defaults = {k: v.default for k, v in inspect.signature(Compose.__init__).parameters.items()}
+    stack = list(outer.transforms)
+    while stack:
+        t = stack.pop()
+        if isinstance(t, Compose):
+            given = t.init_args()
+            changed = [k for k in _TARGET_SETTINGS if k in given and _differs(given[k], defaults[k])]
+            if changed:
+                value_error(
+                    "transforms (a nested Compose)",
+                    "target and seeding settings only on the outermost Compose",
+                    {k: given[k] for k in changed},
+                    f"move {', '.join(changed)} to the outer Compose, or use iv.Sequential for the inner block",
+                )
+        if isinstance(t, Container):
+            stack.extend(t.transforms)
+
+
+def _differs(value: Any, default: Any) -> bool:
+    if isinstance(value, (list, tuple)) and isinstance(default, (list, tuple)):
+        return list(value) != list(default)
+    return value != default and not (value in (None, {}) and default in (None, {}))
 
 
 _RESERVED = {"image", "mask", "masks", "bboxes", "keypoints", "rng", "return_params"}
