@@ -74,15 +74,21 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _training_setup(args: argparse.Namespace, default_epochs: int) -> tuple[Any, Any, Any, str, int]:
+    """What ablate and tune share: the pipeline, thread count, train/validation data and epoch budget."""
+    pipe = _load_pipeline(args.config)
+    _threads(args.threads)
+    train, val, described = _data(args)
+    epochs = 2 if args.quick and args.epochs is None else (args.epochs or default_epochs)
+    return pipe, train, val, described, epochs
+
+
 def cmd_ablate(args: argparse.Namespace) -> int:
     import json
 
     from .training.ablation import VALIDATION_NOTE, ablate, format_ablation, plot_ablation
 
-    pipe = _load_pipeline(args.config)
-    _threads(args.threads)
-    train, val, described = _data(args)
-    epochs = 2 if args.quick and args.epochs is None else (args.epochs or 8)
+    pipe, train, val, described, epochs = _training_setup(args, default_epochs=8)
     print(f"{described}; {epochs} epochs per variant, seed {args.seed}. {VALIDATION_NOTE}")
     rows = ablate(pipe, train, val, epochs=epochs, seed=args.seed, progress=not args.no_progress)
     table = format_ablation(rows)
@@ -99,10 +105,7 @@ def cmd_ablate(args: argparse.Namespace) -> int:
 def cmd_tune(args: argparse.Namespace) -> int:
     from .training.tuning import default_storage, tune
 
-    pipe = _load_pipeline(args.config)
-    _threads(args.threads)
-    train, val, described = _data(args)
-    epochs = 2 if args.quick and args.epochs is None else (args.epochs or 6)
+    pipe, train, val, described, epochs = _training_setup(args, default_epochs=6)
     out = Path(args.out)
     storage = args.storage or default_storage(out)
     study = args.study or f"tune-{Path(args.config).stem}"
