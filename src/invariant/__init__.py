@@ -17,7 +17,7 @@ from .transforms.distortions import ElasticTransform, GridDistortion, OpticalDis
 from .transforms.functional import Lambda
 from .transforms.intensity import AutoContrast, Equalize, Invert, Posterize, RandomBrightnessContrast, RandomGamma, Solarize
 from .transforms.color import CLAHE, ChannelShuffle, ColorJitter, HueSaturationValue, RandomGrayscale, Sharpness, ToGray
-from .transforms.blur_noise import GaussianBlur, GaussNoise, MedianBlur, MotionBlur
+from .transforms.blur_noise import GaussianBlur, GaussNoise, ISONoise, MedianBlur, MotionBlur
 from .transforms.dropout import CoarseDropout, CutOut, RandomErasing
 from .transforms.channels import OnChannels
 from .transforms.normalize import IMAGENET_MEAN, IMAGENET_STD, Normalize, ToTensor, compute_stats

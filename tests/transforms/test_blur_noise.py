@@ -110,3 +110,116 @@ def test_trimmed_gaussian_kernel_is_the_formula() -> None:
         full = np.exp(-(np.arange(ksize) - (ksize - 1) / 2) ** 2 / (2 * sigma**2))
         assert np.allclose(k, np.exp(-(x**2) / (2 * sigma**2)) / full.sum(), atol=1e-7)
     assert np.array_equal(iv.GaussianBlur().apply_image(PHOTO, {"kernel_size": 23, "sigma": 0.1}), PHOTO)  # taps ~1e-22
+
+
+# -- ISONoise: albumentations 1.x semantics (hue noise std color_shift * 360 * intensity degrees, lightness
+# raised by Poisson(std(L) * intensity * 255) / 255 * (1 - L)); references from colorsys, skimage, scipy -----
+
+ISO_PHOTO = np.ascontiguousarray(cv2.resize(data.coffee(), (96, 80), interpolation=cv2.INTER_AREA))
+
+
+def _lightness(rgb: np.ndarray) -> np.ndarray:
+    f = rgb.astype(np.float64)
+    return (f.max(axis=2) + f.min(axis=2)) / 2
+
+
+def test_iso_noise_matches_colorsys_reference() -> None:
+    import colorsys
+
+    img = ISO_PHOTO[:24, :32]
+    cs, intensity, seed = 0.05, 0.5, 7
+    lam = _lightness(img / 255.0).std() * intensity * 255  # population std, as cv2.meanStdDev
+    hue_noise, counts = B.iso_noise_planes(seed, img.shape[:2], lam, cs * 360 * intensity)
+    ref = np.empty(img.shape, np.float64)
+    for i, j in np.ndindex(*img.shape[:2]):
+        h, l, s = colorsys.rgb_to_hls(*(img[i, j] / 255.0))
+        l += counts[i, j] / 255.0 * (1 - l)
+        ref[i, j] = colorsys.hls_to_rgb((h + hue_noise[i, j] / 360.0) % 1.0, l, s)
+    ref = np.clip(np.rint(ref * 255), 0, 255)
+    out = iv.ISONoise().apply_image(img, {"color_shift": cs, "intensity": intensity, "seed": seed})
+    assert out.dtype == np.uint8 and out.shape == img.shape
+    assert np.abs(out - ref).max() <= 1 and (out == ref).mean() > 0.98  # float32 vs float64 at .5 boundaries
+
+
+def test_poisson_quantile_table_is_the_poisson_distribution() -> None:
+    from scipy import stats
+
+    for lam in (0.3, 4.0, 37.5, 180.0):
+        table = B.poisson_quantile_table(lam)
+        assert table.shape == (65536,) and np.all(np.diff(table) >= 0)
+        k = np.arange(int(table.max()) + 1)
+        pmf = np.bincount(table.astype(np.int64), minlength=len(k)) / 65536
+        assert np.abs(pmf - stats.poisson.pmf(k, lam)).max() <= 2**-16 + 1e-12
+        assert stats.poisson.sf(table.max(), lam) < 2**-16  # only a negligible tail is never drawn
+    assert not B.poisson_quantile_table(0.0).any()
+
+
+@pytest.mark.parametrize("dtype,top", [("uint8", 255), ("uint16", 65535), ("float32", 1.0)])
+def test_iso_noise_zero_is_identity(dtype: str, top: float) -> None:
+    img = ISO_PHOTO.astype(dtype) * (257 if dtype == "uint16" else 1) if dtype != "float32" else ISO_PHOTO.astype(np.float32) / 255
+    out = iv.ISONoise().apply_image(img, {"color_shift": 0.0, "intensity": 0.0, "seed": 1})
+    assert out.dtype == img.dtype
+    assert np.abs(out.astype(np.float64) - img).max() <= (1e-6 if dtype == "float32" else 0)
+
+
+def test_iso_noise_lightness_statistics() -> None:
+    img = ISO_PHOTO.astype(np.float32) / 255
+    light = _lightness(img)
+    previous = 0.0
+    for intensity in (0.1, 0.3, 0.6):
+        out = iv.ISONoise().apply_image(img, {"color_shift": 0.0, "intensity": intensity, "seed": 3})
+        lam = light.std() * intensity * 255
+        step = (_lightness(out) - light) / (1 - light)  # = Poisson count / 255 for each pixel
+        assert abs(step.mean() * 255 - lam) < 0.05 * lam  # Poisson mean = lam
+        assert abs((step * 255).var() - lam) < 0.1 * lam  # Poisson variance = lam
+        assert step.std() > previous  # noise grows with intensity
+        previous = step.std()
+
+
+def test_iso_noise_hue_statistics() -> None:
+    from skimage.color import rgb2hsv
+
+    img = ISO_PHOTO.astype(np.float32) / 255
+    out = iv.ISONoise().apply_image(img, {"color_shift": 0.05, "intensity": 0.5, "seed": 5})
+    h0, h1 = rgb2hsv(img)[..., 0], rgb2hsv(out)[..., 0]  # HSV hue = HLS hue
+    s0 = rgb2hsv(img)[..., 1]
+    keep = (s0 > 0.3) & (img.max(axis=2) < 0.95)  # well-defined hue, no clipping
+    dh = ((h1 - h0 + 0.5) % 1.0 - 0.5)[keep] * 360
+    assert keep.sum() > 1000
+    assert abs(dh.mean()) < 0.5 and abs(dh.std() - 0.05 * 360 * 0.5) < 0.05 * 9.0  # N(0, 9 degrees)
+
+
+def test_iso_noise_uint16_and_float32_scale_like_uint8() -> None:
+    params = {"color_shift": 0.04, "intensity": 0.4, "seed": 11}
+    out8 = iv.ISONoise().apply_image(ISO_PHOTO, params).astype(np.float64)
+    out16 = iv.ISONoise().apply_image(ISO_PHOTO.astype(np.uint16) * 257, params)
+    out32 = iv.ISONoise().apply_image(ISO_PHOTO.astype(np.float32) / 255, params)
+    assert out16.dtype == np.uint16 and out32.dtype == np.float32
+    assert np.abs(out16 / 257.0 - out8).max() <= 0.51  # same noise, finer rounding
+    assert np.abs(out32 * 255.0 - out8).max() <= 0.51
+
+
+def test_iso_noise_replay_and_seed() -> None:
+    pipe = iv.Compose([iv.ISONoise(p=1)], seed=4)
+    out = pipe(image=ISO_PHOTO, return_params=True)
+    params = out["params"][0]["params"]
+    assert 0.01 <= params["color_shift"] <= 0.05 and 0.1 <= params["intensity"] <= 0.5
+    assert np.array_equal(pipe.replay(out["params"], image=ISO_PHOTO)["image"], out["image"])
+    again = iv.Compose([iv.ISONoise(p=1)], seed=4)(image=ISO_PHOTO)["image"]
+    other = iv.Compose([iv.ISONoise(p=1)], seed=5)(image=ISO_PHOTO)["image"]
+    assert np.array_equal(again, out["image"]) and not np.array_equal(other, out["image"])
+
+
+def test_iso_noise_needs_rgb_and_valid_ranges() -> None:
+    gray = np.ascontiguousarray(ISO_PHOTO[:, :, :1])
+    rgbn = np.concatenate([ISO_PHOTO, gray], axis=2)
+    for image in (gray, rgbn):
+        with pytest.raises(ValueError, match="GaussNoise") as info:
+            iv.Compose([iv.ISONoise(p=1)], seed=0)(image=image)
+        assert "OnChannels" in str(info.value)
+    out = iv.Compose([iv.OnChannels(iv.ISONoise(p=1), channels=(0, 1, 2))], seed=0)(image=rgbn)["image"]
+    assert np.array_equal(out[:, :, 3], rgbn[:, :, 3]) and not np.array_equal(out[:, :, :3], ISO_PHOTO)
+    with pytest.raises(ValueError, match="color_shift"):
+        iv.ISONoise(color_shift=(0.0, 1.5))
+    with pytest.raises(ValueError, match="intensity"):
+        iv.ISONoise(intensity=(-0.1, 0.5))

@@ -6,7 +6,8 @@ these parameters, e.g. ColorJitter that drew a saturation change). ``stats`` is 
 ``ops.color.ImageStats`` for the image as it is *at that step*: statistics a step needs (contrast's mean,
 equalize's histogram, autocontrast's min/max) come from the original image's per-channel histogram pushed
 through the earlier tables, never from another pass over the pixels. ``Normalize`` (uint8 -> float32
-table) may end a run.
+table) ends a run on 1-channel images; on 2+ channels it declines (its own convert + multiply-add kernel
+is faster than OpenCV's per-channel float LUT), so the run's uint8 output goes through that kernel.
 
 Exactness: the op-by-op path of every opted-in transform computes the same table from the histogram of
 its actual input and applies it with the same kernel, and histogram counts move exactly through a table,

@@ -114,3 +114,79 @@ def gaussian_noise(seed: int, shape: tuple[int, ...], std: float, mean: float, p
     if not per_channel and c > 1:
         noise = np.repeat(noise, c, axis=2)
     return noise
+
+
+# -- camera sensor (ISO) noise ------------------------------------------------------------------------------
+
+_QUANTILES = 1 << 16  # resolution of the tabulated Poisson inverse CDF
+
+
+def poisson_quantile_table(lam: float) -> np.ndarray:
+    """Inverse CDF of Poisson(``lam``) tabulated at 2**16 equal steps of u: ``table[u16]`` is a Poisson
+    draw for a uniform 16-bit ``u16``. Each count's probability is exact to 2**-16 (1.5e-5) and counts
+    further in the tail than that are never drawn; numpy's ``Generator.poisson`` costs ~20x more per
+    pixel for the lambdas ISONoise uses (tens of counts)."""
+    if lam <= 0:
+        return np.zeros(_QUANTILES, np.float32)
+    top = int(math.ceil(lam + 12.0 * math.sqrt(lam) + 12.0))
+    k = np.arange(top + 1, dtype=np.float64)
+    log_factorial = np.concatenate(([0.0], np.cumsum(np.log(k[1:]))))
+    pmf = np.exp(k * math.log(lam) - lam - log_factorial)
+    edges = np.rint(np.cumsum(pmf) * _QUANTILES).astype(np.int64)
+    edges[-1] = _QUANTILES  # the tail beyond ``top`` (< 1e-20) goes to the last count
+    counts = np.diff(np.concatenate(([0], np.minimum(edges, _QUANTILES))))
+    return np.repeat(k.astype(np.float32), counts)
+
+
+def iso_noise_planes(seed: int, shape: tuple[int, int], lam: float, hue_std: float) -> tuple[np.ndarray, np.ndarray]:
+    """(hue noise in degrees ~ N(0, hue_std), Poisson(lam) counts), float32 (h, w) planes from ``seed``
+    (OpenCV's per-thread generator, seeded right before use, so they depend on ``seed`` only)."""
+    h, w = shape
+    cv2.setRNGSeed(int(seed) % 2**31)
+    hue = np.zeros((h, w), np.float32)
+    if hue_std > 0:
+        cv2.randn(hue, 0.0, float(hue_std))
+    u = np.empty((h, w), np.uint16)
+    cv2.randu(u, 0, _QUANTILES)
+    return hue, np.take(poisson_quantile_table(lam), u)
+
+
+_BELOW_360 = float(np.nextafter(np.float32(360.0), np.float32(0.0)))
+
+
+def _wrap_degrees(hue: np.ndarray) -> None:
+    """hue mod 360 in place, into [0, 360). OpenCV's float HLS2RGB must not see negative hues (its SIMD
+    path mis-wraps them), and np.mod on float32 is ~10x slower than this floor form."""
+    turns = hue * np.float32(1.0 / 360.0)
+    np.floor(turns, out=turns)
+    turns *= np.float32(360.0)
+    hue -= turns
+    cv2.threshold(hue, _BELOW_360, 0, cv2.THRESH_TOZERO_INV, dst=hue)  # a rounded 360.0 is 0
+
+
+def iso_noise(image: np.ndarray, color_shift: float, intensity: float, seed: int) -> np.ndarray:
+    """Camera sensor noise on an RGB image, as albumentations 1.x's ISONoise (the semantics its docs state):
+    in float HLS (hue in degrees, lightness in [0, 1]) add hue noise N(0, color_shift * 360 * intensity) and
+    raise lightness by n / 255 * (1 - L) with n ~ Poisson(std(L) * intensity * 255) per pixel.
+
+    Noise is counted in 1/255 steps of full scale for every dtype, so a uint16 result is the uint8 one
+    scaled by 257 in distribution; uint16 and float32 are converted to float32 [0, 1], never via uint8.
+    Unlike albumentations 1.x the result is rounded (not truncated), so zero noise returns the input."""
+    top = max_value(image.dtype)
+    rgb = image if image.dtype == np.float32 else np.multiply(image, np.float32(1.0 / top), dtype=np.float32)
+    hls = cv2.cvtColor(rgb, cv2.COLOR_RGB2HLS)
+    _, std = cv2.meanStdDev(hls)
+    hue_noise, counts = iso_noise_planes(seed, image.shape[:2], float(std[1, 0]) * intensity * 255.0, color_shift * 360.0 * intensity)
+    hue, light, sat = cv2.split(hls)
+    if color_shift > 0 and intensity > 0:
+        hue += hue_noise
+        _wrap_degrees(hue)
+    counts *= np.float32(1.0 / 255.0)  # lightness step d, moving L towards 1 by d (1 - L)
+    light += counts * (np.float32(1.0) - light)
+    out = cv2.cvtColor(cv2.merge([hue, light, sat]), cv2.COLOR_HLS2RGB)
+    if image.dtype == np.uint8:
+        return cv2.convertScaleAbs(out, alpha=255.0)  # out >= 0: rounds and saturates in one pass
+    if image.dtype == np.float32:
+        return np.clip(out, 0.0, 1.0, out=out)
+    out *= np.float32(top)
+    return to_dtype(out, image.dtype)

@@ -82,16 +82,16 @@ class ColorJitter(Transform):
         super().check_input(sample)
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
-        order = rng.permutation(4).tolist()
+        # one draw of 8 doubles: the first 4 rank into a uniformly random order of the four operations, the
+        # last 4 are the factors (lo + (hi - lo) * u, numpy's uniform formula); one generator call instead
+        # of a permutation plus one uniform per operation
+        u = rng.random(8).tolist()
+        order = sorted(range(4), key=u.__getitem__)
         ranges = (self.brightness, self.contrast, self.saturation, self.hue)
-        active = [i for i in order if ranges[i] is not None]
-        # one draw of k doubles = the same doubles as k successive rng.uniform calls, and
-        # lo + (hi - lo) * u is numpy's uniform formula: the parameters are unchanged, the call is cheaper
-        draws = dict(zip(active, rng.random(len(active)).tolist())) if active else {}
         params: Params = {"order": [_NAMES[i] for i in order]}
-        for i in order:
+        for i in range(4):
             r = ranges[i]
-            params[_NAMES[i]] = None if r is None else r[0] + (r[1] - r[0]) * draws[i]
+            params[_NAMES[i]] = None if r is None else r[0] + (r[1] - r[0]) * u[4 + i]
         return params
 
     @staticmethod
@@ -124,6 +124,23 @@ class ColorJitter(Transform):
                 stats = stats.through(step)
         return np.ascontiguousarray(table)
 
+    @staticmethod
+    def _shared_table(image: np.ndarray, steps: list[tuple[str, float]]) -> np.ndarray:
+        """The composed (256,) table of a brightness/contrast run on a 1- or 3-channel uint8 image, where one
+        table serves every channel (contrast pivots on the gray mean). The same values as
+        ``_pointwise_table`` (a test compares them through the fused path), with the pivot after earlier
+        steps taken from one translated pass instead of the generic statistics chain: a run is called
+        once per image, so its per-call overhead shows."""
+        table: np.ndarray | None = None
+        for name, factor in steps:
+            if name == "brightness":
+                step = C.linear_table(factor, 0.0).reshape(256)
+            else:
+                pivot = C.gray_mean_uint8(image if table is None else C.apply_table(image, table))
+                step = C.linear_table(factor, (1.0 - factor) * pivot).reshape(256)
+            table = step if table is None else step[table]
+        return table if table is not None else np.arange(256, dtype=np.uint8)
+
     def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> np.ndarray | None:
         steps = self._steps(params)
         if any(name in ("saturation", "hue") for name, _ in steps):
@@ -147,6 +164,8 @@ class ColorJitter(Transform):
         return out if out is not image else image.copy()
 
     def _run_pointwise(self, image: np.ndarray, steps: list[tuple[str, float]]) -> np.ndarray:
+        if image.dtype == np.uint8 and image.shape[2] in (1, 3):
+            return C.apply_table(image, self._shared_table(image, steps))
         if image.dtype == np.uint8:
             return C.apply_table(image, self._pointwise_table(steps, image.shape[2], C.ImageStats(image)))
         for name, factor in steps:

@@ -10,6 +10,7 @@ import numpy as np
 from ..core.effects import Effects
 from ..core.errors import require_torch, type_error, value_error
 from ..core.transform import Params, Transform
+from ..ops import color as C
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -43,6 +44,7 @@ class Normalize(Transform):
             value_error("max_pixel_value", "a positive number or None", max_pixel_value, "leave it None to use the dtype's range")
         self.max_pixel_value = max_pixel_value
         self._tables: dict[tuple[int, ...], np.ndarray] = {}
+        self._matrices: dict[tuple[str, int], np.ndarray] = {}
 
     example_args = {"mean": 0.5, "std": 0.25}
 
@@ -71,8 +73,16 @@ class Normalize(Transform):
         shift = -mean / std
         return scale, shift  # out = image * scale + shift
 
-    def lookup_table(self, channels: int) -> np.ndarray:
-        """(256, channels) float32 table for uint8 images: the whole op is one table lookup."""
+    def lookup_table(self, channels: int) -> np.ndarray | None:
+        """(256, 1) float32 table for 1-channel uint8 images: the whole op is one table lookup, and it ends
+        a fused run of pointwise tables (core/lut.py). None for 2+ channels: OpenCV's per-channel float
+        table is slower than a u8 -> f32 conversion plus one multiply-add pass, so there a fused run stops
+        before Normalize and Normalize runs its own kernel on the run's uint8 output."""
+        if channels != 1:
+            return None
+        return self._table(1)
+
+    def _table(self, channels: int) -> np.ndarray:
         table = self._tables.get((channels,))
         if table is None:
             scale, shift = self._coefficients(np.dtype(np.uint8), channels)
@@ -82,21 +92,18 @@ class Normalize(Transform):
 
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
         channels = image.shape[2]
-        if image.dtype == np.uint8:
-            table = self.lookup_table(channels)
-            if channels <= 4:
-                out = cv2.LUT(image, table.reshape(1, 256, channels) if channels > 1 else table.reshape(256))
-                return out if out.ndim == 3 else out[:, :, None]
-            return np.stack([table[:, c][image[:, :, c]] for c in range(channels)], axis=2)
-        scale, shift = self._coefficients(image.dtype, channels)
-        out = image.astype(np.float32)
-        out *= scale.astype(np.float32)
-        out += shift.astype(np.float32)
-        return out
+        if image.dtype == np.uint8 and channels == 1:
+            return cv2.LUT(image, self._table(1).reshape(256))[:, :, None]
+        key = (image.dtype.name, channels)
+        matrix = self._matrices.get(key)
+        if matrix is None:
+            matrix = self._matrices[key] = C.channel_affine_matrix(*self._coefficients(image.dtype, channels))
+        return C.affine_to_float32(image, matrix)
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         state["_tables"] = {}
+        state["_matrices"] = {}
         return state
 
 
