@@ -226,3 +226,20 @@ def test_boxes_leaving_the_canvas_are_removed_with_labels():
     out = iv.Compose([iv.Affine(translate_px={"x": (70, 70), "y": (0, 0)}, p=1)])(image=img, bboxes=[[10, 10, 20, 20], [60, 60, 90, 90]], labels=["gone", "kept"])
     assert out["labels"] == ["gone"] and out["bbox_indices"].tolist() == [0]
     np.testing.assert_allclose(out["bboxes"], [[80, 10, 90, 20]])
+
+
+def test_planning_hooks_run_only_where_a_class_defines_them():
+    """Planning skips the base (no-op) hooks of pixel transforms, but a class that changes channels or
+    moves/occludes boxes still has them called, also as the only step of a pipeline."""
+    from invariant.core.planner import _plans_something
+
+    assert not _plans_something(iv.RandomBrightnessContrast)
+    assert _plans_something(iv.ToGray) and _plans_something(iv.CoarseDropout)
+    img = photo("uint8", 3, size=(64, 80))
+    gray = iv.Compose([iv.ToGray(num_output_channels=1), iv.RandomBrightnessContrast(p=1)], seed=0)(image=img)["image"]
+    assert gray.shape == (64, 80, 1)
+    np.testing.assert_array_equal(iv.Compose([iv.ToGray(num_output_channels=1)])(image=img)["image"], cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[:, :, None])
+    box = [[0.0, 0.0, 80.0, 64.0]]
+    holes = iv.CoarseDropout(num_holes_range=(8, 8), hole_height_range=(0.4, 0.4), hole_width_range=(0.4, 0.4), p=1)
+    out = iv.Compose([holes], min_visibility=0.99, seed=0)(image=img, bboxes=box, labels=[1])
+    assert out["labels"] == [] and (out["image"] == 0).any()  # the occluded box was filtered, single step or not

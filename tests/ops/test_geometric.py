@@ -217,3 +217,70 @@ def test_small_footprint_warps_match_opencv_for_every_border(border):
         ref = cv2.warpAffine(img, m_px[:2], (64, 64), flags=cv2.INTER_LINEAR, borderMode=flags[border])
         diff = np.abs(out.astype(int) - ref.astype(int))
         assert diff.max() <= 1 and (diff > 0).mean() < 0.002
+
+
+def _footprint_reference(image, matrix, out_shape, constant):
+    """The source-cropping rule written with numpy arrays (bounding box of the back-mapped canvas corners,
+    plus the kernel margin; crop only when it saves over 20% and no border rule can reach outside)."""
+    H, W = image.shape[:2]
+    out_h, out_w = out_shape
+    corners = np.array([[0, 0, 1], [out_w, 0, 1], [out_w, out_h, 1], [0, out_h, 1]], dtype=np.float64) @ np.linalg.inv(matrix).T
+    if (corners[:, 2] <= 1e-9).any():
+        return None
+    pts = corners[:, :2] / corners[:, 2:3]
+    m = geo._KERNEL_MARGIN
+    x0, y0 = max(0, math.floor(pts[:, 0].min()) - m), max(0, math.floor(pts[:, 1].min()) - m)
+    x1, y1 = min(W, math.ceil(pts[:, 0].max()) + m), min(H, math.ceil(pts[:, 1].max()) + m)
+    if x1 <= x0 or y1 <= y0 or (x1 - x0) * (y1 - y0) > 0.8 * W * H:
+        return None
+    if not constant and (pts[:, 0].min() < m or pts[:, 1].min() < m or pts[:, 0].max() > W - m or pts[:, 1].max() > H - m):
+        return None
+    return x0, y0, x1, y1
+
+
+def test_source_crop_follows_the_footprint_rule():
+    rng = np.random.default_rng(0)
+    image = np.zeros((300, 400, 1), np.uint8)
+    cropped = 0
+    for i in range(3000):
+        angle, scale = float(rng.uniform(-180, 180)), float(rng.choice([0.5, 1.0, 2.0, 4.0, 8.0]) * rng.uniform(0.8, 1.2))
+        m_px = np.vstack([cv2.getRotationMatrix2D((float(rng.uniform(0, 400)), float(rng.uniform(0, 300))), angle, scale), [0, 0, 1]])
+        if i % 5 == 0:
+            m_px[2, :2] = rng.uniform(-1e-3, 1e-3, 2)  # perspective, sometimes sending a corner past the horizon
+        matrix = SHIFT @ m_px @ UNSHIFT
+        out_shape = (int(rng.integers(16, 300)), int(rng.integers(16, 300)))
+        constant = bool(i % 2)
+        src, new_matrix = geo._crop_to_footprint(image, matrix, out_shape, constant)
+        ref = _footprint_reference(image, matrix, out_shape, constant)
+        # the library inverts in closed form, the reference with LAPACK: both agree away from rounding ties
+        if ref is None:
+            assert src is image and new_matrix is matrix
+            continue
+        cropped += 1
+        x0, y0, x1, y1 = ref
+        assert src.shape[:2] == (y1 - y0, x1 - x0) and np.shares_memory(src, image)
+        assert src.__array_interface__["data"][0] - image.__array_interface__["data"][0] == y0 * image.strides[0] + x0 * image.strides[1]
+        np.testing.assert_allclose(new_matrix, matrix @ geo.translation(x0, y0), rtol=0, atol=0)
+    assert cropped > 300  # the rule was exercised both ways
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5])
+def test_scalar_fill_equals_the_same_fill_per_channel(channels):
+    img = np.ascontiguousarray(np.dstack([photo("uint8", 3)] * 2)[:, :, :channels])
+    h, w = img.shape[:2]
+    matrix = SHIFT @ cv_rotation(w, h, 30.0, 0.7) @ UNSHIFT
+    for fill in (0, 7, 200.0, True):
+        out = geo.warp(img, matrix, (h, w), "linear", "constant", fill)
+        per_channel = geo.warp(img, matrix, (h, w), "linear", "constant", tuple([float(fill)] * channels))
+        np.testing.assert_array_equal(out, per_channel)
+        assert (out[0, 0] == np.uint8(float(fill))).all()  # the corner is outside the rotated image
+
+
+def test_inverse_matches_linalg():
+    rng = np.random.default_rng(1)
+    for _ in range(500):
+        m = rng.normal(size=(3, 3))
+        np.testing.assert_allclose(geo.inverse(m), np.linalg.inv(m), rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(geo.inverse(m) @ m, np.eye(3), atol=1e-9)
+    with pytest.raises(np.linalg.LinAlgError):
+        geo.inverse(np.zeros((3, 3)))

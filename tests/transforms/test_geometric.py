@@ -243,3 +243,50 @@ def test_bad_arguments_name_the_argument():
         iv.Rotate(border_mode="mirror")
     with pytest.raises(ValueError, match="scale"):
         iv.Affine(scale=(0.0, 1.0))
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(scale=(0.95, 1.05), translate_percent=(-0.05, 0.05), rotate=(-5, 5)),
+    dict(scale={"x": (0.8, 1.2), "y": (0.9, 1.1)}, rotate=(-30, 30), shear={"x": (-10, 10), "y": (-5, 5)}),
+    dict(scale=(0.5, 2.0), keep_ratio=False, translate_percent={"x": (-0.1, 0.2), "y": (0.0, 0.3)}),
+    dict(rotate=(10, 10), shear=(0, 0)),
+])
+def test_affine_draws_equal_one_uniform_per_parameter(kwargs):
+    """Affine draws every parameter with one generator call; the values must be exactly those of one
+    ``rng.uniform`` per parameter in the documented order (scale x, [scale y], [tx, ty], angle, shears)."""
+    t = iv.Affine(**kwargs, p=1)
+
+    class Sample:
+        shape = (300, 400)
+
+    a, b = np.random.default_rng(11), np.random.default_rng(11)
+    for _ in range(100):
+        got = t.sample_params(a, Sample)
+        sx = float(b.uniform(*t.scale_x))
+        sy = sx if t.keep_ratio else float(b.uniform(*t.scale_y))
+        tx = ty = 0.0
+        if t.translate_percent is not None:
+            tx, ty = float(b.uniform(*t.translate_percent[0])) * 400, float(b.uniform(*t.translate_percent[1])) * 300
+        angle, shx, shy = (float(b.uniform(*r)) for r in (t.rotate, t.shear_x, t.shear_y))
+        assert got == {"scale_x": sx, "scale_y": sy, "angle": angle, "shear_x": shx, "shear_y": shy, "tx": tx, "ty": ty}
+    assert a.random() == b.random()  # same number of draws
+
+
+def test_affine_without_shear_builds_the_matrix_products_bit_for_bit():
+    """The shear-free matrix is built in Python floats; it must equal shear @ rotation @ diag(scale) taken
+    with numpy, byte for byte (signed zeros included), at ordinary and special angles."""
+    from invariant.transforms.geometric import _centred, rotation_linear
+
+    t = iv.Affine(p=1)
+    rng = np.random.default_rng(3)
+    angles = [0.0, -0.0, 90.0, -90.0, 180.0, 270.0, 360.0, 45.0, 1e-12] + rng.uniform(-360, 360, 3000).tolist()
+    for i, angle in enumerate(angles):
+        sx = float(rng.uniform(0.05, 3.0))
+        sy = sx if i % 2 else float(rng.uniform(0.05, 3.0))
+        p = {"scale_x": sx, "scale_y": sy, "angle": angle, "shear_x": 0.0 if i % 3 else -0.0, "shear_y": 0.0,
+             "tx": float(rng.uniform(-40, 40)), "ty": float(rng.uniform(-40, 40))}
+        shape = (int(rng.integers(1, 1000)), int(rng.integers(1, 1000)))
+        matrix, out_shape = t.geometry(p, shape)
+        shear = np.array([[1.0, math.tan(math.radians(-p["shear_x"]))], [math.tan(math.radians(-p["shear_y"])), 1.0]])
+        ref = _centred(shear @ rotation_linear(angle) @ np.diag([sx, sy]), shape, p["tx"], p["ty"])
+        assert out_shape == shape and matrix.tobytes() == ref.tobytes(), p

@@ -59,10 +59,11 @@ def plan_leaf(
         if annotated:
             filter_annotations(sample)
     else:
-        t.apply_annotations(ann, params, in_shape)
-        sample.shape = t.output_shape(params, in_shape)
-        sample.channels = t.output_channels(params, sample.channels)
-        sample.dtype = t.output_dtype(sample.dtype)
+        if _plans_something(type(t)):  # most pixel transforms keep annotations, shape, channels and dtype
+            t.apply_annotations(ann, params, in_shape)
+            sample.shape = t.output_shape(params, in_shape)
+            sample.channels = t.output_channels(params, sample.channels)
+            sample.dtype = t.output_dtype(sample.dtype)
         if getattr(t, "occludes", False):  # occluders (CoarseDropout) lower box visibility
             filter_annotations(sample)
     plan.append((t, params, in_shape))
@@ -77,6 +78,20 @@ def _changes_format(cls: type) -> bool:
     if found is None:
         found = cls.output_channels is not Transform.output_channels or cls.output_dtype is not Transform.output_dtype
         _FORMAT_CHANGERS[cls] = found
+    return found
+
+
+_PLAN_HOOKS = ("apply_annotations", "output_shape", "output_channels", "output_dtype")
+_PLANS_SOMETHING: dict[type, bool] = {}
+
+
+def _plans_something(cls: type) -> bool:
+    """Does this class override any planning hook (annotations, shape, channels, dtype)? Cached per class;
+    when none is overridden the base methods change nothing, so planning skips calling them."""
+    found = _PLANS_SOMETHING.get(cls)
+    if found is None:
+        found = any(getattr(cls, name) is not getattr(Transform, name) for name in _PLAN_HOOKS)
+        _PLANS_SOMETHING[cls] = found
     return found
 
 
@@ -236,7 +251,7 @@ def _run_end(plan: list, i: int) -> tuple[int, int, tuple[int, int, int, int] | 
 def execute(plan: list, sample: Sample, fuse: bool = True) -> None:
     """Apply a plan to every array of the sample, fusing spatial runs when ``fuse``."""
     n = len(plan)
-    if n == 1 and plan[0][0].spatial:  # one spatial step: nothing to fuse, no table run to look for
+    if n == 1:  # one step: nothing to fuse (spatial runs and table runs both need two steps)
         _apply(plan[0][0], plan[0][1], sample)
         return
     i = 0

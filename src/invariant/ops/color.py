@@ -143,12 +143,8 @@ class ImageStats:
             return self._pivot
         image = self.image
         if self._means is None and self._hist is None and image is not None and self.dtype == "uint8" and image.shape[2] in (1, 3):
-            # hot path (contrast on a uint8 photo or X-ray): the exact channel sums in one SIMD pass, then
-            # the same float64 arithmetic as ``uint8_means`` + the weights below, in Python floats
-            sums = cv2.sumElems(image)
-            inv = 1.0 / (image.shape[0] * image.shape[1])
-            pivot = 0.299 * (sums[0] * inv) + 0.587 * (sums[1] * inv) + 0.114 * (sums[2] * inv) if image.shape[2] == 3 else sums[0] * inv
-            self._pivot = pivot
+            # hot path (contrast on a uint8 photo or X-ray): one SIMD pass for the exact sums
+            self._pivot = pivot = gray_mean_uint8(image)
             return pivot
         means = self.means()
         if means.size == 3:
@@ -188,6 +184,20 @@ def uint8_means(image: np.ndarray) -> np.ndarray:
     c = image.shape[2]
     return np.asarray(cv2.sumElems(image)[:c], dtype=np.float64) * (1.0 / (image.shape[0] * image.shape[1]))
 
+
+
+def gray_mean_uint8(image: np.ndarray) -> float:
+    """Mean of the ITU-R 601-2 gray image of a 3-channel uint8 image (the mean itself for 1 channel): the
+    exact channel sums from one SIMD pass (stringzilla's ``bytesum`` for contiguous 1-channel images, else
+    ``cv2.sumElems``), then the same float64 arithmetic as ``uint8_means`` + the gray weights, in Python
+    floats (``ImageStats.shared_pivot`` and ColorJitter's contrast both use it)."""
+    inv = 1.0 / (image.shape[0] * image.shape[1])
+    if image.shape[2] == 1 and _sz is not None and image.flags.c_contiguous:  # an exact int
+        return float(_sz.bytesum(memoryview(image))) * inv
+    sums = cv2.sumElems(image)  # exact integer sums held in doubles
+    if image.shape[2] == 1:
+        return sums[0] * inv
+    return 0.299 * (sums[0] * inv) + 0.587 * (sums[1] * inv) + 0.114 * (sums[2] * inv)
 
 class _MovedStats(ImageStats):
     def __init__(self, parent: ImageStats, table: np.ndarray) -> None:
@@ -595,13 +605,3 @@ def affine_to_float32(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     out *= np.tile(np.diag(matrix).astype(np.float32), w)
     out += np.tile(matrix[:, channels].astype(np.float32), w)
     return out.reshape(h, w, channels)
-
-
-def gray_mean_uint8(image: np.ndarray) -> float:
-    """Mean of the ITU-R 601-2 gray image of a 3-channel uint8 image (the mean itself for 1 channel), from
-    the exact channel sums: the same float64 arithmetic as ``ImageStats.shared_pivot``."""
-    sums = cv2.sumElems(image)
-    inv = 1.0 / (image.shape[0] * image.shape[1])
-    if image.shape[2] == 1:
-        return sums[0] * inv
-    return 0.299 * (sums[0] * inv) + 0.587 * (sums[1] * inv) + 0.114 * (sums[2] * inv)

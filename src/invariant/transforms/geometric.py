@@ -21,9 +21,14 @@ from ..ops import geometric as geo
 
 def _centred(linear: np.ndarray, shape: tuple[int, int], tx: float = 0.0, ty: float = 0.0) -> np.ndarray:
     """``linear`` (2x2) acting about the canvas centre, then a translation by (tx, ty) pixels."""
+    (a, b), (d, e) = np.asarray(linear, dtype=np.float64).tolist()
+    return _centred_floats(a, b, d, e, shape, tx, ty)
+
+
+def _centred_floats(a: float, b: float, d: float, e: float, shape: tuple[int, int], tx: float, ty: float) -> np.ndarray:
+    """``_centred`` of the 2x2 ``[[a, b], [d, e]]`` given as Python floats."""
     h, w = shape
-    (a, b), (d, e) = np.asarray(linear, dtype=np.float64).tolist()  # closed form in Python floats:
-    cx, cy = w / 2, h / 2  # T(c + t) @ L @ T(-c) without three small numpy products
+    cx, cy = w / 2, h / 2  # closed form in Python floats: T(c + t) @ L @ T(-c) without three small numpy products
     return geo.affine_matrix(a, b, cx + tx - (a * cx + b * cy), d, e, cy + ty - (d * cx + e * cy))
 
 
@@ -176,16 +181,12 @@ class Affine(_Geometric):
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         h, w = sample.shape
+        if self.translate_px is None:  # every draw uniform: one generator call for all of them
+            return self._sample_uniform(rng, h, w)
         sx = float(rng.uniform(*self.scale_x))
         sy = sx if self.keep_ratio else float(rng.uniform(*self.scale_y))
-        if self.translate_px is not None:
-            tx = float(rng.integers(int(self.translate_px[0][0]), int(self.translate_px[0][1]) + 1))
-            ty = float(rng.integers(int(self.translate_px[1][0]), int(self.translate_px[1][1]) + 1))
-        elif self.translate_percent is not None:
-            tx = float(rng.uniform(*self.translate_percent[0])) * w
-            ty = float(rng.uniform(*self.translate_percent[1])) * h
-        else:
-            tx = ty = 0.0
+        tx = float(rng.integers(int(self.translate_px[0][0]), int(self.translate_px[0][1]) + 1))
+        ty = float(rng.integers(int(self.translate_px[1][0]), int(self.translate_px[1][1]) + 1))
         return {
             "scale_x": sx,
             "scale_y": sy,
@@ -196,11 +197,52 @@ class Affine(_Geometric):
             "ty": ty,
         }
 
+    def _sample_uniform(self, rng: np.random.Generator, h: int, w: int) -> Params:
+        """``sample_params`` without ``translate_px``: the same doubles, in the same order, as one
+        ``rng.uniform(lo, hi)`` per parameter (which is ``lo + (hi - lo) * rng.random()``), drawn at once."""
+        translate = self.translate_percent
+        u = rng.random(4 + (not self.keep_ratio) + (2 if translate is not None else 0)).tolist()
+        (s0, s1), k = self.scale_x, 1
+        sx = s0 + (s1 - s0) * u[0]
+        if self.keep_ratio:
+            sy = sx
+        else:
+            sy, k = self.scale_y[0] + (self.scale_y[1] - self.scale_y[0]) * u[1], 2
+        if translate is not None:
+            (x0, x1), (y0, y1) = translate
+            tx, ty, k = (x0 + (x1 - x0) * u[k]) * w, (y0 + (y1 - y0) * u[k + 1]) * h, k + 2
+        else:
+            tx = ty = 0.0
+        (r0, r1), (a0, a1), (b0, b1) = self.rotate, self.shear_x, self.shear_y
+        return {
+            "scale_x": sx,
+            "scale_y": sy,
+            "angle": r0 + (r1 - r0) * u[k],
+            "shear_x": a0 + (a1 - a0) * u[k + 1],
+            "shear_y": b0 + (b1 - b0) * u[k + 2],
+            "tx": tx,
+            "ty": ty,
+        }
+
     def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
         # albumentations negates the sampled shear; we do the same so equal arguments give equal images
-        shear = np.array([[1.0, math.tan(math.radians(-params["shear_x"]))], [math.tan(math.radians(-params["shear_y"])), 1.0]])
-        linear = shear @ rotation_linear(params["angle"]) @ np.diag([params["scale_x"], params["scale_y"]])
-        matrix = _centred(linear, shape, params["tx"], params["ty"])
+        t1, t2 = math.tan(math.radians(-params["shear_x"])), math.tan(math.radians(-params["shear_y"]))
+        sx, sy = params["scale_x"], params["scale_y"]
+        if t1 == 0.0 and t2 == 0.0:
+            # no shear (the common case): shear @ R @ diag(sx, sy) in Python floats, term by term as numpy
+            # computes it. Every sum here adds an exact zero (a product with t1, t2 or an off-diagonal 0.0)
+            # to one product, so the result does not depend on numpy's summation order or use of FMA:
+            # bit-identical to the matrix products below (tested).
+            a = math.radians(params["angle"])
+            c, s = math.cos(a), math.sin(a)
+            r00, r01, r10, r11 = 1.0 * c + t1 * -s, 1.0 * s + t1 * c, t2 * c + 1.0 * -s, t2 * s + 1.0 * c
+            la, lb = r00 * sx + r01 * 0.0, r00 * 0.0 + r01 * sy
+            ld, le = r10 * sx + r11 * 0.0, r10 * 0.0 + r11 * sy
+            matrix = _centred_floats(la, lb, ld, le, shape, params["tx"], params["ty"])
+        else:
+            shear = np.array([[1.0, t1], [t2, 1.0]])
+            linear = shear @ rotation_linear(params["angle"]) @ np.array([[sx, 0.0], [0.0, sy]])
+            matrix = _centred(linear, shape, params["tx"], params["ty"])
         if not self.fit_output:
             return matrix, shape
         return fit_canvas(matrix, shape)

@@ -94,7 +94,7 @@ class Normalize(Transform):
         channels = image.shape[2]
         if image.dtype == np.uint8 and channels == 1:
             return cv2.LUT(image, self._table(1).reshape(256))[:, :, None]
-        key = (image.dtype.name, channels)
+        key = (image.dtype.char, channels)
         matrix = self._matrices.get(key)
         if matrix is None:
             matrix = self._matrices[key] = C.channel_affine_matrix(*self._coefficients(image.dtype, channels))
