@@ -18,11 +18,6 @@ from ..core.errors import type_error, value_error
 from ..core.transform import Params, Transform, as_range
 from ..ops import color as C
 
-try:  # the clip ufunc itself: one pass, without np.clip's Python-level dispatch
-    from numpy._core.umath import clip as _clip
-except ImportError:  # pragma: no cover - numpy < 2
-    from numpy.core.umath import clip as _clip
-
 
 _TABLES: dict[Any, np.ndarray] = {}  # read-only uint8 tables of statistics-free curves, by (class, key, channels)
 
@@ -116,18 +111,7 @@ class RandomBrightnessContrast(PointwiseTransform):
         if pivot is None:  # per-channel pivots: one table per channel
             return super().lookup_table(params, dtype, channels, stats)
         shift = beta * 255.0 if self.brightness_by_max else beta * pivot
-        return _linear_table(alpha, (1.0 - alpha) * pivot + shift)  # the same float64 arithmetic as the curve
-
-
-def _linear_table(scale: float, shift: float) -> np.ndarray:
-    """``ops.color.linear_table`` in four numpy calls instead of seven (it runs once per image): the same
-    float64 ``x * scale + shift``, saturated, then rounded half to even. Clipping before rounding gives
-    the same bytes, as 0 and 255 are integers and rounding is monotone."""
-    values = C.X256 * scale
-    values += shift
-    _clip(values, 0.0, 255.0, out=values)
-    np.rint(values, out=values)
-    return values.astype(np.uint8)
+        return C.linear_table(alpha, (1.0 - alpha) * pivot + shift)  # the same float64 arithmetic as the curve
 
 
 class RandomGamma(PointwiseTransform):
