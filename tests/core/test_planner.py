@@ -142,6 +142,23 @@ def test_crop_resize_then_flip_is_resize_plus_flip_not_a_warp(monkeypatch, dtype
     np.testing.assert_array_equal(fused["mask"], reference["mask"])
 
 
+def test_resample_then_only_flips_runs_op_by_op(monkeypatch):
+    """RandomResizedCrop + flips: a fused run would resize and then flip anyway, so the planner skips the
+    run machinery (same OpenCV calls, same bits); a later resampling step still joins one run."""
+    from invariant.core import planner
+
+    img = photo("uint8", 3)
+    steps = lambda: [iv.RandomResizedCrop((40, 56), p=1), iv.HorizontalFlip(p=1), iv.VerticalFlip(p=1)]  # noqa: E731
+    reference = iv.Compose(steps(), seed=5, fuse=False)(image=img)["image"]
+    runs = []
+    real = planner._execute_spatial_run
+    monkeypatch.setattr(planner, "_execute_spatial_run", lambda *a, **k: runs.append(1) or real(*a, **k))
+    np.testing.assert_array_equal(iv.Compose(steps(), seed=5)(image=img)["image"], reference)
+    assert runs == []
+    iv.Compose(steps() + [iv.Affine(rotate=(10, 10), p=1)], seed=5)(image=img)
+    assert runs == [1]
+
+
 def _stripe_photo() -> np.ndarray:
     img = photo("float32", 1, size=(240, 320)).copy()
     x = np.arange(320)

@@ -260,6 +260,12 @@ def execute(plan: list, sample: Sample, fuse: bool = True) -> None:
         t = entry[0]
         if fuse and t.spatial:
             if i + 1 < n and _fusable(entry) and _fusable(plan[i + 1]):
+                j = _flips_after_resampling(plan, i)
+                if j:
+                    for k in range(i, j):
+                        _apply(plan[k][0], plan[k][1], sample)
+                    i = j
+                    continue
                 j, border_step, window, composite = _run_end(plan, i)
                 if j > i + 1:
                     _execute_spatial_run(plan[i:j], border_step - i, window, sample, composite)
@@ -273,6 +279,26 @@ def execute(plan: list, sample: Sample, fuse: bool = True) -> None:
                 continue
         _apply(t, entry[1], sample)
         i += 1
+
+
+def _whole_flip(entry: Any) -> bool:
+    """Is this step a flip of its whole canvas (an exact index remap that neither crops nor transposes)?"""
+    kernel = entry[1].get("_kernel")
+    return kernel is not None and kernel[1] == geo.WINDOW and kernel[2] == 0 and kernel[3] == 0 and tuple(entry[1]["_out_shape"]) == kernel[0]
+
+
+def _flips_after_resampling(plan: list, i: int) -> int:
+    """End of a run made of one resampling matrix step followed only by whole-canvas flips (the everyday
+    RandomResizedCrop + HorizontalFlip), else 0. Fused, the one kernel would resize and then flip anyway,
+    so fusing saves no pixel work and only adds planning: such a run goes op by op (the same OpenCV calls
+    on the same arrays, so the same bits)."""
+    kernel = plan[i][1].get("_kernel")
+    if "_matrix" not in plan[i][1] or (kernel is not None and kernel[1] in _EXACT_KERNELS):
+        return 0
+    j = i + 1
+    while j < len(plan) and _fusable(plan[j]) and _whole_flip(plan[j]):
+        j += 1
+    return j if j > i + 1 and (j == len(plan) or not _fusable(plan[j])) else 0
 
 
 def _fills(t: Any, kind: str) -> float | tuple[float, ...]:
