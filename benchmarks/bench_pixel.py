@@ -71,7 +71,7 @@ def transform_pairs() -> list:
         ),
         pair("RandomErasing", [iv.RandomErasing(p=1)], [A.Erasing(p=1)]),
         pair(
-            "LUT chain: RBC+Gamma+Normalize (fused)",
+            "LUT chain: RBC+Gamma (one table) + Normalize",
             [iv.RandomBrightnessContrast(p=1), iv.RandomGamma(p=1), iv.Normalize()],
             [A.RandomBrightnessContrast(p=1), A.RandomGamma(p=1), A.Normalize()],
         ),

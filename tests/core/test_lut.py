@@ -121,3 +121,15 @@ def test_cached_tables_are_read_only_and_reused() -> None:
     a = inv.lookup_table({}, np.dtype(np.uint8), 3, C.ImageStats(PHOTO))
     b = inv.lookup_table({}, np.dtype(np.uint8), 3, C.ImageStats(PHOTO))
     assert a is b and not a.flags.writeable and np.array_equal(a[:, 0], 255 - np.arange(256))
+
+
+def test_a_run_cut_to_one_step_is_not_computed_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    # RGB: Normalize declines to join the table run, so the run is RandomBrightnessContrast alone; its table
+    # (and the contrast mean behind it) must be built once, and the result equal the unfused pipeline
+    steps = [iv.RandomBrightnessContrast(0.3, 0.3, p=1), iv.Normalize()]
+    expected = iv.Compose(steps, seed=3, fuse=False)(image=PHOTO)["image"]
+    calls = []
+    real = C.gray_mean_uint8
+    monkeypatch.setattr(C, "gray_mean_uint8", lambda image: calls.append(1) or real(image))
+    out = iv.Compose(steps, seed=3)(image=PHOTO)["image"]
+    assert np.array_equal(out, expected) and len(calls) == 1

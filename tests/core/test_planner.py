@@ -157,6 +157,9 @@ def test_resample_then_only_flips_runs_op_by_op(monkeypatch):
     assert runs == []
     iv.Compose(steps() + [iv.Affine(rotate=(10, 10), p=1)], seed=5)(image=img)
     assert runs == [1]
+    runs.clear()  # a general warp folds the flip into its one call: that run stays fused
+    iv.Compose([iv.Affine(rotate=(10, 10), p=1), iv.HorizontalFlip(p=1)], seed=5)(image=img)
+    assert runs == [1]
 
 
 def _stripe_photo() -> np.ndarray:

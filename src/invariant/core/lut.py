@@ -78,7 +78,9 @@ def build_run(plan: list, start: int, end: int, image: np.ndarray) -> tuple[np.n
 
 def execute_run(plan: list, i: int, sample: Sample) -> int:
     """Execute ``plan[i:j]`` as one table pass per image when at least two consecutive steps are
-    pointwise uint8 tables; returns ``j``, or ``i`` when nothing was fused (caller goes op by op)."""
+    pointwise uint8 tables; returns ``j``, or ``i`` when nothing was fused (caller goes op by op). When
+    the parameters cut the run to its first step, that step's table (already built, statistics
+    included) is applied as is: op by op would only compute the same table again."""
     if i + 1 >= len(plan) or not capable(plan[i][0]) or not capable(plan[i + 1][0]) or _is_normalize(plan[i][0]):
         return i  # cheap exit first: a run needs two table-capable steps (Normalize only ends one)
     names = sample.names_of("image")
@@ -86,15 +88,18 @@ def execute_run(plan: list, i: int, sample: Sample) -> int:
         return i
     end = i
     while end < len(plan) and capable(plan[end][0]) and not plan[end][0].spatial:
-        end += 1
-        if _is_normalize(plan[end - 1][0]):
+        t = plan[end][0]
+        if _is_normalize(t):  # ends a run only where it has a table (1 channel), else it runs its own kernel
+            if all(t.lookup_table(sample.arrays[n].shape[2]) is not None for n in names):
+                end += 1
             break
+        end += 1
     if end - i < 2:
         return i
     built = {name: build_run(plan, i, end, sample.arrays[name]) for name in names}
     stop = min(k for _, k in built.values())
-    if stop - i < 2:
-        return i
+    if stop == i:
+        return i  # (a run of one step still applies its table: the one op by op would compute again)
     tables = {n: (table if k == stop else build_run(plan, i, stop, sample.arrays[n])[0]) for n, (table, k) in built.items()}
     for name in names:
         sample.arrays[name] = apply_table(sample.arrays[name], tables[name])  # type: ignore[arg-type]

@@ -288,12 +288,12 @@ def _whole_flip(entry: Any) -> bool:
 
 
 def _flips_after_resampling(plan: list, i: int) -> int:
-    """End of a run made of one resampling matrix step followed only by whole-canvas flips (the everyday
+    """End of a run made of one crop-and-resize step followed only by whole-canvas flips (the everyday
     RandomResizedCrop + HorizontalFlip), else 0. Fused, the one kernel would resize and then flip anyway,
     so fusing saves no pixel work and only adds planning: such a run goes op by op (the same OpenCV calls
     on the same arrays, so the same bits)."""
     kernel = plan[i][1].get("_kernel")
-    if "_matrix" not in plan[i][1] or (kernel is not None and kernel[1] in _EXACT_KERNELS):
+    if kernel is None or kernel[1] != geo.RESIZE:  # a general warp folds the flip into its one call
         return 0
     j = i + 1
     while j < len(plan) and _fusable(plan[j]) and _whole_flip(plan[j]):

@@ -601,13 +601,19 @@ def channel_affine_matrix(scale: np.ndarray, shift: np.ndarray) -> np.ndarray:
 
 def affine_to_float32(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """float32 ``image * scale + shift`` per channel, ``matrix`` from ``channel_affine_matrix`` (Normalize's
-    kernel). One channel: ``cv2.addWeighted`` into float32, one pass. 2-4 channels: a float32 conversion
-    plus one ``cv2.transform`` pass (float32 input is not copied); for 3-channel uint8 that is about twice as
-    fast as OpenCV's LUT with per-channel float tables. More channels: the conversion plus two numpy passes
-    over rows with the coefficients tiled along each row (contiguous, unlike a broadcast on the last axis)."""
+    kernel). 2-4 channels: a float32 conversion plus one ``cv2.transform`` pass (float32 input is not
+    copied); for 3-channel uint8 that is about twice as fast as OpenCV's LUT with per-channel float tables.
+    OpenCV applies the coefficients in float32, so results are within ~1e-7 absolute of the float64
+    formula (the 1-channel uint8 table is rounded once from float64: the same pixel can differ in the last
+    bit between a gray and an RGB image). One channel: a converting numpy multiply and an in-place add
+    (``cv2.transform`` is slow on one channel; ``addWeighted`` would turn inf * 0 into NaN). More than 4:
+    the conversion plus two numpy passes over rows with the coefficients tiled along each row
+    (contiguous, unlike a broadcast on the last axis)."""
     channels = image.shape[2]
     if channels == 1:
-        return _hwc(cv2.addWeighted(image, float(matrix[0, 0]), image, 0.0, float(matrix[0, 1]), dtype=cv2.CV_32F))
+        out = np.multiply(image, np.float32(matrix[0, 0]), dtype=np.float32)
+        out += np.float32(matrix[0, 1])
+        return out
     src = image if image.dtype == np.float32 else image.astype(np.float32)
     if channels <= 4:
         return _hwc(cv2.transform(src, matrix))

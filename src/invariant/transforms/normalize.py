@@ -87,6 +87,7 @@ class Normalize(Transform):
         if table is None:
             scale, shift = self._coefficients(np.dtype(np.uint8), channels)
             table = (np.arange(256, dtype=np.float64)[:, None] * scale + shift).astype(np.float32)
+            table.setflags(write=False)  # cached and handed out: callers must not change it
             self._tables[(channels,)] = table
         return table
 
@@ -105,6 +106,10 @@ class Normalize(Transform):
         state["_tables"] = {}
         state["_matrices"] = {}
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("_matrices", {})  # pickled before the matrix cache existed
+        self.__dict__.update(state)
 
 
 class ToTensor(Transform):
