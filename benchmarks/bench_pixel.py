@@ -64,12 +64,37 @@ def transform_pairs() -> list:
         pair("GaussNoise(std .01-.05)", [iv.GaussNoise((0.01, 0.05), p=1)], [A.GaussNoise(std_range=(0.01, 0.05), p=1)]),
         # same arguments; albumentations 2.0.8's kernel lacks 1.x's 360/255 factors (sparse noise), see ISONoise
         pair("ISONoise(.01-.05, .1-.5)", [iv.ISONoise((0.01, 0.05), (0.1, 0.5), p=1)], [A.ISONoise(color_shift=(0.01, 0.05), intensity=(0.1, 0.5), p=1)]),
+        # ours converts RGB->BGR around the codec (albumentations feeds RGB as BGR): one extra cheap colour pass
+        pair("ImageCompression(jpeg, 50-95)", [iv.ImageCompression((50, 95), "jpeg", p=1)], [A.ImageCompression(quality_range=(50, 95), compression_type="jpeg", p=1)]),
+        # control: a quality-95 encode costs ~1.6x a quality-50 one, so each RNG stream's draws move the row above
+        pair("ImageCompression(jpeg, 75) fixed", [iv.ImageCompression(75, "jpeg", p=1)], [A.ImageCompression(quality_range=(75, 75), compression_type="jpeg", p=1)]),
+        # our "nearest" is INTER_NEAREST_EXACT (pixel centre), albumentations' default is INTER_NEAREST (top-left)
+        pair("Downscale(.25-.5, nearest)", [iv.Downscale((0.25, 0.5), p=1)], [A.Downscale(scale_range=(0.25, 0.5), p=1)]),
+        # control: the same pixel-centre nearest kernel in both libraries
+        pair(
+            "Downscale(.25-.5, nearest-exact both)",
+            [iv.Downscale((0.25, 0.5), p=1)],
+            [A.Downscale(scale_range=(0.25, 0.5), interpolation_pair={"downscale": cv2.INTER_NEAREST_EXACT, "upscale": cv2.INTER_NEAREST_EXACT}, p=1)],
+        ),
+        pair(
+            "Downscale(.25-.5, area/linear)",
+            [iv.Downscale((0.25, 0.5), ("area", "linear"), p=1)],
+            [A.Downscale(scale_range=(0.25, 0.5), interpolation_pair={"downscale": cv2.INTER_AREA, "upscale": cv2.INTER_LINEAR}, p=1)],
+        ),
         pair(
             "CoarseDropout(1-8 holes, .1-.2)",
             [iv.CoarseDropout((1, 8), (0.1, 0.2), (0.1, 0.2), p=1)],
             [A.CoarseDropout(num_holes_range=(1, 8), hole_height_range=(0.1, 0.2), hole_width_range=(0.1, 0.2), p=1)],
         ),
         pair("RandomErasing", [iv.RandomErasing(p=1)], [A.Erasing(p=1)]),
+        pair("RGBShift(+/-20 levels)", [iv.RGBShift(p=1)], [A.RGBShift(p=1)]),
+        pair("ToSepia", [iv.ToSepia(p=1)], [A.ToSepia(p=1)]),
+        pair("UnsharpMask(3-7, a .2-.5, thr 10)", [iv.UnsharpMask(p=1)], [A.UnsharpMask(p=1)]),
+        pair(
+            "chain: RGBShift + RBC + Normalize",
+            [iv.RGBShift(p=1), iv.RandomBrightnessContrast(p=1), iv.Normalize()],
+            [A.RGBShift(p=1), A.RandomBrightnessContrast(p=1), A.Normalize()],
+        ),
         pair(
             "LUT chain: RBC+Gamma (one table) + Normalize",
             [iv.RandomBrightnessContrast(p=1), iv.RandomGamma(p=1), iv.Normalize()],

@@ -15,9 +15,10 @@ from .transforms.flips import HorizontalFlip, VerticalFlip
 from .transforms.geometric import Affine, Perspective, RandomRotate90, Rotate, ShiftScaleRotate, Transpose
 from .transforms.distortions import ElasticTransform, GridDistortion, OpticalDistortion
 from .transforms.functional import Lambda
-from .transforms.intensity import AutoContrast, Equalize, Invert, Posterize, RandomBrightnessContrast, RandomGamma, Solarize
-from .transforms.color import CLAHE, ChannelShuffle, ColorJitter, HueSaturationValue, RandomGrayscale, Sharpness, ToGray
-from .transforms.blur_noise import GaussianBlur, GaussNoise, ISONoise, MedianBlur, MotionBlur
+from .transforms.intensity import AutoContrast, Equalize, Invert, Posterize, RandomBrightnessContrast, RandomGamma, RGBShift, Solarize
+from .transforms.color import CLAHE, ChannelShuffle, ColorJitter, HueSaturationValue, RandomGrayscale, Sharpness, ToGray, ToSepia
+from .transforms.blur_noise import GaussianBlur, GaussNoise, ISONoise, MedianBlur, MotionBlur, UnsharpMask
+from .transforms.degrade import Downscale, ImageCompression
 from .transforms.dropout import CoarseDropout, CutOut, RandomErasing
 from .transforms.channels import OnChannels
 from .transforms.normalize import IMAGENET_MEAN, IMAGENET_STD, Normalize, ToTensor, compute_stats

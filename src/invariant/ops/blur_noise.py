@@ -191,3 +191,30 @@ def iso_noise(image: np.ndarray, color_shift: float, intensity: float, seed: int
         return np.clip(out, 0.0, 1.0, out=out)
     out *= np.float32(top)
     return to_dtype(out, image.dtype)
+
+
+# -- unsharp masking --------------------------------------------------------------------------------------------
+
+
+def unsharp_mask(image: np.ndarray, ksize: int, sigma: float, alpha: float, threshold: float) -> np.ndarray:
+    """Unsharp masking with albumentations' semantics (its ``unsharp_mask``), in the dtype's own units:
+
+    ``blur = G(x)``, ``sharp = clip(x + alpha * (x - blur), 0, max)``, ``m = |x - blur| > threshold * max``
+    (a 0/1 mask per pixel and channel), ``soft = G(m)`` and ``out = x + soft * (sharp - x)``: sharpened
+    where the detail is above the threshold, the original on flat areas, with a blurred (soft) seam.
+    ``G`` is a separable Gaussian of ``ksize`` taps and ``sigma`` (0: OpenCV's sigma for that size),
+    reflect-101 border. Every dtype (float32 arithmetic, rounded once at the end) and channel count."""
+    top = max_value(image.dtype)
+    k = gaussian_kernel(ksize, sigma)
+    x = image if image.dtype == np.float32 else image.astype(np.float32)
+    blur = _hwc(cv2.sepFilter2D(x, -1, k, k, borderType=cv2.BORDER_REFLECT_101))
+    residual = np.subtract(x, blur, out=blur)
+    mask = np.greater(np.abs(residual), np.float32(float(threshold) * top)).view(np.uint8)  # 0 / 1 per channel
+    soft = _hwc(cv2.sepFilter2D(mask, cv2.CV_32F, k, k, borderType=cv2.BORDER_REFLECT_101))
+    residual *= np.float32(alpha)  # sharp - x = clip(x + alpha * r) - x
+    residual += x
+    np.clip(residual, 0.0, top, out=residual)
+    residual -= x
+    residual *= soft
+    residual += x
+    return to_dtype(residual, image.dtype)

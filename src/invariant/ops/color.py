@@ -622,3 +622,44 @@ def affine_to_float32(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     out *= np.tile(np.diag(matrix).astype(np.float32), w)
     out += np.tile(matrix[:, channels].astype(np.float32), w)
     return out.reshape(h, w, channels)
+
+
+# -- per-channel shift (RGBShift) and sepia ---------------------------------------------------------------------
+
+
+def channel_shift_levels(fractions: np.ndarray | list[float], dtype: np.dtype | str) -> np.ndarray:
+    """Per-channel shifts given as FRACTIONS of the dtype's range, in dtype units: rounded to whole levels
+    for uint8 / uint16 (so OpenCV's saturating add and the float formula agree exactly), unrounded for
+    float32."""
+    dtype = np.dtype(dtype)
+    levels = np.asarray(fractions, np.float64) * max_value(dtype)
+    return levels if dtype == np.float32 else np.rint(levels)
+
+
+def channel_shift(image: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """``clip(x + levels[c], 0, max)`` per channel for 1-4 channel images, one saturating OpenCV add
+    (``levels`` from ``channel_shift_levels``: whole levels for integer dtypes, so no rounding question
+    arises); float32 is clipped to [0, 1] afterwards. More channels: the float32 curve."""
+    c = image.shape[2]
+    if c > 4:
+        return apply_curve(image, linear_curve(1.0, levels))
+    scalar = tuple(float(v) for v in levels) + (0.0,) * (4 - c)
+    out = _hwc(cv2.add(image, scalar))
+    if image.dtype == np.float32:
+        _clip(out, 0.0, 1.0, out=out)
+    return out
+
+
+SEPIA_MATRIX = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]])  # rows: R', G', B'
+SEPIA_MATRIX.setflags(write=False)
+_SEPIA32 = SEPIA_MATRIX.astype(np.float32)
+
+
+def sepia(image: np.ndarray) -> np.ndarray:
+    """The classic sepia tone (the matrix albumentations' ToSepia and Microsoft's sepia recipe use) on an
+    RGB image: one ``cv2.transform`` pass, saturating for uint8 / uint16 (OpenCV's 8-bit path uses
+    fixed-point coefficients: within 1 level of the exact product), clipped to [0, 1] for float32."""
+    out = _hwc(cv2.transform(image, _SEPIA32))
+    if image.dtype == np.float32:
+        _clip(out, 0.0, 1.0, out=out)
+    return out

@@ -169,3 +169,48 @@ class ISONoise(Transform):
 
     def effects(self) -> Effects:
         return Effects(adds_noise=True, alters_color=self.color_shift[1] > 0 and self.intensity[1] > 0, alters_intensity=self.intensity[1] > 0)
+
+
+class UnsharpMask(Transform):
+    """Unsharp masking with albumentations' arguments and algorithm (``ops.blur_noise.unsharp_mask``):
+    sharpen by ``alpha`` ~ U[alpha] times the detail ``x - G(x)`` where that detail exceeds ``threshold``,
+    blending through a blurred mask. ``blur_limit``: an odd Gaussian size or an odd (min, max) range to
+    draw from, or 0 to derive it from sigma (3 sigma for uint8, 4 otherwise); ``sigma_limit``: sigma or a
+    range to draw from, 0 = OpenCV's sigma for the kernel size. Every dtype and channel count.
+
+    Differences from albumentations 2.0.8: ``threshold`` is a FRACTION of the dtype's range (its default
+    ``10`` uint8 levels is ``10/255`` here), so one call works for every dtype; a scalar ``blur_limit`` or
+    ``sigma_limit`` is that fixed value (albumentations reads ``7`` as (3, 7) and ``0.5`` as (0, 0.5)), as
+    everywhere in this library; integer images are computed in float32 in their own units and rounded
+    once (albumentations converts uint8 to [0, 1] floats and back)."""
+
+    def __init__(
+        self,
+        blur_limit: int | tuple[int, int] = (3, 7),
+        sigma_limit: float | tuple[float, float] = 0.0,
+        alpha: float | tuple[float, float] = (0.2, 0.5),
+        threshold: float = 10 / 255,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.blur_limit = _odd_sizes(blur_limit, "blur_limit", allow_zero=True)
+        self.sigma_limit = as_range(sigma_limit, "sigma_limit", low=0.0)
+        if self.blur_limit == (0, 0) and self.sigma_limit[0] <= 0:
+            value_error("sigma_limit", "positive sigmas when blur_limit=0 (the size is derived from sigma)", sigma_limit, "pass e.g. sigma_limit=(0.5, 1.5), or an odd blur_limit such as (3, 7)")
+        self.alpha = as_range(alpha, "alpha", low=0.0, high=1.0)
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+            type_error("threshold", "a number in [0, 1] (a fraction of the dtype's range)", threshold, "pass e.g. threshold=10/255")
+        if not 0.0 <= threshold <= 1.0:
+            value_error("threshold", "a fraction of the dtype's range in [0, 1]", threshold, f"divide albumentations' uint8 levels by 255, e.g. threshold={min(abs(float(threshold)), 255) / 255:.4f}")
+        self.threshold = float(threshold)
+
+    def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        sigma = float(rng.uniform(*self.sigma_limit))
+        size = B.gaussian_kernel_size(sigma, sample.dtype) if self.blur_limit == (0, 0) else _sample_odd(rng, self.blur_limit)
+        return {"kernel_size": size, "sigma": sigma, "alpha": float(rng.uniform(*self.alpha))}
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        return B.unsharp_mask(image, params["kernel_size"], params["sigma"], params["alpha"], self.threshold)
+
+    def effects(self) -> Effects:
+        return Effects(alters_intensity=True)

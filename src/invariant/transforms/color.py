@@ -314,3 +314,31 @@ class ChannelShuffle(Transform):
 
     def effects(self) -> Effects:
         return Effects(alters_color=True)
+
+
+class ToSepia(Transform):
+    """Sepia tone: the fixed colour matrix of albumentations' ToSepia
+    (R' = .393 R + .769 G + .189 B, G' = .349 R + .686 G + .168 B, B' = .272 R + .534 G + .131 B), one
+    ``cv2.transform`` pass, saturated / clipped to the dtype's range. uint8, uint16 and float32.
+
+    RGB only: albumentations returns a 1-channel image unchanged (silently doing nothing); here 1- and
+    4-channel images raise, with the fix."""
+
+    channels = (3,)
+    support_note: ClassVar[str] = "RGB only; RGB+N: OnChannels"
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def channel_fix(self) -> str:
+        return (
+            "sepia mixes the red, green and blue channels, so it needs a 3-channel RGB image: a grayscale "
+            "image has no colour to tone (drop the transform), for RGB plus extra bands apply it to the RGB "
+            "bands only with iv.OnChannels(transform, channels=(0, 1, 2))"
+        )
+
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        return C.sepia(image)
+
+    def effects(self) -> Effects:
+        return Effects(alters_color=True, alters_intensity=True)
