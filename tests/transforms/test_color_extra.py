@@ -217,3 +217,14 @@ def test_rgb_shift_stays_out_of_table_runs_and_neighbours_still_fuse(monkeypatch
     monkeypatch.setattr(RandomGamma, "apply_image", refuse)
     np.testing.assert_array_equal(iv.Compose(steps, seed=5, fuse=True)(image=PHOTOS[0])["image"], expected)
     assert calls == [1] and not lut.capable(steps[0])
+
+
+def test_limit_errors_suggest_the_converted_value() -> None:
+    with pytest.raises(ValueError, match=r"r_shift_limit=\(-0.1176, 0.1176\)"):
+        iv.RGBShift(r_shift_limit=(-30, 30))
+    with pytest.raises(ValueError, match=r"threshold=0.0392"):
+        iv.UnsharpMask(threshold=10)
+    with pytest.raises(ValueError, match=">= 0"):
+        iv.UnsharpMask(threshold=-0.1)
+    with pytest.raises(ValueError, match="largest threshold is 1.0"):
+        iv.UnsharpMask(threshold=300)

@@ -186,9 +186,9 @@ def test_downscale_uint16_and_float32_consistent_with_uint8(astronaut: np.ndarra
 
 
 def test_downscale_edge_cases() -> None:
-    tiny = np.arange(9, dtype=np.float32).reshape(3, 3, 1)
+    tiny = (np.arange(9, dtype=np.float32) / 8).reshape(3, 3, 1)  # float images live in [0, 1]
     out = downscale(tiny, 0.1, "area", "nearest")  # 0.3 px rounds to the 1-pixel minimum: the mean everywhere
-    np.testing.assert_allclose(out, np.full_like(tiny, 4.0))
+    np.testing.assert_allclose(out, np.full_like(tiny, 0.5))
     same = downscale(tiny, 1.0)
     np.testing.assert_array_equal(same, tiny)
     assert same is not tiny and not np.shares_memory(same, tiny)
@@ -219,5 +219,24 @@ def test_downscale_argument_errors(kwargs: dict, error: type) -> None:
 
 
 def test_effects_declared() -> None:
-    assert iv.ImageCompression().effects() == iv.core.effects.Effects(blurs=True, adds_noise=True)
+    assert iv.ImageCompression().effects() == iv.core.effects.Effects(blurs=True, adds_noise=True, alters_color=True)
     assert iv.Downscale().effects() == iv.core.effects.Effects(blurs=True)
+
+
+@pytest.mark.parametrize("pair", [("area", "cubic"), ("area", "lanczos"), ("linear", "cubic")])
+@pytest.mark.parametrize("channels", [3, 5])
+def test_downscale_float32_overshoot_is_clipped(pair: tuple[str, str], channels: int) -> None:
+    photo = (cv2.resize(data.astronaut(), (96, 96), interpolation=cv2.INTER_AREA) / 255.0).astype(np.float32)
+    image = np.ascontiguousarray(np.dstack([photo, photo])[:, :, :channels])
+    out = iv.Downscale(0.25, pair, p=1)(image=image)["image"]
+    unclipped = cv2.resize(cv2.resize(image[:, :, :3], (24, 24), interpolation=cv2.INTER_AREA if pair[0] == "area" else cv2.INTER_LINEAR), (96, 96), interpolation=cv2.INTER_CUBIC if pair[1] == "cubic" else cv2.INTER_LANCZOS4)
+    assert unclipped.min() < 0 or unclipped.max() > 1  # the kernel really overshoots on this photo
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    np.testing.assert_allclose(out[:, :, :3], np.clip(unclipped, 0, 1), atol=1e-6)
+
+
+def test_webp_refuses_images_beyond_its_size_limit_with_a_fix() -> None:
+    with pytest.raises(ValueError, match="16383 pixels per side for webp.*compression_type='jpeg'"):
+        iv.ImageCompression(50, "webp", p=1)(image=np.zeros((2, 16384, 3), np.uint8))
+    out = iv.ImageCompression(50, "jpeg", p=1)(image=np.zeros((2, 16384, 3), np.uint8))["image"]
+    assert out.shape == (2, 16384, 3)

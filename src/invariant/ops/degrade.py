@@ -11,6 +11,7 @@ from ..core.errors import value_error
 from .geometric import INTERPOLATIONS, resize
 
 CODECS = {"jpeg": (".jpg", cv2.IMWRITE_JPEG_QUALITY), "webp": (".webp", cv2.IMWRITE_WEBP_QUALITY)}
+_MAX_SIDE = {"jpeg": 65535, "webp": 16383}  # pixels per side each format can hold
 _SCRATCH = threading.local()
 
 
@@ -57,10 +58,18 @@ def image_compression(image: np.ndarray, quality: int, compression_type: str = "
     if compression_type not in CODECS:
         value_error("compression_type", f"one of {sorted(CODECS)}", compression_type, "pass compression_type='jpeg' or 'webp'")
     extension, flag = CODECS[compression_type]
+    limit = _MAX_SIDE[compression_type]
+    if max(image.shape[:2]) > limit:
+        value_error(
+            "image_compression image",
+            f"at most {limit} pixels per side for {compression_type} (the codec's limit)",
+            image,
+            "use compression_type='jpeg' (up to 65535 per side) or resize/crop first" if compression_type == "webp" else "resize or crop first",
+        )
     params = (int(flag), int(quality))
     if image.shape[2] == 1:
         ok, encoded = cv2.imencode(extension, image[:, :, 0], params)
-        if not ok:  # pragma: no cover - OpenCV only fails here for unsupported inputs, excluded above
+        if not ok:  # pragma: no cover - unsupported inputs and sizes are refused above
             raise RuntimeError(f"OpenCV could not encode a {image.shape} uint8 image as {compression_type}")
         return cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE)[:, :, None]
     ok, encoded = cv2.imencode(extension, _bgr_scratch(image), params)
@@ -78,17 +87,22 @@ def downscale(image: np.ndarray, scale: float, down: str = "nearest", up: str = 
     """Resize an HWC image (any dtype, any channel count) down by ``scale`` with interpolation ``down`` and
     back to its own size with ``up`` (names of ``ops.geometric.INTERPOLATIONS``; "nearest" is OpenCV's
     pixel-centre-exact nearest). Both resizes map the full canvas onto the full canvas, so the coarse
-    pixels stay aligned with the original. Always returns a new array of the input's shape and dtype."""
+    pixels stay aligned with the original. Always returns a new array of the input's shape and dtype;
+    float32 is clipped to [0, 1] (cubic and lanczos overshoot), as every pixel kernel here."""
     h, w = image.shape[:2]
     small_h, small_w = downscaled_shape((h, w), scale)
     if (small_h, small_w) == (h, w):
         return image.copy()
     if image.shape[2] > 4:  # some OpenCV kernels take at most 4 channels: ops.geometric.resize chunks them
-        return resize(resize(image, (small_h, small_w), down), (h, w), up)
-    flag_down, flag_up = _cv_flag(down), _cv_flag(up)
-    small = cv2.resize(np.ascontiguousarray(image), (small_w, small_h), interpolation=flag_down)
-    out = cv2.resize(small, (w, h), interpolation=flag_up)
-    return out if out.ndim == 3 else out[:, :, None]
+        out = resize(resize(image, (small_h, small_w), down), (h, w), up)
+    else:
+        flag_down, flag_up = _cv_flag(down), _cv_flag(up)
+        small = cv2.resize(np.ascontiguousarray(image), (small_w, small_h), interpolation=flag_down)
+        out = cv2.resize(small, (w, h), interpolation=flag_up)
+        out = out if out.ndim == 3 else out[:, :, None]
+    if out.dtype == np.float32:  # cubic / lanczos overshoot; integer dtypes saturate inside OpenCV
+        np.clip(out, 0.0, 1.0, out=out)
+    return out
 
 
 def _cv_flag(name: str) -> int:

@@ -200,8 +200,11 @@ class UnsharpMask(Transform):
         self.alpha = as_range(alpha, "alpha", low=0.0, high=1.0)
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
             type_error("threshold", "a number in [0, 1] (a fraction of the dtype's range)", threshold, "pass e.g. threshold=10/255")
-        if not 0.0 <= threshold <= 1.0:
-            value_error("threshold", "a fraction of the dtype's range in [0, 1]", threshold, f"divide albumentations' uint8 levels by 255, e.g. threshold={min(abs(float(threshold)), 255) / 255:.4f}")
+        if threshold < 0:
+            value_error("threshold", "a fraction of the dtype's range in [0, 1]", threshold, "pass a value >= 0 (0 sharpens everywhere), e.g. threshold=10/255")
+        if threshold > 1.0:
+            fix = f"divide albumentations' uint8 levels by 255: threshold={float(threshold) / 255:.4f}" if threshold <= 255 else "the largest threshold is 1.0 (the whole range)"
+            value_error("threshold", "a fraction of the dtype's range in [0, 1]", threshold, fix)
         self.threshold = float(threshold)
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:

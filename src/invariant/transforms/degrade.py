@@ -74,8 +74,9 @@ class ImageCompression(Transform):
         return D.image_compression(image, params["quality"], self.compression_type)
 
     def effects(self) -> Effects:
-        # quantizing DCT (or WebP's) coefficients removes fine detail and adds block/ringing artifacts
-        return Effects(blurs=True, adds_noise=True)
+        # quantizing DCT (or WebP's) coefficients removes fine detail and adds block/ringing artifacts;
+        # the codecs subsample chroma (4:2:0), so colours bleed across edges
+        return Effects(blurs=True, adds_noise=True, alters_color=True)
 
 
 def _interpolation_pair(value: Any) -> tuple[str, str]:

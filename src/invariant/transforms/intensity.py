@@ -253,8 +253,10 @@ class RGBShift(PointwiseTransform):
         limits = []
         for name, value in (("r_shift_limit", r_shift_limit), ("g_shift_limit", g_shift_limit), ("b_shift_limit", b_shift_limit)):
             values = value if isinstance(value, (tuple, list)) else [value]
-            if any(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and abs(v) > 1 for v in values):
-                value_error(name, "fractions of the dtype's range in [-1, 1]", value, f"divide albumentations' uint8 units by 255, e.g. {name}={20 / 255:.4f} for 20 levels")
+            numbers = [float(v) for v in values if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)]
+            if len(numbers) == len(values) and any(abs(v) > 1 for v in numbers):
+                scaled = tuple(round(v / 255, 4) for v in numbers)
+                value_error(name, "fractions of the dtype's range in [-1, 1]", value, f"divide albumentations' uint8 units by 255: {name}={scaled[0] if len(scaled) == 1 else scaled}")
             limits.append(as_range(value, name, around=0.0, low=-1.0, high=1.0))
         self.r_shift_limit, self.g_shift_limit, self.b_shift_limit = limits
 
