@@ -99,3 +99,17 @@ def test_cli_tune_prints_and_writes_yaml(tmp_path, capsys) -> None:
     assert (tmp_path / "t" / "study.db").exists() and "name: HorizontalFlip" in (tmp_path / "t" / "best.yaml").read_text()
     assert main(["tune", str(config), "--sampler", "grid", "--out", str(tmp_path / "t")]) == 1
     assert "RandAugment" in capsys.readouterr().err
+
+
+def test_strength_beyond_a_transforms_own_limits_is_capped_not_failed() -> None:
+    # hue 0.3 x 2 = 0.6 turns is refused by ColorJitter (|hue| <= 0.5): the trial trains the largest
+    # strength the transform accepts (hue just under 0.5) and reports it, instead of failing
+    effective: dict[str, float] = {}
+    pipe = apply_params(iv.Compose([iv.ColorJitter(0.4, 0.4, 0.4, 0.3)]), {"0.ColorJitter.strength": 2.0}, effective)
+    used = effective["0.ColorJitter.strength"]
+    assert 1.66 < used < 5 / 3 + 1e-9
+    assert 0.499 < pipe[0].init_args()["hue"] <= 0.5
+    assert pipe[0].init_args()["brightness"] == pytest.approx(0.4 * used)
+    effective.clear()  # within the limits: exactly the requested strength
+    pipe = apply_params(iv.Compose([iv.ColorJitter(0.4, 0.4, 0.4, 0.1)]), {"0.ColorJitter.strength": 2.0}, effective)
+    assert effective["0.ColorJitter.strength"] == 2.0 and pipe[0].init_args()["hue"] == pytest.approx(0.2)

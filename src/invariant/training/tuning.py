@@ -96,22 +96,51 @@ def _rebuild(t: Transform, changes: dict[str, Any]) -> Transform:
     return type(t)(**args)
 
 
-def apply_params(pipeline: Compose, params: dict[str, Any]) -> Compose:
-    """The pipeline with trial parameters (keys ``"<index>.<Name>.<knob>"``) applied."""
+def _rebuild_scaled(t: Transform, changes: dict[str, Any], strength: float) -> tuple[Transform, float]:
+    """``t`` rebuilt with ``changes`` and its magnitudes scaled by ``strength``, and the strength used.
+
+    Where the transform's own argument checks refuse a scaled value (a hue beyond half a turn, a contrast
+    limit beyond 1, an UnsharpMask alpha beyond 1), the strength moves towards 1 (the pipeline as given,
+    always valid) by bisection to the largest value the checks accept: a trial then tests the strongest
+    valid setting instead of failing."""
+    args, names = t.init_args(), magnitude_args(t)
+
+    def build(s: float) -> Transform:
+        return _rebuild(t, {**changes, **{a: _scaled(a, args[a], s) for a in names}})
+
+    try:
+        return build(strength), strength
+    except (ValueError, TypeError):
+        pass
+    good, bad = 1.0, strength
+    for _ in range(24):
+        middle = (good + bad) / 2.0
+        try:
+            build(middle)
+            good = middle
+        except (ValueError, TypeError):
+            bad = middle
+    return build(good), good
+
+
+def apply_params(pipeline: Compose, params: dict[str, Any], effective: dict[str, float] | None = None) -> Compose:
+    """The pipeline with trial parameters (keys ``"<index>.<Name>.<knob>"``) applied. ``effective``
+    (optional) receives the strength actually used for each strength key (see ``_rebuild_scaled``)."""
     transforms = list(pipeline.transforms)
     grouped: dict[int, dict[str, Any]] = {}
     for key, value in params.items():
         index, _, knob = key.split(".", 2)
-        grouped.setdefault(int(index), {})[knob] = value
+        grouped.setdefault(int(index), {})[knob] = (key, value)
     for index, knobs in grouped.items():
         t = transforms[index]
-        changes: dict[str, Any] = {}
-        for knob, value in knobs.items():
-            if knob == "strength":
-                changes.update({a: _scaled(a, t.init_args()[a], float(value)) for a in magnitude_args(t)})
-            else:
-                changes[knob] = value
-        transforms[index] = _rebuild(t, changes)
+        changes = {knob: value for knob, (_, value) in knobs.items() if knob != "strength"}
+        if "strength" in knobs and magnitude_args(t):
+            key, value = knobs["strength"]
+            transforms[index], used = _rebuild_scaled(t, changes, float(value))
+            if effective is not None:
+                effective[key] = used
+        else:
+            transforms[index] = _rebuild(t, changes)
     args = pipeline.init_args()
     args["transforms"] = transforms
     return Compose(**args)
@@ -231,7 +260,11 @@ def tune(
             else:
                 params[key] = trial.suggest_float(key, *domain)
         trial.set_user_attr("pid", os.getpid())
-        pipe = apply_params(pipeline, params)
+        used: dict[str, float] = {}
+        pipe = apply_params(pipeline, params, used)
+        capped = {k: v for k, v in used.items() if v != params[k]}
+        if capped:  # the transform's own limits capped the strength: say what was really trained
+            trial.set_user_attr("effective_strength", capped)
 
         def report(stats: Any) -> None:
             trial.report(stats.val_loss, stats.epoch)
