@@ -110,9 +110,8 @@ def _rebuild_scaled(t: Transform, changes: dict[str, Any], strength: float) -> t
 
     try:
         return build(strength), strength
-    except (ValueError, TypeError):
-        pass
-    good, bad = 1.0, strength
+    except (ValueError, TypeError):  # refused: search between 1 (valid) and the requested strength
+        good, bad = 1.0, strength
     for _ in range(24):
         middle = (good + bad) / 2.0
         try:
