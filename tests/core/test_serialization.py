@@ -92,3 +92,73 @@ def test_schedules_serialize():
     restored = iv.from_dict(iv.to_dict(pipe))
     restored.set_progress(1.0)
     assert restored.transforms[0].scale == (0.1, 1.0)
+
+
+# -- optional args, alias bombs, de-duplicated messages (issue 12) -----------------------------------------------
+
+
+def test_args_are_optional_and_default_to_empty(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("pipeline:\n  name: Compose\n  args:\n    transforms:\n    - name: HorizontalFlip\n    - name: Rotate\n      args: {limit: 10}\n    - name: OnChannels\n      args:\n        transform: {name: Invert}\n        channels: [0]\n")
+    pipe = iv.load(path)
+    assert [type(t).__name__ for t in pipe.transforms] == ["HorizontalFlip", "Rotate", "OnChannels"]
+    assert pipe.transforms[0].init_args() == iv.HorizontalFlip().init_args()
+    assert type(pipe.transforms[2].transform).__name__ == "Invert"
+    assert type(iv.from_dict({"name": "HorizontalFlip"})).__name__ == "HorizontalFlip"
+    # a plain dict argument whose only key is "name" stays data, not a transform
+    restored = iv.from_dict(iv.to_dict(iv.Compose([], additional_targets={"name": "image"})))
+    assert restored.additional_targets == {"name": "image"}
+
+
+def test_an_unknown_transform_name_suggests_the_closest(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("pipeline:\n  name: Compose\n  args:\n    transforms:\n    - name: HorizntalFlip\n")
+    with pytest.raises(iv.ConfigError, match=r"p.yaml:5: .*unknown transform 'HorizntalFlip'. Fix: did you mean 'HorizontalFlip'\?"):
+        iv.load(path)
+
+
+def test_the_reported_typo_names_the_transform_once(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("pipeline:\n  name: Rotate\n  args: {limt: 3}\n")
+    with pytest.raises(iv.ConfigError) as info:
+        iv.load(path)
+    text = str(info.value)
+    assert "Rotate: Rotate" not in text and text.count("Rotate") == 1 and "did you mean 'limit'" in text
+
+
+def _alias_bomb(levels: int = 8, width: int = 10) -> str:
+    lines = ["a0: &a0 [" + ",".join(["1"] * width) + "]"]
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels + 1)]
+    lines.append(f"pipeline: {{name: Compose, args: {{transforms: [], seed: *a{levels}}}}}")
+    return "\n".join(lines) + "\n"
+
+
+def test_nested_alias_bomb_is_refused_after_a_bounded_number_of_values(tmp_path, monkeypatch):
+    """545 bytes naming 10**9 values ("billion laughs"): decoding used to copy every alias (> 20 s)."""
+    from invariant.core import serialization
+
+    text = _alias_bomb()
+    assert len(text.encode()) < 600
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text)
+    spent = []
+    real = serialization._Budget.spend
+
+    def counting(self, where):
+        spent.append(1)
+        real(self, where)
+
+    monkeypatch.setattr(serialization._Budget, "spend", counting)
+    with pytest.raises(iv.ConfigError, match=r"more than 100000 values .*nested YAML aliases"):
+        iv.load(path)
+    assert len(spent) == serialization.MAX_CONFIG_NODES + 1  # stopped at the bound, not after 10**9
+
+
+def test_configs_with_a_few_aliases_still_load(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "limits: &lim [-10, 10]\nfill: &fill 0\npipeline:\n  name: Compose\n  args:\n    transforms:\n"
+        "    - {name: Rotate, args: {limit: *lim, fill: *fill, p: 1.0}}\n    - {name: Affine, args: {rotate: *lim, p: 1.0}}\n"
+    )
+    pipe = iv.load(path)
+    assert pipe.transforms[0].limit == (-10.0, 10.0) and pipe.transforms[1].init_args()["rotate"] == (-10, 10)

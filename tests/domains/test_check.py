@@ -215,3 +215,75 @@ def test_on_channels_over_invisible_bands_fix_names_its_channels() -> None:
     """Regression: the fix for an OnChannels touching NIR used to suggest wrapping it in another OnChannels."""
     v = only(iv.check(iv.Compose([iv.OnChannels(iv.ColorJitter(0.2, 0.2, 0.2, 0.1), channels=(2, 3))]), RGBN))
     assert "NIR" in v.problem and "OnChannels(OnChannels" not in v.fix and "channels=(0, 1, 2)" in v.fix
+
+
+# -- fixes name each transform's own arguments (issue 12, item 6) ------------------------------------------------
+
+
+def _rotating_instances():
+    """Every library transform the checker can flag for rotation, found generically: the example build and
+    each numeric argument pushed to 60 degrees / (-60, 60)."""
+    import inspect
+
+    from invariant.core.compose import Container
+    from invariant.core.transform import library_transforms
+
+    found = {}
+    for name, cls in sorted(library_transforms().items()):
+        if issubclass(cls, Container):
+            continue
+        base = dict(cls.example_args)
+        tries = [base]
+        for arg, prm in inspect.signature(cls.__init__).parameters.items():
+            value = base.get(arg, prm.default)
+            if arg != "p" and (isinstance(value, (int, float)) and not isinstance(value, bool) or isinstance(value, tuple) and len(value) == 2):
+                tries += [{**base, arg: 60.0}, {**base, arg: (-60.0, 60.0)}]
+        for kwargs in tries:
+            try:
+                t = cls(**kwargs)
+            except (TypeError, ValueError):
+                continue
+            e = t.effects()
+            if e is not None and e.max_rotation > 5:
+                found.setdefault(name, t)
+    return sorted(found.items())
+
+
+ROTATING = _rotating_instances()
+
+
+def test_the_rotation_sweep_finds_the_reported_transforms() -> None:
+    assert {"Rotate", "Affine", "ShiftScaleRotate", "RandomRotate90"} <= {n for n, _ in ROTATING}
+
+
+@pytest.mark.parametrize("name,t", ROTATING, ids=[n for n, _ in ROTATING])
+def test_rotation_fix_names_an_argument_of_that_transform_and_works(name: str, t: iv.Transform) -> None:
+    """The Affine fix said "e.g. limit=15" (Affine's argument is ``rotate``): a fix must name the flagged
+    transform's own argument, and applying it must pass the check."""
+    import ast
+    import inspect
+    import re
+
+    task = iv.Task("t", modality="rgb", laterality=False, orientation=False, max_rotation=5, cardinal_direction=False, color_semantics=False, metric_values=False)
+    v = only(iv.check([t], task))
+    match = re.search(r"\(e\.g\. (\w+)=(.+)\)$", v.fix)
+    if match is None:
+        assert v.fix.startswith("drop it"), v.fix
+        return
+    key, literal = match.groups()
+    assert key in inspect.signature(type(t).__init__).parameters, v.fix
+    fixed = type(t)(**{**t.init_args(), key: ast.literal_eval(literal)})
+    assert iv.check([fixed], task).ok
+
+
+def test_affine_fix_names_rotate() -> None:
+    v = only(iv.check([iv.Affine(rotate=40)], DIGITS))
+    assert v.fix == "bound the angle to <= 15 degrees (e.g. rotate=15)"
+    assert only(iv.check([iv.ShiftScaleRotate(rotate_limit=40, p=1)], DIGITS)).fix.endswith("(e.g. rotate_limit=15)")
+
+
+def test_occlusion_fix_names_the_transforms_own_fill_argument() -> None:
+    for t, arg in [(iv.RandomErasing(value=7), "value"), (iv.CoarseDropout(fill=7), "fill")]:
+        v = only(iv.check([t], DEPTH))
+        assert v.fix.endswith(f"or {arg}=0"), v.fix
+        assert iv.check([type(t)(**{arg: 0})], DEPTH).ok

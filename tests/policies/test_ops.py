@@ -141,3 +141,74 @@ class _FakeSample:
     class annotations:  # noqa: N801
         boxes: list = []
         keypoints: list = []
+
+
+# -- op_value against exact rational arithmetic ------------------------------------------------------------------
+
+from fractions import Fraction  # noqa: E402
+import math  # noqa: E402
+
+from invariant.policies.ops import SPACES, op_value  # noqa: E402
+
+# The ranges as the papers and torchvision write them, as exact fractions (not read from SPACES' floats).
+_EXACT = {
+    "standard": {"ShearX": Fraction(3, 10), "ShearY": Fraction(3, 10), "TranslateX": Fraction(150, 331), "TranslateY": Fraction(150, 331),
+                 "Rotate": Fraction(30), "Brightness": Fraction(9, 10), "Color": Fraction(9, 10), "Contrast": Fraction(9, 10),
+                 "Sharpness": Fraction(9, 10), "Posterize": Fraction(4), "Solarize": Fraction(255)},
+    "wide": {"ShearX": Fraction(99, 100), "ShearY": Fraction(99, 100), "TranslateX": Fraction(32), "TranslateY": Fraction(32),
+             "Rotate": Fraction(135), "Brightness": Fraction(99, 100), "Color": Fraction(99, 100), "Contrast": Fraction(99, 100),
+             "Sharpness": Fraction(99, 100), "Posterize": Fraction(6), "Solarize": Fraction(255)},
+    "augmix": {"ShearX": Fraction(3, 10), "ShearY": Fraction(3, 10), "TranslateX": Fraction(1, 3), "TranslateY": Fraction(1, 3),
+               "Rotate": Fraction(30), "Posterize": Fraction(4), "Solarize": Fraction(256), "Brightness": Fraction(18, 10),
+               "Color": Fraction(18, 10), "Contrast": Fraction(18, 10), "Sharpness": Fraction(18, 10)},
+}
+_SHAPES = [(331, 331), (224, 224), (32, 32), (48, 64), (662, 993), (500, 375)]
+
+
+def _exact_value(op: str, level: Fraction, space: str, shape: tuple[int, int]) -> Fraction:
+    """The reference: integer-valued results floor (papers' ``int``) or round (torchvision's Posterize) the exact product."""
+    top = _EXACT[space][op]
+    side = shape[1] if op == "TranslateX" else shape[0]
+    if space == "augmix":
+        if op == "Posterize":
+            return Fraction(4 - math.floor(level * top))
+        if op == "Solarize":
+            return Fraction(256 - math.floor(level * top))
+        if op == "Rotate":
+            return Fraction(math.floor(level * top))
+        if op.startswith("Translate"):
+            return Fraction(math.floor(level * top * side))
+        if op in ("Brightness", "Color", "Contrast", "Sharpness"):
+            return level * top + Fraction(1, 10) - 1
+        return level * top
+    if op == "Posterize":
+        return Fraction(8 - round(level * top))  # Fraction rounds half to even, as torch.round
+    if op == "Solarize":
+        return 255 - level * top
+    if op.startswith("Translate"):
+        return Fraction(math.floor(level * top * (side if space == "standard" else 1)))
+    return level * top
+
+
+@pytest.mark.parametrize("space", ["standard", "wide", "augmix"])
+@pytest.mark.parametrize("num_bins", [10, 31, 9])
+def test_op_value_matches_exact_arithmetic_for_every_op_bin_and_size(space: str, num_bins: int) -> None:
+    """Every op, every magnitude bin m / (num_bins - 1), several image sizes (331: the AutoAugment paper's
+    resolution): whole-pixel / whole-degree / bit values equal the exact rational result, others agree to
+    float precision. Bin 11 of 31 at 331 px is the torchvision-checked case (55 px, not 54)."""
+    ops = [op for op in SPACES[space] if op not in ("Identity", "AutoContrast", "Equalize", "Invert")]
+    for op in ops:
+        for m in range(num_bins):
+            level = Fraction(m, num_bins - 1)
+            for shape in _SHAPES:
+                exact = _exact_value(op, level, space, shape)
+                got = op_value(op, m / (num_bins - 1), space, shape)
+                if exact.denominator == 1:
+                    assert got == exact, (op, m, shape, got, exact)
+                else:
+                    assert got == pytest.approx(float(exact), rel=1e-12, abs=1e-12), (op, m, shape)
+
+
+def test_translate_at_the_papers_resolution_is_not_truncated_below_the_exact_value() -> None:
+    assert op_value("TranslateX", 11 / 30, "standard", (331, 331)) == 55.0  # exact 11/30 * 150 = 55
+    assert op_value("TranslateY", 11 / 30, "standard", (331, 331)) == 55.0

@@ -92,3 +92,84 @@ def test_preview_bad_out_n_and_cell_are_one_line_errors(tmp_path, capsys: pytest
         err = capsys.readouterr().err
         assert word in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "p.png").exists()
+
+
+# -- one epochs check, images where the config goes, optional IMAGE, default output --------------------------------
+@pytest.mark.parametrize("command", ["demo", "ablate", "tune"])
+@pytest.mark.parametrize("epochs", ["0", "-3"])
+def test_epochs_below_one_is_refused_by_every_command(command: str, epochs: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = [] if command == "demo" else [str(_config(tmp_path))]
+    assert main([command, *config, "--epochs", epochs, "--quick", "--no-progress", "--out", str(tmp_path / "o")]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert f"--epochs: expected a positive integer (training epochs), got int {epochs}" in err and "Fix: pass e.g. --epochs 10" in err
+    assert not (tmp_path / "o").exists()  # refused before anything ran
+
+
+def test_epochs_below_one_is_refused_by_the_python_api() -> None:
+    pytest.importorskip("torch")
+    from invariant.training.ablation import ablate
+    from invariant.training.trainer import train_model
+    from invariant.training.tuning import tune
+
+    pipe = iv.Compose([iv.HorizontalFlip()])
+    for run in (lambda: ablate(pipe, None, None, epochs=0), lambda: tune(pipe, None, None, epochs=0), lambda: train_model(pipe, None, None, epochs=0)):
+        with pytest.raises(ValueError, match=r"^epochs: expected a positive integer \(training epochs\), got int 0"):
+            run()
+
+
+@pytest.mark.parametrize("command", ["preview", "ablate", "tune"])
+@pytest.mark.parametrize("name", ["astronaut.png", "astronaut.jpg", "astronaut"])  # the last one by its bytes
+def test_an_image_given_as_config_is_named_as_such(command: str, name: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    import cv2
+
+    from invariant.data import load_photo
+
+    image = tmp_path / name
+    ok, encoded = cv2.imencode(".jpg" if name.endswith(".jpg") else ".png", load_photo())
+    assert ok
+    image.write_bytes(encoded.tobytes())
+    assert main([command, str(image), "--out", str(tmp_path / ("p.png" if command == "preview" else "o"))]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert f"CONFIG: expected a pipeline file (YAML/JSON written by iv.save), got the image file {image}" in err
+    assert "codec" not in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    if command == "preview":
+        assert f"Fix: give the pipeline file first: invariant preview CONFIG {image}" in err
+
+
+def test_preview_without_arguments_names_only_config(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["preview"])
+    assert exc.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "the following arguments are required: CONFIG" in err and "IMAGE" not in err.splitlines()[-1]
+
+
+def test_preview_default_output_is_a_git_ignored_folder() -> None:
+    from pathlib import Path
+
+    from invariant.cli import build_parser
+
+    out = Path(build_parser().parse_args(["preview", "pipe.yaml"]).out)
+    assert out.suffix == ".png" and len(out.parts) == 2  # a file inside a folder, not in the working directory
+    ignored = (Path(__file__).resolve().parents[2] / ".gitignore").read_text().splitlines()
+    assert f"/{out.parts[0]}/" in ignored
+    for command in ("demo", "ablate", "tune"):  # every default output folder is ignored too
+        assert f"/{build_parser().parse_args([command] + ([] if command == 'demo' else ['p.yaml'])).out}/" in ignored
+
+
+def test_cli_and_training_texts_stand_alone() -> None:
+    """No text refers to a document that does not ship with the project."""
+    import re
+    from pathlib import Path
+
+    import invariant.cli
+    import invariant.training
+
+    files = [Path(invariant.cli.__file__), *sorted(Path(invariant.training.__file__).parent.glob("*.py"))]
+    for path in files:
+        assert not re.search(r"\bthe guide\b|\bguide's\b|DESIGN\.md", path.read_text(), re.I), path
+    from invariant.cli import build_parser
+
+    parser = build_parser()
+    helps = [parser.format_help()] + [action.choices[c].format_help() for action in parser._subparsers._group_actions for c in action.choices]
+    assert not any(re.search(r"guide", text, re.I) for text in helps)

@@ -137,3 +137,19 @@ def test_trainer_is_deterministic_and_never_needs_test_data() -> None:
     assert a.test_acc is None
     assert [h.val_loss for h in a.history] == [h.val_loss for h in b.history]
     assert a.train_acc == b.train_acc
+
+
+def test_saved_pipelines_keep_the_digits_task(quick_report: tuple[int, str, dict]) -> None:
+    """The YAML files the demo writes carry its task, so iv.load re-checks them and `invariant tune`
+    keeps tuned magnitudes within it; the violating one loads with a warning naming its violations."""
+    import invariant as iv
+    from invariant.domains.check import DomainWarning
+    from invariant.training.demo import digits_task
+
+    folder = quick_report[2]["out"] / "pipelines"
+    for name in ("none", "domain-aware"):
+        loaded = iv.load(folder / f"{name}.yaml")
+        assert loaded.task == digits_task("mnist") and iv.check(loaded, loaded.task).ok
+    with pytest.warns(DomainWarning, match="HorizontalFlip"):
+        violating = iv.load(folder / "domain-violating.yaml")
+    assert violating.task == digits_task("mnist") and not iv.check(violating, violating.task).ok

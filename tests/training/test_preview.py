@@ -111,3 +111,70 @@ def test_rle_and_bad_annotation_files(tmp_path) -> None:
     with pytest.raises(ValueError, match="COCO .json or Pascal VOC .xml"):
         (tmp_path / "x.txt").write_text("")
         load_annotation_files([tmp_path / "x.txt"])
+
+
+# -- display in the pipeline's own units, flags for values out of range ---------------------------------------------
+from invariant.data import load_photo  # noqa: E402
+from invariant.training.preview import grid_layout, out_of_range, to_display  # noqa: E402
+
+
+def test_preview_inverts_the_declared_normalisation_once() -> None:
+    """A pipeline ending in Normalize shows the photo as it is (the reference: the input pixels), not
+    min-max stretched; Normalize applied twice shows far off and is flagged, in the list and in red."""
+    photo = load_photo()
+    sample = [{"image": photo}]
+    flags: list[str] = []
+    single = preview_pipeline(iv.Compose([iv.Normalize()]), sample, n=1, flags=flags)
+    assert flags == []
+    assert np.abs(single[1].astype(int) - photo.astype(int)).max() <= 1  # one rounding step from the input
+    dim = photo // 2 + 20  # an affine error that min-max scaling would hide: contrast halved
+    half = preview_pipeline(iv.Compose([iv.Normalize()]), [{"image": dim}], n=1)
+    assert np.abs(half[1].astype(int) - dim.astype(int)).max() <= 1
+    for pipeline in (iv.Compose([iv.RandomResizedCrop(224), iv.Normalize()]), iv.Compose([iv.RandomResizedCrop(224), iv.Normalize(), iv.ToTensor()])):
+        flags = []
+        preview_pipeline(pipeline, sample, n=3, flags=flags)
+        assert flags == []
+    for pipeline in (iv.Compose([iv.RandomResizedCrop(224), iv.Normalize(), iv.Normalize()]), iv.Compose([iv.RandomResizedCrop(224), iv.Normalize(), iv.Normalize(), iv.ToTensor()])):
+        flags = []
+        tiles = preview_pipeline(pipeline, sample, n=3, flags=flags)
+        assert len(flags) == 1 and "values outside the expected range in 3 sample(s)" in flags[0] and "normalisation applied twice?" in flags[0]
+        assert all((tile[0, :] == (220, 0, 0)).all() for tile in tiles[1:])  # outlined in red
+        assert not (tiles[0][0, :] == (220, 0, 0)).all()
+
+
+def test_out_of_range_against_hand_counts() -> None:
+    image = np.zeros((10, 10, 1), np.float32)
+    image[0, :3] = 1.2  # 3 of 100 values beyond 1 + 0.05
+    image[1, 0] = 1.04  # within the margin
+    image[2, 0] = np.nan
+    assert out_of_range(image) == pytest.approx(0.04)
+    normalised = (image - 0.5) / 0.25  # inverted once, the same image again
+    assert out_of_range(normalised, (np.array([0.5]), np.array([0.25]))) == pytest.approx(0.04)
+    assert out_of_range(np.full((4, 4), 255, np.uint8)) == 0.0
+    assert (to_display(image)[0, :3] == 255).all() and (to_display(image)[3, 0] == 0).all()  # clipped, not stretched
+    assert (to_display(np.full((2, 2), 0.5, np.float32)) == 128).all()  # a flat float image is grey, not black
+
+
+def test_first_column_holds_only_inputs_for_any_n(tmp_path) -> None:
+    """Property over n and the number of inputs: one row block per input, the input in the first column,
+    its n samples in order after it (wrapping onto rows whose first cell is empty)."""
+    for inputs in (1, 2, 3):
+        for n in range(0, 30):
+            tiles = [np.full((2, 2), k, np.uint8) for k in range(inputs * (n + 1))]
+            cells, columns = grid_layout(tiles, inputs, n)
+            assert len(cells) % columns == 0 and columns == 1 + min(n, 12)
+            rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
+            firsts = [row[0] for row in rows if row[0] is not None]
+            assert [int(t[0, 0]) for t in firsts] == [k * (n + 1) for k in range(inputs)]
+            for k in range(inputs):  # the samples of input k follow it, in order, before the next input
+                start = next(i for i, row in enumerate(rows) if row[0] is not None and int(row[0][0, 0]) == k * (n + 1))
+                block = [c for row in rows[start:] for c in row]
+                taken = [int(c[0, 0]) for c in block if c is not None][: n + 1]
+                assert taken == list(range(k * (n + 1), (k + 1) * (n + 1)))
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), cv2.cvtColor(skdata.coffee(), cv2.COLOR_RGB2BGR))
+    path = write_preview(iv.Compose([iv.HorizontalFlip(p=1.0)]), tmp_path / "p.png", images=[photo], n=6, cell=40)
+    grid = cv2.imread(str(path))
+    assert grid.shape == (4 + 44, 4 + 7 * 44, 3)  # one row: the input and 6 samples (wrapped at 5 before)
+    mirrored = grid[4:30, 48:88][:, ::-1].astype(int)  # the input letterboxed to 26x40, its mirror next (INTER_AREA rounding: 1)
+    assert np.abs(grid[4:30, 4:44].astype(int) - mirrored).max() <= 1 and np.abs(grid[4:30, 4:44].astype(int) - mirrored).mean() < 0.1

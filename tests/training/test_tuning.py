@@ -113,3 +113,185 @@ def test_strength_beyond_a_transforms_own_limits_is_capped_not_failed() -> None:
     effective.clear()  # within the limits: exactly the requested strength
     pipe = apply_params(iv.Compose([iv.ColorJitter(0.4, 0.4, 0.4, 0.1)]), {"0.ColorJitter.strength": 2.0}, effective)
     assert effective["0.ColorJitter.strength"] == 2.0 and pipe[0].init_args()["hue"] == pytest.approx(0.2)
+
+
+# -- the declared task bounds every tuned magnitude ----------------------------------------------------------------
+from invariant.core.transform import library_transforms  # noqa: E402
+from invariant.training import tuning  # noqa: E402
+from invariant.training.demo import build_pipeline, digits_task  # noqa: E402
+from invariant.training.tuning import magnitude_args  # noqa: E402
+
+TASKS = {
+    "upright": iv.Task(name="upright", orientation=True),  # rotation <= 15 degrees
+    "north-up": iv.Task(name="north-up", cardinal_direction=True),  # no rotation at all
+    "five-degrees": iv.Task(name="five-degrees", max_rotation=5.0),
+    "colour": iv.Task(name="colour", color_semantics=True),
+    "grayscale": iv.Task(name="grayscale", modality="grayscale"),
+}
+
+
+def _tunable_examples() -> list[tuple[str, list[iv.Transform]]]:
+    """Every library transform with magnitudes to tune, as its example instance plus milder versions
+    (magnitudes at 5% and 15%: a 90-degree example limit becomes 4.5 and 13.5 degrees), so tasks that
+    refuse the example still have starting points that satisfy them."""
+    built = []
+    for name, cls in sorted(library_transforms().items()):
+        try:
+            t = cls(**cls.example_args)
+        except (TypeError, ValueError, ImportError):  # needs arguments no example gives (Lambda, containers)
+            continue
+        if magnitude_args(t):
+            mild = [tuning._rebuild_scaled(t, {}, s)[0] for s in (0.05, 0.15)]
+            built.append((name, [t, *mild] + ([iv.Affine(rotate=(-10.0, 10.0), shear=3.0)] if name == "Affine" else [])))
+    return built
+
+
+TUNABLE = _tunable_examples()
+
+
+def test_tunable_examples_cover_the_rotating_transforms() -> None:
+    names = {name for name, _ in TUNABLE}
+    assert {"Affine", "Rotate", "ColorJitter"} <= names and len(names) >= 10
+
+
+ROTATING = {"Affine", "Rotate", "ShiftScaleRotate"}
+
+
+@pytest.mark.parametrize("name,starts", TUNABLE, ids=[n for n, _ in TUNABLE])
+def test_tuned_strength_never_breaks_the_declared_task(name: str, starts: list[iv.Transform]) -> None:
+    """Property over every tunable library transform, several starting magnitudes and several tasks:
+    whatever strength a trial asks for, the pipeline it trains passes iv.check (the independent
+    reference); a lowered strength is recorded with its reason, and is the largest the task allows."""
+    key = f"0.{name}.strength"
+    capped_by_task = 0
+    for transform in starts:
+        for task_name, task in TASKS.items():
+            try:
+                pipe = iv.Compose([transform], task=task)
+            except ValueError:  # breaks this task as given: tune refuses such a start (tested below)
+                continue
+            for strength in (0.25, 2.0, 8.0):
+                effective: dict[str, float] = {}
+                reasons: dict[str, str] = {}
+                tuned = apply_params(pipe, {key: strength}, effective, reasons)
+                report = iv.check(tuned, task)
+                assert report.ok, f"{task_name}, strength {strength}: {report}"
+                used = effective[key]
+                assert (used == strength) == (key not in reasons)
+                assert min(1.0, strength) <= used <= max(1.0, strength)
+                if reasons.get(key, "").startswith("the declared task"):
+                    capped_by_task += 1
+                    with pytest.raises(ValueError):  # a little more would break the task: the cap is tight
+                        iv.Compose([apply_params(iv.Compose([transform]), {key: used * 1.01 + 0.01})[0]], task=task)
+    if name in ROTATING:
+        assert capped_by_task > 0  # the property is not vacuous for the transforms that rotate
+
+
+def test_tune_caps_the_demo_pipeline_at_the_digits_task(tmp_path, monkeypatch) -> None:
+    """The demo's domain-aware pipeline rotates up to 12 degrees; the digits task allows 15. A trial
+    asking for strength 2 (24 degrees) trains strength 1.25 (15 degrees) instead of failing, and says so."""
+    pipe, _ = build_pipeline("domain-aware", "mnist")
+    assert pipe.task == digits_task("mnist")
+    trained = _fake_training(monkeypatch)
+    train = val = None
+    storage = f"sqlite:///{tmp_path / 'task.db'}"
+    study = optuna.create_study(study_name="t", storage=storage, direction="minimize")
+    study.enqueue_trial({"0.Affine.strength": 2.0, "0.Affine.p": 0.9})
+    result = tune(pipe, train, val, n_trials=2, storage=storage, study_name="t", epochs=1, out=tmp_path / "best.yaml", progress=False)
+    assert result.n_run == 2 and result.failures == [] and result.n_trials + result.n_pruned == 2 and len(trained) == 2
+    assert iv.check(trained[0]["pipe"], digits_task("mnist")).ok  # what the capped trial really trained
+    assert trained[0]["pipe"].transforms[0].init_args()["rotate"] == pytest.approx((-15.0, 15.0))
+    first = optuna.load_study(study_name="t", storage=storage).trials[0]
+    assert first.state == optuna.trial.TrialState.COMPLETE
+    assert first.user_attrs["effective_strength"]["0.Affine.strength"] == pytest.approx(15.0 / 12.0, abs=1e-6)
+    assert "task" in first.user_attrs["capped_by"]["0.Affine.strength"]
+    loaded = iv.load(result.path)  # the written pipeline keeps its task and satisfies it
+    assert loaded.task == digits_task("mnist") and iv.check(loaded, loaded.task).ok
+    assert max(abs(v) for v in loaded.transforms[0].init_args()["rotate"]) <= 15.0 + 1e-9
+    assert result.task_check is not None and "OK" in result.task_check.splitlines()[0]
+
+
+def test_tune_refuses_a_start_that_breaks_its_task_and_notes_a_missing_task(tmp_path, monkeypatch) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        broken = iv.Compose([iv.Rotate(limit=40.0)], task=TASKS["upright"], on_violation="warn")
+    with pytest.raises(ValueError, match="pipeline: expected a starting pipeline that satisfies its declared task"):
+        tune(broken, None, None, n_trials=1, storage=f"sqlite:///{tmp_path / 'b.db'}", epochs=1, progress=False)
+    _fake_training(monkeypatch)
+    result = tune(iv.Compose([iv.Rotate(limit=10.0)]), None, None, n_trials=1, storage=f"sqlite:///{tmp_path / 'n.db'}", epochs=1, progress=False)
+    assert result.task_check is None and any("declares no task" in note for note in result.notes)
+
+
+# -- failed trials are counted and reported --------------------------------------------------------------------------
+def _fake_training(monkeypatch, fail_on: set[int] | None = None, loss=None) -> list[dict]:
+    """Replace training by a deterministic stand-in: the tests below are about the study bookkeeping."""
+    import types
+
+    calls: list[dict] = []
+
+    def fake(pipe, train, val, test, *, on_epoch=None, **kwargs):
+        calls.append({"pipe": pipe, **kwargs})
+        if fail_on is not None and len(calls) in fail_on:
+            raise RuntimeError(f"boom in call {len(calls)}")
+        values = loss(pipe, len(calls)) if loss is not None else [1.0]
+        history = []
+        for epoch, value in enumerate(values, 1):
+            stats = types.SimpleNamespace(epoch=epoch, val_loss=value, val_acc=0.5)
+            history.append(stats)
+            if on_epoch is not None:
+                on_epoch(stats)
+        return types.SimpleNamespace(history=history)
+
+    monkeypatch.setattr(tuning, "train_model", fake)
+    return calls
+
+
+def test_failed_trials_are_counted_and_reported(tmp_path, monkeypatch, capsys) -> None:
+    _fake_training(monkeypatch, fail_on={2})
+    result = tune(_pipeline(), None, None, n_trials=3, storage=f"sqlite:///{tmp_path / 'f.db'}", study_name="f", sampler="random", epochs=1, progress=False)
+    assert result.n_run == 3 and result.n_failed == 1 and result.n_trials == 2
+    assert "RuntimeError: boom in call 2" in result.failures[0] and result.failures[0].startswith("trial 1 ")
+    config = tmp_path / "pipe.yaml"
+    iv.save(_pipeline(), config)
+    _fake_training(monkeypatch, fail_on={1})
+    assert main(["tune", str(config), "--trials", "2", "--sampler", "random", "--out", str(tmp_path / "cli"), *TINY]) == 0
+    printed = capsys.readouterr().out
+    assert "this run: 2 trials, 1 finished, 0 pruned, 1 failed" in printed and "boom in call 1" in printed
+
+
+# -- a resumed grid continues the grid ----------------------------------------------------------------------------
+def test_resumed_grid_runs_the_next_points_without_repeats(tmp_path, monkeypatch) -> None:
+    """Three, then more, runs on one SQLite study: the points tried are exactly the first N of the grid
+    (N outer, M inner), none twice, and a finished grid runs nothing. Later trials report worse losses,
+    so the median pruner stops some of them: pruned points count as tried."""
+    import itertools
+
+    grid_n, grid_m = (1, 2, 3), (5, 9, 13)
+    expected = list(itertools.product(grid_n, grid_m))  # the reference order
+    _fake_training(monkeypatch, loss=lambda pipe, call: [1.0 + call, 1.0 + call])
+    pipe = iv.Compose([REGISTRY["RandAugment"]()])
+    storage = f"sqlite:///{tmp_path / 'grid.db'}"
+    total = 0
+    for trials in (2, 3, 2, 20, 5):
+        result = tune(pipe, None, None, n_trials=trials, storage=storage, study_name="g", grid_n=grid_n, grid_m=grid_m, epochs=2, progress=False)
+        total = min(total + trials, len(expected))
+        study = optuna.load_study(study_name="g", storage=storage)
+        tried = [(t.params["0.RandAugment.num_ops"], t.params["0.RandAugment.magnitude"]) for t in study.trials]
+        assert tried == expected[:total], (trials, tried)
+    assert any(t.state == optuna.trial.TrialState.PRUNED for t in study.trials)
+    assert result.n_run == 0 and any("grid is finished" in note for note in result.notes)
+
+
+# -- bad arguments ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("url", ["notaurl", "nosuchdialect://host/db", ""])
+def test_bad_storage_is_a_clear_error(url: str, tmp_path, capsys) -> None:
+    with pytest.raises(ValueError, match=r"storage: expected a database URL such as sqlite:///study.db"):
+        tune(_pipeline(), None, None, n_trials=1, storage=url or "notaurl", epochs=1, progress=False)
+    config = tmp_path / "pipe.yaml"
+    iv.save(_pipeline(), config)
+    assert main(["tune", str(config), "--storage", url, "--out", str(tmp_path / "o"), *TINY]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("invariant tune: error: --storage: expected a database URL such as sqlite:///study.db or postgresql://")
+    assert "Fix:" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -223,13 +223,20 @@ def test_identities():
     lambda: iv.RandomRotate90(p=1),
 ])
 def test_dtypes_and_channels_are_consistent(dtype, channels, make):
-    """Every channel of a multi-channel image is transformed exactly as that channel alone."""
+    """Every channel of a multi-channel image is transformed as that channel alone: exactly for integer
+    dtypes; for float32 within 4 ulp of the output's largest magnitude, because OpenCV's float32 warps
+    take different SIMD paths per channel count and build (5.0 vs 5.1 differ by one rounding of the
+    interpolation sum), so the last bit is not a property of the library."""
     img = photo(dtype, channels)
     out = iv.Compose([make()], seed=5)(image=img)["image"]
     assert out.dtype == img.dtype and out.shape[2] == channels and out.flags["C_CONTIGUOUS"]
     for c in range(channels):
         alone = iv.Compose([make()], seed=5)(image=np.ascontiguousarray(img[:, :, c]))["image"]
-        np.testing.assert_array_equal(out[:, :, c], alone)
+        if dtype == "float32":
+            ulp = float(np.spacing(np.float32(np.abs(out).max())))
+            np.testing.assert_allclose(out[:, :, c], alone, rtol=0, atol=4 * ulp)
+        else:
+            np.testing.assert_array_equal(out[:, :, c], alone)
 
 
 def test_bad_arguments_name_the_argument():

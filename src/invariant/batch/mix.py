@@ -6,7 +6,7 @@ clipped to the image, is pasted from the partner image; ``lam`` is then recomput
 area actually kept, so targets always match pixels. The partner of sample ``i`` is ``index[i]`` of a
 random permutation (odd batch sizes work; a sample may be its own partner, as in the papers' code).
 
-Differences from the guide's sketch: the number of classes is always given (inferring it from the
+Differences from minimal MixUp/CutMix sketches: the number of classes is always given (inferring it from the
 batch's largest label silently produces targets of the wrong width), and all randomness comes from
 an explicit ``torch.Generator`` (CPU; the drawn permutation moves to the batch's device), so a seed
 reproduces a run on any device.
@@ -153,6 +153,8 @@ class _Mixer:
         self.label_smoothing = _check_smoothing(label_smoothing)
         self.seed = fresh_seed() if seed is None and generator is None else seed
         self.generator = make_generator(generator, self.seed)
+        if self.seed is None:  # a caller's generator: its initial seed keys the worker streams (MixCollate)
+            self.seed = int(self.generator.initial_seed())
         self.last: Mixed | None = None
 
     def reseed(self, seed: int) -> None:
@@ -235,7 +237,9 @@ class MixCollate:
     """A DataLoader ``collate_fn`` that collates then mixes: ``DataLoader(ds, collate_fn=MixCollate(CutMix(10)))``.
 
     Inside worker processes each worker re-seeds its copy of the mixer from ``(mixer seed, worker id)``,
-    so workers do not repeat each other's lambdas and boxes."""
+    so workers do not repeat each other's lambdas and boxes. The mixer seed is ``seed=`` or, for a mixer
+    built with ``generator=``, that generator's ``initial_seed()``: either way two identical runs mix
+    identically with any number of workers."""
 
     def __init__(self, mixer: _Mixer, collate_fn: Callable[[Sequence[Any]], Any] | None = None) -> None:
         if not isinstance(mixer, _Mixer):
@@ -250,8 +254,7 @@ class MixCollate:
         info = get_worker_info()
         if info is not None and self._worker != info.id:
             self._worker = info.id
-            base = self.mixer.seed if self.mixer.seed is not None else fresh_seed()
-            seq = np.random.SeedSequence([int(base), int(info.id)])
+            seq = np.random.SeedSequence([int(self.mixer.seed), int(info.id)])
             self.mixer.reseed(int(seq.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)))
         images, labels = (self.collate_fn or default_collate)(batch)
         return self.mixer(images, labels)

@@ -18,9 +18,19 @@ from .errors import type_error, value_error
 from .io import read_sample, write_sample
 from .planner import execute, plan_leaf
 from .sample import ARRAY_KINDS, Annotations, Sample
-from .transform import Params, Transform, check_probability
+from .transform import Params, Transform, check_choice, check_number, check_probability
 
 PlanEntry = tuple[Transform, Params, tuple[int, int]]
+LAYOUTS = ("auto", "HWC")
+
+
+def _refuse_rng(rng: Any) -> None:
+    """A call's ``rng`` must be a numpy Generator; say how to get one from what was passed."""
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        fix = f"pass rng=np.random.default_rng({int(rng)}) (one generator for many calls), or seed the pipeline once with Compose(..., seed={int(rng)})"
+    else:
+        fix = "pass rng=np.random.default_rng(seed), or leave rng out to use the pipeline's own generator"
+    type_error("rng", "a numpy.random.Generator or None", rng, fix)
 
 
 class Container(Transform):
@@ -100,6 +110,8 @@ def _apply_schedules(t: Transform, progress: float) -> None:
 class Sequential(Container):
     """Apply every child in order (each with its own ``p``); the whole block runs with probability ``p``."""
 
+    example_args = {"transforms": []}
+
 
 class RandomApply(Container):
     """Apply the block of children with probability ``p`` (default 0.5), as torchvision's RandomApply."""
@@ -145,7 +157,7 @@ class SomeOf(Container):
     def __init__(self, transforms: Sequence[Transform], n: int = 1, replace: bool = False, p: float = 1.0) -> None:
         super().__init__(transforms, p)
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            type_error("n", "a non-negative integer", n, "pass how many transforms to apply, e.g. n=2")
+            type_error("n", "a non-negative integer", n, f"pass how many transforms to apply, e.g. n={min(2, len(self.transforms))}")
         if not replace and n > len(self.transforms):
             value_error("n", f"at most {len(self.transforms)} (the number of transforms) when replace=False", n, "lower n or pass replace=True")
         self.n, self.replace = int(n), bool(replace)
@@ -178,7 +190,16 @@ class Compose(Container):
     fuse: execute consecutive spatial transforms as one resampling (default True).
     task: an ``iv.Task`` declaring what the labels depend on; the pipeline is checked at construction
         (``iv.check``) and refused (``on_violation="error"``) or built with a warning (``"warn"``).
+    layout: "auto" (default) refuses 3-D arrays that look channel-first (at most 4 leading rows and a
+        last axis over 4x that and over 16, e.g. (3, 512, 512)); "HWC" declares every 3-D array
+        (H, W, C) as given, for genuinely short images with many bands such as a (4, 64, 200) strip.
+
+    Calling: ``pipe(image=..., mask=..., bboxes=..., rng=None, return_params=False)``; ``rng`` is a
+    ``numpy.random.Generator`` used for this call instead of the pipeline's own (an int is refused:
+    re-seeding every call would repeat the same augmentation; seed the pipeline with ``seed=``).
     """
+
+    example_args = {"transforms": []}
 
     def __init__(
         self,
@@ -198,21 +219,28 @@ class Compose(Container):
         p: float = 1.0,
         task: Any = None,
         on_violation: str = "error",
+        layout: str = "auto",
     ) -> None:
         super().__init__(transforms, p)
         self.bbox_format = bbox_mod.check_format(bbox_format)
         self.keypoint_format = kp_mod.check_format(keypoint_format)
         self.label_fields = tuple(label_fields)
         self.keypoint_label_fields = tuple(keypoint_label_fields)
-        self.min_area, self.min_width, self.min_height = float(min_area), float(min_width), float(min_height)
+        self.min_area = check_number(min_area, "min_area", low=0.0)
+        self.min_width, self.min_height = check_number(min_width, "min_width", low=0.0), check_number(min_height, "min_height", low=0.0)
         self.min_visibility = check_probability(min_visibility, "min_visibility")
         self.remove_invisible_keypoints = bool(remove_invisible_keypoints)
+        if additional_targets is not None and not isinstance(additional_targets, dict):
+            type_error("additional_targets", "a dict of name -> kind", additional_targets, "pass e.g. additional_targets={'depth': 'depth', 'image2': 'image'}")
         self.additional_targets = dict(additional_targets or {})
         for name, kind in self.additional_targets.items():
             if kind not in ARRAY_KINDS:
                 value_error(f"additional_targets[{name!r}]", f"one of {ARRAY_KINDS}", kind, "declare each extra array as 'image', 'mask' or 'depth'")
             if name in _RESERVED:
                 value_error("additional_targets", "names other than the built-in keywords", name, "pick another name")
+        self.layout = check_choice(layout, "layout", LAYOUTS)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            type_error("seed", "a non-negative integer or None", seed, "pass e.g. seed=0, or None for a fresh random seed")
         self.seed = seed
         self.fuse = bool(fuse)
         self._rng = np.random.default_rng(seed)
@@ -237,6 +265,8 @@ class Compose(Container):
         plan: list[PlanEntry] = []
         if rng is None:
             rng = self._rng
+        elif not isinstance(rng, np.random.Generator):
+            _refuse_rng(rng)
         if self.p >= 1.0:  # the common case, without the container call chain
             for t in self.transforms:
                 if isinstance(t, Container):
@@ -287,7 +317,7 @@ class Compose(Container):
 
 _TARGET_SETTINGS = (
     "bbox_format", "label_fields", "keypoint_format", "keypoint_label_fields", "min_area", "min_visibility",
-    "min_width", "min_height", "remove_invisible_keypoints", "additional_targets", "seed",
+    "min_width", "min_height", "remove_invisible_keypoints", "additional_targets", "seed", "layout",
 )  # fmt: skip
 
 

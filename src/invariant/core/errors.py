@@ -5,8 +5,29 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 
+class Described:
+    """A stand-in for a value in an error message, shown as ``text``: used where the offending value is
+    known only by its properties (a pipeline step sees the image's size, channels and dtype, not the array)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def image_description(shape: tuple[int, ...], channels: int, dtype: Any) -> Described:
+    """``"a 512x512 image with 1 channel and dtype uint8"``: what a step received, whether the caller
+    passed it as (H, W) or (H, W, 1)."""
+    return Described(f"a {shape[0]}x{shape[1]} image with {channels} channel{'' if channels == 1 else 's'} and dtype {dtype}")
+
+
 def describe(value: Any) -> str:
     """A short description of a value for error messages (type, and dtype/shape for arrays)."""
+    if isinstance(value, Described):
+        return value.text
     shape = getattr(value, "shape", None)
     dtype = getattr(value, "dtype", None)
     if shape is not None and dtype is not None:

@@ -17,9 +17,17 @@ _F32 = np.dtype(np.float32)
 
 
 _IMAGE_DTYPE_SET = frozenset(IMAGE_DTYPES)
+# Channel-first detection: a 3-D array with at most this many leading rows whose last axis is more than
+# CHW_RATIO times that and more than CHW_MIN_LAST is read as (C, H, W): (3, 512, 512), (1, 28, 28) and
+# (4, 64, 64) are refused, while (H, W, 13) satellite tiles, (H, W, 200) hyperspectral cubes and tiny images
+# such as (8, 8, 3) or (2, 2, 3) pass. Compose(layout="HWC") accepts every shape as (H, W, C).
+CHW_MAX_CHANNELS = 4
+CHW_RATIO = 4
+CHW_MIN_LAST = 16
 
 
-def _check_array(name: str, value: Any, kind: str) -> np.ndarray:
+def _check_array(name: str, value: Any, kind: str, layout: str = "auto") -> np.ndarray:
+    """Validate one array target and return it as (H, W, C) (a view; 2-D arrays gain a channel axis)."""
     if not isinstance(value, np.ndarray):
         if type(value).__module__.startswith("torch"):
             fix = "pass a numpy HWC array, e.g. tensor.permute(1, 2, 0).numpy()"
@@ -34,6 +42,18 @@ def _check_array(name: str, value: Any, kind: str) -> np.ndarray:
     shape = value.shape
     if shape[0] == 0 or shape[1] == 0:
         value_error(name, "a non-empty image", value, "check how the image was loaded")
+    if ndim == 3:
+        c = shape[2]
+        if c == 0:
+            value_error(name, "at least one channel", value, "pass an (H, W) array or an (H, W, C) array with C >= 1")
+        if layout == "auto" and name != "masks" and shape[0] <= CHW_MAX_CHANNELS and c > CHW_RATIO * shape[0] and c > CHW_MIN_LAST:
+            value_error(
+                name,
+                "an (H, W, C) array (channels last); this one looks channel-first (C, H, W)",
+                value,
+                f"transpose it with np.transpose({name}, (1, 2, 0)); if it really is {shape[0]} rows of {c} channels, "
+                "build the pipeline with Compose(..., layout='HWC')",
+            )
     if kind == "image":
         dtype = value.dtype
         if dtype not in _IMAGE_DTYPE_SET:
@@ -60,7 +80,7 @@ def _known_keys(pipe: Any) -> tuple[set[str], tuple[tuple[str, str], ...]]:
 def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]]:
     """Validate the keyword call of ``pipe`` and build the internal Sample plus output metadata."""
     if len(data) == 1 and data.get("image") is not None:  # the common call pipe(image=...): no targets to reconcile
-        image = _check_array("image", data["image"], "image")
+        image = _check_array("image", data["image"], "image", getattr(pipe, "layout", "auto"))
         meta = {"ndim": {"image": data["image"].ndim}, "masks_list": None, "has_bboxes": False, "has_keypoints": False}
         return Sample({"image": image}, {"image": "image"}, Annotations(), image.shape[:2], image.dtype, image.shape[2], pipe), meta
     known, array_targets = _known_keys(pipe)
@@ -79,7 +99,7 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
     for name, kind in array_targets:
         value = get(name)
         if value is not None:
-            arrays[name] = _check_array(name, value, kind)
+            arrays[name] = _check_array(name, value, kind, getattr(pipe, "layout", "auto"))
             kinds[name] = kind
             ndims[name] = value.ndim
     meta: dict[str, Any] = {"ndim": ndims, "masks_list": None}
@@ -87,7 +107,7 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
     if masks is not None:
         if isinstance(masks, (list, tuple)):
             if len(masks):
-                checked = [_check_array(f"masks[{i}]", m, "mask") for i, m in enumerate(masks)]
+                checked = [_check_array(f"masks[{i}]", m, "mask", getattr(pipe, "layout", "auto")) for i, m in enumerate(masks)]
                 for i, m in enumerate(checked):
                     if m.shape != checked[0].shape or m.dtype != checked[0].dtype:
                         value_error(f"masks[{i}]", f"the shape and dtype of masks[0] {checked[0].shape[:2]}", m, "give every mask the same shape and dtype")
@@ -127,6 +147,12 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
         ann.keypoints = kp_mod.keypoints_to_internal(keypoints, pipe.keypoint_format)
         ann.keypoint_indices = np.arange(len(ann.keypoints))
         ann.keypoint_labels = _read_labels(data, pipe.keypoint_label_fields, len(ann.keypoints), "keypoints")
+        ann.keypoint_visible = np.ones(len(ann.keypoints), dtype=bool)
+    if bboxes is not None or keypoints is not None:
+        # the pipeline's rules apply to the input too, so the same input gets the same treatment whether
+        # or not a spatial step runs: keypoints outside the image are invisible from the start (dropped
+        # under remove_invisible_keypoints), boxes clipped to nothing or failing min_* are dropped
+        ann.filter(shape, pipe)
     meta["has_bboxes"] = bboxes is not None
     meta["has_keypoints"] = keypoints is not None
     sample = Sample(arrays, kinds, ann, shape, image.dtype, image.shape[2], rules=pipe)
@@ -183,7 +209,6 @@ def write_sample(pipe: Any, sample: Sample, meta: dict[str, Any]) -> dict[str, A
         out["keypoints"] = kp_mod.keypoints_from_internal(ann.keypoints, pipe.keypoint_format).astype(np.float32)
         out.update(ann.keypoint_labels)
         out["keypoint_indices"] = ann.keypoint_indices.copy()
-        if not pipe.remove_invisible_keypoints:
-            x, y = ann.keypoints[:, 0], ann.keypoints[:, 1]
-            out["keypoints_visible"] = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+        if not pipe.remove_invisible_keypoints:  # sticky: off the canvas at input or after any spatial step
+            out["keypoints_visible"] = ann.keypoint_visible.copy()
     return out

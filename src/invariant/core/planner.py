@@ -3,10 +3,12 @@
 Fusion rule: consecutive spatial steps (matrices and displacement fields) compose into ONE
 resampling when they agree on interpolation (pure index remaps, like flips and integer crops, agree
 with anything). A step after the first that reveals pixels outside its own input canvas joins the run
-when the steps before it map an integer source window onto its canvas (crops, resizes, flips, quarter
-turns: the warp then reads that window of the source with this step's border rule), or when its
-border is constant (its fill is painted afterwards where it revealed: outside the polygon image of
-its canvas, or per pixel when fields are involved). Otherwise the run splits there.
+when every step before it is an exact window revealing nothing and together they map an integer source
+window onto its canvas (crops, resizes, flips, quarter turns: the warp then reads that window of the
+source with this step's border rule; a rotation and its inverse compose to a window too, but their
+filled corners must stay filled), or when its border is constant (its fill is painted afterwards
+where it revealed: on the output pixels whose centre maps back outside its input canvas, the rule a
+warp itself follows, so index remaps match op-by-op exactly). Otherwise the run splits there.
 Matrix-only runs execute as one ``geo.warp`` (which itself picks a view, slice+resize, or warp);
 runs with fields compose into one pair of maps and one ``cv2.remap``. A run that shrinks more than 2x
 and notably more than its strongest single step is pre-shrunk with INTER_AREA, so one resampling
@@ -96,22 +98,10 @@ def _plans_something(cls: type) -> bool:
 
 
 def filter_annotations(sample: Sample) -> None:
-    """Clip boxes to the canvas and drop (with their labels) those failing the pipeline's rules;
-    drop keypoints that left the canvas when the pipeline asks for it."""
-    ann, rules = sample.annotations, sample.rules
-    height, width = sample.shape
-    if len(ann.boxes):
-        b = ann.boxes
-        b[:, [0, 2]] = np.clip(b[:, [0, 2]], 0, width)
-        b[:, [1, 3]] = np.clip(b[:, [1, 3]], 0, height)
-        w, h = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
-        keep = (w > 0) & (h > 0) & (w >= rules.min_width) & (h >= rules.min_height) & (w * h >= rules.min_area)
-        if rules.min_visibility > 0:
-            keep &= ann.visibility() >= rules.min_visibility
-        ann.keep_boxes(keep)
-    if len(ann.keypoints) and rules.remove_invisible_keypoints:
-        x, y = ann.keypoints[:, 0], ann.keypoints[:, 1]
-        ann.keep_keypoints((x >= 0) & (x < width) & (y >= 0) & (y < height))
+    """Apply the pipeline's box and keypoint rules on the current canvas (``Annotations.filter``):
+    clip boxes and drop degenerate or failing ones, mark keypoints that left the canvas invisible
+    for good (dropped under ``remove_invisible_keypoints``). Input goes through the same rules."""
+    sample.annotations.filter(sample.shape, sample.rules)
 
 
 def _apply(t: Transform, params: Params, sample: Sample) -> None:
@@ -217,14 +207,33 @@ def _source_window(prefix: np.ndarray, canvas: tuple[int, int], source: tuple[in
     return x0, y0, x1, y1
 
 
+_WINDOW_KERNELS = (geo.IDENTITY, geo.WINDOW, geo.TWINDOW, geo.RESIZE)
+
+
+def _reads_inside(entry: Any) -> bool:
+    """Is this step an exact window of its input (identity, integer crop, flip, quarter turn, transpose,
+    or a resize of an integer window onto its whole canvas) that reveals nothing? Only then is its
+    output all source content, so a later step's border rule may be applied at the source window's
+    edge instead: a step that revealed (a rotation's filled corners, a pad) must keep its fill, even
+    when the run so far composes to a window (a rotation and its inverse)."""
+    t, params, in_shape = entry
+    if "_matrix" not in params:
+        return False
+    kernel = params.get("_kernel")
+    if kernel is None or kernel[0] != tuple(in_shape):
+        kernel = geo.classify(params["_matrix"], in_shape, params["_out_shape"])
+    return kernel[1] in _WINDOW_KERNELS and not _step_reveals(entry)
+
+
 def _run_end(plan: list, i: int) -> tuple[int, int, tuple[int, int, int, int] | None, np.ndarray | None]:
     """End (exclusive) of the fusable spatial run starting at ``i``, the index of the step whose border
     rule the single resampling uses, the source window it reads (None: the whole source), and the
     run's composed matrix (None when a field takes part).
 
-    A later step that reveals outside its input canvas joins the run when (a) the steps before it
-    map an integer source window onto its input canvas (crops, resizes, flips, quarter turns): its
-    border rule then becomes the run's, applied at the window's edge; or (b) its border is constant:
+    A later step that reveals outside its input canvas joins the run when (a) every step before it is
+    an exact window that reveals nothing (``_reads_inside``: crops, resizes, flips, quarter turns) and
+    together they map an integer source window onto its input canvas: its border rule then becomes the
+    run's, applied at the window's edge; or (b) its border is constant:
     its fill is painted outside the image of its canvas. Otherwise the run ends before it."""
     interp = _interp_of(plan[i])
     border_step, window = i, None
@@ -236,7 +245,7 @@ def _run_end(plan: list, i: int) -> tuple[int, int, tuple[int, int, int, int] | 
             break
         if _step_reveals(plan[j]):
             found = None
-            if border_step == i and prefix is not None:
+            if border_step == i and prefix is not None and all(_reads_inside(plan[k]) for k in range(i, j)):
                 found = _source_window(prefix, plan[j][2], plan[i][2])
             if found is not None:
                 border_step, window = j, found
@@ -334,27 +343,25 @@ def _execute_spatial_run(
     out_shape = steps[-1][1]["_out_shape"]
     # steps after the border step that reveal: their fill is painted where they revealed
     painters = [k for k in range(border_at + 1, len(steps)) if _step_reveals(steps[k])]
-    regions = None
     if all_matrices:
         matrix = composite
-        regions = _polygon_regions(steps, painters, out_shape) if painters else []
-        if regions is not None:
-            if window:
-                matrix = matrix @ geo.translation(x0, y0)
-            kernel = None  # chosen once for every array of the sample (they share one size)
-            for name, array in sample.arrays.items():
-                kind = sample.kinds[name]
-                src = source(array)
-                if kernel is None:
-                    kernel = geo.classify(matrix, src.shape[:2], out_shape)
-                if kind == "image":
-                    out = geo.warp(src, matrix, out_shape, interp, border_t.border_mode, border_t.fill, min_scale, kernel=kernel)
-                elif kind == "mask":
-                    out = geo.warp_mask(src, matrix, out_shape, border_t.border_mode, border_t.fill_mask, kernel=kernel)
-                else:
-                    out = geo.warp(src, matrix, out_shape, "nearest", border_t.border_mode, 0, kernel=kernel)
-                sample.arrays[name] = _paint(out, array, [(r, _fills(steps[k][0], kind)) for k, r in regions]) if regions else out
-            return
+        regions = _inside_regions(steps, painters, out_shape) if painters else []
+        if window:
+            matrix = matrix @ geo.translation(x0, y0)
+        kernel = None  # chosen once for every array of the sample (they share one size)
+        for name, array in sample.arrays.items():
+            kind = sample.kinds[name]
+            src = source(array)
+            if kernel is None:
+                kernel = geo.classify(matrix, src.shape[:2], out_shape)
+            if kind == "image":
+                out = geo.warp(src, matrix, out_shape, interp, border_t.border_mode, border_t.fill, min_scale, kernel=kernel)
+            elif kind == "mask":
+                out = geo.warp_mask(src, matrix, out_shape, border_t.border_mode, border_t.fill_mask, kernel=kernel)
+            else:
+                out = geo.warp(src, matrix, out_shape, "nearest", border_t.border_mode, 0, kernel=kernel)
+            sample.arrays[name] = _paint(out, array, [(r, _fills(steps[k][0], kind)) for k, r in regions]) if regions else out
+        return
     map_x, map_y, outside = _dense_maps(steps, painters, out_shape)
     if window:
         map_x, map_y = map_x - np.float32(x0), map_y - np.float32(y0)
@@ -419,37 +426,65 @@ def _paint(out: np.ndarray, source: np.ndarray, regions: list) -> np.ndarray:
     return out
 
 
-def _polygon_regions(steps: list, painters: list[int], out_shape: tuple[int, int]) -> list | None:
-    """For each painting step k: a uint8 mask of the output pixels inside the image of step k's input
-    canvas under the remaining matrices (one convex polygon, rasterised at 1/16 pixel). None when a
-    polygon is not representable (a perspective step sends a corner through the horizon)."""
+def _inside_regions(steps: list, painters: list[int], out_shape: tuple[int, int]) -> list:
+    """For each painting step k whose canvas does not cover the output: (k, a uint8 mask of the output
+    pixels op-by-op execution takes from step k's input canvas rather than from its fill)."""
     regions = []
-    out_h, out_w = out_shape
     for k in painters:
-        matrix = np.eye(3)
-        for s in steps[k:]:
+        matrix = steps[k][1]["_matrix"]
+        for s in steps[k + 1 :]:
             matrix = s[1]["_matrix"] @ matrix
-        h, w = steps[k][2]
-        corners = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], dtype=np.float64) @ matrix.T
-        if (corners[:, 2] <= 1e-9).any():
-            return None
-        poly = corners[:, :2] / corners[:, 2:3]
-        canvas = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], dtype=np.float64)
-        if _convex_contains(poly, canvas):
-            continue
-        inside = np.zeros((out_h, out_w), np.uint8)
-        pts = np.round((poly - 0.5) * 16).astype(np.int32)
-        cv2.fillConvexPoly(inside, pts, 1, lineType=cv2.LINE_8, shift=4)
-        regions.append((k, inside))
+        inside = inside_mask(matrix, steps[k][2], out_shape)
+        if inside is not None:
+            regions.append((k, inside))
     return regions
 
 
-def _convex_contains(poly: np.ndarray, points: np.ndarray) -> bool:
-    """Are all ``points`` inside (or on) the convex polygon ``poly`` (either orientation)?"""
-    edges = np.roll(poly, -1, axis=0) - poly
-    rel = points[:, None, :] - poly[None, :, :]
-    cross = edges[None, :, 0] * rel[:, :, 1] - edges[None, :, 1] * rel[:, :, 0]
-    return bool((cross >= -1e-6).all() or (cross <= 1e-6).all())
+_RUN_VALUES = np.tile(np.array([0, 1, 0], np.uint8), 4096)  # (outside, inside, outside) run values of 4096 rows
+
+
+def inside_mask(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int, int]) -> np.ndarray | None:
+    """uint8 mask of the ``out_shape`` pixels whose centre ``matrix`` maps back into the half-open canvas
+    [0, W) x [0, H) of ``in_shape`` (None when that is every pixel).
+
+    This is the rule a warp follows pixel by pixel (a centre mapping back to [i, i + 1) takes input pixel
+    i; outside the canvas it takes the fill), so painting a fill outside this mask reproduces the step's
+    own fill exactly for index remaps, where a rasterised polygon gains or loses edge pixels. The region
+    is the intersection of four half-planes in output coordinates (projective ones included: with
+    (u, v, z) = inverse(matrix) @ (x, y, 1), 0 <= u < W z and 0 <= v < H z imply z > 0), so each row
+    is one interval of columns, solved per row: O(rows) arithmetic, then one run-length expansion."""
+    (a, b, c), (d, e, f), (g, h, k) = geo.inverse(matrix).tolist()
+    H, W = float(in_shape[0]), float(in_shape[1])
+    out_h, out_w = int(out_shape[0]), int(out_shape[1])
+    centres = np.arange(out_h) + 0.5  # pixel-centre y of each row
+    lo, hi = np.zeros(out_h), np.full(out_h, float(out_w))
+    dead = None
+    # each constraint: alpha * X + beta1 * Y + beta0 >= 0 (> 0 where strict) at the pixel centre (X, Y)
+    for alpha, beta1, beta0, strict in (
+        (a, b, c, False),  # u >= 0
+        (W * g - a, W * h - b, W * k - c, True),  # u < W z
+        (d, e, f, False),  # v >= 0
+        (H * g - d, H * h - e, H * k - f, True),  # v < H z
+    ):
+        if abs(alpha) > 1e-12:  # a column bound per row: X = -(beta1 * Y + beta0) / alpha, as a column index
+            t = centres * (-beta1 / alpha) + (-beta0 / alpha - 0.5)
+            if alpha > 0:
+                lo = np.maximum(lo, np.floor(t) + 1 if strict else np.ceil(t))
+            else:
+                hi = np.minimum(hi, np.ceil(t) if strict else np.floor(t) + 1)
+        else:  # independent of the column: the row is all in or all out
+            beta = centres * beta1 + beta0
+            out = beta <= 0 if strict else beta < 0
+            dead = out if dead is None else dead | out
+    lo = np.clip(lo, 0, out_w).astype(np.intp)
+    hi = np.maximum(np.clip(hi, 0, out_w).astype(np.intp), lo)
+    if dead is not None:
+        hi[dead] = lo[dead]
+    if lo.max() <= 0 and hi.min() >= out_w:
+        return None
+    # row-major runs (outside, inside, outside) per row: one np.repeat, several times faster than comparing
+    lengths = np.stack([lo, hi - lo, out_w - hi], axis=1).ravel()
+    return np.repeat(_RUN_VALUES[: 3 * out_h] if 3 * out_h <= len(_RUN_VALUES) else np.tile(_RUN_VALUES[:3], out_h), lengths).reshape(out_h, out_w)
 
 
 def _apply_matrix(b: np.ndarray, xs: np.ndarray | None, ys: np.ndarray | None, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -492,8 +527,8 @@ def _dense_maps(steps: list, painters: list[int], out_shape: tuple[int, int]):
             if not np.allclose(pending, np.eye(3)) or xs is None:
                 xs, ys = _apply_matrix(pending, xs, ys, out_shape)
                 pending = np.eye(3)
-            h, w = in_shape
-            inside = (xs >= -0.5) & (ys >= -0.5) & (xs <= w - 0.5) & (ys <= h - 0.5)
+            h, w = in_shape  # half-open, as a warp reads pixels (see ``inside_mask``)
+            inside = (xs >= -0.5) & (ys >= -0.5) & (xs < w - 0.5) & (ys < h - 0.5)
             outside.append((k, inside.view(np.uint8)))
     if xs is None or not np.allclose(pending, np.eye(3)):
         xs, ys = _apply_matrix(pending, xs, ys, out_shape)

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..targets.bboxes import box_areas
+from ..targets.bboxes import box_areas, min_side
+from ..targets.keypoints import inside
 
 # Kinds of array targets. "image": every transform applies. "mask": spatial transforms only,
 # nearest-neighbour, so no new label value appears. "depth": spatial transforms only (nearest,
@@ -20,6 +21,7 @@ ARRAY_KINDS = ("image", "mask", "depth")
 _NO_BOXES = np.zeros((0, 4))
 _NO_VALUES = np.zeros(0)
 _NO_INDICES = np.zeros(0, dtype=np.int64)
+_NO_FLAGS = np.zeros(0, dtype=bool)
 
 
 class Annotations:
@@ -29,11 +31,13 @@ class Annotations:
     ``occlusion`` is the fraction of each box not erased by dropout-style transforms. Holes erased
     since the last geometric step are kept (``holes``) so overlapping holes count once (their union);
     across a geometric step the occlusion so far is carried as a factor (``occlusion_base``).
+    ``keypoint_visible`` is sticky: a keypoint off the canvas at input or after any spatial step stays
+    invisible even if a later step moves its coordinates back onto the canvas (its content is gone).
     """
 
     __slots__ = (
         "boxes", "full_boxes", "occlusion", "occlusion_base", "holes",
-        "box_indices", "box_labels", "keypoints", "keypoint_indices", "keypoint_labels",
+        "box_indices", "box_labels", "keypoints", "keypoint_indices", "keypoint_labels", "keypoint_visible",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -45,6 +49,7 @@ class Annotations:
         self.box_labels: dict[str, Any] = {}
         self.keypoints = _NO_BOXES
         self.keypoint_labels: dict[str, Any] = {}
+        self.keypoint_visible = _NO_FLAGS
 
     def keep_boxes(self, keep: np.ndarray) -> None:
         if keep.all():
@@ -72,7 +77,30 @@ class Annotations:
         if keep.all():
             return
         self.keypoints, self.keypoint_indices = self.keypoints[keep], self.keypoint_indices[keep]
+        self.keypoint_visible = self.keypoint_visible[keep]
         self.keypoint_labels = {k: _take(v, keep) for k, v in self.keypoint_labels.items()}
+
+    def filter(self, shape: tuple[int, int], rules: Any) -> None:
+        """Apply the pipeline's ``rules`` (a Compose) on a canvas of ``shape``: at input and after every
+        spatial step, so the same input is treated the same whichever steps ran. Boxes are clipped to the
+        canvas, then dropped with their labels when degenerate (a side under ``min_side``) or failing
+        min_width/min_height/min_area/min_visibility. Keypoints off the canvas lose visibility for good,
+        and are dropped with their labels under ``remove_invisible_keypoints``."""
+        height, width = shape
+        if len(self.boxes):
+            b = self.boxes
+            b[:, [0, 2]] = np.clip(b[:, [0, 2]], 0, width)
+            b[:, [1, 3]] = np.clip(b[:, [1, 3]], 0, height)
+            w, h = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+            side = min_side(height, width)
+            keep = (w >= max(side, rules.min_width)) & (h >= max(side, rules.min_height)) & (w * h >= rules.min_area)
+            if rules.min_visibility > 0:
+                keep &= self.visibility() >= rules.min_visibility
+            self.keep_boxes(keep)
+        if len(self.keypoints):
+            self.keypoint_visible = self.keypoint_visible & inside(self.keypoints, height, width)
+            if rules.remove_invisible_keypoints:
+                self.keep_keypoints(self.keypoint_visible)
 
     def visibility(self) -> np.ndarray:
         full = box_areas(self.full_boxes)

@@ -8,6 +8,7 @@ key path (and, for files, the line).
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 from typing import Any, Callable
@@ -19,6 +20,10 @@ from .schedule import SCHEDULES, Custom, Schedule
 from .transform import REGISTRY, Transform
 
 FORMAT_VERSION = 1
+# The most values (mappings, lists, scalars) one config may expand to. YAML aliases let a few hundred bytes
+# name billions of values (nested aliases, "billion laughs"); decoding stops here instead of copying them.
+# Real pipelines have a few hundred.
+MAX_CONFIG_NODES = 100_000
 
 
 class ConfigError(ValueError):
@@ -62,10 +67,40 @@ def _fail(path: list[Any], problem: str, fix: str) -> None:
     raise ConfigError(f"config{where}: {problem}{advice}", path)
 
 
-def _decode(value: Any, path: list[Any], functions: dict[str, Callable]) -> Any:
+class _Budget:
+    """Counts the values decoded from one config and refuses it past ``MAX_CONFIG_NODES``."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, limit: int = MAX_CONFIG_NODES) -> None:
+        self.left = limit
+
+    def spend(self, path: list[Any]) -> None:
+        self.left -= 1
+        if self.left < 0:
+            _fail(
+                path,
+                f"the config expands to more than {MAX_CONFIG_NODES} values (nested YAML aliases/anchors repeat data)",
+                "write the pipeline out without nested aliases (iv.save writes none); a config this large is not a pipeline",
+            )
+
+
+def _is_transform_spec(value: dict, path: list[Any]) -> bool:
+    """``{name, args}``, or ``{name}`` alone (args default to {}) where a transform is expected: a
+    registered name, or an entry of a ``transforms`` list / a ``transform`` argument."""
+    if "name" not in value or not set(value) <= {"name", "args"}:
+        return False
+    if "args" in value:
+        return True
+    in_slot = bool(path) and (path[-1] == "transform" or len(path) > 1 and path[-2] == "transforms")
+    return isinstance(value["name"], str) and (value["name"] in REGISTRY or in_slot)
+
+
+def _decode(value: Any, path: list[Any], functions: dict[str, Callable], budget: _Budget) -> Any:
+    budget.spend(path)
     if isinstance(value, dict):
-        if "name" in value and "args" in value and len(value) == 2:
-            return _build(value, path, functions)
+        if _is_transform_spec(value, path):
+            return _build(value, path, functions, budget)
         if "schedule" in value:
             kind = value["schedule"]
             if kind == "Custom":
@@ -75,7 +110,7 @@ def _decode(value: Any, path: list[Any], functions: dict[str, Callable]) -> Any:
                 return Custom(functions[name], name)
             if kind not in SCHEDULES:
                 _fail(path + ["schedule"], f"unknown schedule {kind!r}", f"use one of {sorted(SCHEDULES)}")
-            args = {k: _decode(v, path + [k], functions) for k, v in value.items() if k != "schedule"}
+            args = {k: _decode(v, path + [k], functions, budget) for k, v in value.items() if k != "schedule"}
             try:
                 return SCHEDULES[kind](**args)
             except (TypeError, ValueError) as exc:
@@ -85,28 +120,32 @@ def _decode(value: Any, path: list[Any], functions: dict[str, Callable]) -> Any:
             if name not in functions:
                 _fail(path, f"this transform wraps the user function {name!r}", f"pass functions={{{name!r}: fn}} to from_dict")
             return functions[name]
-        return {k: _decode(v, path + [k], functions) for k, v in value.items()}
+        return {k: _decode(v, path + [k], functions, budget) for k, v in value.items()}
     if isinstance(value, list):
-        decoded = [_decode(v, path + [i], functions) for i, v in enumerate(value)]
+        decoded = [_decode(v, path + [i], functions, budget) for i, v in enumerate(value)]
         return decoded
     return value
 
 
-def _build(spec: Any, path: list[Any], functions: dict[str, Callable]) -> Transform:
+def _build(spec: Any, path: list[Any], functions: dict[str, Callable], budget: _Budget | None = None) -> Transform:
+    budget = budget or _Budget()
     if not isinstance(spec, dict) or "name" not in spec:
         _fail(path, f"expected a mapping with 'name' and 'args', got {type(spec).__name__}", "write each transform as {name: ..., args: {...}}")
     name = spec["name"]
-    if name not in REGISTRY:
-        _fail(path + ["name"], f"unknown transform {name!r}", "use a registered transform name (see iv.available_transforms())")
+    if not isinstance(name, str) or name not in REGISTRY:
+        close = difflib.get_close_matches(str(name), list(REGISTRY), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? Otherwise " if close else ""
+        _fail(path + ["name"], f"unknown transform {name!r}", f"{hint}use a registered transform name (see iv.available_transforms())")
     args = spec.get("args", {}) or {}
     if not isinstance(args, dict):
         _fail(path + ["args"], f"expected a mapping, got {type(args).__name__}", "write args as key: value pairs")
-    decoded = {k: _decode(v, path + ["args", k], functions) for k, v in args.items()}
+    decoded = {k: _decode(v, path + ["args", k], functions, budget) for k, v in args.items()}
     decoded = {k: tuple(v) if isinstance(v, list) and k not in ("transforms",) and not any(isinstance(x, (Transform, list)) for x in v) else v for k, v in decoded.items()}
     try:
         return REGISTRY[name](**decoded)
     except (TypeError, ValueError) as exc:
-        _fail(path + ["args"], f"{name}: {exc}", "correct the argument named above")
+        text = str(exc)
+        _fail(path + ["args"], text if text.startswith(f"{name}:") else f"{name}: {text}", "correct the argument named above")
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -8,15 +8,18 @@ apply those parameters deterministically, one per target kind. Spatial transform
 
 from __future__ import annotations
 
+import contextvars
+import difflib
 import functools
 import inspect
+import math
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..ops import geometric as geo
 from .effects import Effects
-from .errors import type_error, value_error
+from .errors import image_description, type_error, value_error
 
 Params = dict[str, Any]
 REGISTRY: dict[str, type["Transform"]] = {}
@@ -44,21 +47,109 @@ def check_choice(value: Any, argument: str, choices: tuple[str, ...] | list[str]
     return value
 
 
+_NUMBER = (int, float, np.integer, np.floating)
+# the signature defaults of the transform being constructed, so argument checks can give examples that work
+_CONSTRUCTING: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("_CONSTRUCTING", default={})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, _NUMBER) and not isinstance(value, bool)
+
+
+def _fmt(value: float) -> str:
+    return repr(int(value)) if isinstance(value, (int, np.integer)) or float(value).is_integer() and abs(value) < 1e15 else f"{float(value):.4g}"
+
+
+def _range_example(argument: str, around: float | None, low: float | None, high: float | None) -> str | None:
+    """An example for ``argument`` that works: the transform's own default as written in its signature
+    (read from the constructor being run; a default is valid by construction), unless it is degenerate
+    (0 or (x, x): the operation off) and bounds are declared, then the middle half of the bounds; None
+    when nothing sensible is known (then no example is given rather than a wrong one)."""
+    default = _CONSTRUCTING.get().get(argument)
+    if _is_number(default):
+        given: tuple[Any, Any] | None = (default, default) if around is None else (around - abs(default), around + abs(default))
+        text = _fmt(default)
+    elif isinstance(default, (tuple, list)) and len(default) == 2 and all(_is_number(v) for v in default):
+        given, text = (default[0], default[1]), f"({_fmt(default[0])}, {_fmt(default[1])})"
+    else:
+        given, text = None, ""
+    if low is not None and high is not None and (given is None or given[0] == given[1]):
+        q = (high - low) / 4
+        return f"{argument}=({_fmt(low + q)}, {_fmt(high - q)})"
+    return f"{argument}={text}" if given is not None else None
+
+
 def as_range(value: Any, argument: str, *, around: float | None = None, low: float | None = None, high: float | None = None) -> tuple[float, float]:
     """Read ``x`` or ``(lo, hi)``. A scalar means ``(around - x, around + x)``, or ``(-x, x)`` when around is 0,
-    or ``(x, x)`` when ``around`` is None."""
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+    or ``(x, x)`` when ``around`` is None. Both ends must be finite, ordered and within ``[low, high]``."""
+    example = _range_example(argument, around, low, high)
+    eg = f", e.g. {example}" if example else ""
+    if _is_number(value):
         v = float(value)
         lo_hi = (v, v) if around is None else (around - abs(v), around + abs(v))
-    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, float, np.integer, np.floating)) for v in value):
+    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_number(v) for v in value):
         lo_hi = (float(value[0]), float(value[1]))
     else:
-        type_error(argument, "a number or a (min, max) pair", value, f"pass e.g. {argument}=(0.5, 1.0)")
+        type_error(argument, "a number or a (min, max) pair of numbers", value, f"pass a number or a (min, max) pair{eg}")
+    if not (math.isfinite(lo_hi[0]) and math.isfinite(lo_hi[1])):
+        value_error(argument, "finite numbers (no NaN or infinity)", value, f"pass finite values{eg}")
     if lo_hi[0] > lo_hi[1]:
-        value_error(argument, "min <= max", value, "swap the two values")
+        value_error(argument, "min <= max", value, f"swap the two values: {argument}=({_fmt(lo_hi[1])}, {_fmt(lo_hi[0])})")
     if low is not None and lo_hi[0] < low or high is not None and lo_hi[1] > high:
-        value_error(argument, f"values within [{low}, {high}]", value, "narrow the range")
+        value_error(argument, f"values within [{low}, {high}]", value, f"narrow the range{eg}")
     return lo_hi
+
+
+def check_number(value: Any, argument: str, *, low: float | None = None, high: float | None = None, integer: bool = False) -> Any:
+    """A finite number (an int when ``integer``) within ``[low, high]``; the fix shows the transform's default."""
+    default = _CONSTRUCTING.get().get(argument)
+    eg = f", e.g. {argument}={default!r}" if _is_number(default) else ""
+    kinds = (int, np.integer) if integer else _NUMBER
+    what = "an integer" if integer else "a number"
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        type_error(argument, what, value, f"pass {what}{eg}")
+    if not math.isfinite(value):
+        value_error(argument, f"{what} (finite)", value, f"pass a finite value{eg}")
+    if low is not None and value < low or high is not None and value > high:
+        span = f">= {low}" if high is None else f"<= {high}" if low is None else f"in [{low}, {high}]"
+        value_error(argument, f"{what} {span}", value, f"pass a value {span}{eg}")
+    return int(value) if integer else float(value)
+
+
+def check_finite(value: Any, argument: str, allow_infinite: bool = False) -> None:
+    """Refuse NaN anywhere in an argument (numbers, tuples, lists, dicts, float arrays, schedules' endpoints),
+    and +-inf unless ``allow_infinite``. Run on every bound constructor argument of every transform, so no
+    NaN reaches a kernel (a NaN brightness turns every pixel NaN; a NaN angle, an all-fill image)."""
+    if isinstance(value, bool) or value is None or isinstance(value, (str, Transform)):
+        return
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value) or math.isinf(value) and not allow_infinite:
+            what = "a number, not NaN" if allow_infinite else "a finite number (no NaN or infinity)"
+            root = argument.split("[")[0].split(".")[0]
+            default = _CONSTRUCTING.get().get(root)
+            eg = f", e.g. {root}={default!r}" if _is_number(default) or isinstance(default, tuple) and all(_is_number(v) for v in default) else ""
+            value_error(argument, what, value, f"pass a finite value{eg}")
+    elif isinstance(value, (tuple, list)):
+        for i, v in enumerate(value):
+            check_finite(v, f"{argument}[{i}]", allow_infinite)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            check_finite(v, f"{argument}[{k!r}]", allow_infinite)
+    elif isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+        bad = np.isnan(value) if allow_infinite else ~np.isfinite(value)
+        if bad.any():
+            value_error(argument, "finite numbers (no NaN or infinity)", value, "replace the NaN/inf entries")
+    else:
+        from .schedule import Schedule
+
+        if isinstance(value, Schedule):
+            try:
+                spec = value.to_dict()
+            except TypeError:  # an unserializable user schedule: nothing to read
+                return
+            for k, v in spec.items():
+                if k not in ("schedule", "name"):
+                    check_finite(v, f"{argument}.{k}", allow_infinite)
 
 
 class Transform:
@@ -76,6 +167,8 @@ class Transform:
     terminal: ClassVar[bool] = False  # must be last (ToTensor)
     # arguments the contract test uses when the transform has required arguments
     example_args: ClassVar[Params] = {}
+    # constructor arguments that may be +-inf (e.g. magnitude_std=inf: uniform magnitudes); NaN never is
+    allow_infinite: ClassVar[frozenset[str]] = frozenset()
     _abstract: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -128,14 +221,14 @@ class Transform:
             value_error(
                 f"{type(self).__name__} image",
                 f"dtype in {self.dtypes}",
-                np.empty(0, sample.dtype),
+                input_description(sample),
                 "convert the image (e.g. to float32) or choose a transform that supports this dtype",
             )
         if self.channels is not None and sample.channels not in self.channels:
             value_error(
                 f"{type(self).__name__} image",
                 f"{' or '.join(map(str, self.channels))} channels",
-                np.empty((0, 0, sample.channels), sample.dtype),
+                input_description(sample),
                 self.channel_fix(),
             )
 
@@ -175,29 +268,60 @@ class Transform:
         return state
 
 
+def input_description(sample: Any) -> Any:
+    """What a step received, for error messages: the image's real size, channel count and dtype."""
+    return image_description(sample.shape, sample.channels, sample.dtype)
+
+
+def _bind_error(cls: type, signature: inspect.Signature, kwargs: dict[str, Any], exc: TypeError) -> str:
+    """The constructor's binding error, naming the transform once and suggesting the closest argument
+    name for a misspelt keyword."""
+    names = [n for n, prm in signature.parameters.items() if n != "self" and prm.kind not in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD)]
+    takes_any = any(prm.kind is prm.VAR_KEYWORD for prm in signature.parameters.values())
+    unknown = [k for k in kwargs if k not in names] if not takes_any else []
+    listing = f"its arguments are {', '.join(names)}" if names else "it takes no arguments"
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+        fix = f"did you mean {close[0]!r}? ({listing})" if close else f"use one of its arguments ({listing})"
+        return f"{cls.__name__}: got an unexpected keyword argument {key!r}. Fix: {fix}"
+    detail = str(exc).split("() ", 1)[-1]  # Python may prefix the function's name
+    return f"{cls.__name__}: {detail}. Fix: pass only its arguments ({listing})"
+
+
 def _record_init_args(init: Any) -> Any:
     signature = inspect.signature(init)
+    defaults = {n: prm.default for n, prm in signature.parameters.items() if prm.default is not prm.empty}
 
     @functools.wraps(init)
     def wrapper(self: Transform, *args: Any, **kwargs: Any) -> None:
         outermost = "_init_args" not in self.__dict__
         if outermost:
+            cls = type(self)
             try:
                 bound = signature.bind(self, *args, **kwargs)
             except TypeError as exc:
-                raise TypeError(f"{type(self).__name__}: {exc}. Fix: see help({type(self).__name__}) for its arguments.") from None
+                raise TypeError(_bind_error(cls, signature, kwargs, exc)) from None
             bound.apply_defaults()
             recorded = dict(bound.arguments)
             recorded.pop("self", None)
             extra = recorded.pop("kwargs", None)
             if extra:
                 recorded.update(extra)
-            self.__dict__["_init_args"] = recorded
-            from .schedule import Schedule, resolve_initial
+            token = _CONSTRUCTING.set(defaults)
+            try:
+                for name, value in recorded.items():  # no NaN (and no inf unless declared) reaches any transform
+                    check_finite(value, name, name in cls.allow_infinite)
+                self.__dict__["_init_args"] = recorded
+                from .schedule import Schedule, resolve_initial
 
-            if any(isinstance(v, Schedule) for v in recorded.values()):
-                init(self, **resolve_initial(recorded))
-                return
+                if any(isinstance(v, Schedule) for v in recorded.values()):
+                    init(self, **resolve_initial(recorded))
+                    return
+                init(self, *args, **kwargs)
+            finally:
+                _CONSTRUCTING.reset(token)
+            return
         init(self, *args, **kwargs)
 
     wrapper.__signature__ = signature  # type: ignore[attr-defined]

@@ -153,13 +153,49 @@ def _imagenet_stats(t: Transform) -> bool:
     return bool(np.allclose(mean[:k], IMAGENET_MEAN[:k], atol=2e-3) and np.allclose(std[:k], IMAGENET_STD[:k], atol=2e-3))
 
 
+_FILL_KEYS = ("fill", "fill_value", "value")  # RandomErasing names its fill ``value``
+
+
+def _fill_argument(t: Transform) -> str:
+    """The name of ``t``'s own fill argument, so a fix names an argument ``t`` actually takes."""
+    args = t.init_args()
+    return next((key for key in _FILL_KEYS if key in args), "fill")
+
+
 def _fill_is_hole(t: Transform) -> bool:
     args = t.init_args()
-    for key in ("fill", "fill_value", "value"):  # RandomErasing names its fill ``value``
+    for key in _FILL_KEYS:
         if key in args:
             v = args[key]
             return isinstance(v, (int, float)) and not isinstance(v, bool) and (v == 0 or v != v)
     return False
+
+
+def _fmt_arg(value: Any) -> str:
+    if isinstance(value, tuple):
+        return f"({', '.join(_fmt_arg(v) for v in value)})"
+    return f"{value:g}" if isinstance(value, float) else repr(value)
+
+
+def _rotation_fix(t: Transform, bound: float) -> str:
+    """A fix naming ``t``'s own rotation argument (``limit`` for Rotate, ``rotate`` for Affine,
+    ``rotate_limit`` for ShiftScaleRotate, ...), found by trying each numeric argument at the bound and
+    keeping the first whose rebuilt transform declares a rotation within it, so the fix is known to work."""
+    args = t.init_args()
+    for key, value in args.items():
+        if key == "p" or isinstance(value, (bool, str, Transform, Schedule)) or value is None:
+            continue
+        numeric = isinstance(value, (int, float)) or isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        if not numeric:
+            continue
+        for candidate in (float(bound), (-float(bound), float(bound))):
+            try:
+                e = type(t)(**{**args, key: candidate}).effects()
+            except (TypeError, ValueError):
+                continue
+            if isinstance(e, Effects) and e.max_rotation <= bound + 1e-9:
+                return f"bound the angle to <= {bound:g} degrees (e.g. {key}={_fmt_arg(candidate)})"
+    return f"drop it, or replace it with a rotation bounded to <= {bound:g} degrees (e.g. iv.Rotate(limit={bound:g}))"
 
 
 def _depth_targets(pipeline: Any) -> bool:
@@ -185,7 +221,7 @@ def _rules(t: Transform, e: Effects, task: Task, pipeline: Any) -> Iterator[tupl
         elif e.max_rotation >= 90 and name.endswith("90"):
             fix = f"drop it ({name} turns by multiples of 90 degrees); use a rotation bounded to <= {bound:g} degrees instead"
         else:
-            fix = f"bound the angle to <= {bound:g} degrees (e.g. limit={bound:g})"
+            fix = _rotation_fix(t, bound)
         yield prop, f"rotates by up to {e.max_rotation:g} degrees; the task allows {bound:g}", fix
     if task.color_semantics and (e.alters_color or _is_gray(t, e)):
         yield "color_semantics", "changes hue/saturation or removes colour; colour carries the label", "drop it (brightness/contrast jitter keeps hue)"
@@ -202,7 +238,7 @@ def _rules(t: Transform, e: Effects, task: Task, pipeline: Any) -> Iterator[tupl
         if e.adds_noise and not t.applies_to_depth:
             yield "metric_values", "adds noise that is not declared valid for metric data (it would also turn 0/NaN holes into fake values)", "use iv.DepthNoise (mild, relative to the value, keeps holes)"
         if e.occludes and not t.applies_to_depth and not _fill_is_hole(t):
-            yield "metric_values", "erases regions with a value that is not a missing-return hole", "use iv.DepthHoles (fills 0/NaN like a missing return) or fill=0"
+            yield "metric_values", "erases regions with a value that is not a missing-return hole", f"use iv.DepthHoles (fills 0/NaN like a missing return) or {_fill_argument(t)}=0"
         interp = t.init_args().get("interpolation")
         if task.modality == "depth" and e.geometric and interp not in (None, "nearest") and not _depth_targets(pipeline):
             yield "metric_values", f"resamples with {interp!r} interpolation, inventing depths between surfaces and around holes", "pass interpolation='nearest', or pass the map as a depth target: Compose(..., additional_targets={'depth': 'depth'}) resamples it with nearest"

@@ -1,6 +1,6 @@
 """Task declarations: what a task's labels depend on, and what its pixels are.
 
-Augmentation asserts "the label does not change under this transform" (the guide's
+Augmentation asserts "the label does not change under this transform" (Chen et al. 2020: training fits
 ``p_aug(x, y) = E_t[p(t(x), y)]``). A :class:`Task` states the opposite side of that contract:
 which properties of the image the label *does* depend on, so ``iv.check`` can refuse transforms
 that change them. Each property is tri-state:
@@ -26,7 +26,7 @@ video: clips of RGB frames (one parameter draw per clip)."""
 VISIBLE_BANDS = ("R", "G", "B")
 DEFAULT_BANDS = {"rgb": ("R", "G", "B"), "video": ("R", "G", "B"), "rgbd": ("R", "G", "B"), "grayscale": ("gray",), "depth": ("depth",)}
 PROPERTIES = ("laterality", "orientation", "cardinal_direction", "color_semantics", "metric_values")
-UPRIGHT_ROTATION = 15.0  # default rotation bound when up/down matters (the guide's +-10-20 degrees)
+UPRIGHT_ROTATION = 15.0  # default rotation bound when up/down matters (mid-range of the usual +-10-20 degrees)
 
 
 def _tri(value: Any, argument: str) -> bool | None:

@@ -384,8 +384,18 @@ def contrast_curve(factor: float, pivot: np.ndarray) -> Curve:
 
 
 def gamma_curve(gamma: float, top: float) -> Curve:
-    """top * (x / top) ** gamma."""
-    return lambda x: np.power(x * x.dtype.type(1.0 / top), x.dtype.type(gamma)) * x.dtype.type(top)
+    """top * max(x / top, 0) ** gamma. The power is defined on [0, inf) only: float32 values a hair below 0
+    (resampling or noise before this step) would give NaN, so the base is clamped at 0 first (the result
+    is clipped to [0, top] anyway). Total for finite x and gamma > 0."""
+
+    def curve(x: np.ndarray) -> np.ndarray:
+        base = x * x.dtype.type(1.0 / top)  # a new array: x may be a caller's (read-only) table
+        np.maximum(base, x.dtype.type(0.0), out=base)
+        np.power(base, x.dtype.type(gamma), out=base)
+        base *= x.dtype.type(top)
+        return base
+
+    return curve
 
 
 def solarize_curve(threshold: float, top: float) -> Curve:

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from ..core.errors import value_error
-from .geometric import INTERPOLATIONS, resize
+from .geometric import INTERPOLATIONS, OVERSHOOTING, clip_overshoot, resize
 
 CODECS = {"jpeg": (".jpg", cv2.IMWRITE_JPEG_QUALITY), "webp": (".webp", cv2.IMWRITE_WEBP_QUALITY)}
 _MAX_SIDE = {"jpeg": 65535, "webp": 16383}  # pixels per side each format can hold
@@ -88,7 +88,8 @@ def downscale(image: np.ndarray, scale: float, down: str = "nearest", up: str = 
     back to its own size with ``up`` (names of ``ops.geometric.INTERPOLATIONS``; "nearest" is OpenCV's
     pixel-centre-exact nearest). Both resizes map the full canvas onto the full canvas, so the coarse
     pixels stay aligned with the original. Always returns a new array of the input's shape and dtype;
-    float32 is clipped to [0, 1] (cubic and lanczos overshoot), as every pixel kernel here."""
+    float32 cubic / lanczos overshoot is clipped by the library's float rule (``ops.geometric.clip_overshoot``:
+    [0, 1] for images in the float convention), as every resampling kernel."""
     h, w = image.shape[:2]
     small_h, small_w = downscaled_shape((h, w), scale)
     if (small_h, small_w) == (h, w):
@@ -100,9 +101,7 @@ def downscale(image: np.ndarray, scale: float, down: str = "nearest", up: str = 
         small = cv2.resize(np.ascontiguousarray(image), (small_w, small_h), interpolation=flag_down)
         out = cv2.resize(small, (w, h), interpolation=flag_up)
         out = out if out.ndim == 3 else out[:, :, None]
-    if out.dtype == np.float32:  # cubic / lanczos overshoot; integer dtypes saturate inside OpenCV
-        np.clip(out, 0.0, 1.0, out=out)
-    return out
+    return clip_overshoot(out, image, down if down in OVERSHOOTING else up)  # integer dtypes saturate inside OpenCV
 
 
 def _cv_flag(name: str) -> int:

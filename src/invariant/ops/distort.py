@@ -13,7 +13,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .geometric import BORDER_MODES, INTERPOLATIONS, _MASK_VIA, _per_chunk, resize
+from ..core.errors import value_error
+from .geometric import BORDER_MODES, INTERPOLATIONS, _MASK_VIA, _per_chunk, clip_overshoot, resize
 
 # ---- generating fields ---------------------------------------------------------------------------------------
 
@@ -154,7 +155,68 @@ def remap(
     border = BORDER_MODES[border_mode]
     if not image.flags["C_CONTIGUOUS"]:
         image = np.ascontiguousarray(image)
-    return _per_chunk(image, fill, lambda c, f: cv2.remap(c, map_x, map_y, flags, borderMode=border, borderValue=f), pad3=True)
+    if max(image.shape[0], image.shape[1], map_x.shape[0], map_x.shape[1]) < _REMAP_LIMIT:
+        out = _per_chunk(image, fill, lambda c, f: cv2.remap(c, map_x, map_y, flags, borderMode=border, borderValue=f), pad3=True)
+    else:
+        out = _remap_tiled(image, map_x, map_y, flags, border, fill)
+    return clip_overshoot(out, image, interpolation, fill if border_mode == "constant" else None)  # the float rule of ops.geometric
+
+
+_REMAP_LIMIT = 32767  # cv2.remap asserts every side of its source and destination is below SHRT_MAX
+_TILE = 8192  # output tile side for larger canvases
+_REMAP_MARGIN = 5  # pixels beyond a sampled position any interpolation kernel reads (lanczos: 4)
+
+
+def _axis_window(lo: float, hi: float, size: int, border: int) -> tuple[int, int]:
+    """The source range [a, b) along one axis that a remap reading positions in [lo, hi] needs, such that
+    cv2.remap on that window (maps shifted by ``a``) resolves every position, border rule included, to
+    the same pixel as on the whole axis: a side of the window is the image's own edge wherever positions
+    fall outside the image, and mirrored (reflect) or wrapped positions stay inside it."""
+    a = max(0, int(np.floor(lo)) - _REMAP_MARGIN)
+    b = min(size, int(np.ceil(hi)) + _REMAP_MARGIN + 1)
+    outside_lo, outside_hi = lo - _REMAP_MARGIN < 0, hi + _REMAP_MARGIN + 1 > size
+    if border == cv2.BORDER_WRAP and (outside_lo or outside_hi):
+        return 0, size
+    if border == cv2.BORDER_REFLECT_101:
+        if outside_lo:  # -x reads x
+            b = min(size, max(b, int(np.ceil(-lo)) + _REMAP_MARGIN + 1))
+        if outside_hi:  # size - 1 + d reads size - 1 - d
+            a = max(0, min(a, 2 * (size - 1) - int(np.ceil(hi)) - _REMAP_MARGIN))
+    a -= a % 2  # an even shift: OpenCV rounds positions half to even, so shifted ties round the same way
+    return a, max(b, a + 1)
+
+
+def _remap_tiled(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, flags: int, border: int, fill) -> np.ndarray:
+    """``cv2.remap`` for canvases with a side of 32767 pixels or more (OpenCV stores coordinates in 16 bits):
+    the output in tiles of at most ``_TILE`` pixels a side, each from the source window its maps reach
+    (``_axis_window``), with its maps shifted into that window. A window that still does not fit (a field
+    reaching across a whole long axis with ``border_mode="wrap"``, or displacements of 32767 pixels or
+    more) is refused. Each output pixel reads exactly the source pixels and weights it would read untiled:
+    shifting a float32 map down by a whole number is exact, and by an even one keeps how ties round."""
+    H, W = image.shape[:2]
+    h, w = map_x.shape
+    out = np.empty((h, w, image.shape[2]), image.dtype)
+    for r0 in range(0, h, _TILE):
+        for c0 in range(0, w, _TILE):
+            mx, my = map_x[r0 : r0 + _TILE, c0 : c0 + _TILE], map_y[r0 : r0 + _TILE, c0 : c0 + _TILE]
+            x_lo, x_hi, y_lo, y_hi = float(mx.min()), float(mx.max()), float(my.min()), float(my.max())
+            if not np.isfinite([x_lo, x_hi, y_lo, y_hi]).all():
+                value_error("remap maps", "finite sampling positions", (x_lo, x_hi, y_lo, y_hi), "build the field from finite values")
+            x0, x1 = _axis_window(x_lo, x_hi, W, border)
+            y0, y1 = _axis_window(y_lo, y_hi, H, border)
+            if max(x1 - x0, y1 - y0) >= _REMAP_LIMIT:
+                value_error(
+                    "remap",
+                    f"a field whose {_TILE}x{_TILE} output tiles each read a source window under {_REMAP_LIMIT} pixels a side "
+                    "(cv2.remap's limit)",
+                    f"a window of {y1 - y0}x{x1 - x0} pixels for a {H}x{W} image",
+                    "use border_mode='constant' or 'reflect' instead of 'wrap', smaller displacements, or crop the image first",
+                )
+            src = np.ascontiguousarray(image[y0:y1, x0:x1])
+            sx, sy = mx - np.float32(x0), my - np.float32(y0)
+            tile = _per_chunk(src, fill, lambda c, f: cv2.remap(c, sx, sy, flags, borderMode=border, borderValue=f), pad3=True)
+            out[r0 : r0 + mx.shape[0], c0 : c0 + mx.shape[1]] = tile
+    return out
 
 
 def remap_mask(mask: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, border_mode: str = "constant", fill: float = 0) -> np.ndarray:
@@ -209,7 +271,7 @@ def invert_points(field: tuple[np.ndarray, np.ndarray], points: np.ndarray, iter
     e = 0.5
     offsets = np.array([[0, 0], [e, 0], [-e, 0], [0, e], [0, -e]])
     jac = np.tile(np.eye(2), (len(p), 1, 1))
-    residual = np.zeros_like(p)
+    residual = np.zeros(p.shape, p.dtype)
     for it in range(iterations + 1):
         pts = q[:, None, :] + offsets[None]  # (N, 5, 2)
         fx, fy = sample(pts[..., 0], pts[..., 1])
@@ -272,7 +334,7 @@ def field_boxes(field: tuple[np.ndarray, np.ndarray], boxes: np.ndarray) -> np.n
     # output pixels sampling inside a box lie within the box grown by the largest displacement
     dx = float(np.abs(mx - np.arange(w, dtype=np.float32)[None, :]).max()) + 2
     dy = float(np.abs(my - np.arange(h, dtype=np.float32)[:, None]).max()) + 2
-    out = np.zeros_like(boxes)
+    out = np.zeros(boxes.shape, boxes.dtype)
     for n, (x0, y0, x1, y1) in enumerate(boxes):
         c0, c1 = max(0, int(x0 - dx)), min(w, int(np.ceil(x1 + dx)))
         r0, r1 = max(0, int(y0 - dy)), min(h, int(np.ceil(y1 + dy)))

@@ -378,13 +378,46 @@ def warp(
         kind = interpolation
         if interpolation != "nearest" and smallest < min_scale:
             kind = "area"
-        out = resize(image[y0:y1, x0:x1], out_shape, kind)
+        window = image[y0:y1, x0:x1]
+        out = clip_overshoot(resize(window, out_shape, kind), window, kind)
         return _flip(out, flip_x, flip_y) if flip_x or flip_y else out
     if code == TGENERAL:
         # p_out = M p_in = (M T) p_t with p_t the transposed image's coordinates: a diagonal problem
         out = warp(image.transpose(1, 0, 2), matrix @ transpose_matrix(), out_shape, interpolation, border_mode, fill, min_scale)
         return np.ascontiguousarray(out)
-    return _warp_general(image, matrix, (int(out_shape[0]), int(out_shape[1])), interpolation, BORDER_MODES[border_mode], fill, min_scale)
+    out = _warp_general(image, matrix, (int(out_shape[0]), int(out_shape[1])), interpolation, BORDER_MODES[border_mode], fill, min_scale)
+    return clip_overshoot(out, image, interpolation, fill if border_mode == "constant" else None)
+
+
+OVERSHOOTING = frozenset({"cubic", "lanczos"})  # kernels with negative lobes: results can leave the input's range
+
+
+def clip_overshoot(out: np.ndarray, source: np.ndarray, interpolation: str, fill: float | tuple[float, ...] | None = None) -> np.ndarray:
+    """The library's float rule for resampling (warps, resizes, remaps, fused runs alike). Cubic and lanczos
+    kernels have negative lobes, so near edges they ring past the values they interpolate (about -0.1 and
+    1.1 from a [0, 1] photo), and pointwise curves (gamma, log) then see values outside their domain.
+    float32 results of those kernels are clipped, per channel, to ``[min(0, lo), max(1, hi)]`` with
+    ``[lo, hi]`` the channel's input range (widened by a constant border's ``fill``): images in the float
+    convention [0, 1] stay in [0, 1] (as ``Downscale``), float data outside it (normalized images) is never
+    squeezed into [0, 1], and no value a convex kernel (nearest, linear, area) could produce changes.
+    Integer dtypes already saturate inside OpenCV; other kernels are left as they are (no extra pass).
+    In place on ``out`` (a fresh resampled array); returns it."""
+    if out.dtype != np.float32 or interpolation not in OVERSHOOTING or out.size == 0 or np.may_share_memory(out, source):
+        return out
+    channels = source.shape[2]
+    if source.flags.c_contiguous:  # SIMD reductions down the rows, then a fold per channel
+        rows = source.reshape(source.shape[0], -1)
+        lo, hi = rows.min(axis=0).reshape(-1, channels).min(axis=0), rows.max(axis=0).reshape(-1, channels).max(axis=0)
+    else:
+        lo, hi = source.min(axis=(0, 1)), source.max(axis=(0, 1))
+    np.minimum(lo, np.float32(0.0), out=lo)
+    np.maximum(hi, np.float32(1.0), out=hi)
+    if fill is not None:
+        values = fill_vector(fill, channels, np.float32)
+        np.minimum(lo, values, out=lo)
+        np.maximum(hi, values, out=hi)
+    np.clip(out, lo, hi, out=out)
+    return out
 
 
 def _warp_general(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], interpolation: str, border: int, fill, min_scale: float) -> np.ndarray:

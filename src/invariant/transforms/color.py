@@ -16,7 +16,7 @@ import numpy as np
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
 from ..core.lut import compose as lut_compose
-from ..core.transform import Params, Transform, as_range
+from ..core.transform import Params, Transform, as_range, input_description
 from ..ops import color as C
 
 _RGB_ONLY_FIX = (
@@ -78,7 +78,7 @@ class ColorJitter(Transform):
 
     def check_input(self, sample: Any) -> None:
         if self.channels is not None and sample.channels != 3:
-            value_error("ColorJitter saturation/hue", "a 3-channel RGB image", np.empty((0, 0, sample.channels), sample.dtype), _RGB_ONLY_FIX)
+            value_error("ColorJitter saturation/hue", "a 3-channel RGB image", input_description(sample), _RGB_ONLY_FIX)
         super().check_input(sample)
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
@@ -307,7 +307,7 @@ class ChannelShuffle(Transform):
         if order == list(range(len(order))):
             return image.copy()
         if len(order) <= 4:  # one OpenCV channel copy instead of a fancy-indexing gather
-            out = np.empty_like(image)
+            out = np.empty(image.shape, image.dtype)  # C order: empty_like keeps a Fortran/transposed layout, which mixChannels rejects
             cv2.mixChannels([image], [out], [k for i, src in enumerate(order) for k in (src, i)])
             return out
         return np.ascontiguousarray(image[:, :, order])

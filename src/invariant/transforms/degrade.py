@@ -9,7 +9,7 @@ import numpy as np
 
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
-from ..core.transform import Params, Transform, as_range
+from ..core.transform import Params, Transform, as_range, input_description
 from ..ops import degrade as D
 from ..ops.geometric import INTERPOLATIONS
 
@@ -44,7 +44,7 @@ class ImageCompression(Transform):
     def __init__(self, quality_range: int | tuple[int, int] = (99, 100), compression_type: str = "jpeg", p: float = 0.5) -> None:
         super().__init__(p)
         self.quality_range = _quality_range(quality_range)
-        if compression_type not in D.CODECS:
+        if not isinstance(compression_type, str) or compression_type not in D.CODECS:
             value_error("compression_type", f"one of {sorted(D.CODECS)}", compression_type, "pass compression_type='jpeg' or 'webp'")
         self.compression_type = compression_type
 
@@ -55,7 +55,7 @@ class ImageCompression(Transform):
             value_error(
                 "ImageCompression image",
                 "dtype uint8 (JPEG and WebP are 8-bit codecs)",
-                np.empty(0, sample.dtype),
+                input_description(sample),
                 "convert to uint8 first (e.g. (image / 257).round().astype(np.uint8) for full-range uint16, "
                 "(image * 255).round().clip(0, 255).astype(np.uint8) for float32 in [0, 1])",
             )

@@ -3,8 +3,8 @@
 They apply to arrays of kind "depth" (``Compose(additional_targets={"depth": "depth"})``) and, unless
 ``apply_to_image=False`` (use that in RGB + depth pipelines), to the image when the image itself is a
 depth map. Missing returns are 0 (integer maps, e.g. uint16 millimetres) or 0/NaN (float metres).
-The guide's depth table: flips/crops/rotation yes, photometric jitter no, "Gaussian noise: yes (mild)",
-"hole filling / masking: yes, simulates missing depth returns", normalise by the sensor range.
+Depth pixels are measurements: flips/crops/rotation yes, photometric jitter no, mild Gaussian noise yes,
+holes (masking) yes, as they simulate missing depth returns; normalise by the sensor range.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class DepthNoise(_DepthTransform):
 
 
 class DepthNormalize(_DepthTransform):
-    """Normalise by the sensor range (the guide: divide by the maximum range, e.g. 10,000 mm indoors,
+    """Normalise by the sensor range (divide by the maximum range, e.g. 10,000 mm indoors,
     80 m for driving LiDAR): float32 ``(d - min_depth) / (max_depth - min_depth)``, clipped to [0, 1].
     ``min_depth``/``max_depth`` are in the map's units. Holes become ``hole_value`` (0 by default, so
     they stay distinguishable from every valid depth, which maps above 0; None writes NaN)."""

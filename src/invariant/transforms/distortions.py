@@ -60,7 +60,8 @@ class FieldTransform(SpatialTransform):
 class ElasticTransform(FieldTransform):
     """Elastic deformation (Simard et al., 2003, "Best practices for convolutional neural networks
     applied to visual document analysis"): per-pixel uniform(-1, 1) displacements smoothed by a
-    Gaussian of ``sigma`` pixels and scaled by ``alpha`` pixels. The guide's medical settings are
+    Gaussian of ``sigma`` pixels and scaled by ``alpha`` pixels (Simard et al.: ``alpha=34, sigma=4`` on
+    28x28 digits). Settings used for medical images are
     ``alpha=120, sigma=6`` (strong) and ``alpha=60, sigma=4``. With a mirroring ``border_mode``
     ("reflect", "wrap") objects near the edge get mirrored copies that no box covers; the default
     is "constant" for that reason (as albumentations)."""

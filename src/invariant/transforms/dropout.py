@@ -26,11 +26,16 @@ _FILL_MODES = ("random", "random_uniform", "mean")
 def _check_fill(fill: Any, argument: str = "fill") -> Any:
     if isinstance(fill, str):
         if fill not in _FILL_MODES:
-            value_error(argument, f"a number, one number per channel, or one of {_FILL_MODES}", fill, "pass e.g. fill=0 or fill='random'")
+            value_error(argument, f"a number, one number per channel, or one of {_FILL_MODES}", fill, f"pass e.g. {argument}=0 or {argument}='random'")
         return fill
-    values = np.atleast_1d(np.asarray(fill, dtype=np.float64)) if not isinstance(fill, bool) else None
-    if values is None or values.ndim != 1 or not np.isfinite(values).all():
-        type_error(argument, "a number or one number per channel", fill, "pass e.g. fill=0 or fill=(124, 116, 104)")
+    try:
+        values = np.atleast_1d(np.asarray(fill, dtype=np.float64)) if not isinstance(fill, bool) else None
+    except (TypeError, ValueError):
+        values = None
+    if values is None or values.ndim != 1 or values.size == 0:
+        type_error(argument, "a number or one number per channel", fill, f"pass e.g. {argument}=0 or {argument}=(124, 116, 104)")
+    if not np.isfinite(values).all():
+        value_error(argument, "finite numbers (no NaN or infinity)", fill, f"pass e.g. {argument}=0")
     return tuple(float(v) for v in values) if values.size > 1 else float(values[0])
 
 
@@ -50,9 +55,11 @@ class _Occlusion(Transform):
     _abstract = True
     occludes: ClassVar[bool] = True  # the planner filters boxes by min_visibility after this step
 
+    fill_argument: ClassVar[str] = "fill"  # the constructor's name for the fill (RandomErasing: ``value``)
+
     def __init__(self, fill: Any = 0, fill_mask: float | None = None, p: float = 0.5) -> None:
         super().__init__(p)
-        self.fill = _check_fill(fill)
+        self.fill = _check_fill(fill, self.fill_argument)
         if fill_mask is not None and (isinstance(fill_mask, bool) or not isinstance(fill_mask, (int, float, np.integer, np.floating))):
             type_error("fill_mask", "a number or None (leave masks unchanged)", fill_mask, "pass e.g. fill_mask=0")
         self.fill_mask = fill_mask
@@ -165,6 +172,8 @@ class RandomErasing(_Occlusion):
     and aspect ratio ``exp(U[log ratio])``, kept if it fits strictly inside the image; nothing is erased
     when all attempts fail. ``value``: a number, one per channel, or "random" (per-pixel noise; uniform
     over the dtype's range here, where torchvision draws N(0, 1) for normalized tensors)."""
+
+    fill_argument = "value"
 
     def __init__(
         self,

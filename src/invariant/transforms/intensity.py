@@ -79,7 +79,7 @@ class RandomBrightnessContrast(PointwiseTransform):
     ``out = (x - mean) * alpha + mean + beta * max`` where ``mean`` is the image mean (the grayscale mean
     for RGB, each channel's own mean otherwise) and ``max`` the dtype's range (``brightness_by_max``; else
     ``beta * mean``). Differs from albumentations, whose contrast pivots on 0 (``x * alpha + beta``) and so
-    also darkens or brightens; pivoting on the mean is the guide's ``(x - mu) * c + mu``. Valid for
+    also darkens or brightens; pivoting on the mean is PIL's and torchvision's ``(x - mu) * c + mu``. Valid for
     grayscale, RGB and multispectral images alike (every channel keeps its own pivot)."""
 
     def __init__(

@@ -18,7 +18,10 @@ DTYPE_MAX = {"uint8": 255.0, "uint16": 65535.0, "float32": 1.0}
 
 
 def _vector(value: Any, argument: str) -> tuple[float, ...]:
-    values = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    try:
+        values = np.atleast_1d(np.asarray(value, dtype=np.float64)) if not isinstance(value, (str, bool)) else np.zeros(0)
+    except (TypeError, ValueError):
+        values = np.zeros(0)
     if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
         type_error(argument, "a number or a sequence of numbers, one per channel", value, f"pass e.g. {argument}=(0.5,)")
     return tuple(float(v) for v in values)
@@ -40,6 +43,8 @@ class Normalize(Transform):
         self.mean, self.std = _vector(mean, "mean"), _vector(std, "std")
         if any(s <= 0 for s in self.std):
             value_error("std", "positive values", std, "use the standard deviation of your data (iv.compute_stats)")
+        if max_pixel_value is not None and (isinstance(max_pixel_value, bool) or not isinstance(max_pixel_value, (int, float, np.integer, np.floating))):
+            type_error("max_pixel_value", "a positive number or None", max_pixel_value, "leave it None to use the dtype's range, or pass e.g. max_pixel_value=255")
         if max_pixel_value is not None and max_pixel_value <= 0:
             value_error("max_pixel_value", "a positive number or None", max_pixel_value, "leave it None to use the dtype's range")
         self.max_pixel_value = max_pixel_value

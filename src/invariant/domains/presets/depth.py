@@ -1,4 +1,4 @@
-"""Depth maps alone, and RGB images paired with their depth maps: the guide's depth rules.
+"""Depth maps alone, and RGB images paired with their depth maps: geometry only, depth values kept.
 
 Depth pixels are metric measurements (uint16 millimetres or float32 metres), with 0 (or NaN) marking a
 missing return. Valid: flips, crops, mild rotation (all resampled with nearest neighbour, so no depth is

@@ -1,4 +1,4 @@
-"""Grayscale medical images (X-ray, CT, MRI slices): the guide's medical recipe.
+"""Grayscale medical images (X-ray, CT, MRI slices): mild geometry and exposure changes, no flips.
 
 Heart laterality matters (no flips), X-rays are taken nearly upright (rotation <= 5 degrees), exposure
 varies (brightness/contrast 0.3), tissue deforms (elastic p=0.3), focus varies (blur p=0.2), and the

@@ -1,6 +1,6 @@
 """Natural RGB photographs: the ImageNet train/val recipes, CIFAR, SimCLR views and a curriculum.
 
-All follow the guide (torchvision's ImageNet recipe, the CIFAR pad-and-crop recipe, SimCLR by Chen et
+Sources (torchvision's ImageNet recipe after Szegedy et al. 2015, the CIFAR pad-and-crop recipe, SimCLR by Chen et
 al. 2020, curriculum augmentation after Bengio et al. 2009). Natural images: left/right does not
 matter, up/down does (upside-down cats are not real), colour does not carry the label.
 """
@@ -27,7 +27,7 @@ def natural_task(name: str = "natural images") -> Task:
 
 
 def imagenet_train(size: int = 224, to_tensor: bool = False, seed: int | None = None) -> tuple[Compose, Task]:
-    """The guide's torchvision ImageNet training pipeline: RandomResizedCrop(scale 0.08-1, ratio 3/4-4/3),
+    """ImageNet training pipeline (torchvision's, plus SimCLR's blur): RandomResizedCrop(scale 0.08-1, ratio 3/4-4/3),
     horizontal flip, ColorJitter(0.4, 0.4, 0.4, 0.1), RandomGrayscale(0.2), GaussianBlur(23, sigma 0.1-2),
     ImageNet normalisation. Input: uint8 RGB (H, W, 3)."""
     task = natural_task("ImageNet classification (train)")
@@ -44,7 +44,7 @@ def imagenet_train(size: int = 224, to_tensor: bool = False, seed: int | None = 
 
 def imagenet_val(size: int = 224, resize: int = 256, to_tensor: bool = False) -> tuple[Compose, Task]:
     """Deterministic evaluation: resize the shorter side to ``resize``, centre-crop ``size``, normalise.
-    Never augment the validation set (the guide)."""
+    Never augment the validation set: its score must measure the data as it is."""
     task = natural_task("ImageNet classification (val)")
     transforms = [T("Resize", height=resize), T("CenterCrop", size=size), T("Normalize", mean=IMAGENET_MEAN, std=IMAGENET_STD)]
     return Compose(finish(transforms, to_tensor), task=task), task
@@ -80,7 +80,7 @@ def two_views(pipeline: Compose, image: np.ndarray, rng: np.random.Generator | N
 
 
 def curriculum(size: int = 224, to_tensor: bool = False, seed: int | None = None) -> tuple[Compose, Task]:
-    """The guide's curriculum variant of the natural recipe, as schedules over training progress in [0, 1]
+    """A curriculum variant of the natural recipe, as schedules over training progress in [0, 1]
     (``pipe.set_progress(epoch / (epochs - 1))``, called by ``AugmentedDataset.set_epoch``): crop scale
     (0.5, 1) -> (0.1, 1); ColorJitter brightness/contrast/saturation 0.1 -> 0.4, hue 0.02 -> 0.1; blur
     p 0.05 -> 0.3; CoarseDropout off until progress 0.3, then p stepping up to 0.4 and holes 16 -> 32 px."""

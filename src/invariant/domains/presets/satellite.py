@@ -1,4 +1,4 @@
-"""Multispectral satellite tiles (R, G, B, NIR): the guide's satellite recipe.
+"""Multispectral satellite tiles (R, G, B, NIR): every orientation valid, colour jitter on visible bands only.
 
 No canonical up or down and all cardinal directions are fine (flips and 90-degree turns), geometry
 applies identically to every band; brightness/contrast only on the visible bands (NIR is a different

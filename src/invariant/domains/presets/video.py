@@ -1,6 +1,6 @@
 """Video clips: every frame of a clip gets the same parameters (one draw per clip, replayed).
 
-The guide: "temporal consistency is non-negotiable" (a flip on frame 3 but not frame 7 is a camera jump
+Temporal consistency is required (a flip on frame 3 but not frame 7 is a camera jump
 no real camera makes). :func:`augment_clip` draws once on the first frame (``return_params=True``) and
 replays that draw on every other frame (``Compose.replay``), like albumentations' ReplayCompose.
 """
@@ -24,7 +24,7 @@ def video_task(name: str = "video clips") -> Task:
 
 
 def video(size: int = 224, to_tensor: bool = False, seed: int | None = None) -> tuple[Compose, Task]:
-    """The guide's clip pipeline (apply with :func:`augment_clip`): RandomResizedCrop(size, scale 0.7-1),
+    """The clip pipeline (apply with :func:`augment_clip`): RandomResizedCrop(size, scale 0.7-1),
     HorizontalFlip, ColorJitter(0.3, 0.3, 0.3, 0.1, p=0.8), GaussianBlur(3-5, p=0.2), ImageNet Normalize."""
     task = video_task()
     transforms = [

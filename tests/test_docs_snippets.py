@@ -1,0 +1,77 @@
+"""Every ```python block in README.md and docs/*.md runs as written, so the docs cannot rot.
+
+Rule: each block runs on its own, in a fresh namespace (``__name__ == "docs"``), in an empty temporary
+working directory (blocks write nothing into the repository). A block must therefore carry its own
+imports. A block that needs what a test machine cannot have (a CUDA GPU, a large or external data
+set) says so in a comment line ``# doctest: skip (reason)``; it is reported as skipped with that
+reason, and a marker without a reason fails. Slow blocks are made smaller, never skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", flags=re.S | re.M)
+SKIP = re.compile(r"^[ \t]*#[ \t]*doctest:[ \t]*skip\b(.*)$", flags=re.M)
+REASON = re.compile(r"^[ \t]*\((.*\S.*)\)[ \t]*$")
+
+
+def _blocks() -> list[tuple[Path, int, str]]:
+    """(file, 1-based line of the block's first code line, code) for every ```python block."""
+    found = []
+    for path in DOCS:
+        text = path.read_text()
+        for m in FENCE.finditer(text):
+            found.append((path, text.count("\n", 0, m.start(1)) + 1, m.group(1)))
+    return found
+
+
+BLOCKS = _blocks()
+
+
+def skip_reason(code: str) -> str | None:
+    """The reason of the block's ``# doctest: skip (reason)`` marker, None without a marker;
+    ValueError for a marker without a reason in parentheses."""
+    markers = SKIP.findall(code)
+    if not markers:
+        return None
+    reason = REASON.match(markers[0])
+    if len(markers) > 1 or reason is None:
+        raise ValueError(f"a doctest skip marker needs one reason in parentheses, got {markers!r}")
+    return reason.group(1).strip()
+
+
+def test_every_python_fence_is_collected():
+    """The extractor sees every opened ```python fence (an unclosed or indented one would hide a block)."""
+    opened = sum(p.read_text().count("```python") for p in DOCS)
+    assert BLOCKS and len(BLOCKS) == opened
+
+
+@pytest.mark.parametrize("reason_text", ["", " ", " ()", " (   )", " because"])
+def test_skip_marker_without_a_reason_fails(reason_text):
+    with pytest.raises(ValueError, match="reason"):
+        skip_reason(f"import torch\n# doctest: skip{reason_text}\n")
+
+
+def test_skip_marker_reason_is_read():
+    assert skip_reason("# doctest: skip (needs a CUDA GPU)\nx = 1\n") == "needs a CUDA GPU"
+    assert skip_reason("x = 1  # no marker\n") is None
+
+
+@pytest.mark.parametrize(
+    "path, line, code", BLOCKS, ids=[f"{p.relative_to(ROOT)}:{line}" for p, line, _ in BLOCKS]
+)
+def test_docs_block_runs(path, line, code, tmp_path, monkeypatch):
+    reason = skip_reason(code)  # a reasonless marker raises: the test fails
+    if reason is not None:
+        pytest.skip(f"{path.relative_to(ROOT)}:{line}: {reason}")
+    monkeypatch.chdir(tmp_path)
+    matplotlib.use("Agg")
+    # Pad with blank lines so a traceback names the block's real line in the markdown file.
+    exec(compile("\n" * (line - 1) + code, str(path), "exec"), {"__name__": "docs"})
