@@ -8,18 +8,20 @@ photo, a constant-255 image (any leak of content into a fill region shows) and a
 - Boxes are moved at plan time, so they and their indices must be identical.
 - A chain made only of index remaps (flips, integer crops and pads, quarter turns, transposes, integer
   translations) must give identical arrays: there is nothing to interpolate.
-- Otherwise one resampling and several differ by where each samples. Op-by-op, each resampling step
-  moves a sample by at most half a pixel diagonal (0.71 px, nearest rounding, or the support of the
+- Otherwise one resampling and several differ by where each samples. Op by op, each resampling step
+  moves a sample by at most half a pixel diagonal (0.71 px: nearest rounding, or the reach of the
   bilinear kernel) in its own output, which the later steps scale by their zoom; the sum over steps of
   0.75 x that zoom, plus one pixel for the fused run's own rounding and anti-aliasing, bounds how far
-  apart fused and op-by-op sample the same content (``_radius``). So:
-  * where op-by-op is uniform over that radius (inside a fill region, or inside content of the
-    constant image), fused must give exactly the same value: no content may leak into fill, and no
-    fill may cover content, beyond the interpolation band;
-  * every mask label fused shows must occur in op-by-op's mask within that radius;
-  * every photo value fused shows must lie within op-by-op's local range over that radius, widened
-    by 12 grey levels (bilinear smoothing applied several times narrows op-by-op's range; cubic
-    kernels overshoot).
+  apart fused and op-by-op sample (``_radius``). The reference for where that matters is computed
+  independently: every output pixel centre is followed backwards through each step's own matrix or
+  field (numpy, and the border rule's reflection where a step reflects). Then, away from every step's
+  canvas edge by more than the radius:
+  * the constant image is identical: no content leaks into a fill region, no fill covers content;
+  * mask fills are identical, and two labels differ only near a label edge of the source, or where
+    op-by-op shows fused's label within the radius;
+  * where every step read its own canvas (no fill, no border rule), a fused photo value lies within the
+    range of the source pixels the one resampling could read (1 px of kernel reach plus the footprint
+    of an output pixel), give or take 2 grey levels of rounding (``CUBIC_OVERSHOOT`` with cubic kernels).
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ H0, W0 = 48, 64
 FILLS = (0, 60, 128)
 MASK_FILLS = (0, 7, 9)
 BORDERS = ("constant", "constant", "reflect", "replicate")
-CUBIC_OVERSHOOT = 32  # grey levels: OpenCV's cubic kernel (a = -0.75) overshoots a full step by < 1/8
+# OpenCV's cubic kernel (a = -0.75): its 4 weights along an axis sum to 1 with absolute values summing
+# to at most 1.375 (at half-pixel offsets), so 1.375 ** 2 in 2-D: a result may leave the range of the
+# pixels it reads by (1.890625 - 1) / 2 of that range, at most 114 grey levels
+CUBIC_OVERSHOOT = 114
 
 
 def _photo() -> np.ndarray:
@@ -57,7 +62,7 @@ def _labels() -> np.ndarray:
 BOXES = [[2, 2, 14, 12], [40, 30, 62, 46], [20, 10, 44, 38], [0, 40, 4, 48]]
 
 border = st.tuples(st.sampled_from(BORDERS), st.sampled_from(FILLS), st.sampled_from(MASK_FILLS))
-sizes = st.tuples(st.integers(20, 80), st.integers(20, 90))
+sizes = st.tuples(st.integers(3, 80), st.integers(3, 90))  # small crops can land wholly inside an earlier padding
 angles = st.sampled_from([-33.0, -12.0, -5.5, 3.0, 12.0, 20.0, 45.0])
 
 step = st.one_of(
@@ -68,7 +73,9 @@ step = st.one_of(
     st.tuples(st.just("transpose")),
     st.tuples(st.just("rot90")),
     st.tuples(st.just("rotate"), angles, st.sampled_from(("linear", "linear", "nearest", "cubic")), border),
-    st.tuples(st.just("rotate_pair"), angles, border, border),  # +a then -a: composes to the identity
+    # +a then -a: composes to the identity (RandAugment's +-m pairs); drawn more often, as it needs a
+    # revealing step after it to matter
+    *[st.tuples(st.just("rotate_pair"), angles, border, border)] * 3,
     st.tuples(st.just("translate"), st.integers(-12, 12), st.integers(-12, 12), border),
     st.tuples(st.just("affine"), st.floats(0.8, 1.25), st.floats(-20, 20), st.integers(-8, 8), border),
     st.tuples(st.just("resize"), st.floats(0.7, 1.5), st.floats(0.7, 1.5)),
@@ -225,6 +232,7 @@ def _check_close(fused: dict, steps: dict, radius: float, chain: list, recorded:
         near |= _edge_distance(x, y, shape) / stretch <= radius
         if not reads_content:
             content &= (x >= 0) & (y >= 0) & (x < shape[1]) & (y < shape[0])
+    x, y = _fold(x, W0, chain[0].border_mode), _fold(y, H0, chain[0].border_mode)  # where the source is read
     label_edge = np.minimum(np.abs(x - BLOCK * np.round(x / BLOCK)), np.abs(y - BLOCK * np.round(y / BLOCK)))
     near_label = ~content | (label_edge / stretch <= radius)
     far = ~near
@@ -258,7 +266,7 @@ PHOTO, LABELS = _photo(), _labels()
 FLAT = np.full((H0, W0, 1), 255, np.uint8)
 
 
-@settings(max_examples=250, deadline=None, derandomize=True)
+@settings(max_examples=400, deadline=None, derandomize=True)
 @given(st.lists(step, min_size=1, max_size=5), st.integers(0, 2**16))
 def test_fused_equals_op_by_op(specs, seed):
     data = {"image": PHOTO, "flat": FLAT, "mask": LABELS, "bboxes": BOXES, "labels": [0, 1, 2, 3]}

@@ -112,6 +112,23 @@ def test_run_is_one_resampling(monkeypatch):
     assert calls == ["warpAffine", "warpAffine"]  # reflecting an already rotated canvas: the run splits
 
 
+def test_cancelling_rotations_keep_their_fill_under_a_later_border_rule():
+    """Rotate(+20) then Rotate(-20) compose to the identity, but op by op the first one filled the corners
+    and the second rotated that fill back in: a later reflecting step reflects an image with filled
+    corners. Reading the source with the reflect rule instead (the window shortcut) lost them."""
+    img = np.full((48, 64), 255, np.uint8)
+    chain = lambda: [  # noqa: E731
+        iv.Rotate(limit=(20, 20), p=1),
+        iv.Rotate(limit=(-20, -20), p=1),
+        iv.Rotate(limit=(10, 10), border_mode="reflect", p=1),
+    ]
+    fused = iv.Compose(chain())(image=img)["image"]
+    steps = iv.Compose(chain(), fuse=False)(image=img)["image"]
+    dark_steps, dark_fused = int((steps < 128).sum()), int((fused < 128).sum())
+    assert dark_steps > 150  # the corner fill, rotated and reflected: hundreds of pixels
+    assert abs(dark_fused - dark_steps) <= 0.1 * dark_steps  # the same regions, up to their one-pixel edge
+
+
 def test_crop_then_flip_is_a_view_copy(monkeypatch):
     def boom(*a, **k):
         raise AssertionError("no interpolation expected")
@@ -263,3 +280,71 @@ def test_planning_hooks_run_only_where_a_class_defines_them():
     holes = iv.CoarseDropout(num_holes_range=(8, 8), hole_height_range=(0.4, 0.4), hole_width_range=(0.4, 0.4), p=1)
     out = iv.Compose([holes], min_visibility=0.99, seed=0)(image=img, bboxes=box, labels=[1])
     assert out["labels"] == [] and (out["image"] == 0).any()  # the occluded box was filtered, single step or not
+
+
+# ---- fill regions of painting steps (core/planner.inside_mask) -------------------------------------------------
+
+
+def _dense_inside(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int, int]):
+    """Reference: back-map every output pixel centre with numpy's inverse; inside the half-open canvas
+    [0, W) x [0, H) (the pixel a warp reads). Also where a centre lands within 1e-9 of an edge (a float tie)."""
+    h, w = out_shape
+    x, y = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+    u, v, z = np.tensordot(np.linalg.inv(matrix), np.stack([x, y, np.ones_like(x)]), axes=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bx, by = u / z, v / z
+    H, W = in_shape
+    inside = (z > 0) & (bx >= 0) & (bx < W) & (by >= 0) & (by < H)
+    tie = (np.minimum.reduce([np.abs(bx), np.abs(bx - W), np.abs(by), np.abs(by - H)]) < 1e-9) | (np.abs(z) < 1e-9)
+    return inside, tie
+
+
+coefficient = st.floats(-1.5, 1.5)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(coefficient, coefficient, coefficient, coefficient, st.floats(-40, 40), st.floats(-40, 40),
+       st.sampled_from([0.0, 0.0, 0.004, -0.003]), st.sampled_from([0.0, 0.0, 0.003, -0.004]),
+       st.integers(1, 60), st.integers(1, 60), st.integers(1, 60), st.integers(1, 60))
+def test_inside_mask_is_the_half_open_back_mapped_canvas(a, b, d, e, tx, ty, g, h, in_h, in_w, out_h, out_w):
+    """Affine and projective matrices: the row-interval region equals the per-pixel numpy test."""
+    from invariant.core.planner import inside_mask
+
+    matrix = np.array([[a, b, tx], [d, e, ty], [g, h, 1.0]])
+    if abs(np.linalg.det(matrix)) < 1e-3:
+        return
+    got = inside_mask(matrix, (in_h, in_w), (out_h, out_w))
+    expected, tie = _dense_inside(matrix, (in_h, in_w), (out_h, out_w))
+    got = np.ones((out_h, out_w), bool) if got is None else got.astype(bool)
+    assert got.shape == (out_h, out_w)
+    np.testing.assert_array_equal(got[~tie], expected[~tie])
+
+
+@pytest.mark.parametrize("matrix", [
+    np.array([[1.0, 0, 5], [0, 1, -3], [0, 0, 1]]),  # integer shift (a crop or pad)
+    np.array([[-1.0, 0, 30], [0, 1, 2], [0, 0, 1]]),  # flip + shift
+    np.array([[0.0, 1, -4], [-1, 0, 41], [0, 0, 1]]),  # quarter turn + shift
+    np.array([[0.0, 1, 0], [1, 0, 0], [0, 0, 1]]),  # transpose
+])
+def test_inside_mask_is_exact_for_index_remaps(matrix):
+    """Index remaps: no ties exist (centres map to half-integers), so the mask equals the numpy test exactly."""
+    from invariant.core.planner import inside_mask
+
+    got = inside_mask(matrix, (30, 40), (45, 38))
+    expected, tie = _dense_inside(matrix, (30, 40), (45, 38))
+    assert not tie.any()
+    np.testing.assert_array_equal(np.ones((45, 38), bool) if got is None else got.astype(bool), expected)
+
+
+def test_crop_window_wholly_inside_an_earlier_padding_matches_op_by_op():
+    """A small crop landing wholly in the padding of an earlier pad-crop reads a source window that lies
+    entirely left of / above the image: the fused slice must be empty there (a negative slice stop used to
+    wrap around and crash or read content), exactly as op by op."""
+    img = (np.arange(48 * 64) % 251).astype(np.uint8).reshape(48, 64)
+    for seed in range(60):
+        for pad, crop in ((70, 5), (90, 3), (120, 17)):
+            chain = lambda: [iv.CenterCrop(20), iv.CenterCrop(pad), iv.RandomCrop(crop, p=1), iv.HorizontalFlip(p=1)]
+            fused = iv.Compose(chain(), seed=seed)(image=img, mask=img)
+            plain = iv.Compose(chain(), seed=seed, fuse=False)(image=img, mask=img)
+            np.testing.assert_array_equal(fused["image"], plain["image"])
+            np.testing.assert_array_equal(fused["mask"], plain["mask"])

@@ -181,10 +181,11 @@ class Compose(Container):
     label_fields: keyword names whose per-box values travel with the boxes (default ``("labels",)``).
     keypoint_format: "xy" or "xyas" (x, y, angle in degrees, scale).
     keypoint_label_fields: per-keypoint label keywords (default ``("keypoint_labels",)``).
-    min_area, min_visibility, min_width, min_height: boxes failing these after a spatial step are
-        removed together with their labels; ``out["bbox_indices"]`` says which input boxes survive.
-    remove_invisible_keypoints: drop keypoints that leave the canvas (default), or keep them and
-        report ``out["keypoints_visible"]``.
+    min_area, min_visibility, min_width, min_height: boxes failing these at input or after any spatial
+        step are removed together with their labels, and so are degenerate boxes (a side under
+        ``targets.bboxes.min_side``); ``out["bbox_indices"]`` says which input boxes survive.
+    remove_invisible_keypoints: drop keypoints that are off the canvas at input or leave it (default),
+        or keep them and report ``out["keypoints_visible"]``; visibility once lost is never regained.
     additional_targets: extra array keywords and their kind, e.g. ``{"depth": "depth", "image2": "image"}``.
     seed: seeds the pipeline's own generator; the same seed gives the same outputs.
     fuse: execute consecutive spatial transforms as one resampling (default True).

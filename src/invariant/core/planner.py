@@ -415,7 +415,7 @@ def _paint(out: np.ndarray, source: np.ndarray, regions: list) -> np.ndarray:
         if (values == values[0]).all():
             canvas = np.full(out.shape, values[0], out.dtype)
         else:
-            canvas = np.empty_like(out)
+            canvas = np.empty(out.shape, out.dtype)  # C order, whatever out's layout
             canvas[...] = values
         if out.dtype in _CV_DTYPES and out.shape[2] <= 4:
             out = geo._restore_channels(cv2.copyTo(out, inside, canvas), out.shape[2])

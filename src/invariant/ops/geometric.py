@@ -131,7 +131,11 @@ def _window(image: np.ndarray, x0: int, y0: int, w: int, h: int, border: int, fi
         return image[y0 : y0 + h, x0 : x0 + w]
     top, left = max(0, -y0), max(0, -x0)
     bottom, right = max(0, y0 + h - H), max(0, x0 + w - W)
-    inner = image[max(0, y0) : min(H, y0 + h), max(0, x0) : min(W, x0 + w)]
+    # clamp both ends into [0, size]: a window wholly left of / above the image must give an empty
+    # inner part, not a negative (wrap-around) slice stop
+    ya, yb = min(max(0, y0), H), max(0, min(H, y0 + h))
+    xa, xb = min(max(0, x0), W), max(0, min(W, x0 + w))
+    inner = image[ya:max(ya, yb), xa:max(xa, xb)]
     if inner.size == 0 or border == cv2.BORDER_CONSTANT:
         out = np.empty((h, w) + image.shape[2:], dtype=image.dtype)
         out[...] = fill_vector(fill, image.shape[2], image.dtype)
