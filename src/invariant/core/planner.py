@@ -520,7 +520,7 @@ def _dense_maps(steps: list, painters: list[int], out_shape: tuple[int, int]):
             else:
                 if not np.allclose(pending, np.eye(3)):
                     xs, ys = _apply_matrix(pending, xs, ys, out_shape)
-                sampled = cv2.remap(stack, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                sampled = distort.remap(stack, xs, ys, "linear", "replicate")  # tiled past cv2.remap's 32767 px
             xs, ys = np.ascontiguousarray(sampled[:, :, 0]), np.ascontiguousarray(sampled[:, :, 1])
             pending = np.eye(3)
         if k in painters:

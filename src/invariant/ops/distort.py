@@ -172,8 +172,10 @@ def _axis_window(lo: float, hi: float, size: int, border: int) -> tuple[int, int
     cv2.remap on that window (maps shifted by ``a``) resolves every position, border rule included, to
     the same pixel as on the whole axis: a side of the window is the image's own edge wherever positions
     fall outside the image, and mirrored (reflect) or wrapped positions stay inside it."""
-    a = max(0, int(np.floor(lo)) - _REMAP_MARGIN)
-    b = min(size, int(np.ceil(hi)) + _REMAP_MARGIN + 1)
+    # clamped into the axis: a tile whose positions all lie beyond one side still reads that side's edge
+    # pixels (replicate), and its window is never empty (cv2.remap refuses an empty source)
+    a = min(size - 1, max(0, int(np.floor(lo)) - _REMAP_MARGIN))
+    b = max(1, min(size, int(np.ceil(hi)) + _REMAP_MARGIN + 1))
     outside_lo, outside_hi = lo - _REMAP_MARGIN < 0, hi + _REMAP_MARGIN + 1 > size
     if border == cv2.BORDER_WRAP and (outside_lo or outside_hi):
         return 0, size
