@@ -163,6 +163,25 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    from .explore import make_server, serve
+
+    from .core.errors import Described, value_error
+
+    if args.config is not None and Path(args.config).is_file() and _is_image_file(Path(args.config)):
+        fix = f"give a pipeline file (or none) and the images' folder: invariant explore --images {Path(args.config).parent}"
+        value_error("CONFIG", "a pipeline file (YAML/JSON written by iv.save)", Described(f"the image file {args.config}"), fix)
+    try:
+        server = make_server(args.config, images=args.images, coco=args.coco, task=args.task, port=args.port, samples=not args.no_samples)
+    except OSError as exc:  # the port is taken (or not ours to bind)
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"--port: expected a free port on 127.0.0.1, got {args.port} ({exc.strerror}). Fix: pick another port, or --port 0 for a free one.") from None
+    print(f"invariant explore: serving on {server.url} (127.0.0.1 only; Ctrl-C stops it)", flush=True)
+    serve(server)
+    return EXIT_OK
+
+
 # -- parser ------------------------------------------------------------------------------------------------------
 def _add_data_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data (validation split only; test data are never read)")
@@ -185,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"invariant {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,preview,ablate,tune}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,preview,ablate,tune,explore}")
 
     def common(p: argparse.ArgumentParser, out: str) -> None:
         p.add_argument("--seed", type=int, default=0, help="seed for data split, weights, batch order and augmentation")
@@ -255,6 +274,22 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     _add_data_args(tune)
     tune.set_defaults(func=cmd_tune)
+
+    explore = sub.add_parser(
+        "explore", help="design a pipeline in the browser and see it on your own images (local web app)", formatter_class=_Formatter,
+        description="Start a local web server (127.0.0.1 only) and print its URL. The page edits the pipeline (add any registered "
+        "transform, remove, reorder, toggle; a control per argument), shows a grid of augmented samples with boxes, masks and "
+        "keypoints, the task check (iv.check) as you edit, per-step cost and which steps fused, and exports YAML and Python. "
+        "Files are read only from the folder or COCO file named here. Ctrl-C stops it.",
+    )  # fmt: skip
+    explore.add_argument("config", metavar="CONFIG", nargs="?", help="pipeline file to start from (YAML/JSON written by iv.save; optional)")
+    source = explore.add_mutually_exclusive_group()
+    source.add_argument("--images", metavar="FOLDER", help="a folder of images (searched recursively)")
+    source.add_argument("--coco", metavar="FILE", help="a COCO JSON file; its images are looked up beside it")
+    explore.add_argument("--task", metavar="PRESET", help="task to check against: natural, xray, satellite, depth, rgbd, video")
+    explore.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    explore.add_argument("--no-samples", action="store_true", help="do not list the bundled sample photos")
+    explore.set_defaults(func=cmd_explore)
     return parser
 
 
