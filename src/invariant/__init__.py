@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .core.version import __version__
 
 from .core.compose import Compose, Container, OneOf, RandomApply, Sequential, SomeOf
 from .core.errors import TorchMissingError

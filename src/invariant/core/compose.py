@@ -14,6 +14,7 @@ import numpy as np
 
 from ..targets import bboxes as bbox_mod
 from ..targets import keypoints as kp_mod
+from . import hooks
 from .errors import type_error, value_error
 from .io import read_sample, write_sample
 from .planner import execute, plan_leaf
@@ -65,9 +66,7 @@ class Container(Transform):
     def set_progress(self, progress: float) -> None:
         """Move every scheduled argument of every transform to training progress in [0, 1]."""
         for leaf in self.leaves():
-            update = getattr(leaf, "set_progress", None)
-            if update is not None:
-                update(progress)
+            leaf.set_progress(progress)
         _apply_schedules(self, progress)
 
     def __len__(self) -> int:
@@ -248,10 +247,8 @@ class Compose(Container):
         self._leaf_list = list(self.leaves())
         _refuse_ignored_inner_settings(self)
         self.task = None
-        if task is not None:
-            from ..domains.check import enforce
-
-            self.task = enforce(self, task, on_violation)
+        if task is not None:  # the check lives in ``domains``, registered as the "task_check" hook
+            self.task = hooks.hook("task_check")(self, task, on_violation)
             self.__dict__["_init_args"]["task"] = self.task.to_dict()  # configs stay plain data
 
     # -- seeding -----------------------------------------------------------------------------------------------
@@ -352,3 +349,6 @@ def _differs(value: Any, default: Any) -> bool:
 
 
 _RESERVED = {"image", "mask", "masks", "bboxes", "keypoints", "rng", "return_params"}
+
+
+hooks.register("standalone_pipeline", Compose)

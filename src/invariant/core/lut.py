@@ -5,8 +5,8 @@ A transform opts in with ``lut_fusable = True`` and a method
 these parameters, e.g. ColorJitter that drew a saturation change). ``stats`` is an
 ``ops.color.ImageStats`` for the image as it is *at that step*: statistics a step needs (contrast's mean,
 equalize's histogram, autocontrast's min/max) come from the original image's per-channel histogram pushed
-through the earlier tables, never from another pass over the pixels. ``Normalize`` (uint8 -> float32
-table) ends a run on 1-channel images; on 2+ channels it declines (its own convert + multiply-add kernel
+through the earlier tables, never from another pass over the pixels. A step declaring ``lut_ends_run``
+(``Normalize``: a uint8 -> float32 table) may only end a run, on 1-channel images; on 2+ channels it declines (its own convert + multiply-add kernel
 is faster than OpenCV's per-channel float LUT), so the run's uint8 output goes through that kernel.
 
 Exactness: the op-by-op path of every opted-in transform computes the same table from the histogram of
@@ -23,29 +23,17 @@ import numpy as np
 from ..ops.color import ImageStats, apply_table, compose_tables
 from .sample import Sample
 
-
-_NORMALIZE: list[type] = []
-
-
-def _is_normalize(t: Any) -> bool:
-    if not _NORMALIZE:
-        from ..transforms.normalize import Normalize
-
-        _NORMALIZE.append(Normalize)
-    return isinstance(t, _NORMALIZE[0])
+_U8 = np.dtype(np.uint8)
 
 
 def capable(t: Any) -> bool:
     """Can this transform take part in a table run (statically; its params may still say no)?"""
-    return bool(getattr(t, "lut_fusable", False)) or _is_normalize(t)
+    return t.lut_fusable
 
 
 def table_for(t: Any, params: dict[str, Any], channels: int, stats: ImageStats) -> np.ndarray | None:
     """The (256, C) or shared (256, 1) table of one step for a uint8 image, or None when not pointwise."""
-    if _is_normalize(t):
-        table = t.lookup_table(channels)
-    else:
-        table = t.lookup_table(params, np.dtype(np.uint8), channels, stats)
+    table = t.lookup_table(params, _U8, channels, stats)
     if table is None:
         return None
     return np.asarray(table).reshape(256, -1)  # (256, 1): shared by every channel
@@ -81,16 +69,16 @@ def execute_run(plan: list, i: int, sample: Sample) -> int:
     pointwise uint8 tables; returns ``j``, or ``i`` when nothing was fused (caller goes op by op). When
     the parameters cut the run to its first step, that step's table (already built, statistics
     included) is applied as is: op by op would only compute the same table again."""
-    if i + 1 >= len(plan) or not capable(plan[i][0]) or not capable(plan[i + 1][0]) or _is_normalize(plan[i][0]):
-        return i  # cheap exit first: a run needs two table-capable steps (Normalize only ends one)
+    if i + 1 >= len(plan) or not capable(plan[i][0]) or not capable(plan[i + 1][0]) or plan[i][0].lut_ends_run:
+        return i  # cheap exit first: a run needs two table-capable steps (one that ends runs cannot start one)
     names = sample.names_of("image")
     if not names or any(getattr(sample.arrays[n], "dtype", None) != np.uint8 for n in names):
         return i
     end = i
     while end < len(plan) and capable(plan[end][0]) and not plan[end][0].spatial:
         t = plan[end][0]
-        if _is_normalize(t):  # ends a run only where it has a table (1 channel), else it runs its own kernel
-            if all(t.lookup_table(sample.arrays[n].shape[2]) is not None for n in names):
+        if t.lut_ends_run:  # ends a run only where it has a table (1 channel), else it runs its own kernel
+            if all(t.lookup_table(plan[end][1], _U8, sample.arrays[n].shape[2], None) is not None for n in names):
                 end += 1
             break
         end += 1

@@ -66,7 +66,7 @@ def plan_leaf(
             sample.shape = t.output_shape(params, in_shape)
             sample.channels = t.output_channels(params, sample.channels)
             sample.dtype = t.output_dtype(sample.dtype)
-        if getattr(t, "occludes", False):  # occluders (CoarseDropout) lower box visibility
+        if t.occludes:  # occluders (CoarseDropout) lower box visibility
             filter_annotations(sample)
     plan.append((t, params, in_shape))
 
@@ -137,7 +137,7 @@ def _reveals(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int
 def _kind(entry: Any) -> str | None:
     """"matrix" or "field" for a fusable spatial step, else None."""
     t, params, _ = entry
-    if not (t.spatial and getattr(t, "fusable", True)):
+    if not (t.spatial and t.fusable):
         return None
     if "_matrix" in params:
         return "matrix"

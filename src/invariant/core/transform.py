@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..ops import geometric as geo
+from . import hooks
 from .effects import Effects
 from .errors import image_description, type_error, value_error
 
@@ -165,6 +166,14 @@ class Transform:
     spatial: ClassVar[bool] = False
     applies_to_depth: ClassVar[bool] = False
     terminal: ClassVar[bool] = False  # must be last (ToTensor)
+    # capabilities the engine and the tools read (declared here, so nothing is looked up by name or getattr):
+    occludes: ClassVar[bool] = False  # erases regions: boxes are re-filtered by visibility after it (CoarseDropout)
+    fusable: ClassVar[bool] = True  # a spatial step that may join a fused resampling run
+    lut_fusable: ClassVar[bool] = False  # pointwise on uint8: may join a lookup-table run (``lookup_table``)
+    lut_ends_run: ClassVar[bool] = False  # its table leaves uint8 (Normalize): it may end a table run, never start one
+    quarter_turns: ClassVar[bool] = False  # rotates only by multiples of 90 degrees (RandomRotate90)
+    # (count, magnitude) argument names of a RandAugment-style policy, read by the tuner; None otherwise
+    policy_knobs: ClassVar[tuple[str, str] | None] = None
     # arguments the contract test uses when the transform has required arguments
     example_args: ClassVar[Params] = {}
     # constructor arguments that may be +-inf (e.g. magnitude_std=inf: uniform magnitudes); NaN never is
@@ -211,6 +220,15 @@ class Transform:
     def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
         """Move or occlude boxes and keypoints in place (non-spatial transforms usually do nothing)."""
 
+    def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: Any) -> np.ndarray | None:
+        """The (256, C) or shared (256, 1) table this step is for a uint8 image with these parameters, or
+        None when it is not pointwise for them. Read only when ``lut_fusable`` (``core.lut``); ``stats``
+        (``ops.color.ImageStats``) describes the image as it is at this step."""
+        return None
+
+    def set_progress(self, progress: float) -> None:
+        """Move scheduled arguments to training progress in [0, 1] (containers pass it to their leaves)."""
+
     # -- conveniences ----------------------------------------------------------------------------------------
     def check_input(self, sample: Any) -> None:
         dtype_ok = type(self).__dict__.get("_dtype_objects")
@@ -244,9 +262,7 @@ class Transform:
         return dict(getattr(self, "_init_args", {}))
 
     def to_dict(self) -> Params:
-        from .serialization import transform_to_dict
-
-        return transform_to_dict(self)
+        return hooks.hook("transform_to_dict")(self)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.init_args().items())
@@ -254,11 +270,9 @@ class Transform:
 
     def __call__(self, **data: Any) -> dict[str, Any]:
         """Apply this transform alone, as a one-element Compose with a fresh generator."""
-        from .compose import Compose
-
         pipe = self.__dict__.get("_standalone")
         if pipe is None:
-            pipe = Compose([self])
+            pipe = hooks.hook("standalone_pipeline")([self])
             self.__dict__["_standalone"] = pipe
         return pipe(**data)
 

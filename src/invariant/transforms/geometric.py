@@ -365,6 +365,8 @@ class RandomRotate90(_Geometric):
     """Rotate by a random multiple of 90 degrees (0, 90, 180 or 270, counter-clockwise); the canvas
     turns with the image. Executed as a transposed/flipped view made contiguous: no interpolation."""
 
+    quarter_turns = True
+
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p=p)
         self._init_geometric("corners")
