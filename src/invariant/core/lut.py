@@ -44,15 +44,16 @@ def compose(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return compose_tables(first, second)
 
 
-def build_run(plan: list, start: int, end: int, image: np.ndarray) -> tuple[np.ndarray | None, int]:
-    """Compose the tables of ``plan[start:end]`` for ``image``; stop early at a step that is not pointwise
+def build_run(steps: list, start: int, end: int, image: np.ndarray) -> tuple[np.ndarray | None, int]:
+    """Compose the tables of ``steps[start:end]`` for ``image``; stop early at a step that is not pointwise
     for its parameters or after a float-valued table. Returns (table, index after the last step used)."""
     channels = image.shape[2]
     stats = ImageStats(image)
     composed: np.ndarray | None = None
     k = start
     while k < end:
-        t, params, _ = plan[k]
+        step = steps[k]
+        t, params = step.transform, step.params
         table = table_for(t, params, channels, stats)
         if table is None:
             break
@@ -64,37 +65,38 @@ def build_run(plan: list, start: int, end: int, image: np.ndarray) -> tuple[np.n
     return composed, k
 
 
-def execute_run(plan: list, i: int, sample: Sample) -> int:
-    """Execute ``plan[i:j]`` as one table pass per image when at least two consecutive steps are
-    pointwise uint8 tables; returns ``j``, or ``i`` when nothing was fused (caller goes op by op). When
+def execute_run(steps: list, i: int, sample: Sample, limit: int | None = None) -> int:
+    """Execute ``steps[i:j]`` (``j <= limit``) as one table pass per image when at least two consecutive
+    steps are pointwise uint8 tables; returns ``j``, or ``i`` when nothing was fused (caller goes op by op). When
     the parameters cut the run to its first step, that step's table (already built, statistics
     included) is applied as is: op by op would only compute the same table again."""
-    if i + 1 >= len(plan) or not capable(plan[i][0]) or not capable(plan[i + 1][0]) or plan[i][0].lut_ends_run:
+    n = len(steps) if limit is None else limit
+    if i + 1 >= n or not capable(steps[i].transform) or not capable(steps[i + 1].transform) or steps[i].transform.lut_ends_run:
         return i  # cheap exit first: a run needs two table-capable steps (one that ends runs cannot start one)
     names = sample.names_of("image")
     if not names or any(getattr(sample.arrays[n], "dtype", None) != np.uint8 for n in names):
         return i
     end = i
-    while end < len(plan) and capable(plan[end][0]) and not plan[end][0].spatial:
-        t = plan[end][0]
+    while end < n and capable(steps[end].transform) and not steps[end].transform.spatial:
+        t = steps[end].transform
         if t.lut_ends_run:  # ends a run only where it has a table (1 channel), else it runs its own kernel
-            if all(t.lookup_table(plan[end][1], _U8, sample.arrays[n].shape[2], None) is not None for n in names):
+            if all(t.lookup_table(steps[end].params, _U8, sample.arrays[a].shape[2], None) is not None for a in names):
                 end += 1
             break
         end += 1
     if end - i < 2:
         return i
-    built = {name: build_run(plan, i, end, sample.arrays[name]) for name in names}
+    built = {name: build_run(steps, i, end, sample.arrays[name]) for name in names}
     stop = min(k for _, k in built.values())
     if stop == i:
         return i  # (a run of one step still applies its table: the one op by op would compute again)
-    tables = {n: (table if k == stop else build_run(plan, i, stop, sample.arrays[n])[0]) for n, (table, k) in built.items()}
+    tables = {n: (table if k == stop else build_run(steps, i, stop, sample.arrays[n])[0]) for n, (table, k) in built.items()}
     for name in names:
         sample.arrays[name] = apply_table(sample.arrays[name], tables[name])  # type: ignore[arg-type]
     for name, kind in sample.kinds.items():
         if kind == "image":
             continue
-        for t, params, _ in plan[i:stop]:
-            array = sample.arrays[name]
+        for step in steps[i:stop]:
+            t, params, array = step.transform, step.params, sample.arrays[name]
             sample.arrays[name] = t.apply_mask(array, params) if kind == "mask" else t.apply_depth(array, params)
     return stop

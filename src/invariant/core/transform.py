@@ -20,6 +20,7 @@ import numpy as np
 from ..ops import geometric as geo
 from . import hooks
 from .effects import Effects
+from .plan import Geometry
 from .errors import image_description, type_error, value_error
 
 Params = dict[str, Any]
@@ -351,9 +352,14 @@ BORDER_NAMES = tuple(geo.BORDER_MODES)
 
 
 class SpatialTransform(Transform):
-    """A geometric transform that describes itself as ``geometry(params, shape) -> (matrix, out_shape)``."""
+    """A geometric transform. It states its geometry, once per call, in one of two ways:
+    ``geometry(params, shape) -> (matrix, out_shape)`` (a 3x3 matrix and the output canvas), or
+    ``plan_geometry(params, shape) -> Geometry`` when it knows more (a field, or that its matrix is an
+    integer window, as flips and crops do). Images, masks, depth, boxes and keypoints follow the geometry
+    generically; executing it (a view, slice + resize, warp, remap) is the executor's choice."""
 
     spatial = True
+    box_mode: str = "corners"  # how boxes follow a matrix: enclosing box of the corners, or of the ellipse
     _abstract = True
 
     def __init__(
@@ -371,39 +377,59 @@ class SpatialTransform(Transform):
         self.fill_mask = fill_mask
 
     def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
-        raise TypeError(f"{type(self).__name__} must define geometry(params, shape) -> (matrix, out_shape)")
+        if type(self).plan_geometry is SpatialTransform.plan_geometry:
+            raise TypeError(f"{type(self).__name__} must define geometry(params, shape) -> (matrix, out_shape)")
+        g = self.plan_geometry(params, shape)
+        return g.matrix, g.out_shape  # type: ignore[return-value]
+
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
+        """The step's ``Geometry`` on an input canvas of ``shape`` (the planner calls this once per call)."""
+        matrix, out_shape = self.geometry(params, shape)
+        return Geometry(shape, (int(out_shape[0]), int(out_shape[1])), matrix)
 
     def output_shape(self, params: Params, shape: tuple[int, int]) -> tuple[int, int]:
-        return params["_out_shape"]
+        return self.plan_geometry(params, shape).out_shape
 
-    # The engine calls ``prepare`` once per call after sampling, so the matrix is built once and the
-    # kernel that executes it (view, slice+resize, warp: ``geo.classify``) is chosen once, not per array.
-    def prepare(self, params: Params, shape: tuple[int, int]) -> Params:
-        matrix, out_shape = self.geometry(params, shape)
-        out_shape = (int(out_shape[0]), int(out_shape[1]))
-        params["_matrix"] = matrix
-        params["_out_shape"] = out_shape
-        params["_kernel"] = self.kernel(params, shape, matrix, out_shape)
-        return params
-
-    def kernel(self, params: Params, shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple:
-        """How this call executes (``geo.classify``'s choice: a view, slice+resize, or a warp). Flips and
-        crops override it to build the answer directly; it must equal ``geo.classify``'s (tested)."""
-        return geo.classify(matrix, shape, out_shape)
-
+    # Direct use outside a pipeline (a pipeline's executor resamples spatial steps itself).
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
-        return geo.warp(image, params["_matrix"], params["_out_shape"], self.interpolation, self.border_mode, self.fill, kernel=params.get("_kernel"))
+        return _execute_alone(self, params, {"image": image}, "image")
 
     def apply_mask(self, mask: np.ndarray, params: Params) -> np.ndarray:
-        return geo.warp_mask(mask, params["_matrix"], params["_out_shape"], self.border_mode, self.fill_mask, kernel=params.get("_kernel"))
+        return _execute_alone(self, params, {"mask": mask}, "mask")
 
     def apply_depth(self, depth: np.ndarray, params: Params) -> np.ndarray:
-        return geo.warp(depth, params["_matrix"], params["_out_shape"], "nearest", self.border_mode, 0, kernel=params.get("_kernel"))
+        return _execute_alone(self, params, {"depth": depth}, "depth")
 
     def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
-        matrix = params["_matrix"]
-        if len(annotations.boxes):
-            annotations.boxes = geo.apply_to_boxes(matrix, annotations.boxes)
-            annotations.full_boxes = geo.apply_to_boxes(matrix, annotations.full_boxes)
-        if len(annotations.keypoints):
-            annotations.keypoints = geo.apply_to_keypoints(matrix, annotations.keypoints)
+        annotations.move(self.plan_geometry(params, shape), self.box_mode)
+
+
+def _execute_alone(t: SpatialTransform, params: Params, arrays: dict[str, np.ndarray], kind: str) -> np.ndarray:
+    """One spatial step on one array with the numpy kernels (direct calls of ``apply_*``)."""
+    from ..ops import distort
+
+    array = arrays[kind]
+    g = t.plan_geometry(params, array.shape[:2])
+    interpolation = t.interpolation if kind == "image" else "nearest"
+    fill = t.fill if kind == "image" else t.fill_mask if kind == "mask" else 0
+    if g.matrix is not None:
+        if kind == "mask":
+            return geo.warp_mask(array, g.matrix, g.out_shape, t.border_mode, fill, kernel=g.form)
+        return geo.warp(array, g.matrix, g.out_shape, interpolation, t.border_mode, fill, kernel=g.form)
+    mx, my = g.field  # type: ignore[misc]
+    if kind == "mask":
+        return distort.remap_mask(array, mx, my, t.border_mode, fill)
+    return distort.remap(array, mx, my, interpolation, t.border_mode, fill)
+
+
+_GENERIC: dict[type, bool] = {}
+
+
+def executes_generically(t: Any) -> bool:
+    """Is ``t`` a spatial transform that executors resample from its geometry (it overrides no ``apply_*``)?"""
+    cls = type(t)
+    found = _GENERIC.get(cls)
+    if found is None:
+        found = isinstance(t, SpatialTransform) and all(getattr(cls, n) is getattr(SpatialTransform, n) for n in ("apply_image", "apply_mask", "apply_depth"))
+        _GENERIC[cls] = found
+    return found

@@ -1,10 +1,10 @@
-"""Flips: pure index remaps, executed as views (no interpolation) and fused with neighbours."""
+"""Flips: pure index remaps (their geometry states the integer window they are, so executors use a view,
+no interpolation), fused with neighbours."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..core.effects import Effects
+from ..core.plan import Geometry
 from ..core.transform import Params, SpatialTransform
 from ..ops import geometric as geo
 
@@ -16,20 +16,9 @@ class HorizontalFlip(SpatialTransform):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p=p)
 
-    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
-        return geo.hflip_matrix(shape[1]), shape
-
-    def kernel(self, params: Params, shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple:
-        return geo.window_kernel(shape, out_shape, 0, 0, flip_x=True)
-
-    def prepare(self, params: Params, shape: tuple[int, int]) -> Params:
-        # the generic prepare (geometry + kernel) written out: a flip's plan is a few microseconds of a
-        # call that otherwise costs one cv2.flip, so the method hops matter
-        h, w = int(shape[0]), int(shape[1])
-        params["_matrix"] = geo.hflip_matrix(w)
-        params["_out_shape"] = (h, w)
-        params["_kernel"] = ((h, w), geo.WINDOW, 0, 0, True, False)
-        return params
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
+        h, w = int(shape[0]), int(shape[1])  # the whole canvas, mirrored in x: stated, not derived
+        return Geometry((h, w), (h, w), geo.hflip_matrix(w), form=((h, w), geo.WINDOW, 0, 0, True, False))
 
     def effects(self) -> Effects:
         return Effects(geometric=True, mirrors_horizontal=True)
@@ -41,18 +30,9 @@ class VerticalFlip(SpatialTransform):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p=p)
 
-    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
-        return geo.vflip_matrix(shape[0]), shape
-
-    def kernel(self, params: Params, shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple:
-        return geo.window_kernel(shape, out_shape, 0, 0, flip_y=True)
-
-    def prepare(self, params: Params, shape: tuple[int, int]) -> Params:
-        h, w = int(shape[0]), int(shape[1])  # the generic prepare written out (see HorizontalFlip)
-        params["_matrix"] = geo.vflip_matrix(h)
-        params["_out_shape"] = (h, w)
-        params["_kernel"] = ((h, w), geo.WINDOW, 0, 0, False, True)
-        return params
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
+        h, w = int(shape[0]), int(shape[1])
+        return Geometry((h, w), (h, w), geo.vflip_matrix(h), form=((h, w), geo.WINDOW, 0, 0, False, True))
 
     def effects(self) -> Effects:
         return Effects(geometric=True, mirrors_vertical=True)

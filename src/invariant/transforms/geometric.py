@@ -61,14 +61,6 @@ class _Geometric(SpatialTransform):
     def _init_geometric(self, box_mode: str) -> None:
         self.box_mode = check_choice(box_mode, "box_mode", geo.BOX_MODES)
 
-    def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
-        matrix = params["_matrix"]
-        if len(annotations.boxes):
-            annotations.boxes = geo.apply_to_boxes(matrix, annotations.boxes, self.box_mode)
-            annotations.full_boxes = geo.apply_to_boxes(matrix, annotations.full_boxes, self.box_mode)
-        if len(annotations.keypoints):
-            annotations.keypoints = geo.apply_to_keypoints(matrix, annotations.keypoints)
-
 
 class Rotate(_Geometric):
     """Rotate by an angle drawn uniformly from ``limit`` degrees about the centre, on the same canvas.
