@@ -264,8 +264,8 @@ class Compose(Container):
 
     # -- calling -----------------------------------------------------------------------------------------------
     def __call__(self, *, rng: np.random.Generator | None = None, return_params: bool = False, **data: Any) -> dict[str, Any]:
-        plan = self.plan(rng=rng, **data)
-        _NUMPY.run(plan)
+        plan = self._plan(rng, data)
+        _NUMPY.execute(plan.steps, plan.sample, plan.fuse)  # the numpy executor's run(plan), one hop shorter
         out = write_sample(self, plan.sample, plan.meta)
         if return_params:
             out["params"] = self._record(plan.steps)
@@ -275,6 +275,9 @@ class Compose(Container):
         """Read a call's keywords and sample it: the typed ``Plan`` of the steps to execute (boxes and
         keypoints already moved), without touching any pixel. ``pipe.execute(plan)`` runs it;
         ``pipe(**data)`` is ``pipe.execute(pipe.plan(**data))``."""
+        return self._plan(rng, data)
+
+    def _plan(self, rng: np.random.Generator | None, data: dict[str, Any]) -> Plan:
         sample, meta = read_sample(self, data)
         steps: list[Step] = []
         if rng is None:

@@ -27,7 +27,7 @@ from . import lut
 from .errors import value_error
 from .plan import Plan, SingleStep, SpatialRun, Step, TableRun, analyse, interpolation_of
 from .sample import Sample
-from .transform import executes_generically
+from .transform import _GENERIC, executes_generically
 
 KERNELS: dict[tuple[str, str], Callable[..., Any]] = {}
 EXECUTORS: dict[str, "Executor"] = {}
@@ -126,6 +126,9 @@ class NumpyExecutor(Executor):
         self.execute(plan.steps, plan.sample, plan.fuse)
 
     def execute(self, steps: list[Step], sample: Sample, fuse: bool = True) -> None:
+        if len(steps) == 1:  # (what analyse says of one step, without asking)
+            self.step(steps[0], sample)
+            return
         for run in analyse(steps, fuse):
             if type(run) is SingleStep:
                 self.step(steps[run.index], sample)
@@ -138,7 +141,7 @@ class NumpyExecutor(Executor):
         """One step on every array of the sample."""
         t, params, g = step.transform, step.params, step.geometry
         arrays, kinds = sample.arrays, sample.kinds
-        if g is not None and executes_generically(t):
+        if g is not None and (_GENERIC.get(type(t)) or executes_generically(t)):
             if g.matrix is not None:
                 matrix, out_shape, form = g.matrix, g.out_shape, g.form
                 for name, array in arrays.items():

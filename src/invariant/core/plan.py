@@ -135,7 +135,7 @@ Run = SingleStep | SpatialRun | TableRun
 _SINGLE_0 = (SingleStep(0),)
 
 
-@dataclass(eq=False)
+@dataclass(slots=True, eq=False)
 class Plan:
     """A sampled call: the steps to execute on ``sample`` (whose boxes and keypoints are already moved,
     step by step). ``runs()`` is the fusion analysis; an executor (``Compose.execute``) runs it."""
