@@ -18,7 +18,7 @@ from ..targets import keypoints as kp_mod
 from . import hooks
 from .errors import type_error, value_error
 from .executor import Executor, get_executor
-from .io import read_sample, write_sample
+from .call import read_sample, write_sample
 from .plan import Plan, Step
 from .planner import plan_leaf
 from .sample import ARRAY_KINDS, Annotations, Sample

@@ -14,7 +14,7 @@ from ..ops import color as C
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-DTYPE_MAX = {"uint8": 255.0, "uint16": 65535.0, "float32": 1.0}
+DTYPE_MAX = C.MAX_VALUE  # the one dtype-range table (ops.color), under the name this module always exported
 
 
 def _vector(value: Any, argument: str) -> tuple[float, ...]:
