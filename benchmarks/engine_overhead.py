@@ -50,10 +50,11 @@ def main() -> None:
         for label, src in (("old", old), ("new", new)) if r % 2 == 0 else (("new", new), ("old", old)):
             for name, us in run(src).items():
                 results[label].setdefault(name, []).append(us)
-    print(f"{'case':48s} {'old us':>9s} {'new us':>9s} {'new/old':>8s}")
+    print(f"{'case':48s} {'old us':>9s} {'new us':>9s} {'new/old':>8s} {'min ratio':>9s}")
     for name in results["old"]:
         o, n = statistics.median(results["old"][name]), statistics.median(results["new"][name])
-        print(f"{name:48s} {o:9.1f} {n:9.1f} {n / o:8.3f}")
+        lo = min(results["new"][name]) / min(results["old"][name])
+        print(f"{name:48s} {o:9.1f} {n:9.1f} {n / o:8.3f} {lo:9.3f}")
 
 
 if __name__ == "__main__":

@@ -264,11 +264,26 @@ class Compose(Container):
 
     # -- calling -----------------------------------------------------------------------------------------------
     def __call__(self, *, rng: np.random.Generator | None = None, return_params: bool = False, **data: Any) -> dict[str, Any]:
-        plan = self._plan(rng, data)
-        _NUMPY.execute(plan.steps, plan.sample, plan.fuse)  # the numpy executor's run(plan), one hop shorter
-        out = write_sample(self, plan.sample, plan.meta)
+        # plan, then the numpy executor: ``execute(self.plan(**data))`` without building the Plan record
+        # (a call's overhead is a few microseconds, so the record and the hops would show)
+        sample, meta = read_sample(self, data)
+        steps: list[Step] = []
+        if rng is None:
+            rng = self._rng
+        elif not isinstance(rng, np.random.Generator):
+            _refuse_rng(rng)
+        if self.p >= 1.0:
+            for t in self.transforms:
+                if isinstance(t, Container):
+                    t.plan_into(rng, sample, steps)
+                else:
+                    plan_leaf(t, rng, sample, steps)
+        else:
+            self.plan_into(rng, sample, steps)
+        _NUMPY.execute(steps, sample, self.fuse)
+        out = write_sample(self, sample, meta)
         if return_params:
-            out["params"] = self._record(plan.steps)
+            out["params"] = self._record(steps)
         return out
 
     def plan(self, *, rng: np.random.Generator | None = None, **data: Any) -> Plan:
