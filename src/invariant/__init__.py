@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .core.version import __version__
 
 from .core.compose import Compose, Container, OneOf, RandomApply, Sequential, SomeOf
 from .core.errors import TorchMissingError
@@ -14,7 +14,7 @@ from .transforms.crops import CenterCrop, RandomCrop, RandomResizedCrop, Resize
 from .transforms.flips import HorizontalFlip, VerticalFlip
 from .transforms.geometric import Affine, Perspective, RandomRotate90, Rotate, ShiftScaleRotate, Transpose
 from .transforms.distortions import ElasticTransform, GridDistortion, OpticalDistortion
-from .transforms.functional import Lambda
+from .transforms.lambda_ import Lambda
 from .transforms.intensity import AutoContrast, Equalize, Invert, Posterize, RandomBrightnessContrast, RandomGamma, RGBShift, Solarize
 from .transforms.color import CLAHE, ChannelShuffle, ColorJitter, HueSaturationValue, RandomGrayscale, Sharpness, ToGray, ToSepia
 from .transforms.blur_noise import GaussianBlur, GaussNoise, ISONoise, MedianBlur, MotionBlur, UnsharpMask

@@ -139,7 +139,7 @@ def test_size_arguments_are_checked():
 @settings(max_examples=60, deadline=None)
 @given(h=st.integers(1, 80), w=st.integers(1, 80), seed=st.integers(0, 2**31 - 1))
 def test_direct_kernels_equal_the_generic_classifier(h, w, seed):
-    """Flips and crops build their execution kernel without classifying their matrix; it must be
+    """Flips and crops state the form of their geometry without classifying their matrix; it must be
     exactly what the generic classifier derives from that matrix (and their matrix what geometry() says)."""
     from invariant.core.sample import Annotations, Sample
     from invariant.ops import geometric as geo
@@ -160,9 +160,9 @@ def test_direct_kernels_equal_the_generic_classifier(h, w, seed):
     ]
     sample = Sample({}, {}, Annotations(), (h, w), np.dtype(np.uint8), 3)
     for t in candidates:
-        params = t.prepare(t.sample_params(rng, sample), (h, w))
-        expected = geo.classify(params["_matrix"], (h, w), params["_out_shape"])
-        assert params["_kernel"] == expected, (t, params)
-        matrix, out_shape = t.geometry(params, (h, w))  # written-out prepares agree with geometry()
-        np.testing.assert_array_equal(params["_matrix"], matrix)
-        assert params["_out_shape"] == tuple(out_shape)
+        params = t.sample_params(rng, sample)
+        g = t.plan_geometry(params, (h, w))
+        assert g.form == geo.classify(g.matrix, (h, w), g.out_shape), (t, params)
+        matrix, out_shape = t.geometry(params, (h, w))  # the stated geometry is what geometry() says
+        np.testing.assert_array_equal(g.matrix, matrix)
+        assert g.out_shape == tuple(out_shape)

@@ -59,7 +59,7 @@ def test_runs_ending_in_normalize_equal_op_by_op_exactly(channels: int) -> None:
 
 def test_table_only_for_one_channel() -> None:
     n = iv.Normalize(mean=0.5, std=0.25)
-    table = n.lookup_table(1)
+    table = n.lookup_table({}, np.dtype(np.uint8), 1)
     assert table is not None and table.dtype == np.float32
     np.testing.assert_allclose(table.ravel(), (np.arange(256) / 255.0 - 0.5) / 0.25, rtol=1e-6)
-    assert n.lookup_table(3) is None
+    assert n.lookup_table({}, np.dtype(np.uint8), 3) is None

@@ -1,9 +1,10 @@
 """Containers and the pipeline engine.
 
-A call runs in two phases. *Planning* walks the container tree with the pipeline's generator:
-each applied leaf samples its parameters, moves boxes and keypoints (cheap), and updates the
-canvas shape. *Execution* then applies the plan to the arrays, fusing runs of consecutive spatial
-transforms into one resampling (see ``planner``). Replay skips sampling and executes a recorded plan.
+A call runs in two phases. *Planning* (``Compose.plan``) walks the container tree with the pipeline's
+generator: each applied leaf samples its parameters, states its geometry, moves boxes and keypoints
+(cheap), and updates the canvas shape, giving a typed ``Plan`` (``core.plan``). *Execution*
+(``Compose.execute``) hands the plan to an executor (``core.executor``), which runs the fusion
+analysis' runs on the arrays. Replay plans from recorded parameters instead of sampling.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ import numpy as np
 
 from ..targets import bboxes as bbox_mod
 from ..targets import keypoints as kp_mod
+from . import hooks
 from .errors import type_error, value_error
-from .io import read_sample, write_sample
-from .planner import execute, plan_leaf
+from .executor import Executor, get_executor
+from .call import read_sample, write_sample
+from .plan import Plan, Step
+from .planner import plan_leaf
 from .sample import ARRAY_KINDS, Annotations, Sample
 from .transform import Params, Transform, check_choice, check_number, check_probability
 
-PlanEntry = tuple[Transform, Params, tuple[int, int]]
+PlanEntry = Step
+_NUMPY = get_executor("numpy")
 LAYOUTS = ("auto", "HWC")
 
 
@@ -53,7 +58,8 @@ class Container(Transform):
         for t in self.transforms:
             yield from _leaves_of(t)
 
-    def plan(self, rng: np.random.Generator, sample: Sample, plan: list[PlanEntry]) -> None:
+    def plan_into(self, rng: np.random.Generator, sample: Sample, plan: list[PlanEntry]) -> None:
+        """Sample this block (with probability ``p``) and append its applied steps to ``plan``."""
         if self.p < 1.0 and rng.random() >= self.p:
             return
         self.plan_children(rng, sample, plan)
@@ -65,9 +71,7 @@ class Container(Transform):
     def set_progress(self, progress: float) -> None:
         """Move every scheduled argument of every transform to training progress in [0, 1]."""
         for leaf in self.leaves():
-            update = getattr(leaf, "set_progress", None)
-            if update is not None:
-                update(progress)
+            leaf.set_progress(progress)
         _apply_schedules(self, progress)
 
     def __len__(self) -> int:
@@ -90,7 +94,7 @@ def _leaves_of(t: Transform) -> Iterator[Transform]:
 
 def _plan(t: Transform, rng: np.random.Generator, sample: Sample, plan: list[PlanEntry]) -> None:
     if isinstance(t, Container):
-        t.plan(rng, sample, plan)
+        t.plan_into(rng, sample, plan)
     else:
         plan_leaf(t, rng, sample, plan)
 
@@ -248,10 +252,8 @@ class Compose(Container):
         self._leaf_list = list(self.leaves())
         _refuse_ignored_inner_settings(self)
         self.task = None
-        if task is not None:
-            from ..domains.check import enforce
-
-            self.task = enforce(self, task, on_violation)
+        if task is not None:  # the check lives in ``domains``, registered as the "task_check" hook
+            self.task = hooks.hook("task_check")(self, task, on_violation)
             self.__dict__["_init_args"]["task"] = self.task.to_dict()  # configs stay plain data
 
     # -- seeding -----------------------------------------------------------------------------------------------
@@ -262,8 +264,37 @@ class Compose(Container):
 
     # -- calling -----------------------------------------------------------------------------------------------
     def __call__(self, *, rng: np.random.Generator | None = None, return_params: bool = False, **data: Any) -> dict[str, Any]:
+        # plan, then the numpy executor: ``execute(self.plan(**data))`` without building the Plan record
+        # (a call's overhead is a few microseconds, so the record and the hops would show)
         sample, meta = read_sample(self, data)
-        plan: list[PlanEntry] = []
+        steps: list[Step] = []
+        if rng is None:
+            rng = self._rng
+        elif not isinstance(rng, np.random.Generator):
+            _refuse_rng(rng)
+        if self.p >= 1.0:
+            for t in self.transforms:
+                if isinstance(t, Container):
+                    t.plan_into(rng, sample, steps)
+                else:
+                    plan_leaf(t, rng, sample, steps)
+        else:
+            self.plan_into(rng, sample, steps)
+        _NUMPY.execute(steps, sample, self.fuse)
+        out = write_sample(self, sample, meta)
+        if return_params:
+            out["params"] = self._record(steps)
+        return out
+
+    def plan(self, *, rng: np.random.Generator | None = None, **data: Any) -> Plan:
+        """Read a call's keywords and sample it: the typed ``Plan`` of the steps to execute (boxes and
+        keypoints already moved), without touching any pixel. ``pipe.execute(plan)`` runs it;
+        ``pipe(**data)`` is ``pipe.execute(pipe.plan(**data))``."""
+        return self._plan(rng, data)
+
+    def _plan(self, rng: np.random.Generator | None, data: dict[str, Any]) -> Plan:
+        sample, meta = read_sample(self, data)
+        steps: list[Step] = []
         if rng is None:
             rng = self._rng
         elif not isinstance(rng, np.random.Generator):
@@ -271,20 +302,25 @@ class Compose(Container):
         if self.p >= 1.0:  # the common case, without the container call chain
             for t in self.transforms:
                 if isinstance(t, Container):
-                    t.plan(rng, sample, plan)
+                    t.plan_into(rng, sample, steps)
                 else:
-                    plan_leaf(t, rng, sample, plan)
+                    plan_leaf(t, rng, sample, steps)
         else:
-            self.plan(rng, sample, plan)
-        execute(plan, sample, fuse=self.fuse)
-        out = write_sample(self, sample, meta)
+            self.plan_into(rng, sample, steps)
+        return Plan(steps, sample, meta, self.fuse)
+
+    def execute(self, plan: Plan, executor: str | Executor = "numpy", return_params: bool = False) -> dict[str, Any]:
+        """Run ``plan`` with ``executor`` (a registered name or an ``Executor``) and return the outputs in
+        the caller's keywords and formats, as a call does."""
+        runner = get_executor(executor) if isinstance(executor, str) else executor
+        runner.run(plan)
+        out = write_sample(self, plan.sample, plan.meta)
         if return_params:
-            out["params"] = self._record(plan)
+            out["params"] = self._record(plan.steps)
         return out
 
-    def replay(self, params: list[dict[str, Any]], **data: Any) -> dict[str, Any]:
-        """Apply recorded parameters (``out["params"]`` of an earlier call) to new inputs of the same size:
-        every frame of a clip, or an RGB image's depth map."""
+    def replay_plan(self, params: list[dict[str, Any]], **data: Any) -> Plan:
+        """The ``Plan`` of recorded parameters (``out["params"]``) on new inputs (see ``replay``)."""
         sample, meta = self._read(data)
         plan: list[PlanEntry] = []
         for entry in params:
@@ -295,18 +331,16 @@ class Compose(Container):
             if type(leaf).__name__ != entry.get("name"):
                 value_error("params", f"an entry for {type(leaf).__name__}", entry, "replay with the same pipeline that recorded it")
             plan_leaf(leaf, None, sample, plan, params=dict(entry["params"]))
-        self._finish(plan, sample)
-        return self._write(sample, meta)
+        return Plan(plan, sample, meta, self.fuse)
 
-    def _finish(self, plan: list[PlanEntry], sample: Sample) -> None:
-        execute(plan, sample, fuse=self.fuse)
+    def replay(self, params: list[dict[str, Any]], **data: Any) -> dict[str, Any]:
+        """Apply recorded parameters (``out["params"]`` of an earlier call) to new inputs of the same size:
+        every frame of a clip, or an RGB image's depth map."""
+        return self.execute(self.replay_plan(params, **data))
 
-    def _record(self, plan: list[PlanEntry]) -> list[dict[str, Any]]:
+    def _record(self, steps: list[Step]) -> list[dict[str, Any]]:
         index = {id(leaf): i for i, leaf in enumerate(self._leaf_list)}
-        return [
-            {"index": index[id(t)], "name": type(t).__name__, "params": {k: v for k, v in params.items() if not k.startswith("_")}}
-            for t, params, _ in plan
-        ]
+        return [{"index": index[id(s.transform)], "name": type(s.transform).__name__, "params": dict(s.params)} for s in steps]
 
     # -- reading and writing samples ---------------------------------------------------------------------------
     def _read(self, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]]:
@@ -352,3 +386,6 @@ def _differs(value: Any, default: Any) -> bool:
 
 
 _RESERVED = {"image", "mask", "masks", "bboxes", "keypoints", "rng", "return_params"}
+
+
+hooks.register("standalone_pipeline", Compose)

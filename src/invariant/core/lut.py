@@ -5,8 +5,8 @@ A transform opts in with ``lut_fusable = True`` and a method
 these parameters, e.g. ColorJitter that drew a saturation change). ``stats`` is an
 ``ops.color.ImageStats`` for the image as it is *at that step*: statistics a step needs (contrast's mean,
 equalize's histogram, autocontrast's min/max) come from the original image's per-channel histogram pushed
-through the earlier tables, never from another pass over the pixels. ``Normalize`` (uint8 -> float32
-table) ends a run on 1-channel images; on 2+ channels it declines (its own convert + multiply-add kernel
+through the earlier tables, never from another pass over the pixels. A step declaring ``lut_ends_run``
+(``Normalize``: a uint8 -> float32 table) may only end a run, on 1-channel images; on 2+ channels it declines (its own convert + multiply-add kernel
 is faster than OpenCV's per-channel float LUT), so the run's uint8 output goes through that kernel.
 
 Exactness: the op-by-op path of every opted-in transform computes the same table from the histogram of
@@ -23,29 +23,17 @@ import numpy as np
 from ..ops.color import ImageStats, apply_table, compose_tables
 from .sample import Sample
 
-
-_NORMALIZE: list[type] = []
-
-
-def _is_normalize(t: Any) -> bool:
-    if not _NORMALIZE:
-        from ..transforms.normalize import Normalize
-
-        _NORMALIZE.append(Normalize)
-    return isinstance(t, _NORMALIZE[0])
+_U8 = np.dtype(np.uint8)
 
 
 def capable(t: Any) -> bool:
     """Can this transform take part in a table run (statically; its params may still say no)?"""
-    return bool(getattr(t, "lut_fusable", False)) or _is_normalize(t)
+    return t.lut_fusable
 
 
 def table_for(t: Any, params: dict[str, Any], channels: int, stats: ImageStats) -> np.ndarray | None:
     """The (256, C) or shared (256, 1) table of one step for a uint8 image, or None when not pointwise."""
-    if _is_normalize(t):
-        table = t.lookup_table(channels)
-    else:
-        table = t.lookup_table(params, np.dtype(np.uint8), channels, stats)
+    table = t.lookup_table(params, _U8, channels, stats)
     if table is None:
         return None
     return np.asarray(table).reshape(256, -1)  # (256, 1): shared by every channel
@@ -56,15 +44,16 @@ def compose(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return compose_tables(first, second)
 
 
-def build_run(plan: list, start: int, end: int, image: np.ndarray) -> tuple[np.ndarray | None, int]:
-    """Compose the tables of ``plan[start:end]`` for ``image``; stop early at a step that is not pointwise
+def build_run(steps: list, start: int, end: int, image: np.ndarray) -> tuple[np.ndarray | None, int]:
+    """Compose the tables of ``steps[start:end]`` for ``image``; stop early at a step that is not pointwise
     for its parameters or after a float-valued table. Returns (table, index after the last step used)."""
     channels = image.shape[2]
     stats = ImageStats(image)
     composed: np.ndarray | None = None
     k = start
     while k < end:
-        t, params, _ = plan[k]
+        step = steps[k]
+        t, params = step.transform, step.params
         table = table_for(t, params, channels, stats)
         if table is None:
             break
@@ -76,37 +65,38 @@ def build_run(plan: list, start: int, end: int, image: np.ndarray) -> tuple[np.n
     return composed, k
 
 
-def execute_run(plan: list, i: int, sample: Sample) -> int:
-    """Execute ``plan[i:j]`` as one table pass per image when at least two consecutive steps are
-    pointwise uint8 tables; returns ``j``, or ``i`` when nothing was fused (caller goes op by op). When
+def execute_run(steps: list, i: int, sample: Sample, limit: int | None = None) -> int:
+    """Execute ``steps[i:j]`` (``j <= limit``) as one table pass per image when at least two consecutive
+    steps are pointwise uint8 tables; returns ``j``, or ``i`` when nothing was fused (caller goes op by op). When
     the parameters cut the run to its first step, that step's table (already built, statistics
     included) is applied as is: op by op would only compute the same table again."""
-    if i + 1 >= len(plan) or not capable(plan[i][0]) or not capable(plan[i + 1][0]) or _is_normalize(plan[i][0]):
-        return i  # cheap exit first: a run needs two table-capable steps (Normalize only ends one)
+    n = len(steps) if limit is None else limit
+    if i + 1 >= n or not capable(steps[i].transform) or not capable(steps[i + 1].transform) or steps[i].transform.lut_ends_run:
+        return i  # cheap exit first: a run needs two table-capable steps (one that ends runs cannot start one)
     names = sample.names_of("image")
     if not names or any(getattr(sample.arrays[n], "dtype", None) != np.uint8 for n in names):
         return i
     end = i
-    while end < len(plan) and capable(plan[end][0]) and not plan[end][0].spatial:
-        t = plan[end][0]
-        if _is_normalize(t):  # ends a run only where it has a table (1 channel), else it runs its own kernel
-            if all(t.lookup_table(sample.arrays[n].shape[2]) is not None for n in names):
+    while end < n and capable(steps[end].transform) and not steps[end].transform.spatial:
+        t = steps[end].transform
+        if t.lut_ends_run:  # ends a run only where it has a table (1 channel), else it runs its own kernel
+            if all(t.lookup_table(steps[end].params, _U8, sample.arrays[a].shape[2], None) is not None for a in names):
                 end += 1
             break
         end += 1
     if end - i < 2:
         return i
-    built = {name: build_run(plan, i, end, sample.arrays[name]) for name in names}
+    built = {name: build_run(steps, i, end, sample.arrays[name]) for name in names}
     stop = min(k for _, k in built.values())
     if stop == i:
         return i  # (a run of one step still applies its table: the one op by op would compute again)
-    tables = {n: (table if k == stop else build_run(plan, i, stop, sample.arrays[n])[0]) for n, (table, k) in built.items()}
+    tables = {n: (table if k == stop else build_run(steps, i, stop, sample.arrays[n])[0]) for n, (table, k) in built.items()}
     for name in names:
         sample.arrays[name] = apply_table(sample.arrays[name], tables[name])  # type: ignore[arg-type]
     for name, kind in sample.kinds.items():
         if kind == "image":
             continue
-        for t, params, _ in plan[i:stop]:
-            array = sample.arrays[name]
+        for step in steps[i:stop]:
+            t, params, array = step.transform, step.params, sample.arrays[name]
             sample.arrays[name] = t.apply_mask(array, params) if kind == "mask" else t.apply_depth(array, params)
     return stop

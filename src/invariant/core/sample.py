@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.distort import field_boxes, field_keypoints
+from ..ops.geometric import apply_to_boxes, apply_to_keypoints
 from ..targets.bboxes import box_areas, min_side
 from ..targets.keypoints import inside
 
@@ -101,6 +103,25 @@ class Annotations:
             self.keypoint_visible = self.keypoint_visible & inside(self.keypoints, height, width)
             if rules.remove_invisible_keypoints:
                 self.keep_keypoints(self.keypoint_visible)
+
+    def move(self, geometry: Any, box_mode: str = "corners") -> None:
+        """Move boxes (their clipped and full extents) and keypoints by a step's geometry: its matrix
+        (boxes by ``box_mode``: the enclosing box of the moved corners, or of the inscribed ellipse), or
+        its displacement field."""
+        if geometry.matrix is not None:
+            matrix = geometry.matrix
+            if len(self.boxes):
+                self.boxes = apply_to_boxes(matrix, self.boxes, box_mode)
+                self.full_boxes = apply_to_boxes(matrix, self.full_boxes, box_mode)
+            if len(self.keypoints):
+                self.keypoints = apply_to_keypoints(matrix, self.keypoints)
+            return
+        fld = geometry.field
+        if len(self.boxes):
+            self.boxes = field_boxes(fld, self.boxes)
+            self.full_boxes = field_boxes(fld, self.full_boxes)
+        if len(self.keypoints):
+            self.keypoints = field_keypoints(fld, self.keypoints)
 
     def visibility(self) -> np.ndarray:
         full = box_areas(self.full_boxes)

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 import yaml
 
+from . import hooks
 from .schedule import SCHEDULES, Custom, Schedule
 from .transform import REGISTRY, Transform
 
@@ -56,7 +57,7 @@ def transform_to_dict(t: Transform) -> dict[str, Any]:
 
 
 def to_dict(pipeline: Transform) -> dict[str, Any]:
-    from .. import __version__
+    from .version import __version__
 
     return {"format_version": FORMAT_VERSION, "invariant_version": __version__, "pipeline": transform_to_dict(pipeline)}
 
@@ -221,3 +222,6 @@ def load(path: str | Path, functions: dict[str, Callable] | None = None) -> Tran
         line = _line_of(text, key_path)
         where = f"{path}:{line}" if line else str(path)
         raise ConfigError(f"{where}: {exc.args[0]}", key_path) from None
+
+
+hooks.register("transform_to_dict", transform_to_dict)

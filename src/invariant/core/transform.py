@@ -18,7 +18,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..ops import geometric as geo
+from . import hooks
 from .effects import Effects
+from .plan import Geometry
 from .errors import image_description, type_error, value_error
 
 Params = dict[str, Any]
@@ -165,6 +167,14 @@ class Transform:
     spatial: ClassVar[bool] = False
     applies_to_depth: ClassVar[bool] = False
     terminal: ClassVar[bool] = False  # must be last (ToTensor)
+    # capabilities the engine and the tools read (declared here, so nothing is looked up by name or getattr):
+    occludes: ClassVar[bool] = False  # erases regions: boxes are re-filtered by visibility after it (CoarseDropout)
+    fusable: ClassVar[bool] = True  # a spatial step that may join a fused resampling run
+    lut_fusable: ClassVar[bool] = False  # pointwise on uint8: may join a lookup-table run (``lookup_table``)
+    lut_ends_run: ClassVar[bool] = False  # its table leaves uint8 (Normalize): it may end a table run, never start one
+    quarter_turns: ClassVar[bool] = False  # rotates only by multiples of 90 degrees (RandomRotate90)
+    # (count, magnitude) argument names of a RandAugment-style policy, read by the tuner; None otherwise
+    policy_knobs: ClassVar[tuple[str, str] | None] = None
     # arguments the contract test uses when the transform has required arguments
     example_args: ClassVar[Params] = {}
     # constructor arguments that may be +-inf (e.g. magnitude_std=inf: uniform magnitudes); NaN never is
@@ -211,6 +221,15 @@ class Transform:
     def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
         """Move or occlude boxes and keypoints in place (non-spatial transforms usually do nothing)."""
 
+    def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: Any) -> np.ndarray | None:
+        """The (256, C) or shared (256, 1) table this step is for a uint8 image with these parameters, or
+        None when it is not pointwise for them. Read only when ``lut_fusable`` (``core.lut``); ``stats``
+        (``ops.color.ImageStats``) describes the image as it is at this step."""
+        return None
+
+    def set_progress(self, progress: float) -> None:
+        """Move scheduled arguments to training progress in [0, 1] (containers pass it to their leaves)."""
+
     # -- conveniences ----------------------------------------------------------------------------------------
     def check_input(self, sample: Any) -> None:
         dtype_ok = type(self).__dict__.get("_dtype_objects")
@@ -244,9 +263,7 @@ class Transform:
         return dict(getattr(self, "_init_args", {}))
 
     def to_dict(self) -> Params:
-        from .serialization import transform_to_dict
-
-        return transform_to_dict(self)
+        return hooks.hook("transform_to_dict")(self)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.init_args().items())
@@ -254,11 +271,9 @@ class Transform:
 
     def __call__(self, **data: Any) -> dict[str, Any]:
         """Apply this transform alone, as a one-element Compose with a fresh generator."""
-        from .compose import Compose
-
         pipe = self.__dict__.get("_standalone")
         if pipe is None:
-            pipe = Compose([self])
+            pipe = hooks.hook("standalone_pipeline")([self])
             self.__dict__["_standalone"] = pipe
         return pipe(**data)
 
@@ -337,9 +352,14 @@ BORDER_NAMES = tuple(geo.BORDER_MODES)
 
 
 class SpatialTransform(Transform):
-    """A geometric transform that describes itself as ``geometry(params, shape) -> (matrix, out_shape)``."""
+    """A geometric transform. It states its geometry, once per call, in one of two ways:
+    ``geometry(params, shape) -> (matrix, out_shape)`` (a 3x3 matrix and the output canvas), or
+    ``plan_geometry(params, shape) -> Geometry`` when it knows more (a field, or that its matrix is an
+    integer window, as flips and crops do). Images, masks, depth, boxes and keypoints follow the geometry
+    generically; executing it (a view, slice + resize, warp, remap) is the executor's choice."""
 
     spatial = True
+    box_mode: str = "corners"  # how boxes follow a matrix: enclosing box of the corners, or of the ellipse
     _abstract = True
 
     def __init__(
@@ -357,39 +377,59 @@ class SpatialTransform(Transform):
         self.fill_mask = fill_mask
 
     def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
-        raise TypeError(f"{type(self).__name__} must define geometry(params, shape) -> (matrix, out_shape)")
+        if type(self).plan_geometry is SpatialTransform.plan_geometry:
+            raise TypeError(f"{type(self).__name__} must define geometry(params, shape) -> (matrix, out_shape)")
+        g = self.plan_geometry(params, shape)
+        return g.matrix, g.out_shape  # type: ignore[return-value]
+
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
+        """The step's ``Geometry`` on an input canvas of ``shape`` (the planner calls this once per call)."""
+        matrix, out_shape = self.geometry(params, shape)
+        return Geometry(shape, (int(out_shape[0]), int(out_shape[1])), matrix)
 
     def output_shape(self, params: Params, shape: tuple[int, int]) -> tuple[int, int]:
-        return params["_out_shape"]
+        return self.plan_geometry(params, shape).out_shape
 
-    # The engine calls ``prepare`` once per call after sampling, so the matrix is built once and the
-    # kernel that executes it (view, slice+resize, warp: ``geo.classify``) is chosen once, not per array.
-    def prepare(self, params: Params, shape: tuple[int, int]) -> Params:
-        matrix, out_shape = self.geometry(params, shape)
-        out_shape = (int(out_shape[0]), int(out_shape[1]))
-        params["_matrix"] = matrix
-        params["_out_shape"] = out_shape
-        params["_kernel"] = self.kernel(params, shape, matrix, out_shape)
-        return params
-
-    def kernel(self, params: Params, shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple:
-        """How this call executes (``geo.classify``'s choice: a view, slice+resize, or a warp). Flips and
-        crops override it to build the answer directly; it must equal ``geo.classify``'s (tested)."""
-        return geo.classify(matrix, shape, out_shape)
-
+    # Direct use outside a pipeline (a pipeline's executor resamples spatial steps itself).
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
-        return geo.warp(image, params["_matrix"], params["_out_shape"], self.interpolation, self.border_mode, self.fill, kernel=params.get("_kernel"))
+        return _execute_alone(self, params, {"image": image}, "image")
 
     def apply_mask(self, mask: np.ndarray, params: Params) -> np.ndarray:
-        return geo.warp_mask(mask, params["_matrix"], params["_out_shape"], self.border_mode, self.fill_mask, kernel=params.get("_kernel"))
+        return _execute_alone(self, params, {"mask": mask}, "mask")
 
     def apply_depth(self, depth: np.ndarray, params: Params) -> np.ndarray:
-        return geo.warp(depth, params["_matrix"], params["_out_shape"], "nearest", self.border_mode, 0, kernel=params.get("_kernel"))
+        return _execute_alone(self, params, {"depth": depth}, "depth")
 
     def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
-        matrix = params["_matrix"]
-        if len(annotations.boxes):
-            annotations.boxes = geo.apply_to_boxes(matrix, annotations.boxes)
-            annotations.full_boxes = geo.apply_to_boxes(matrix, annotations.full_boxes)
-        if len(annotations.keypoints):
-            annotations.keypoints = geo.apply_to_keypoints(matrix, annotations.keypoints)
+        annotations.move(self.plan_geometry(params, shape), self.box_mode)
+
+
+def _execute_alone(t: SpatialTransform, params: Params, arrays: dict[str, np.ndarray], kind: str) -> np.ndarray:
+    """One spatial step on one array with the numpy kernels (direct calls of ``apply_*``)."""
+    from ..ops import distort
+
+    array = arrays[kind]
+    g = t.plan_geometry(params, array.shape[:2])
+    interpolation = t.interpolation if kind == "image" else "nearest"
+    fill = t.fill if kind == "image" else t.fill_mask if kind == "mask" else 0
+    if g.matrix is not None:
+        if kind == "mask":
+            return geo.warp_mask(array, g.matrix, g.out_shape, t.border_mode, fill, kernel=g.form)
+        return geo.warp(array, g.matrix, g.out_shape, interpolation, t.border_mode, fill, kernel=g.form)
+    mx, my = g.field  # type: ignore[misc]
+    if kind == "mask":
+        return distort.remap_mask(array, mx, my, t.border_mode, fill)
+    return distort.remap(array, mx, my, interpolation, t.border_mode, fill)
+
+
+_GENERIC: dict[type, bool] = {}
+
+
+def executes_generically(t: Any) -> bool:
+    """Is ``t`` a spatial transform that executors resample from its geometry (it overrides no ``apply_*``)?"""
+    cls = type(t)
+    found = _GENERIC.get(cls)
+    if found is None:
+        found = isinstance(t, SpatialTransform) and all(getattr(cls, n) is getattr(SpatialTransform, n) for n in ("apply_image", "apply_mask", "apply_depth"))
+        _GENERIC[cls] = found
+    return found

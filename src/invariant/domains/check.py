@@ -15,6 +15,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ..core import hooks
 from ..core.compose import Compose, Container
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
@@ -218,7 +219,7 @@ def _rules(t: Transform, e: Effects, task: Task, pipeline: Any) -> Iterator[tupl
         prop = "orientation" if task.orientation else "cardinal_direction" if task.cardinal_direction else "max_rotation"
         if bound == 0:
             fix = "drop it (the task allows no rotation)"
-        elif e.max_rotation >= 90 and name.endswith("90"):
+        elif e.max_rotation >= 90 and t.quarter_turns:
             fix = f"drop it ({name} turns by multiples of 90 degrees); use a rotation bounded to <= {bound:g} degrees instead"
         else:
             fix = _rotation_fix(t, bound)
@@ -321,3 +322,5 @@ def enforce(pipeline: Any, task: Any, on_violation: str = "error") -> Task:
         warnings.warn(text, DomainWarning, stacklevel=4)
     return checked
 
+
+hooks.register("task_check", enforce)  # Compose(task=...) reaches the check through this declared hook

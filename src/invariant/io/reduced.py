@@ -24,7 +24,8 @@ import numpy as np
 
 from ..core.compose import Compose
 from ..core.errors import type_error
-from ..core.transform import SpatialTransform
+from ..core.plan import Geometry, Plan, Step
+from ..core.transform import executes_generically
 from ..ops import geometric as geo
 from .decode import DecodeError, decode, reduced_size
 from .headers import HeaderError, ImageHeader, apply_orientation, orientation_matrix, read_header
@@ -37,22 +38,24 @@ def _sigma_max(matrix: np.ndarray) -> float:
     return float(np.linalg.svd(matrix[:2, :2], compute_uv=False)[0])
 
 
-def _warps_generically(t: Any, params: dict[str, Any]) -> bool:
-    return getattr(t, "spatial", False) and "_matrix" in params and type(t).apply_image is SpatialTransform.apply_image
+def _warps_generically(step: Step) -> bool:
+    return step.geometry is not None and step.geometry.matrix is not None and executes_generically(step.transform)
 
 
-def plan_scale(plan: list, header: ImageHeader, allowed: tuple[int, ...] = _SCALES_DESC) -> int:
+def plan_scale(plan: Plan | list[Step], header: ImageHeader, allowed: tuple[int, ...] = _SCALES_DESC) -> int:
     """The DCT scale for a planned call: 1 unless the leading spatial steps shrink the image by at
     least 2 along every axis (for each non-exact prefix of the run: max singular value <= 1/s)."""
-    if header.format != "jpeg" or not plan or not _warps_generically(plan[0][0], plan[0][1]):
+    steps = plan.steps if isinstance(plan, Plan) else plan
+    if header.format != "jpeg" or not steps or not _warps_generically(steps[0]):
         return 1
     composed, sigma = np.eye(3), 0.0
-    for t, params, _ in plan:
-        if getattr(t, "spatial", False) and "_matrix" not in params:
-            return 1  # a displacement field (elastic, grid...) magnifies locally: keep full resolution
-        if not getattr(t, "spatial", False):
+    for step in steps:
+        g = step.geometry
+        if g is None:
             break
-        composed = params["_matrix"] @ composed
+        if g.matrix is None:
+            return 1  # a displacement field (elastic, grid...) magnifies locally: keep full resolution
+        composed = g.matrix @ composed
         if not geo.is_affine(composed):
             return 1
         if not geo.is_exact(composed):
@@ -106,21 +109,18 @@ def decode_augment(
     height, width = header.shape
     channels = 1 if mode == "gray" else 3
     placeholder = np.empty((height, width, channels), np.uint8)  # never touched: only its shape is read
-    sample, meta = pipeline._read({"image": placeholder, **targets})
-    plan: list = []
-    pipeline.plan(rng if rng is not None else pipeline._rng, sample, plan)
+    plan = pipeline.plan(rng=rng, image=placeholder, **targets)
     scale = plan_scale(plan, header)
     raw = decode(data, mode=mode, scale=scale, backend=backend, exif=False, header=header, source=source)
     image = apply_orientation(raw, header.orientation)
-    if scale > 1:
-        t0, p0, _ = plan[0]
-        p0 = dict(p0)
-        p0["_matrix"] = p0["_matrix"] @ np.linalg.inv(reduction_matrix(header, scale))
-        plan[0] = (t0, p0, image.shape[:2])
-    sample.arrays["image"] = image
-    pipeline._finish(plan, sample)
-    out = pipeline._write(sample, meta)
+    if scale > 1:  # the first step re-expressed on the reduced raster: same output canvas, new matrix
+        first = plan.steps[0]
+        g = first.geometry
+        matrix = g.matrix @ np.linalg.inv(reduction_matrix(header, scale))  # type: ignore[union-attr,operator]
+        shape = image.shape[:2]
+        plan.steps[0] = Step(first.transform, first.params, shape, Geometry(shape, g.out_shape, matrix))  # type: ignore[union-attr]
+    plan.sample.arrays["image"] = image
+    out = pipeline.execute(plan, return_params=return_params)
     if return_params:
-        out["params"] = pipeline._record(plan)
         out["decode_scale"] = scale
     return out

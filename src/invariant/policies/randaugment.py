@@ -53,6 +53,7 @@ class RandAugment(Policy):
     """
 
     allow_infinite = frozenset({"magnitude_std"})  # inf: uniform magnitudes (timm)
+    policy_knobs = ("num_ops", "magnitude")  # what the tuner searches (count of ops, magnitude)
 
     def __init__(
         self,

@@ -319,7 +319,9 @@ def write_preview(
 
 def preview_builtin(out_dir: Path, seed: int = 0, n: int = 12) -> Path:
     """Augment a bundled real photo with a natural-image pipeline and write the grid."""
-    from .. import Compose, HorizontalFlip, RandomResizedCrop
+    from ..core.compose import Compose
+    from ..transforms.crops import RandomResizedCrop
+    from ..transforms.flips import HorizontalFlip
     from ..data import load_photo
 
     photo = load_photo("astronaut")

@@ -101,12 +101,11 @@ def _scaled(name: str, value: Any, strength: float) -> Any:
 
 def randaugment_knobs(t: Transform) -> tuple[str, str] | None:
     """(N argument, M argument) of a RandAugment-like transform, or None."""
-    if type(t).__name__ != "RandAugment":
+    knobs = t.policy_knobs  # declared by the policy (RandAugment: num_ops, magnitude)
+    if knobs is None:
         return None
     args = t.init_args()
-    n = next((a for a in RANDAUGMENT_N if a in args), None)
-    m = next((a for a in RANDAUGMENT_M if a in args), None)
-    return (n, m) if n and m else None
+    return knobs if knobs[0] in args and knobs[1] in args else None
 
 
 def _rebuild(t: Transform, changes: dict[str, Any]) -> Transform:

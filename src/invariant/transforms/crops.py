@@ -10,6 +10,7 @@ import numpy as np
 
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
+from ..core.plan import Geometry
 from ..core.transform import Params, SpatialTransform, as_range
 from ..ops import geometric as geo
 
@@ -31,17 +32,12 @@ def _randint(rng: np.random.Generator, n: int) -> int:
     return min(int(rng.random() * n), n - 1)
 
 
-def _prepare_window(params: Params, shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> Params:
-    """The generic ``prepare`` (geometry + kernel) written out for an integer crop at (x, y): a crop's
-    plan costs as much as its copy, so the method hops matter."""
-    params["_matrix"] = geo.translation(-x, -y)
-    params["_out_shape"] = size
+def _window(shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> Geometry:
+    """The geometry of an integer crop at (x, y), stating the window it is (a crop's plan costs as much
+    as its copy, so deriving the form from the matrix would matter)."""
     H, W = shape
-    if x == 0 and y == 0 and size[0] == H and size[1] == W:
-        params["_kernel"] = ((H, W), geo.IDENTITY)
-    else:
-        params["_kernel"] = ((H, W), geo.WINDOW, x, y, False, False)
-    return params
+    form = ((H, W), geo.IDENTITY) if x == 0 and y == 0 and size[0] == H and size[1] == W else ((H, W), geo.WINDOW, x, y, False, False)
+    return Geometry(shape, size, geo.translation(-x, -y), form=form)
 
 
 class _Rescaling(SpatialTransform):
@@ -86,14 +82,8 @@ class RandomCrop(_Rescaling):
         x = _randint(rng, W - w + 1) if W >= w else -((w - W) // 2)
         return {"x": x - self.padding, "y": y - self.padding}
 
-    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
-        return geo.translation(-params["x"], -params["y"]), self.size
-
-    def kernel(self, params: Params, shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple:
-        return geo.window_kernel(shape, out_shape, params["x"], params["y"])
-
-    def prepare(self, params: Params, shape: tuple[int, int]) -> Params:
-        return _prepare_window(params, shape, params["x"], params["y"], self.size)
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
+        return _window(shape, params["x"], params["y"], self.size)
 
 
 class CenterCrop(_Rescaling):
@@ -106,19 +96,9 @@ class CenterCrop(_Rescaling):
 
     example_args = {"size": (16, 16)}
 
-    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
         h, w = self.size
-        y = int(round((shape[0] - h) / 2.0))
-        x = int(round((shape[1] - w) / 2.0))
-        return geo.translation(-x, -y), self.size
-
-    def kernel(self, params: Params, shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple:
-        (_, _, tx), (_, _, ty) = matrix[:2].tolist()
-        return geo.window_kernel(shape, out_shape, int(-tx), int(-ty))
-
-    def prepare(self, params: Params, shape: tuple[int, int]) -> Params:
-        h, w = self.size
-        return _prepare_window(params, shape, int(round((shape[1] - w) / 2.0)), int(round((shape[0] - h) / 2.0)), self.size)
+        return _window(shape, int(round((shape[1] - w) / 2.0)), int(round((shape[0] - h) / 2.0)), self.size)
 
 
 class RandomResizedCrop(_Rescaling):
@@ -167,13 +147,11 @@ class RandomResizedCrop(_Rescaling):
             w, h = W, H
         return {"x": (W - w) // 2, "y": (H - h) // 2, "w": w, "h": h}
 
-    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
         out_h, out_w = self.size
-        return geo.crop_resize_matrix(params["x"], params["y"], params["w"], params["h"], out_w, out_h), self.size
-
-    def kernel(self, params: Params, shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple:
         x, y, w, h = params["x"], params["y"], params["w"], params["h"]
-        return geo.crop_resize_kernel(shape, out_shape, x, y, x + w, y + h, matrix)
+        matrix = geo.crop_resize_matrix(x, y, w, h, out_w, out_h)
+        return Geometry(shape, self.size, matrix, form=geo.crop_resize_kernel(shape, self.size, x, y, x + w, y + h, matrix))
 
 
 class Resize(_Rescaling):
@@ -197,7 +175,7 @@ class Resize(_Rescaling):
 
     example_args = {"height": 24, "width": 20}
 
-    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
         H, W = shape
         if self.shorter_side:
             if H <= W:
@@ -206,7 +184,5 @@ class Resize(_Rescaling):
                 out = (int(self.height * H / W), self.height)
         else:
             out = (self.height, self.width)
-        return geo.scaling(out[1] / W, out[0] / H), out
-
-    def kernel(self, params: Params, shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple:
-        return geo.crop_resize_kernel(shape, out_shape, 0, 0, shape[1], shape[0], matrix)
+        matrix = geo.scaling(out[1] / W, out[0] / H)
+        return Geometry(shape, out, matrix, form=geo.crop_resize_kernel(shape, out, 0, 0, W, H, matrix))

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
+from ..core.plan import Geometry
 from ..core.transform import Params, SpatialTransform, as_range, check_choice
 from ..ops import distort
 
@@ -26,32 +27,9 @@ class FieldTransform(SpatialTransform):
     def field(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         raise TypeError(f"{type(self).__name__} must define field(params, shape) -> (map_x, map_y)")
 
-    def prepare(self, params: Params, shape: tuple[int, int]) -> Params:
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
         fld = self.field(params, shape)
-        params["_field"] = fld
-        params["_out_shape"] = (int(fld[0].shape[0]), int(fld[0].shape[1]))
-        params["_reveals"] = distort.field_reveals(fld, shape)
-        return params
-
-    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
-        mx, my = params["_field"]
-        return distort.remap(image, mx, my, self.interpolation, self.border_mode, self.fill)
-
-    def apply_mask(self, mask: np.ndarray, params: Params) -> np.ndarray:
-        mx, my = params["_field"]
-        return distort.remap_mask(mask, mx, my, self.border_mode, self.fill_mask)
-
-    def apply_depth(self, depth: np.ndarray, params: Params) -> np.ndarray:
-        mx, my = params["_field"]
-        return distort.remap(depth, mx, my, "nearest", self.border_mode, 0)
-
-    def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
-        fld = params["_field"]
-        if len(annotations.boxes):
-            annotations.boxes = distort.field_boxes(fld, annotations.boxes)
-            annotations.full_boxes = distort.field_boxes(fld, annotations.full_boxes)
-        if len(annotations.keypoints):
-            annotations.keypoints = distort.field_keypoints(fld, annotations.keypoints)
+        return Geometry(shape, (int(fld[0].shape[0]), int(fld[0].shape[1])), field=fld)
 
     def effects(self) -> Effects:
         return Effects(geometric=True, deforms=True)

@@ -1,12 +1,23 @@
-"""Flips: pure index remaps, executed as views (no interpolation) and fused with neighbours."""
+"""Flips: pure index remaps (their geometry states the integer window they are, so executors use a view,
+no interpolation), fused with neighbours."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..core.effects import Effects
+from ..core.plan import Geometry
 from ..core.transform import Params, SpatialTransform
 from ..ops import geometric as geo
+
+
+_CACHE: dict[tuple[bool, tuple[int, int]], Geometry] = {}
+
+
+def _remember(key: tuple[bool, tuple[int, int]], g: Geometry) -> Geometry:
+    """Keep a flip geometry for reuse (geometries are never changed once built; bounded)."""
+    if len(_CACHE) > 256:
+        _CACHE.clear()
+    _CACHE[key] = g
+    return g
 
 
 class HorizontalFlip(SpatialTransform):
@@ -16,20 +27,12 @@ class HorizontalFlip(SpatialTransform):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p=p)
 
-    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
-        return geo.hflip_matrix(shape[1]), shape
-
-    def kernel(self, params: Params, shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple:
-        return geo.window_kernel(shape, out_shape, 0, 0, flip_x=True)
-
-    def prepare(self, params: Params, shape: tuple[int, int]) -> Params:
-        # the generic prepare (geometry + kernel) written out: a flip's plan is a few microseconds of a
-        # call that otherwise costs one cv2.flip, so the method hops matter
-        h, w = int(shape[0]), int(shape[1])
-        params["_matrix"] = geo.hflip_matrix(w)
-        params["_out_shape"] = (h, w)
-        params["_kernel"] = ((h, w), geo.WINDOW, 0, 0, True, False)
-        return params
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
+        g = _CACHE.get((True, shape))  # a flip's geometry depends on the canvas only: built once per size
+        if g is None:
+            h, w = int(shape[0]), int(shape[1])  # the whole canvas, mirrored in x: stated, not derived
+            g = _remember((True, shape), Geometry((h, w), (h, w), geo.hflip_matrix(w), form=((h, w), geo.WINDOW, 0, 0, True, False)))
+        return g
 
     def effects(self) -> Effects:
         return Effects(geometric=True, mirrors_horizontal=True)
@@ -41,18 +44,12 @@ class VerticalFlip(SpatialTransform):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p=p)
 
-    def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
-        return geo.vflip_matrix(shape[0]), shape
-
-    def kernel(self, params: Params, shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int]) -> tuple:
-        return geo.window_kernel(shape, out_shape, 0, 0, flip_y=True)
-
-    def prepare(self, params: Params, shape: tuple[int, int]) -> Params:
-        h, w = int(shape[0]), int(shape[1])  # the generic prepare written out (see HorizontalFlip)
-        params["_matrix"] = geo.vflip_matrix(h)
-        params["_out_shape"] = (h, w)
-        params["_kernel"] = ((h, w), geo.WINDOW, 0, 0, False, True)
-        return params
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
+        g = _CACHE.get((False, shape))
+        if g is None:
+            h, w = int(shape[0]), int(shape[1])
+            g = _remember((False, shape), Geometry((h, w), (h, w), geo.vflip_matrix(h), form=((h, w), geo.WINDOW, 0, 0, False, True)))
+        return g
 
     def effects(self) -> Effects:
         return Effects(geometric=True, mirrors_vertical=True)

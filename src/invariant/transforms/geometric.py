@@ -61,14 +61,6 @@ class _Geometric(SpatialTransform):
     def _init_geometric(self, box_mode: str) -> None:
         self.box_mode = check_choice(box_mode, "box_mode", geo.BOX_MODES)
 
-    def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
-        matrix = params["_matrix"]
-        if len(annotations.boxes):
-            annotations.boxes = geo.apply_to_boxes(matrix, annotations.boxes, self.box_mode)
-            annotations.full_boxes = geo.apply_to_boxes(matrix, annotations.full_boxes, self.box_mode)
-        if len(annotations.keypoints):
-            annotations.keypoints = geo.apply_to_keypoints(matrix, annotations.keypoints)
-
 
 class Rotate(_Geometric):
     """Rotate by an angle drawn uniformly from ``limit`` degrees about the centre, on the same canvas.
@@ -364,6 +356,8 @@ def _homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 class RandomRotate90(_Geometric):
     """Rotate by a random multiple of 90 degrees (0, 90, 180 or 270, counter-clockwise); the canvas
     turns with the image. Executed as a transposed/flipped view made contiguous: no interpolation."""
+
+    quarter_turns = True
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p=p)

@@ -14,7 +14,7 @@ from ..ops import color as C
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-DTYPE_MAX = {"uint8": 255.0, "uint16": 65535.0, "float32": 1.0}
+DTYPE_MAX = C.MAX_VALUE  # the one dtype-range table (ops.color), under the name this module always exported
 
 
 def _vector(value: Any, argument: str) -> tuple[float, ...]:
@@ -78,7 +78,10 @@ class Normalize(Transform):
         shift = -mean / std
         return scale, shift  # out = image * scale + shift
 
-    def lookup_table(self, channels: int) -> np.ndarray | None:
+    lut_fusable = True  # a uint8 -> float32 table on 1 channel (``lookup_table``) ...
+    lut_ends_run = True  # ... which can only end a table run
+
+    def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: Any = None) -> np.ndarray | None:
         """(256, 1) float32 table for 1-channel uint8 images: the whole op is one table lookup, and it ends
         a fused run of pointwise tables (core/lut.py). None for 2+ channels: OpenCV's per-channel float
         table is slower than a u8 -> f32 conversion plus one multiply-add pass, so there a fused run stops

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ... import policies  # noqa: F401  (registers the policies)
 from ...core.errors import type_error, value_error
 from ...core.transform import REGISTRY, Transform
+from ...transforms import (  # noqa: F401  (registers every transform family the presets name)
+    blur_noise, channels, color, crops, degrade, depth, distortions, dropout, flips, geometric, intensity, normalize,
+)
 
 
 def T(name: str, **kwargs: Any) -> Transform:
-    """Build the registered transform ``name`` (imported through ``invariant`` so every family is loaded)."""
-    import invariant  # noqa: F401  (registers every exported transform family)
-
+    """Build the registered transform ``name`` (every family is imported above, so all are registered)."""
     cls = REGISTRY.get(name)
     if cls is None:
         raise ImportError(f"preset needs the transform {name!r}, which this build of invariant does not register. Fix: upgrade invariant.")
