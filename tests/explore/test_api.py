@@ -16,7 +16,6 @@ import yaml
 
 import invariant as iv
 from invariant.core.compose import Compose
-from invariant.core.io import read_sample
 from invariant.core.serialization import from_dict
 from invariant.core.transform import library_transforms
 from invariant.explore.render import build_steps, execute_timed, export, run_once, task_from
@@ -94,10 +93,8 @@ def test_fused_groups_are_reported():
 
     image = load_photo("astronaut")
     pipe = Compose([iv.Rotate(limit=20, p=1), iv.Affine(scale=(0.8, 1.2), p=1), iv.RandomBrightnessContrast(p=1), iv.RandomGamma(p=1)])
-    sample, _ = read_sample(pipe, {"image": image})
-    plan: list = []
-    pipe.plan(np.random.default_rng(0), sample, plan)
-    kinds = [(g[0], g[1], g[2]) for g in execute_timed(plan, sample)]
+    plan = pipe.plan(rng=np.random.default_rng(0), image=image)
+    kinds = [(g[0], g[1], g[2]) for g in execute_timed(plan)]
     assert kinds == [("resampling", 0, 2), ("table", 2, 4)]
 
 

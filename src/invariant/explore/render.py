@@ -2,8 +2,9 @@
 the grid of augmented samples, time every step, say which steps fused, and export the pipeline.
 
 Timing runs each call's plan twice on the same draw: once step by step (each step's own cost) and
-once the way ``Compose`` executes it, through the planner's own functions (``core.planner``: spatial
-runs become one resampling, pointwise uint8 runs one lookup table), recording each group it executes.
+once the way ``Compose`` executes it: ``pipe.plan(...)``, then the numpy executor run by run as the fusion
+analysis (``plan.runs()``) groups it (spatial runs become one resampling, pointwise uint8 runs one lookup
+table), recording each group it executes.
 The grid shows the second run's output, which equals ``pipe(...)`` for the same generator (tested).
 """
 
@@ -21,10 +22,10 @@ import cv2
 import numpy as np
 import yaml
 
-from ..core import lut
+from ..core.call import write_sample
 from ..core.compose import Compose, Container
-from ..core.io import read_sample, write_sample
-from ..core.planner import _apply, _execute_spatial_run, _flips_after_resampling, _fusable, _run_end
+from ..core.executor import get_executor
+from ..core.plan import Plan, SingleStep, SpatialRun
 from ..core.serialization import ConfigError, from_dict, to_dict
 from ..core.transform import Transform
 from ..domains import Task, check
@@ -209,49 +210,34 @@ def pipeline_state(pipe: Transform) -> dict[str, Any]:
 
 
 # -- rendering -----------------------------------------------------------------------------------------------
-def execute_timed(plan: list, sample: Any, fuse: bool = True) -> list[tuple[str, int, int, float]]:
-    """Execute ``plan`` exactly as ``planner.execute`` does (same branches, same planner functions) and
-    return the groups it ran: (kind, start, end, seconds) with kind "resampling" (a fused spatial run),
-    "table" (a fused lookup-table run) or "step" (one step on its own)."""
+def execute_timed(plan: Plan) -> list[tuple[str, int, int, float]]:
+    """Execute ``plan`` with the numpy executor, run by run as ``plan.runs()`` (the fusion analysis)
+    groups it, and return the groups it ran: (kind, start, end, seconds) with kind "resampling" (a fused
+    spatial run), "table" (steps that became one lookup table) or "step" (one step on its own)."""
+    executor = get_executor("numpy")
+    steps, sample = plan.steps, plan.sample
     groups: list[tuple[str, int, int, float]] = []
     clock = time.perf_counter
-    n = len(plan)
-    if n == 1 or not fuse:
-        for k, (t, params, _) in enumerate(plan):
-            t0 = clock()
-            _apply(t, params, sample)
-            groups.append(("step", k, k + 1, clock() - t0))
-        return groups
-    i = 0
-    while i < n:
-        entry = plan[i]
-        t = entry[0]
+    for run in plan.runs():
         t0 = clock()
-        if t.spatial:
-            if i + 1 < n and _fusable(entry) and _fusable(plan[i + 1]):
-                j = _flips_after_resampling(plan, i)
-                if j:
-                    for k in range(i, j):
-                        t0 = clock()
-                        _apply(plan[k][0], plan[k][1], sample)
-                        groups.append(("step", k, k + 1, clock() - t0))
-                    i = j
+        if type(run) is SingleStep:
+            executor.step(steps[run.index], sample)
+            groups.append(("step", run.index, run.index + 1, clock() - t0))
+        elif type(run) is SpatialRun:
+            executor.spatial_run(steps, run, sample)
+            groups.append(("resampling", run.start, run.end, clock() - t0))
+        else:  # a table run: the executor settles which prefixes become one table (as NumpyExecutor.table_run)
+            k = run.start
+            while k < run.end:
+                t0 = clock()
+                j = executor.table(steps, k, sample, run.end)
+                if j > k:
+                    groups.append(("table", k, j, clock() - t0))
+                    k = j
                     continue
-                j, border_step, window, composite = _run_end(plan, i)
-                if j > i + 1:
-                    _execute_spatial_run(plan[i:j], border_step - i, window, sample, composite)
-                    groups.append(("resampling", i, j, clock() - t0))
-                    i = j
-                    continue
-        elif lut.capable(t):
-            j = lut.execute_run(plan, i, sample)
-            if j > i:
-                groups.append(("table", i, j, clock() - t0))
-                i = j
-                continue
-        _apply(t, entry[1], sample)
-        groups.append(("step", i, i + 1, clock() - t0))
-        i += 1
+                executor.step(steps[k], sample)
+                groups.append(("step", k, k + 1, clock() - t0))
+                k += 1
     return groups
 
 
@@ -264,22 +250,22 @@ def _leaf_owner(transforms: list[Transform], ui_index: list[int]) -> dict[int, i
 
 
 def run_once(pipe: Compose, data: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], list, list[float], list[tuple[str, int, int, float]], float]:
-    """One call of ``pipe`` on ``data``: (output, plan, per-step seconds step by step, executed groups,
-    planning seconds). The output is the fused execution's, as ``pipe(**data, rng=rng)`` returns."""
-    sample, meta = read_sample(pipe, data)
-    plan: list = []
+    """One call of ``pipe`` on ``data``: (output, plan steps, per-step seconds step by step, executed
+    groups, planning seconds). The output is the fused execution's, as ``pipe(**data, rng=rng)`` returns."""
     t0 = time.perf_counter()
-    pipe.plan(rng, sample, plan)
+    plan = pipe.plan(rng=rng, **data)
     planning = time.perf_counter() - t0
+    executor = get_executor("numpy")
+    sample = plan.sample
     arrays = dict(sample.arrays)
     alone = []
-    for t, params, _ in plan:
+    for step in plan.steps:
         t0 = time.perf_counter()
-        _apply(t, params, sample)
+        executor.step(step, sample)
         alone.append(time.perf_counter() - t0)
     sample.arrays = dict(arrays)
-    groups = execute_timed(plan, sample, fuse=pipe.fuse)
-    return write_sample(pipe, sample, meta), plan, alone, groups, planning
+    groups = execute_timed(plan)
+    return write_sample(pipe, sample, plan.meta), plan.steps, alone, groups, planning
 
 
 def tile_png(image: np.ndarray, cell: int) -> str:
@@ -351,14 +337,14 @@ def render(built: Built, entries: list[Any], cache: SampleCache, n: int = 6, see
             calls += 1
             planning_total += planning
             total += planning + sum(g[3] for g in groups)
-            for (t, _, _), seconds in zip(plan, alone):
+            for t, seconds in zip((step.transform for step in plan), alone):
                 s = steps[owner[id(t)]]
                 s["applied"] += 1
                 s["seconds"] += seconds
             for kind, a, b, seconds in groups:
                 if kind == "step":
                     continue
-                key = (kind, tuple(owner[id(plan[m][0])] for m in range(a, b)))
+                key = (kind, tuple(owner[id(plan[m].transform)] for m in range(a, b)))
                 g = fused.setdefault(key, {"count": 0, "seconds": 0.0, "alone": 0.0})
                 g["count"] += 1
                 g["seconds"] += seconds
