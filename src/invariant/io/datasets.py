@@ -23,7 +23,7 @@ import numpy as np
 
 from ..core.compose import Compose
 from ..core.errors import type_error, value_error
-from ..core.rng import derive_rng, fresh_seed
+from ..training.distributed import EpochSeeded
 from .decode import DecodeError, decode, decode_mask, read_bytes
 from .reduced import decode_augment
 
@@ -54,11 +54,12 @@ class _SharedCounter:
         self._value = state["shared"] if "shared" in state else multiprocessing.Value("q", state["plain"])
 
 
-class FileDataset:
+class FileDataset(EpochSeeded):
     """Base: ``records`` (dicts with at least ``path``) decoded and augmented by ``pipeline``.
 
     pipeline: an ``iv.Compose`` (None: decoded image only, unaugmented).
-    seed: base seed for per-sample generators (drawn once here when None).
+    seed: base seed for per-sample generators (drawn once here when None; under ``torch.distributed``
+    rank 0's is broadcast to every rank). ``state_dict()`` / ``load_state_dict()`` carry (seed, epoch).
     epochs: total epochs; when given, ``set_epoch`` also moves scheduled arguments.
     on_error: "raise" (default) or "skip" (replace by the next readable sample, counted and warned).
     mode: "rgb", "gray" or "unchanged" (see ``io.decode``). backend: JPEG decoder ("auto" = fastest).
@@ -76,8 +77,6 @@ class FileDataset:
         backend: str = "auto",
         reduce: bool = True,
     ) -> None:
-        from ..training.dataset import _SharedEpoch
-
         if pipeline is not None and not isinstance(pipeline, Compose):
             type_error("pipeline", "an iv.Compose or None", pipeline, "wrap your transforms in iv.Compose([...])")
         if on_error not in ON_ERROR:
@@ -85,25 +84,13 @@ class FileDataset:
         self.records = list(records)
         self.pipeline, self.epochs, self.on_error = pipeline, epochs, on_error
         self.mode, self.backend, self.reduce = mode, backend, bool(reduce)
-        self.seed = fresh_seed() if seed is None else int(seed)
-        self._epoch = _SharedEpoch(0)
+        self._init_seeding(seed)
         self._skipped = _SharedCounter(0)
         self._progress_seen: float | None = None
 
-    # -- epochs and seeding (same contract as AugmentedDataset) -------------------------------------
+    # -- epochs and seeding: EpochSeeded, the same contract as AugmentedDataset --------------------
     def __len__(self) -> int:
         return len(self.records)
-
-    @property
-    def epoch(self) -> int:
-        return self._epoch.value
-
-    def set_epoch(self, epoch: int) -> None:
-        """Call at the start of each epoch (also reaches persistent workers)."""
-        self._epoch.value = int(epoch)
-
-    def rng_for(self, index: int) -> np.random.Generator:
-        return derive_rng(self.seed, self.epoch, index)
 
     @property
     def skipped(self) -> int:

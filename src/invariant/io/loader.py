@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..core.errors import require_torch, value_error
-from ..core.rng import derive_rng, fresh_seed
+from ..training.distributed import EpochSampler, EpochShuffle, agree_seed, process_group  # noqa: F401  (EpochShuffle: older name)
 
 
 def limit_threads() -> None:
@@ -71,6 +71,8 @@ def _stack(values: list[Any]) -> Any:
     import torch
 
     first = values[0]
+    if isinstance(first, tuple) and all(isinstance(v, tuple) and len(v) == len(first) for v in values):
+        return tuple(_stack([v[k] for v in values]) for k in range(len(first)))  # e.g. MultiViewDataset's views
     if isinstance(first, (np.ndarray, torch.Tensor)):
         tensors = [_to_tensor(v) for v in values]
         if all(t.shape == tensors[0].shape for t in tensors):
@@ -116,26 +118,141 @@ def collate(batch: Sequence[Any]) -> Any:
     return _stack(list(batch))
 
 
-class EpochShuffle:
-    """Shuffle order as a pure function of (seed, epoch): the same for any ``num_workers`` and for
-    persistent or fresh workers (torch's own RandomSampler order depends on how many iterators were
-    made). The epoch is the dataset's ``epoch`` (``set_epoch``) when it has one, else a call count."""
+STATE_KEYS = ("epoch", "position", "seed", "shuffle_seed")
 
-    def __init__(self, dataset: Any, seed: int) -> None:
-        self.dataset, self.seed, self._calls = dataset, int(seed), 0
+
+class _Counted:
+    """The DataLoader's iterator, counting the batches the training loop has taken (for ``state_dict``)."""
+
+    def __init__(self, inner: Any, epoch: int, start: int) -> None:
+        # no reference back to the loader: a cycle would leave the workers' shutdown to the garbage
+        # collector, which may finalise their queues first (then each worker's join waits 5 s)
+        self.inner, self.epoch, self.start, self.batches, self.done = inner, epoch, start, 0, False
+
+    def __iter__(self) -> "_Counted":
+        return self
 
     def __len__(self) -> int:
-        return len(self.dataset)
+        return len(self.inner)
 
-    def __iter__(self) -> Any:
-        epoch = getattr(self.dataset, "epoch", None)
-        if epoch is None:
-            epoch, self._calls = self._calls, self._calls + 1
-        order = derive_rng(self.seed, int(epoch), _SHUFFLE_STREAM).permutation(len(self.dataset))
-        return iter(order.tolist())
+    def __next__(self) -> Any:
+        try:
+            batch = next(self.inner)
+        except StopIteration:
+            self.done = True
+            raise
+        self.batches += 1
+        return batch
 
 
-_SHUFFLE_STREAM = 2**40  # a key no sample index reaches, so the order stream is independent of samples' streams
+def _loader_class() -> Any:
+    import torch
+
+    class Loader(torch.utils.data.DataLoader):
+        """A ``DataLoader`` that can be checkpointed mid-epoch: ``state_dict()`` gives (epoch, position,
+        seed); ``load_state_dict()`` makes the next iteration continue exactly where the saved job stood,
+        with the same samples, order and augmentations (on any ``num_workers``, and under DDP on any
+        world size). ``set_epoch`` moves the dataset and the sampler together."""
+
+        def __iter__(self) -> Any:  # type: ignore[override]
+            sampler = self._epoch_sampler()
+            epoch = sampler.epoch if sampler is not None else 0  # what the sampler's next iteration uses
+            start = sampler.pending_start(epoch) if sampler is not None else 0
+            counted = _Counted(super().__iter__(), epoch, start)
+            self.__dict__["_last_iterator"] = counted
+            return counted
+
+        def _epoch_sampler(self) -> EpochSampler | None:
+            sampler = self.sampler if self.batch_sampler is not None else None
+            return sampler if isinstance(sampler, EpochSampler) else None
+
+        def set_epoch(self, epoch: int) -> None:
+            """Start of each epoch: sets the dataset's epoch (augmentations) and the sampler's (order)."""
+            sampler = self._epoch_sampler()
+            if sampler is not None:
+                sampler.set_epoch(int(epoch))  # forwards to the dataset
+                return
+            if hasattr(self.dataset, "set_epoch"):
+                self.dataset.set_epoch(int(epoch))
+            if hasattr(self.sampler, "set_epoch"):  # e.g. a DistributedSampler passed in
+                self.sampler.set_epoch(int(epoch))
+
+        def state_dict(self) -> dict[str, Any]:
+            """``{"epoch", "position", "seed", "shuffle_seed"}``. position: samples of the epoch's global
+            order consumed by all ranks together (this rank's batches x batch size x world size); after a
+            finished epoch, the next epoch at position 0. The same on every rank: save rank 0's."""
+            sampler = self._check_resumable("state_dict")
+            counted = self.__dict__.get("_last_iterator")
+            seed = getattr(self.dataset, "seed", None)
+            state = {"seed": None if seed is None else int(seed), "shuffle_seed": sampler.seed}
+            if counted is None:  # nothing iterated yet: where the next iteration will start
+                epoch = sampler.epoch
+                return {"epoch": epoch, "position": sampler.pending_start(epoch), **state}
+            if counted.done:
+                return {"epoch": counted.epoch + 1, "position": 0, **state}
+            n = len(self.dataset)
+            position = counted.start + counted.batches * int(self.batch_size) * sampler.num_replicas
+            return {"epoch": counted.epoch, "position": min(position, n), **state}
+
+        def load_state_dict(self, state: dict[str, Any]) -> None:
+            """Restore ``state_dict()``: the dataset's seed and epoch, the order's seed, and the position
+            the next iteration starts from. Call it before iterating; then iterate as usual, calling
+            ``set_epoch`` from ``state["epoch"]`` on."""
+            from ..core.errors import type_error
+
+            sampler = self._check_resumable("load_state_dict")
+            if not isinstance(state, dict) or not set(STATE_KEYS) <= set(state):
+                type_error("state", f"a dict with keys {STATE_KEYS} (from loader.state_dict())", state, "pass what loader.state_dict() returned")
+            epoch = state["epoch"]
+            if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+                value_error("state['epoch']", "a non-negative int", epoch, "pass what loader.state_dict() returned")
+            n = len(self.dataset)
+            position = state["position"]
+            if isinstance(position, bool) or not isinstance(position, (int, np.integer)) or not 0 <= position <= n:
+                value_error("state['position']", f"an int in [0, {n}] (samples of the epoch already consumed)", position, "pass what loader.state_dict() returned, for this dataset")
+            from ..training.distributed import check_seed
+
+            shuffle_seed = check_seed(state["shuffle_seed"], "state['shuffle_seed']")
+            if state["seed"] is not None:
+                seed = check_seed(state["seed"], "state['seed']")
+                if hasattr(self.dataset, "load_state_dict"):
+                    self.dataset.load_state_dict({"seed": seed, "epoch": int(epoch)})
+                else:
+                    self.dataset.seed = seed
+            sampler.seed = shuffle_seed
+            self.set_epoch(int(epoch))
+            sampler.resume(int(epoch), int(position))
+            self.__dict__["_last_iterator"] = None
+
+        def _check_resumable(self, method: str) -> EpochSampler:
+            sampler = self._epoch_sampler()
+            if sampler is None or self.batch_size is None:
+                value_error(
+                    "loader", "a make_loader loader with its own sampler (no sampler= or batch_sampler= passed)", self.sampler,
+                    f"leave sampler/batch_sampler out of make_loader (shuffle=True and DDP sharding are built in) to use {method}()",
+                )  # fmt: skip
+            return sampler
+
+    Loader.__qualname__ = "Loader"
+    return Loader
+
+
+_LOADER: Any = None
+
+
+def loader_class() -> Any:
+    """The ``Loader`` class (a ``torch.utils.data.DataLoader`` subclass; built on first use so that
+    importing this module does not import torch)."""
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = _loader_class()
+    return _LOADER
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Loader":
+        return loader_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def default_workers() -> int:
@@ -156,14 +273,20 @@ def make_loader(
     collate_fn: Callable[[Sequence[Any]], Any] | None = None,
     worker_init_fn: Callable[[int], None] | None = None,
     seed: int | None = None,
+    distributed: bool | None = None,
     **kwargs: Any,
 ) -> Any:
     """A ``torch.utils.data.DataLoader`` with the recommendations applied (each can be overridden).
 
     num_workers: default ``default_workers()``. pin_memory: default ``torch.cuda.is_available()``.
     persistent_workers: default True when there are workers. collate_fn: default ``collate``
-    (uint8 stays uint8). shuffle: order from ``EpochShuffle`` (a function of seed and epoch).
-    seed: seeds the shuffle order (default: the dataset's ``seed`` if any).
+    (uint8 stays uint8). shuffle: order from ``EpochSampler`` (a function of seed and epoch).
+    seed: seeds the shuffle order (default: the dataset's ``seed`` if any; else drawn, and under
+    ``torch.distributed`` broadcast from rank 0).
+    distributed: shard the epoch over the ranks of the ``torch.distributed`` process group (default:
+    when one is initialised); rank r of W loads ``order[r::W]``, like ``DistributedSampler``.
+    Returns a ``Loader``: a DataLoader with ``set_epoch``, and ``state_dict`` / ``load_state_dict`` for
+    mid-epoch checkpoints (those need the built-in sampler: pass no ``sampler`` or ``batch_sampler``).
     """
     torch = require_torch("make_loader")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -172,11 +295,18 @@ def make_loader(
     if workers < 0:
         value_error("num_workers", "0 or more", num_workers, "pass 0 to load in the main process")
     seed = seed if seed is not None else getattr(dataset, "seed", None)
-    seed = fresh_seed() if seed is None else int(seed)
+    seed = agree_seed(seed)
     generator = torch.Generator()
     generator.manual_seed(seed & 0x7FFF_FFFF_FFFF_FFFF)
-    if shuffle and "sampler" not in kwargs and "batch_sampler" not in kwargs:
-        kwargs["sampler"], shuffle = EpochShuffle(dataset, seed), False
+    own_sampler = "sampler" not in kwargs and "batch_sampler" not in kwargs
+    if own_sampler:
+        if distributed is None:
+            distributed = process_group() is not None
+        world = None if distributed else 1
+        rank = None if distributed else 0
+        if distributed and process_group() is None:
+            value_error("distributed", "True only after torch.distributed.init_process_group", distributed, "initialise the process group first, or leave distributed out")
+        kwargs["sampler"], shuffle = EpochSampler(dataset, seed, shuffle=bool(shuffle), num_replicas=world, rank=rank), False
     options: dict[str, Any] = dict(
         batch_size=int(batch_size),
         shuffle=shuffle,
@@ -192,4 +322,4 @@ def make_loader(
         if prefetch_factor is not None:
             options["prefetch_factor"] = int(prefetch_factor)
     options.update(kwargs)
-    return torch.utils.data.DataLoader(dataset, **options)
+    return loader_class()(dataset, **options)

@@ -3,21 +3,23 @@
 The classic bug (every DataLoader worker inheriting one numpy seed, so workers repeat each other's
 augmentations) cannot happen: no global generator is used. Each sample's generator is derived
 from ``(seed, epoch, index)``, so an epoch's augmented data are identical for any ``num_workers``
-and either process start method. The epoch lives in shared memory, so ``set_epoch`` reaches
-persistent workers too.
+and either process start method. The epoch and the seed live in shared memory, so ``set_epoch`` and
+``load_state_dict`` reach persistent workers too.
+
+Under ``torch.distributed`` (DDP) nothing changes per sample: with no seed given, rank 0's seed is
+broadcast to every rank (``training.distributed.agree_seed``), so sample *i* of epoch *e* gets the
+same augmentation on 1, 2 or 4 ranks. ``state_dict()`` / ``load_state_dict()`` carry (seed, epoch).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from multiprocessing import context as mp_context
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..core.compose import Compose
 from ..core.errors import require_torch, type_error
-from ..core.rng import derive_rng, fresh_seed
+from .distributed import EpochSeeded
 
 try:  # the adapter subclasses torch's Dataset when torch is there, so DataLoader accepts it
     from torch.utils.data import Dataset as _Base
@@ -25,38 +27,14 @@ except ImportError:  # pragma: no cover - torch is an optional extra
     _Base = object  # type: ignore[misc,assignment]
 
 
-class _SharedEpoch:
-    """An int in shared memory when handed to worker processes at start-up; a plain int otherwise."""
-
-    def __init__(self, value: int = 0) -> None:
-        self._value = multiprocessing.RawValue("q", value)
-
-    @property
-    def value(self) -> int:
-        return int(self._value.value)
-
-    @value.setter
-    def value(self, v: int) -> None:
-        self._value.value = int(v)
-
-    def __getstate__(self) -> dict[str, Any]:
-        if mp_context.get_spawning_popen() is not None:
-            return {"shared": self._value}
-        return {"plain": self.value}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if "shared" in state:
-            self._value = state["shared"]
-        else:
-            self._value = multiprocessing.RawValue("q", state["plain"])
-
-
-class AugmentedDataset(_Base):  # type: ignore[misc]
+class AugmentedDataset(EpochSeeded, _Base):  # type: ignore[misc]
     """Wrap a base dataset and a pipeline. ``base[i]`` may return an image, an ``(image, label)``
     pair, or a dict of pipeline keywords. Returns the pipeline output for images/dicts, or
     ``(image, label)`` for pairs.
 
-    seed: base seed; when None one is drawn once here, in the main process, so workers agree.
+    seed: base seed; when None one is drawn once here, in the main process, so workers agree (and,
+    under ``torch.distributed``, rank 0's is broadcast so every rank agrees: build the dataset on every
+    rank after ``init_process_group``).
     epochs: total epochs; when given, ``set_epoch`` also moves scheduled arguments (curriculum).
     """
 
@@ -65,10 +43,9 @@ class AugmentedDataset(_Base):  # type: ignore[misc]
         if not isinstance(pipeline, Compose):
             type_error("pipeline", "an iv.Compose", pipeline, "wrap your transforms in iv.Compose([...])")
         self.base, self.pipeline = base, pipeline
-        self.seed = fresh_seed() if seed is None else int(seed)
+        self._init_seeding(seed)
         self.epochs = epochs
         self.output = output
-        self._epoch = _SharedEpoch(0)
         self._progress_seen: float | None = None
 
     def __len__(self) -> int:
@@ -79,21 +56,10 @@ class AugmentedDataset(_Base):  # type: ignore[misc]
         state.pop("_worker_ready", None)
         return state
 
-    @property
-    def epoch(self) -> int:
-        return self._epoch.value
-
-    def set_epoch(self, epoch: int) -> None:
-        """Call at the start of each epoch (also reaches persistent workers)."""
-        self._epoch.value = int(epoch)
-
     def progress(self) -> float:
         if not self.epochs or self.epochs <= 1:
             return 0.0
         return min(self.epoch / (self.epochs - 1), 1.0)
-
-    def rng_for(self, index: int) -> np.random.Generator:
-        return derive_rng(self.seed, self.epoch, index)
 
     def __getitem__(self, index: int) -> Any:
         if not self.__dict__.get("_worker_ready"):
