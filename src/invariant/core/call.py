@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..targets import bboxes as bbox_mod
-from ..targets import keypoints as kp_mod
+from ..targets.base import generation, registered_targets
 from .errors import type_error, value_error
 from .sample import Annotations, Sample
 
@@ -66,13 +65,18 @@ def _check_array(name: str, value: Any, kind: str, layout: str = "auto") -> np.n
     return value if ndim == 3 else value[:, :, None]
 
 
-def _known_keys(pipe: Any) -> tuple[set[str], tuple[tuple[str, str], ...]]:
-    """The keywords ``pipe`` accepts and its array targets (cached on the pipeline)."""
+def _known_keys(pipe: Any) -> tuple[set[str], tuple[tuple[str, str], ...], tuple[tuple[str, Any, tuple[str, ...]], ...]]:
+    """The keywords ``pipe`` accepts, its array targets, and its point targets as (keyword, type, label
+    fields) (cached on the pipeline until another target type is registered)."""
     cached = pipe.__dict__.get("_known_keys")
-    if cached is None:
-        known = {"image", "mask", "masks", "bboxes", "keypoints", *pipe.label_fields, *pipe.keypoint_label_fields, *pipe.additional_targets}
+    if cached is None or cached[3] != generation():
+        points = tuple((kw, cls, tuple(cls.label_fields(pipe))) for kw, cls in registered_targets().items())
+        known = {"image", "mask", "masks", *pipe.additional_targets}
+        for kw, _, fields in points:
+            known.add(kw)
+            known.update(fields)
         targets = (("image", "image"), ("mask", "mask"), *pipe.additional_targets.items()) if pipe.additional_targets else _BASIC_TARGETS
-        cached = (known, targets)
+        cached = (known, targets, points, generation())
         pipe.__dict__["_known_keys"] = cached
     return cached
 
@@ -81,9 +85,9 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
     """Validate the keyword call of ``pipe`` and build the internal Sample plus output metadata."""
     if len(data) == 1 and data.get("image") is not None:  # the common call pipe(image=...): no targets to reconcile
         image = _check_array("image", data["image"], "image", getattr(pipe, "layout", "auto"))
-        meta = {"ndim": {"image": data["image"].ndim}, "masks_list": None, "has_bboxes": False, "has_keypoints": False}
+        meta = {"ndim": {"image": data["image"].ndim}, "masks_list": None, "points": ()}
         return Sample({"image": image}, {"image": "image"}, Annotations(), image.shape[:2], image.dtype, image.shape[2], pipe), meta
-    known, array_targets = _known_keys(pipe)
+    known, array_targets, point_targets, _ = _known_keys(pipe)
     if not known.issuperset(data):
         key = next(k for k in data if k not in known)
         type_error(
@@ -131,46 +135,22 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
                 value_error(name, f"height and width {shape} matching {first!r}", arr, f"resize {name} to the image size before augmenting")
     image = arrays.get("image", arrays[first])
     ann = Annotations()
-    bboxes, keypoints = get("bboxes"), get("keypoints")
-    if bboxes is not None:
-        height, width = shape
-        raw = bbox_mod.as_box_array(bboxes)
-        internal = bbox_mod.convert_bboxes_to(raw, pipe.bbox_format, height, width)
-        ann.boxes = bbox_mod.validate_input_boxes(internal, pipe.bbox_format, height, width)
-        ann.full_boxes = ann.boxes.copy()
-        ann.occlusion = ann.occlusion_base = np.ones(len(raw))
-        ann.box_indices = np.arange(len(raw))
-        ann.box_labels = _read_labels(data, pipe.label_fields, len(raw), "bboxes")
-    elif len(data) > len(arrays) and any(get(f) is not None for f in pipe.label_fields):
-        value_error("bboxes", "boxes to go with the given labels", None, "pass bboxes=... together with the label field")
-    if keypoints is not None:
-        ann.keypoints = kp_mod.keypoints_to_internal(keypoints, pipe.keypoint_format)
-        ann.keypoint_indices = np.arange(len(ann.keypoints))
-        ann.keypoint_labels = _read_labels(data, pipe.keypoint_label_fields, len(ann.keypoints), "keypoints")
-        ann.keypoint_visible = np.ones(len(ann.keypoints), dtype=bool)
-    if bboxes is not None or keypoints is not None:
-        # the pipeline's rules apply to the input too, so the same input gets the same treatment whether
-        # or not a spatial step runs: keypoints outside the image are invisible from the start (dropped
-        # under remove_invisible_keypoints), boxes clipped to nothing or failing min_* are dropped
-        ann.filter(shape, pipe)
-    meta["has_bboxes"] = bboxes is not None
-    meta["has_keypoints"] = keypoints is not None
+    present: list[str] = []
+    if len(data) > len(arrays):  # some keyword is not an array: point targets or their labels
+        for kw, cls, fields in point_targets:
+            if get(kw) is not None:
+                ann.targets[kw] = cls.read(pipe, data, shape)
+                present.append(kw)
+            elif any(get(f) is not None for f in fields):
+                value_error(kw, f"{kw} to go with the given labels", None, f"pass {kw}=... together with the label field")
+        if ann.targets:
+            # the pipeline's rules apply to the input too, so the same input gets the same treatment whether
+            # or not a spatial step runs: keypoints outside the image are invisible from the start (dropped
+            # under remove_invisible_keypoints), boxes clipped to nothing or failing min_* are dropped
+            ann.filter(shape, pipe)
+    meta["points"] = present
     sample = Sample(arrays, kinds, ann, shape, image.dtype, image.shape[2], rules=pipe)
     return sample, meta
-
-
-def _read_labels(data: dict[str, Any], fields: tuple[str, ...], n: int, what: str) -> dict[str, Any]:
-    labels = {}
-    for f in fields:
-        if data.get(f) is None:
-            continue
-        values = data[f]
-        if not isinstance(values, np.ndarray):
-            values = list(values)
-        if len(values) != n:
-            value_error(f, f"{n} values, one per entry of {what}", values, f"give exactly one {f} value per {'box' if what == 'bboxes' else what[:-1]}")
-        labels[f] = values
-    return labels
 
 
 def write_sample(pipe: Any, sample: Sample, meta: dict[str, Any]) -> dict[str, Any]:
@@ -199,16 +179,8 @@ def write_sample(pipe: Any, sample: Sample, meta: dict[str, Any]) -> dict[str, A
         out["masks"] = []
     elif meta.get("masks_empty") is not None:
         out["masks"] = np.zeros((0, *sample.shape), meta["masks_empty"])
-    ann = sample.annotations
-    height, width = sample.shape
-    if meta["has_bboxes"]:
-        out["bboxes"] = bbox_mod.convert_bboxes_from(ann.boxes, pipe.bbox_format, height, width).astype(np.float32).reshape(-1, 4)
-        out.update(ann.box_labels)
-        out["bbox_indices"] = ann.box_indices.copy()
-    if meta["has_keypoints"]:
-        out["keypoints"] = kp_mod.keypoints_from_internal(ann.keypoints, pipe.keypoint_format).astype(np.float32)
-        out.update(ann.keypoint_labels)
-        out["keypoint_indices"] = ann.keypoint_indices.copy()
-        if not pipe.remove_invisible_keypoints:  # sticky: off the canvas at input or after any spatial step
-            out["keypoints_visible"] = ann.keypoint_visible.copy()
+    if meta["points"]:
+        targets = sample.annotations.targets
+        for kw in meta["points"]:
+            targets[kw].write(pipe, sample.shape, out)
     return out

@@ -33,7 +33,7 @@ def plan_leaf(
     ann = sample.annotations
     if t.spatial:
         geometry = t.plan_geometry(params, in_shape)  # type: ignore[attr-defined]
-        annotated = len(ann.boxes) or len(ann.keypoints)
+        annotated = ann.targets  # point targets present (each skips its own work when it holds no item)
         if annotated:  # nothing to move otherwise
             ann.geometry_changed()
             ann.move(geometry, t.box_mode)  # type: ignore[attr-defined]

@@ -7,9 +7,15 @@ lives here; transforms never see any other format.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..core.errors import value_error
+from ..ops.distort import field_boxes
+from ..ops.dropout import covered_fraction
+from ..ops.geometric import apply_to_boxes
+from .base import PointTarget, read_labels, register_target
 
 BBOX_FORMATS = ("pascal_voc", "coco", "yolo", "normalized")
 
@@ -125,3 +131,87 @@ def min_side(height: int, width: int) -> float:
 
 def box_areas(boxes: np.ndarray) -> np.ndarray:
     return np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
+
+
+class BoxTarget(PointTarget):
+    """Axis-aligned boxes (keyword ``bboxes``, in the pipeline's ``bbox_format``), internal xyxy.
+
+    ``full_boxes`` are the boxes moved but never clipped (visibility = clipped area / full area);
+    ``occlusion`` is the fraction of each box not erased by dropout-style transforms. Holes erased since the
+    last geometric step are kept (``holes``) so overlapping holes count once (their union); across a
+    geometric step the occlusion so far is carried as a factor (``occlusion_base``)."""
+
+    per_item = ("boxes", "full_boxes", "occlusion", "occlusion_base")
+
+    def __init__(self, boxes: np.ndarray) -> None:
+        self.boxes = boxes
+        self.full_boxes = boxes.copy()
+        self.occlusion = self.occlusion_base = np.ones(len(boxes))
+        self.holes: list[Any] = []
+
+    @classmethod
+    def label_fields(cls, pipe: Any) -> tuple[str, ...]:
+        return pipe.label_fields
+
+    @classmethod
+    def read(cls, pipe: Any, data: dict[str, Any], shape: tuple[int, int]) -> BoxTarget:
+        height, width = shape
+        raw = as_box_array(data[cls.keyword])
+        internal = convert_bboxes_to(raw, pipe.bbox_format, height, width)
+        target = cls(validate_input_boxes(internal, pipe.bbox_format, height, width))
+        target.init_items(len(raw), read_labels(data, pipe.label_fields, len(raw), "bboxes"))
+        return target
+
+    def move_matrix(self, matrix: np.ndarray, box_mode: str) -> None:
+        if len(self.boxes):
+            self.boxes = apply_to_boxes(matrix, self.boxes, box_mode)
+            self.full_boxes = apply_to_boxes(matrix, self.full_boxes, box_mode)
+
+    def move_field(self, field: tuple[np.ndarray, np.ndarray]) -> None:
+        if len(self.boxes):
+            self.boxes = field_boxes(field, self.boxes)
+            self.full_boxes = field_boxes(field, self.full_boxes)
+
+    def filter(self, shape: tuple[int, int], rules: Any) -> None:
+        """Clip to the canvas, then drop boxes (with their labels) that are degenerate (a side under
+        ``min_side``) or fail min_width / min_height / min_area / min_visibility."""
+        if not len(self.boxes):
+            return
+        height, width = shape
+        b = self.boxes
+        b[:, [0, 2]] = np.clip(b[:, [0, 2]], 0, width)
+        b[:, [1, 3]] = np.clip(b[:, [1, 3]], 0, height)
+        w, h = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+        side = min_side(height, width)
+        keep = (w >= max(side, rules.min_width)) & (h >= max(side, rules.min_height)) & (w * h >= rules.min_area)
+        if rules.min_visibility > 0:
+            keep &= self.visibility() >= rules.min_visibility
+        self.keep(keep)
+
+    def occlude(self, holes: list[Any]) -> None:
+        """Visible fraction of each box = carried factor x (1 - area of the union of every hole since the
+        last geometric step / box area)."""
+        if not len(self.boxes):
+            return
+        self.holes = self.holes + [list(h) for h in holes]
+        self.occlusion = self.occlusion_base * (1.0 - covered_fraction(self.boxes, self.holes))
+
+    def geometry_changed(self) -> None:
+        """Holes live in the old canvas's coordinates: carry their effect as a factor from now on."""
+        if self.holes:
+            self.occlusion_base = self.occlusion
+            self.holes = []
+
+    def visibility(self) -> np.ndarray:
+        full = box_areas(self.full_boxes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vis = np.where(full > 0, box_areas(self.boxes) / full, 0.0)
+        return vis * self.occlusion
+
+    def write(self, pipe: Any, shape: tuple[int, int], out: dict[str, Any]) -> None:
+        height, width = shape
+        out["bboxes"] = convert_bboxes_from(self.boxes, pipe.bbox_format, height, width).astype(np.float32).reshape(-1, 4)
+        self.write_bookkeeping(out, "bbox_indices")
+
+
+register_target("bboxes", BoxTarget)

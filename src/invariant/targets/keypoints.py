@@ -3,9 +3,14 @@ coordinates (the centre of pixel column ``i`` is ``x = i + 0.5``), angle in radi
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..core.errors import value_error
+from ..ops.distort import field_keypoints
+from ..ops.geometric import apply_to_keypoints
+from .base import PointTarget, read_labels, register_target
 
 # "xy": (x, y); "xyas": (x, y, angle in degrees, scale). Angles are degrees at the API and
 # radians inside, as in albumentations' (x, y, angle, scale).
@@ -54,3 +59,51 @@ def keypoints_from_internal(kps: np.ndarray, fmt: str) -> np.ndarray:
     out = kps.copy()
     out[:, 2] = np.rad2deg(np.mod(out[:, 2], 2 * np.pi))
     return out
+
+
+class KeypointTarget(PointTarget):
+    """Keypoints (keyword ``keypoints``, in the pipeline's ``keypoint_format``), internal (x, y, angle, scale).
+
+    ``visible`` is sticky: a keypoint off the canvas at input or after any spatial step stays invisible even
+    if a later step moves its coordinates back onto the canvas (its content is gone)."""
+
+    per_item = ("keypoints", "visible")
+
+    def __init__(self, keypoints: np.ndarray) -> None:
+        self.keypoints = keypoints
+        self.visible = np.ones(len(keypoints), dtype=bool)
+
+    @classmethod
+    def label_fields(cls, pipe: Any) -> tuple[str, ...]:
+        return pipe.keypoint_label_fields
+
+    @classmethod
+    def read(cls, pipe: Any, data: dict[str, Any], shape: tuple[int, int]) -> KeypointTarget:
+        target = cls(keypoints_to_internal(data[cls.keyword], pipe.keypoint_format))
+        n = len(target.keypoints)
+        target.init_items(n, read_labels(data, pipe.keypoint_label_fields, n, "keypoints"))
+        return target
+
+    def move_matrix(self, matrix: np.ndarray, box_mode: str) -> None:
+        if len(self.keypoints):
+            self.keypoints = apply_to_keypoints(matrix, self.keypoints)
+
+    def move_field(self, field: tuple[np.ndarray, np.ndarray]) -> None:
+        if len(self.keypoints):
+            self.keypoints = field_keypoints(field, self.keypoints)
+
+    def filter(self, shape: tuple[int, int], rules: Any) -> None:
+        """Keypoints off the canvas lose visibility for good; dropped under ``remove_invisible_keypoints``."""
+        if len(self.keypoints):
+            self.visible = self.visible & inside(self.keypoints, *shape)
+            if rules.remove_invisible_keypoints:
+                self.keep(self.visible)
+
+    def write(self, pipe: Any, shape: tuple[int, int], out: dict[str, Any]) -> None:
+        out["keypoints"] = keypoints_from_internal(self.keypoints, pipe.keypoint_format).astype(np.float32)
+        self.write_bookkeeping(out, "keypoint_indices")
+        if not pipe.remove_invisible_keypoints:  # sticky: off the canvas at input or after any spatial step
+            out["keypoints_visible"] = self.visible.copy()
+
+
+register_target("keypoints", KeypointTarget)

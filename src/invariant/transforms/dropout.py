@@ -104,7 +104,7 @@ class _Occlusion(Transform):
         return D.fill_holes(mask, params["holes"], np.full(mask.shape[2], self.fill_mask, dtype=mask.dtype))
 
     def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
-        if len(annotations.boxes) and params["holes"]:
+        if params["holes"]:
             annotations.occlude(params["holes"])
 
     def effects(self) -> Effects:
