@@ -15,6 +15,7 @@ import numpy as np
 
 from ..targets import bboxes as bbox_mod
 from ..targets import keypoints as kp_mod
+from ..targets.base import registered_targets
 from . import hooks
 from .errors import type_error, value_error
 from .executor import Executor, get_executor
@@ -241,7 +242,7 @@ class Compose(Container):
         for name, kind in self.additional_targets.items():
             if kind not in ARRAY_KINDS:
                 value_error(f"additional_targets[{name!r}]", f"one of {ARRAY_KINDS}", kind, "declare each extra array as 'image', 'mask' or 'depth'")
-            if name in _RESERVED:
+            if name in _RESERVED or name in registered_targets():
                 value_error("additional_targets", "names other than the built-in keywords", name, "pick another name")
         self.layout = check_choice(layout, "layout", LAYOUTS)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):

@@ -26,7 +26,8 @@ from ..ops import geometric as geo
 from . import lut
 from .errors import value_error
 from .plan import Plan, SingleStep, SpatialRun, Step, TableRun, analyse, interpolation_of
-from .sample import Sample
+from .sample import ARRAY_KIND_TABLE as KINDS
+from .sample import Sample, kind_fill
 from .transform import _GENERIC, executes_generically
 
 KERNELS: dict[tuple[str, str], Callable[..., Any]] = {}
@@ -105,10 +106,9 @@ def paint(out: np.ndarray, source: np.ndarray, regions: list) -> np.ndarray:
 
 # ---- the numpy executor -----------------------------------------------------------------------------------------
 
-def _fills(t: Any, kind: str) -> float | tuple[float, ...]:
-    if kind == "image":
-        return t.fill
-    return t.fill_mask if kind == "mask" else 0
+# Per array kind: "image" is the hot path and is called directly; every other kind is resampled as
+# ``ARRAY_KIND_TABLE`` says (fixed interpolation, its fill attribute, mask kernels or not).
+_fills = kind_fill
 
 
 class NumpyExecutor(Executor):
@@ -148,29 +148,27 @@ class NumpyExecutor(Executor):
                     kind = kinds[name]
                     if kind == "image":
                         arrays[name] = self.warp(array, matrix, out_shape, t.interpolation, t.border_mode, t.fill, kernel=form)
-                    elif kind == "mask":
-                        arrays[name] = self.warp_mask(array, matrix, out_shape, t.border_mode, t.fill_mask, kernel=form)
+                    elif KINDS[kind].mask_kernels:
+                        arrays[name] = self.warp_mask(array, matrix, out_shape, t.border_mode, kind_fill(t, kind), kernel=form)
                     else:
-                        arrays[name] = self.warp(array, matrix, out_shape, "nearest", t.border_mode, 0, kernel=form)
+                        arrays[name] = self.warp(array, matrix, out_shape, KINDS[kind].interpolation or t.interpolation, t.border_mode, kind_fill(t, kind), kernel=form)
             else:
                 mx, my = g.field  # type: ignore[misc]
                 for name, array in arrays.items():
                     kind = kinds[name]
                     if kind == "image":
                         arrays[name] = self.remap(array, mx, my, t.interpolation, t.border_mode, t.fill)
-                    elif kind == "mask":
-                        arrays[name] = self.remap_mask(array, mx, my, t.border_mode, t.fill_mask)
+                    elif KINDS[kind].mask_kernels:
+                        arrays[name] = self.remap_mask(array, mx, my, t.border_mode, kind_fill(t, kind))
                     else:
-                        arrays[name] = self.remap(array, mx, my, "nearest", t.border_mode, 0)
+                        arrays[name] = self.remap(array, mx, my, KINDS[kind].interpolation or t.interpolation, t.border_mode, kind_fill(t, kind))
             return
         for name, array in arrays.items():
             kind = kinds[name]
             if kind == "image":
                 arrays[name] = t.apply_image(array, params)
-            elif kind == "mask":
-                arrays[name] = t.apply_mask(array, params)
             else:
-                arrays[name] = t.apply_depth(array, params)
+                arrays[name] = getattr(t, KINDS[kind].apply)(array, params)
 
     def table_run(self, steps: list[Step], run: TableRun, sample: Sample) -> None:
         k = run.start
@@ -222,10 +220,10 @@ class NumpyExecutor(Executor):
                     form = geo.classify(matrix, src.shape[:2], out_shape)  # type: ignore[arg-type]
                 if kind == "image":
                     out = self.warp(src, matrix, out_shape, interp, border_t.border_mode, border_t.fill, min_scale, kernel=form)
-                elif kind == "mask":
-                    out = self.warp_mask(src, matrix, out_shape, border_t.border_mode, border_t.fill_mask, kernel=form)
+                elif KINDS[kind].mask_kernels:
+                    out = self.warp_mask(src, matrix, out_shape, border_t.border_mode, kind_fill(border_t, kind), kernel=form)
                 else:
-                    out = self.warp(src, matrix, out_shape, "nearest", border_t.border_mode, 0, kernel=form)
+                    out = self.warp(src, matrix, out_shape, KINDS[kind].interpolation or interp, border_t.border_mode, kind_fill(border_t, kind), kernel=form)
                 sample.arrays[name] = self.paint(out, array, [(r, _fills(run_steps[k].transform, kind)) for k, r in regions]) if regions else out
             return
         map_x, map_y, outside = _dense_maps(run_steps, painters, out_shape)
@@ -236,10 +234,10 @@ class NumpyExecutor(Executor):
             array = source(array)
             if kind == "image":
                 out = self.remap(array, map_x, map_y, interp, border_t.border_mode, border_t.fill, min_scale)
-            elif kind == "mask":
-                out = self.remap_mask(array, map_x, map_y, border_t.border_mode, border_t.fill_mask)
+            elif KINDS[kind].mask_kernels:
+                out = self.remap_mask(array, map_x, map_y, border_t.border_mode, kind_fill(border_t, kind))
             else:
-                out = self.remap(array, map_x, map_y, "nearest", border_t.border_mode, 0)
+                out = self.remap(array, map_x, map_y, KINDS[kind].interpolation or interp, border_t.border_mode, kind_fill(border_t, kind))
             sample.arrays[name] = self.paint(out, array, [(r, _fills(run_steps[k].transform, kind)) for k, r in outside])
 
 

@@ -10,11 +10,37 @@ import numpy as np
 
 from ..targets.base import PointTarget
 
+@dataclass(frozen=True, slots=True)
+class ArrayKind:
+    """How one kind of array target follows the steps. ``interpolation``: None to use the spatial
+    transform's own, else the one resampling always uses. ``fill``: the transform attribute holding the value
+    for pixels a spatial step reveals (None: 0). ``mask_kernels``: resample with the label-safe mask kernels
+    (``warp_mask`` / ``remap_mask``: nearest, exact for any integer dtype). ``apply``: the ``Transform``
+    method a non-generic step runs on it, which decides which pixel transforms apply."""
+
+    interpolation: str | None
+    fill: str | None
+    mask_kernels: bool
+    apply: str
+    applies: str  # which transforms change it, in words (docs/architecture.md's table)
+
+
 # Kinds of array targets. "image": every transform applies. "mask": spatial transforms only,
 # nearest-neighbour, so no new label value appears. "depth": spatial transforms only (nearest,
 # so holes stay holes and no depth is invented between surfaces) plus transforms that declare
 # themselves valid for metric data (e.g. sensor noise).
-ARRAY_KINDS = ("image", "mask", "depth")
+ARRAY_KIND_TABLE: dict[str, ArrayKind] = {
+    "image": ArrayKind(None, "fill", False, "apply_image", "every transform"),
+    "mask": ArrayKind("nearest", "fill_mask", True, "apply_mask", "spatial transforms, and those that define apply_mask (dropout's fill_mask)"),
+    "depth": ArrayKind("nearest", None, False, "apply_depth", "spatial transforms, and pixel transforms declaring applies_to_depth"),
+}
+ARRAY_KINDS = tuple(ARRAY_KIND_TABLE)
+
+
+def kind_fill(t: Any, kind: str) -> Any:
+    """The fill of spatial transform ``t`` for pixels it reveals in an array of ``kind``."""
+    attr = ARRAY_KIND_TABLE[kind].fill
+    return getattr(t, attr) if attr is not None else 0
 
 
 _NO_BOXES = np.zeros((0, 4))

@@ -21,6 +21,7 @@ from ..ops import geometric as geo
 from . import hooks
 from .effects import Effects
 from .plan import Geometry
+from .sample import ARRAY_KIND_TABLE, kind_fill
 from .errors import image_description, type_error, value_error
 
 Params = dict[str, Any]
@@ -410,14 +411,15 @@ def _execute_alone(t: SpatialTransform, params: Params, arrays: dict[str, np.nda
 
     array = arrays[kind]
     g = t.plan_geometry(params, array.shape[:2])
-    interpolation = t.interpolation if kind == "image" else "nearest"
-    fill = t.fill if kind == "image" else t.fill_mask if kind == "mask" else 0
+    spec = ARRAY_KIND_TABLE[kind]
+    interpolation = spec.interpolation or t.interpolation
+    fill = kind_fill(t, kind)
     if g.matrix is not None:
-        if kind == "mask":
+        if spec.mask_kernels:
             return geo.warp_mask(array, g.matrix, g.out_shape, t.border_mode, fill, kernel=g.form)
         return geo.warp(array, g.matrix, g.out_shape, interpolation, t.border_mode, fill, kernel=g.form)
     mx, my = g.field  # type: ignore[misc]
-    if kind == "mask":
+    if spec.mask_kernels:
         return distort.remap_mask(array, mx, my, t.border_mode, fill)
     return distort.remap(array, mx, my, interpolation, t.border_mode, fill)
 

@@ -75,7 +75,7 @@ class AugMix(Transform):
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         if self.geometric:
             ann = sample.annotations
-            if any(k != "image" for k in sample.kinds.values()) or len(ann):
+            if any(k != "image" for k in sample.kinds.values()) or len(ann.boxes) or len(ann.keypoints):
                 value_error(
                     "AugMix targets",
                     "images only when geometric ops are on (a blend of differently moved copies has no single mask or box)",
