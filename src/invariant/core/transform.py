@@ -281,6 +281,7 @@ class Transform:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_standalone", None)
+        state.pop("_known_keys", None)  # per process: derived from the target types registered there
         return state
 
 
