@@ -118,6 +118,11 @@ def test_augmix_mixture_and_targets() -> None:
     assert all(1 <= len(chain) <= 3 for chain in params["chains"])
     with pytest.raises(ValueError, match="geometric=False"):
         iv.Compose([aug], seed=0)(image=PHOTO, mask=np.zeros(PHOTO.shape[:2], np.uint8))
+    # every point target refuses a geometric AugMix too (a blend of differently moved copies has no one box)
+    with pytest.raises(ValueError, match="geometric=False"):
+        iv.Compose([aug], seed=0, bbox_format="pascal_voc")(image=PHOTO, bboxes=[[10, 10, 50, 60]], labels=[1])
+    with pytest.raises(ValueError, match="geometric=False"):
+        iv.Compose([aug], seed=0)(image=PHOTO, keypoints=[[20.0, 30.0]])
     mask = (PHOTO[:, :, 1] > 100).astype(np.uint8)
     out = iv.Compose([AugMix(geometric=False)], seed=0)(image=PHOTO, mask=mask)
     np.testing.assert_array_equal(out["mask"], mask)
@@ -138,9 +143,7 @@ class _FakeSample:
     shape = PHOTO.shape[:2]
     kinds = {"image": "image"}
 
-    class annotations:  # noqa: N801
-        boxes: list = []
-        keypoints: list = []
+    annotations: list = []  # no point targets (the policy only asks len())
 
 
 # -- op_value against exact rational arithmetic ------------------------------------------------------------------

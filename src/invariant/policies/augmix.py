@@ -75,11 +75,11 @@ class AugMix(Transform):
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         if self.geometric:
             ann = sample.annotations
-            if any(k != "image" for k in sample.kinds.values()) or len(ann.boxes) or len(ann.keypoints):
+            if any(k != "image" for k in sample.kinds.values()) or len(ann):  # any point target (boxes, keypoints, ...)
                 value_error(
                     "AugMix targets",
                     "images only when geometric ops are on (a blend of differently moved copies has no single mask or box)",
-                    sorted(k for k, v in sample.kinds.items() if v != "image") or "boxes/keypoints",
+                    sorted(k for k, v in sample.kinds.items() if v != "image") or "point targets (boxes/keypoints/...)",
                     "use AugMix(geometric=False) for masks/boxes, or augment the image alone",
                 )
         weights = rng.dirichlet([self.alpha] * self.width)
