@@ -92,7 +92,7 @@ def check_swap(value: Any) -> KeypointSchema | None:
     if isinstance(value, dict) and set(value) == {"names", "swap"}:
         return KeypointSchema(tuple(value["names"]), tuple(tuple(p) for p in value["swap"]))
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        type_error("keypoint_swap", "None, an iv KeypointSchema or pairs [(i, j), ...]", value, "pass e.g. keypoint_swap=iv.COCO_PERSON")
+        type_error("keypoint_swap", "None, an iv KeypointSchema or pairs [(i, j), ...]", value, "pass iv.COCO_PERSON, or pairs such as keypoint_swap=[(1, 2), (3, 4)]")
     pairs = _check_pairs(value, None)
     if not pairs:
         value_error("keypoint_swap", "at least one pair (or None)", value, "pass None when no keypoints are lateral")
