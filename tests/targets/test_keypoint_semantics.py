@@ -155,6 +155,8 @@ def test_bad_declarations_and_flags(people) -> None:
     np.testing.assert_allclose(out["keypoints"], [[image.shape[1] - 30, 5], [image.shape[1] - 10, 5], [image.shape[1] - 70, 7], [image.shape[1] - 50, 7]])
     again = iv.from_dict(iv.to_dict(iv.Compose([iv.HorizontalFlip(p=1)], keypoint_swap=iv.COCO_PERSON)))
     assert again.keypoint_swap == iv.COCO_PERSON
+    with pytest.raises(ValueError, match="keypoint_swap"):  # an inner Compose's setting would be ignored
+        iv.Compose([iv.Compose([iv.HorizontalFlip()], keypoint_swap=iv.COCO_PERSON)])
 
 
 def test_check_refuses_mirrors_without_swap_map() -> None:

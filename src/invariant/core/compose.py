@@ -362,6 +362,7 @@ class Compose(Container):
 _TARGET_SETTINGS = (
     "bbox_format", "label_fields", "keypoint_format", "keypoint_label_fields", "min_area", "min_visibility",
     "min_width", "min_height", "remove_invisible_keypoints", "additional_targets", "seed", "layout",
+    "keypoint_swap",
 )  # fmt: skip
 
 
