@@ -123,3 +123,40 @@ def test_coco_errors(tmp_path) -> None:
         read_coco({"images": [{"id": 1, "file_name": "a", "height": 2, "width": 2}], "annotations": [{"image_id": 1, "bbox": [0, 0, 1, 1], "segmentation": {"x": 1}}]})
     with pytest.raises(ValueError, match="one per box"):
         write_coco([{"image": {"id": 1, "height": 2, "width": 2}, "targets": {"bboxes": np.zeros((2, 4)), "labels": [1]}}], [])
+
+
+def test_dataset_passes_keypoints_and_flags_through_a_swapping_flip(voc, tmp_path) -> None:
+    """COCO person keypoints (17 per VOC person, symmetric about each box's centre line) through
+    CocoDetectionDataset and a horizontal flip: x -> W - x, and each left/right pair exchanges rows."""
+    import invariant as iv
+    from invariant.io import CocoDetectionDataset
+
+    H, W = voc["rgb"].shape[:2]
+    (tmp_path / "img").mkdir()
+    cv2.imwrite(str(tmp_path / "img" / "voc.png"), cv2.cvtColor(voc["rgb"], cv2.COLOR_RGB2BGR))
+    person = voc["class_names"].index("person")
+    anns, truth = [], []
+    for k, (b, lab) in enumerate(zip(voc["bboxes"], voc["labels"])):
+        if lab != person:
+            continue
+        y1, x1, y2, x2 = (float(v) for v in b)
+        cx, w = (x1 + x2) / 2, x2 - x1
+        pts = [(cx, y1 + 0.05 * (y2 - y1), 2)]
+        for r in range(8):
+            y = y1 + (0.1 + 0.1 * r) * (y2 - y1)
+            pts += [(cx + 0.3 * w, y, 2), (cx - 0.3 * w, y, 1 if r % 3 == 0 else 2)]
+        truth.append(pts)
+        anns.append({"id": k, "image_id": 1, "category_id": person, "bbox": [x1, y1, x2 - x1, y2 - y1], "iscrowd": 0, "area": 1.0,
+                     "keypoints": [float(v) if j % 3 < 2 else int(v) for j, v in enumerate(np.ravel(pts))], "num_keypoints": 17})
+    coco = {"images": [{"id": 1, "file_name": "voc.png", "height": H, "width": W}], "annotations": anns,
+            "categories": [{"id": person, "name": "person", "keypoints": list(iv.COCO_PERSON_KEYPOINTS)}]}
+    (tmp_path / "person_keypoints.json").write_text(json.dumps(coco))
+    pipe = iv.Compose([iv.HorizontalFlip(p=1)], keypoint_swap=iv.COCO_PERSON, remove_invisible_keypoints=False)
+    out = CocoDetectionDataset(tmp_path / "person_keypoints.json", tmp_path / "img", pipe, keypoints=True, seed=0)[0]
+    t = np.array(truth, np.float64)  # (people, 17, 3)
+    perm = [0] + [v for i in range(1, 17, 2) for v in (i + 1, i)]  # left <-> right, the nose stays
+    want = t[:, perm]
+    want[..., 0] = W - want[..., 0]
+    np.testing.assert_allclose(out["keypoints"], want[..., :2].reshape(-1, 2), atol=1e-3)
+    assert out["keypoints_visibility"].tolist() == want[..., 2].reshape(-1).astype(int).tolist()
+    assert np.array_equal(out["image"], voc["rgb"][:, ::-1])

@@ -339,13 +339,15 @@ class CocoDetectionDataset(FileDataset):
     ``dropped_annotations``. Boxes are handed to the pipeline in its own ``bbox_format``.
 
     annotation_file: the COCO json. image_root: folder of the ``file_name`` entries.
-    include_crowd: keep ``iscrowd=1`` instances. Other arguments: see ``FileDataset``.
+    include_crowd: keep ``iscrowd=1`` instances. keypoints: also pass ``keypoints`` and their COCO flags
+    ``keypoints_visibility`` (K per instance; build the pipeline with ``keypoint_swap=iv.COCO_PERSON``
+    for people, so flips swap left and right). Other arguments: see ``FileDataset``.
     """
 
-    def __init__(self, annotation_file: str | os.PathLike[str], image_root: str | os.PathLike[str], pipeline: Compose | None = None, masks: bool = False, include_crowd: bool = False, **kwargs: Any) -> None:
+    def __init__(self, annotation_file: str | os.PathLike[str], image_root: str | os.PathLike[str], pipeline: Compose | None = None, masks: bool = False, include_crowd: bool = False, keypoints: bool = False, **kwargs: Any) -> None:
         coco = load_coco(annotation_file)
         self.categories = {int(c["id"]): c.get("name", str(c["id"])) for c in coco.get("categories", [])}
-        self.masks, self.include_crowd = bool(masks), bool(include_crowd)
+        self.masks, self.include_crowd, self.keypoints = bool(masks), bool(include_crowd), bool(keypoints)
         self.dropped_annotations = 0
         kept = []
         for ann in coco["annotations"]:
@@ -376,6 +378,8 @@ class CocoDetectionDataset(FileDataset):
         out: dict[str, Any] = {"bboxes": convert_bboxes_from(xyxy, fmt, H, W), "labels": list(t["labels"])}
         if self.masks:
             out["masks"] = [annotation_mask(a["segmentation"], H, W) for a in record["annotations"]]
+        if self.keypoints and "keypoints" in t:
+            out["keypoints"], out["keypoints_visibility"] = t["keypoints"], t["keypoints_visibility"]
         return out
 
     def output(self, out: dict[str, Any], record: dict[str, Any]) -> Any:
