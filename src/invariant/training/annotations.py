@@ -37,11 +37,11 @@ def _coco(path: Path, data: dict[str, Any]) -> dict[str, Entry]:
         if "keypoints" in t:
             entry["keypoints"] = [(float(x), float(y)) for (x, y), v in zip(t["keypoints"], t["keypoints_visibility"]) if v > 0]
         table[Path(str(image["file_name"])).name] = entry
+    names_of = {int(i["id"]): Path(str(i["file_name"])).name for i in data["images"]}
     for ann in data["annotations"]:  # RLE segmentations as stored (decoded to masks per image)
         seg = ann.get("segmentation")
         if isinstance(seg, dict):
-            image = next(i for i in data["images"] if int(i["id"]) == int(ann["image_id"]))
-            table[Path(str(image["file_name"])).name]["rles"].append(seg)
+            table[names_of[int(ann["image_id"])]]["rles"].append(seg)
     return table
 
 
