@@ -26,6 +26,7 @@ from .transforms.depth import DepthHoles, DepthNoise, DepthNormalize
 from .policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from .domains import DomainWarning, Report, Task, Violation, check
 from .domains import presets
+from .targets.keypoints import COCO_PERSON, COCO_PERSON_KEYPOINTS, KeypointSchema
 
 
 def available_transforms() -> list[str]:

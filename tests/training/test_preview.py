@@ -102,9 +102,12 @@ def test_voc_file_and_cli(tmp_path, capsys) -> None:
 def test_rle_and_bad_annotation_files(tmp_path) -> None:
     # column-major runs over a 3x2 mask: 1 zero, 2 ones, 3 zeros -> column 0 = [0, 1, 1], column 1 = [0, 0, 0]
     assert _rle_decode({"size": [3, 2], "counts": [1, 2, 3]}, (3, 2)).tolist() == [[0, 0], [1, 0], [1, 0]]
-    (tmp_path / "c.json").write_text(json.dumps({"images": [{"id": 1, "file_name": "a.png"}], "annotations": [{"image_id": 1, "segmentation": {"size": [2, 2], "counts": "PP1"}}]}))
-    with pytest.raises(ValueError, match="compressed RLE"):
-        load_annotation_files([tmp_path / "c.json"])
+    # compressed RLE is decoded too (io.coco, the one COCO reader): "12" = runs [1, 2] of a 3x1 column
+    (tmp_path / "c.json").write_text(json.dumps({"images": [{"id": 1, "file_name": "a.png"}], "annotations": [{"image_id": 1, "segmentation": {"size": [3, 1], "counts": "12"}}]}))
+    rle = load_annotation_files([tmp_path / "c.json"])["a.png"]["rles"][0]
+    assert _rle_decode(rle).tolist() == [[0], [1], [1]]
+    with pytest.raises(ValueError, match="cut short"):  # a continuation bit with nothing after it
+        _rle_decode({"size": [2, 2], "counts": "P"})
     (tmp_path / "d.json").write_text('{"images": [\n 1,,]}')
     with pytest.raises(ValueError, match="d.json:2"):
         load_annotation_files([tmp_path / "d.json"])

@@ -199,6 +199,10 @@ class Compose(Container):
     layout: "auto" (default) refuses 3-D arrays that look channel-first (at most 4 leading rows and a
         last axis over 4x that and over 16, e.g. (3, 512, 512)); "HWC" declares every 3-D array
         (H, W, C) as given, for genuinely short images with many bands such as a (4, 64, 200) strip.
+    keypoint_swap: left/right keypoint pairs that a mirroring step (negative determinant: flips,
+        transposes) exchanges: an ``iv.KeypointSchema`` (e.g. ``iv.COCO_PERSON``; keypoints are read as
+        instances of its size) or pairs ``[(1, 2), ...]``. Per-keypoint COCO flags travel as
+        ``keypoints_visibility`` (0/1/2; off the canvas -> 0, under an erased hole 2 -> 1).
 
     Calling: ``pipe(image=..., mask=..., bboxes=..., rng=None, return_params=False)``; ``rng`` is a
     ``numpy.random.Generator`` used for this call instead of the pipeline's own (an int is refused:
@@ -226,6 +230,7 @@ class Compose(Container):
         task: Any = None,
         on_violation: str = "error",
         layout: str = "auto",
+        keypoint_swap: Any = None,
     ) -> None:
         super().__init__(transforms, p)
         self.bbox_format = bbox_mod.check_format(bbox_format)
@@ -252,6 +257,9 @@ class Compose(Container):
         self._rng = np.random.default_rng(seed)
         self._leaf_list = list(self.leaves())
         _refuse_ignored_inner_settings(self)
+        self.keypoint_swap = kp_mod.check_swap(keypoint_swap)
+        if self.keypoint_swap is not None:
+            self.__dict__["_init_args"]["keypoint_swap"] = self.keypoint_swap.to_dict()  # configs stay plain data
         self.task = None
         if task is not None:  # the check lives in ``domains``, registered as the "task_check" hook
             self.task = hooks.hook("task_check")(self, task, on_violation)
@@ -354,6 +362,7 @@ class Compose(Container):
 _TARGET_SETTINGS = (
     "bbox_format", "label_fields", "keypoint_format", "keypoint_label_fields", "min_area", "min_visibility",
     "min_width", "min_height", "remove_invisible_keypoints", "additional_targets", "seed", "layout",
+    "keypoint_swap",
 )  # fmt: skip
 
 

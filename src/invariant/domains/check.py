@@ -210,6 +210,8 @@ def _rules(t: Transform, e: Effects, task: Task, pipeline: Any) -> Iterator[tupl
     if task.laterality and mirrors:
         how = "mirrors left and right" if e.mirrors_horizontal else "mirrors top and bottom, which also swaps handedness (a horizontal mirror plus a half turn)"
         yield "laterality", f"{how}; left/right carries the label", "drop it (no flips for this task)"
+    if task.lateral_keypoints and mirrors and getattr(pipeline, "keypoint_swap", None) is None:
+        yield "lateral_keypoints", "mirrors the image, so a left keypoint lands where a right one belongs, and the pipeline declares no pairs to swap", "declare them: Compose(..., keypoint_swap=iv.COCO_PERSON) or keypoint_swap=[(left, right), ...]"
     if task.orientation and e.mirrors_vertical:
         yield "orientation", "turns the image upside down; up/down carries the label", "drop it"
     if task.cardinal_direction and mirrors:

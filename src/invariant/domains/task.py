@@ -54,6 +54,8 @@ class Task:
     metric_values: pixel values are measurements (depth, CT Hounsfield units). Forbids photometric jitter,
         blur, mixing; noise and dropout only from transforms declared valid for metric data.
     max_rotation: the largest rotation (degrees) that keeps the label; checked whenever given.
+    lateral_keypoints: the keypoints have left/right roles (COCO person: eyes, ears, limbs). A mirror is
+        then allowed only in a pipeline declaring the pairs it swaps (``Compose(keypoint_swap=...)``).
     """
 
     name: str = "task"
@@ -66,6 +68,7 @@ class Task:
     metric_values: bool | None = None
     max_rotation: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    lateral_keypoints: bool | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str):
@@ -74,6 +77,7 @@ class Task:
             value_error("modality", f"one of {MODALITIES}", self.modality, f"use one of {', '.join(map(repr, MODALITIES))}")
         for prop in PROPERTIES:
             _tri(getattr(self, prop), prop)
+        _tri(self.lateral_keypoints, "lateral_keypoints")
         bands = self.bands
         if bands is None:
             if self.modality == "multispectral":

@@ -54,7 +54,84 @@ class _SharedCounter:
         self._value = state["shared"] if "shared" in state else multiprocessing.Value("q", state["plain"])
 
 
-class FileDataset(EpochSeeded):
+class SeededDataset(EpochSeeded):
+    """The one base of per-sample-seeded datasets (``FileDataset`` and ``training.AugmentedDataset``
+    build on it): sample ``i`` of epoch ``e`` is augmented with ``derive_rng(seed, epoch, i)``
+    (``EpochSeeded``: seed and epoch in shared memory, ``state_dict``), scheduled arguments follow the
+    epoch when ``epochs`` is given, and inside a DataLoader worker OpenCV/BLAS/torch run single-threaded.
+
+    Subclasses implement ``__len__`` and ``load(index, rng)``; ``__getitem__`` checks the index, moves
+    the schedule and calls ``item(index)`` (by default ``load(index, rng_for(index))``)."""
+
+    pipeline: Compose | None
+    epochs: int | None
+
+    def _init_dataset(self, pipeline: Compose | None, seed: int | None, epochs: int | None, optional: bool = True) -> None:
+        if not isinstance(pipeline, Compose) and not (optional and pipeline is None):
+            type_error("pipeline", "an iv.Compose" + (" or None" if optional else ""), pipeline, "wrap your transforms in iv.Compose([...])")
+        self.pipeline, self.epochs = pipeline, epochs
+        self._init_seeding(seed)
+        self._progress_seen: float | None = None
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_worker_ready", None)
+        return state
+
+    def progress(self) -> float:
+        """Training progress in [0, 1] of the current epoch (0 without ``epochs``)."""
+        if not self.epochs or self.epochs <= 1:
+            return 0.0
+        return min(self.epoch / (self.epochs - 1), 1.0)
+
+    def _update_progress(self) -> None:
+        if self.pipeline is None or not self.epochs:
+            return
+        progress = self.progress()
+        if progress != self._progress_seen:
+            self.pipeline.set_progress(progress)
+            self._progress_seen = progress
+
+    def __getitem__(self, index: int) -> Any:
+        n = len(self)
+        if not isinstance(index, (int, np.integer)) or not -n <= index < n:
+            raise IndexError(f"index: expected an int in [{-n}, {n}), got {index!r}. Fix: index within the dataset's length.")
+        if not self.__dict__.get("_worker_ready"):
+            _single_thread_in_worker()
+            self.__dict__["_worker_ready"] = True
+        self._update_progress()
+        return self.item(int(index) % n)
+
+    def item(self, index: int) -> Any:
+        """Sample ``index`` (in range), augmented with its own generator."""
+        return self.load(index, self.rng_for(index))
+
+    def load(self, index: int, rng: np.random.Generator) -> Any:
+        """Sample ``index`` augmented with ``rng``."""
+        raise NotImplementedError
+
+
+def _single_thread_in_worker() -> None:
+    """Inside a DataLoader worker, make OpenCV/BLAS/torch single-threaded: N workers x N threads
+    would oversubscribe the cores. The main process is left alone (and torch is never imported here)."""
+    import sys
+
+    if "torch" not in sys.modules:
+        return
+    try:
+        from torch.utils.data import get_worker_info
+    except ImportError:  # pragma: no cover
+        return
+    if get_worker_info() is not None:
+        from .loader import limit_threads
+
+        limit_threads()
+
+
+class FileDataset(SeededDataset):
     """Base: ``records`` (dicts with at least ``path``) decoded and augmented by ``pipeline``.
 
     pipeline: an ``iv.Compose`` (None: decoded image only, unaugmented).
@@ -77,18 +154,14 @@ class FileDataset(EpochSeeded):
         backend: str = "auto",
         reduce: bool = True,
     ) -> None:
-        if pipeline is not None and not isinstance(pipeline, Compose):
-            type_error("pipeline", "an iv.Compose or None", pipeline, "wrap your transforms in iv.Compose([...])")
         if on_error not in ON_ERROR:
             value_error("on_error", f"one of {ON_ERROR}", on_error, "use 'raise' (default) or 'skip' to skip and count bad files")
+        self._init_dataset(pipeline, seed, epochs)
         self.records = list(records)
-        self.pipeline, self.epochs, self.on_error = pipeline, epochs, on_error
+        self.on_error = on_error
         self.mode, self.backend, self.reduce = mode, backend, bool(reduce)
-        self._init_seeding(seed)
         self._skipped = _SharedCounter(0)
-        self._progress_seen: float | None = None
 
-    # -- epochs and seeding: EpochSeeded, the same contract as AugmentedDataset --------------------
     def __len__(self) -> int:
         return len(self.records)
 
@@ -98,12 +171,8 @@ class FileDataset(EpochSeeded):
         return self._skipped.value
 
     # -- loading --------------------------------------------------------------------------------------------
-    def __getitem__(self, index: int) -> Any:
+    def item(self, index: int) -> Any:
         n = len(self.records)
-        if not isinstance(index, (int, np.integer)) or not -n <= index < n:
-            raise IndexError(f"index: expected an int in [{-n}, {n}), got {index!r}. Fix: index within the dataset's length.")
-        index = int(index) % n
-        self._update_progress()
         for attempt in range(n):
             i = (index + attempt) % n
             try:
@@ -112,16 +181,8 @@ class FileDataset(EpochSeeded):
                 if self.on_error == "raise":
                     raise
                 self._skipped.add()
-                warnings.warn(f"skipped a bad file ({exc}); sample {index} uses sample {(i + 1) % n} instead", RuntimeWarning, stacklevel=2)
+                warnings.warn(f"skipped a bad file ({exc}); sample {index} uses sample {(i + 1) % n} instead", RuntimeWarning, stacklevel=3)
         raise DecodeError(f"{self.records[index]['path']}: every file of the dataset failed to load. Fix: check the paths.")
-
-    def _update_progress(self) -> None:
-        if self.pipeline is None or not self.epochs or self.epochs <= 1:
-            return
-        progress = min(self.epoch / (self.epochs - 1), 1.0)
-        if progress != self._progress_seen:
-            self.pipeline.set_progress(progress)
-            self._progress_seen = progress
 
     def targets(self, record: dict[str, Any], shape: tuple[int, int] | None) -> dict[str, Any]:
         """Extra pipeline keywords of one record (boxes, labels, mask); overridden by subclasses."""

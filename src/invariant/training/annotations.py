@@ -1,7 +1,8 @@
 """Read COCO-style JSON and Pascal VOC XML annotation files into pipeline keyword samples.
 
 Only what a preview needs: boxes (returned as pascal_voc pixels), category labels, instance masks
-from COCO polygons or uncompressed RLE, and COCO keypoints (visible ones). Files are matched to
+from COCO polygons or RLE (compressed or not), and COCO keypoints (visible ones). COCO files are read
+by ``io.coco`` (the library's one COCO reader); this module adds VOC XML and the by-file-name table. Files are matched to
 images by file name (the base name), as both formats record it.
 """
 
@@ -15,39 +16,32 @@ from typing import Any, Sequence
 import cv2
 import numpy as np
 
+from ..io.coco import _rle_decode, annotation_mask, polygons_mask, read_coco, rle_decode  # noqa: F401  (one COCO reader: re-exported)
+
 Entry = dict[str, Any]
 
 
 def _coco(path: Path, data: dict[str, Any]) -> dict[str, Entry]:
-    for key in ("images", "annotations"):
-        if key not in data:
-            raise ValueError(f"{path}: expected a COCO file with an {key!r} list, got keys {sorted(data)[:6]}. Fix: pass a COCO instances/keypoints JSON or a VOC XML file.")
-    categories = {int(c["id"]): str(c.get("name", c["id"])) for c in data.get("categories", [])}
-    by_id: dict[int, Entry] = {}
+    """The COCO part of the table, read by the library's one COCO reader (``io.coco.read_coco``)."""
+    records, categories = read_coco(data, bbox_format="pascal_voc", masks=False, name=str(path))
+    names = {int(c["id"]): str(c.get("name", c["id"])) for c in categories}
     table: dict[str, Entry] = {}
-    for image in data["images"]:
-        entry: Entry = {"boxes": [], "labels": [], "polygons": [], "rles": [], "keypoints": [], "size": (int(image.get("height", 0)), int(image.get("width", 0)))}
-        by_id[int(image["id"])] = entry
+    for record in records:
+        image, t = record["image"], record["targets"]
+        kinds = [a["segmentation_kind"] for a in record["annotations"]]
+        polygons = [[p.reshape(-1).tolist() for p in polys] for polys, kind in zip(t.get("polygons", [[]] * len(kinds)), kinds) if kind == "polygon"]
+        entry: Entry = {
+            "boxes": t["bboxes"].tolist(), "labels": [names.get(c, str(c)) for c in t["labels"]], "polygons": polygons,
+            "rles": [], "keypoints": [], "size": (int(image.get("height", 0)), int(image.get("width", 0))),
+        }
+        if "keypoints" in t:
+            entry["keypoints"] = [(float(x), float(y)) for (x, y), v in zip(t["keypoints"], t["keypoints_visibility"]) if v > 0]
         table[Path(str(image["file_name"])).name] = entry
-    for i, ann in enumerate(data["annotations"]):
-        entry = by_id.get(int(ann.get("image_id", -1)))
-        if entry is None:
-            raise ValueError(f"{path}: annotations[{i}] refers to image_id {ann.get('image_id')!r}, which is not in 'images'. Fix: correct the image_id.")
-        if "bbox" in ann:
-            x, y, w, h = (float(v) for v in ann["bbox"])
-            entry["boxes"].append([x, y, x + w, y + h])
-            entry["labels"].append(categories.get(int(ann.get("category_id", 0)), str(ann.get("category_id", 0))))
-        segmentation = ann.get("segmentation")
-        if isinstance(segmentation, list) and segmentation:
-            entry["polygons"].append(segmentation)
-        elif isinstance(segmentation, dict):
-            if not isinstance(segmentation.get("counts"), list):
-                raise ValueError(f"{path}: annotations[{i}].segmentation is compressed RLE, which this reader does not decode. Fix: store polygons or uncompressed RLE (counts as a list of integers).")
-            entry["rles"].append(segmentation)
-        kps = ann.get("keypoints")
-        if kps:
-            arr = np.asarray(kps, np.float64).reshape(-1, 3)
-            entry["keypoints"].extend((float(x), float(y)) for x, y, v in arr if v > 0)
+    names_of = {int(i["id"]): Path(str(i["file_name"])).name for i in data["images"]}
+    for ann in data["annotations"]:  # RLE segmentations as stored (decoded to masks per image)
+        seg = ann.get("segmentation")
+        if isinstance(seg, dict):
+            table[names_of[int(ann["image_id"])]]["rles"].append(seg)
     return table
 
 
@@ -91,27 +85,6 @@ def load_annotation_files(paths: Sequence[str | Path]) -> dict[str, Entry]:
     return table
 
 
-def _rle_decode(rle: dict[str, Any], shape: tuple[int, int]) -> np.ndarray:
-    """COCO uncompressed RLE: alternating run lengths of 0 and 1, column-major (Fortran) order."""
-    h, w = (int(v) for v in rle.get("size", shape))
-    flat = np.zeros(h * w, np.uint8)
-    pos, value = 0, 0
-    for run in rle["counts"]:
-        flat[pos : pos + int(run)] = value
-        pos += int(run)
-        value = 1 - value
-    return flat.reshape((w, h)).T.copy()
-
-
-def _polygons_mask(polygons: list[list[float]], shape: tuple[int, int]) -> np.ndarray:
-    mask = np.zeros(shape, np.uint8)
-    for poly in polygons:
-        pts = np.asarray(poly, np.float64).reshape(-1, 2)
-        # continuous coordinates -> pixel-centre coordinates, 4 fractional bits (boundary pixels are filled)
-        cv2.fillPoly(mask, [np.round((pts - 0.5) * 16).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=4)
-    return mask
-
-
 def sample_for_image(image_path: str | Path, table: dict[str, Entry]) -> tuple[dict[str, Any], list[str] | None]:
     """Read an image (RGB; 16-bit kept) and attach its annotations when the table has them.
     Labels are returned as class-name strings, so ``class_names`` is None."""
@@ -137,7 +110,7 @@ def sample_for_image(image_path: str | Path, table: dict[str, Entry]) -> tuple[d
             boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
             sample["bboxes"] = boxes
             sample["labels"] = list(entry["labels"])
-        masks = [_polygons_mask(p, (h, w)) for p in entry["polygons"]] + [_rle_decode(r, (h, w)) for r in entry["rles"]]
+        masks = [polygons_mask(p, h, w) for p in entry["polygons"]] + [rle_decode(r, (h, w)) for r in entry["rles"]]
         if masks:
             sample["masks"] = masks
         if entry["keypoints"]:

@@ -18,8 +18,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..core.compose import Compose
-from ..core.errors import require_torch, type_error
-from .distributed import EpochSeeded
+from ..core.errors import require_torch
+from ..io.datasets import SeededDataset, _single_thread_in_worker  # noqa: F401  (the one seeded-dataset base)
 
 try:  # the adapter subclasses torch's Dataset when torch is there, so DataLoader accepts it
     from torch.utils.data import Dataset as _Base
@@ -27,10 +27,10 @@ except ImportError:  # pragma: no cover - torch is an optional extra
     _Base = object  # type: ignore[misc,assignment]
 
 
-class AugmentedDataset(EpochSeeded, _Base):  # type: ignore[misc]
+class AugmentedDataset(SeededDataset, _Base):  # type: ignore[misc]
     """Wrap a base dataset and a pipeline. ``base[i]`` may return an image, an ``(image, label)``
     pair, or a dict of pipeline keywords. Returns the pipeline output for images/dicts, or
-    ``(image, label)`` for pairs.
+    ``(image, label)`` for pairs. Seeding, epochs and schedules: ``io.datasets.SeededDataset``.
 
     seed: base seed; when None one is drawn once here, in the main process, so workers agree (and,
     under ``torch.distributed``, rank 0's is broadcast so every rank agrees: build the dataset on every
@@ -40,53 +40,22 @@ class AugmentedDataset(EpochSeeded, _Base):  # type: ignore[misc]
 
     def __init__(self, base: Sequence[Any], pipeline: Compose, seed: int | None = None, epochs: int | None = None, output: str = "image") -> None:
         require_torch("AugmentedDataset")
-        if not isinstance(pipeline, Compose):
-            type_error("pipeline", "an iv.Compose", pipeline, "wrap your transforms in iv.Compose([...])")
-        self.base, self.pipeline = base, pipeline
-        self._init_seeding(seed)
-        self.epochs = epochs
+        self._init_dataset(pipeline, seed, epochs, optional=False)
+        self.base = base
         self.output = output
-        self._progress_seen: float | None = None
 
     def __len__(self) -> int:
         return len(self.base)
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state.pop("_worker_ready", None)
-        return state
+    def __getitem__(self, index: int) -> Any:  # torch's Dataset defines one too: the base class's comes first
+        return SeededDataset.__getitem__(self, index)
 
-    def progress(self) -> float:
-        if not self.epochs or self.epochs <= 1:
-            return 0.0
-        return min(self.epoch / (self.epochs - 1), 1.0)
-
-    def __getitem__(self, index: int) -> Any:
-        if not self.__dict__.get("_worker_ready"):
-            _single_thread_in_worker()
-            self.__dict__["_worker_ready"] = True
-        progress = self.progress()
-        if self.epochs and progress != self._progress_seen:
-            self.pipeline.set_progress(progress)
-            self._progress_seen = progress
+    def load(self, index: int, rng: np.random.Generator) -> Any:
         item = self.base[index]
-        rng = self.rng_for(index)
+        assert self.pipeline is not None
         if isinstance(item, dict):
             return self.pipeline(rng=rng, **item)
         if isinstance(item, tuple) and len(item) == 2:
             image, label = item
             return self.pipeline(rng=rng, image=np.asarray(image))[self.output], label
         return self.pipeline(rng=rng, image=np.asarray(item))[self.output]
-
-
-def _single_thread_in_worker() -> None:
-    """Inside a DataLoader worker, make OpenCV/BLAS/torch single-threaded: N workers x N threads
-    would oversubscribe the cores. The main process is left alone."""
-    try:
-        from torch.utils.data import get_worker_info
-    except ImportError:  # pragma: no cover
-        return
-    if get_worker_info() is not None:
-        from ..io.loader import limit_threads
-
-        limit_threads()
