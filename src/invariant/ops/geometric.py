@@ -25,6 +25,7 @@ BORDER_MODES = {
     "reflect": cv2.BORDER_REFLECT_101,
     "replicate": cv2.BORDER_REPLICATE,
     "wrap": cv2.BORDER_WRAP,
+    "symmetric": cv2.BORDER_REFLECT,  # mirrors including the edge pixel (numpy/torchvision "symmetric")
 }
 
 _EPS = 1e-9
