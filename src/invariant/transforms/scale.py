@@ -99,7 +99,8 @@ class SmallestMaxSize(_MaxSize):
 
 class RandomScale(_Scaling):
     """Resize by a factor ``s = 1 + U(scale_limit)``, as albumentations: ``scale_limit=0.1`` means
-    ``s ~ U(0.9, 1.1)``; output ``(round(H s), round(W s))``."""
+    ``s ~ U(0.9, 1.1)``; output ``(int(H s), int(W s))`` (albumentations truncates here, while its
+    max-size resizes round)."""
 
     def __init__(self, scale_limit: float | tuple[float, float] = 0.1, interpolation: str = "linear", p: float = 0.5) -> None:
         super().__init__(interpolation=interpolation, p=p)
@@ -112,7 +113,8 @@ class RandomScale(_Scaling):
         return {"scale": 1.0 + lo + (hi - lo) * rng.random()}
 
     def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
-        return _scale_geometry(shape, scaled_shape(shape, params["scale"]))
+        s = params["scale"]
+        return _scale_geometry(shape, (max(1, int(shape[0] * s)), max(1, int(shape[1] * s))))
 
 
 def _pad_amount(size: int, minimum: int | None, divisor: int | None) -> tuple[int, int]:
@@ -322,7 +324,7 @@ class CropAndPad(_Scaling):
     albumentations/imgaug. ``px``/``percent``: a number (every side), a (min, max) range (drawn per side
     when ``sample_independently``, else once), or four per-side entries (top, right, bottom, left), each
     a number, a (min, max) range or a list of choices. Pixel ranges include both ends. A crop that would
-    leave nothing keeps at least one pixel (albumentations' rule)."""
+    leave nothing keeps one pixel (imgaug's rule)."""
 
     def __init__(
         self,
@@ -389,8 +391,10 @@ class CropAndPad(_Scaling):
 
 
 def _prevent_zero_axis(a: int, b: int, size: int) -> tuple[int, int]:
-    """albumentations' ``__prevent_zero``: give back pixels so that at least one remains."""
-    regain = abs(size) + 1
+    """imgaug's ``_prevent_zero_sizes_after_crops_``: give back just enough pixels, split between the two
+    sides, that exactly one remains (albumentations gives back ``size + 1``, which can leave a crop of
+    nothing or one that is barely cropped)."""
+    regain = abs(size - (a + b)) + 1
     r1 = regain // 2
     r2 = regain // 2
     if r1 + r2 < regain:
