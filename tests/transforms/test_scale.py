@@ -238,9 +238,14 @@ def test_letterbox_chain_is_one_resampling(extra):
     b = iv.Compose(steps, seed=3, fuse=False)(image=IMAGE, mask=MASK, bboxes=BOXES, labels=LABELS)
     assert a["image"].shape == b["image"].shape == (320, 320, 3)
     np.testing.assert_array_equal(a["bboxes"], b["bboxes"])
-    # one fewer bilinear pass: within the documented fused-vs-op-by-op band (docs/spatial.md)
-    assert _mad(a["image"], b["image"]) < 5.5
-    assert (a["mask"] == b["mask"]).mean() > 0.96
+    if len(extra) < 2:
+        # resize + pad (+ flip) composes to the whole photo placed on an integer rectangle of the canvas:
+        # executed as one resize into that rectangle, bit-identical to op by op
+        assert np.array_equal(a["image"], b["image"]) and np.array_equal(a["mask"], b["mask"])
+    else:
+        # one fewer bilinear pass: within the documented fused-vs-op-by-op band (docs/spatial.md)
+        assert _mad(a["image"], b["image"]) < 5.5
+        assert (a["mask"] == b["mask"]).mean() > 0.96
     # the letterbox itself: the resized photo sits centred on a 114 canvas
     if not extra:
         h = round(H * 320 / W)
