@@ -125,6 +125,19 @@ def _run_chunk(chunk: np.ndarray, fill: tuple[float, ...], call, pad3: bool) -> 
     return _restore_channels(call(chunk, fill + (0.0,) * (4 - channels)), channels)
 
 
+def _fill_around(out: np.ndarray, y0: int, x0: int, y1: int, x1: int, values: np.ndarray) -> None:
+    """Write the fill ``values`` (one per channel) into ``out`` outside the rectangle [y0, y1) x [x0, x1):
+    only the border strips, and as one scalar fill when every channel's value is the same (broadcasting
+    a (C,) vector over an HWC array is several times slower than a memset)."""
+    same = bool((values == values[0]).all())
+    for region in (out[:y0], out[y1:], out[y0:y1, :x0], out[y0:y1, x1:]):
+        if region.size:
+            if same:
+                region.fill(values[0])
+            else:
+                region[...] = values
+
+
 def _window(image: np.ndarray, x0: int, y0: int, w: int, h: int, border: int, fill) -> np.ndarray:
     """image[y0:y0+h, x0:x0+w] with out-of-bounds parts filled by the border rule."""
     H, W = image.shape[:2]
@@ -139,9 +152,10 @@ def _window(image: np.ndarray, x0: int, y0: int, w: int, h: int, border: int, fi
     inner = image[ya:max(ya, yb), xa:max(xa, xb)]
     if inner.size == 0 or border == cv2.BORDER_CONSTANT:
         out = np.empty((h, w) + image.shape[2:], dtype=image.dtype)
-        out[...] = fill_vector(fill, image.shape[2], image.dtype)
+        ih, iw = inner.shape[:2] if inner.size else (0, 0)
+        _fill_around(out, top, left, top + ih, left + iw, fill_vector(fill, image.shape[2], image.dtype))
         if inner.size:
-            out[top : top + inner.shape[0], left : left + inner.shape[1]] = inner
+            out[top : top + ih, left : left + iw] = inner
         return out
     return _per_chunk(
         np.ascontiguousarray(inner), fill, lambda c, f: cv2.copyMakeBorder(c, top, bottom, left, right, border, value=f)
@@ -400,13 +414,7 @@ def warp(
         inner = clip_overshoot(resize(image, (oy1 - oy0, ox1 - ox0), kind), image, kind)
         out_h, out_w = int(out_shape[0]), int(out_shape[1])
         out = np.empty((out_h, out_w) + image.shape[2:], dtype=image.dtype)
-        values = fill_vector(fill, image.shape[2], image.dtype)
-        for region in (out[:oy0], out[oy1:], out[oy0:oy1, :ox0], out[oy0:oy1, ox1:]):  # only the border
-            if region.size:
-                if (values == values[0]).all():
-                    region.fill(values[0])  # one value: a memset, far cheaper than broadcasting (C,)
-                else:
-                    region[...] = values
+        _fill_around(out, oy0, ox0, oy1, ox1, fill_vector(fill, image.shape[2], image.dtype))
         out[oy0:oy1, ox0:ox1] = _flip(inner, flip_x, flip_y) if flip_x or flip_y else inner
         return out
     if code == TGENERAL:
