@@ -80,6 +80,21 @@ def test_bbox_safe_crops_keep_every_random_box(case, seed, sized):
     _check_safe_crop(out, boxes, shape, (32, 48) if sized else None)
 
 
+@settings(max_examples=40, deadline=None)
+@given(subset=st.lists(st.integers(0, len(BOXES) - 1), min_size=1, unique=True), seed=st.integers(0, 2**31), flip=st.booleans(), pad=st.integers(0, 60))
+def test_bbox_safe_crop_after_other_steps_keeps_every_voc_box(subset, seed, flip, pad):
+    """Real VOC boxes moved by earlier steps (a flip, a padding): the crop sees them where they are now
+    and keeps every one whole."""
+    boxes = BOXES[subset]
+    pre = [iv.PadIfNeeded(H + pad, W + pad, position="top_left")] + ([iv.HorizontalFlip(p=1)] if flip else [])
+    out = _call(iv.BBoxSafeRandomCrop(), seed, pre=pre, image=IMAGE, bboxes=boxes, labels=[LABELS[i] for i in subset])
+    moved = boxes.copy()
+    if flip:
+        moved[:, [0, 2]] = (W + pad) - boxes[:, [2, 0]]
+    _check_safe_crop(out, moved, (H + pad, W + pad), None)
+    assert list(out["labels"]) == [LABELS[i] for i in subset]
+
+
 def test_bbox_safe_crop_window_spans_all_positions():
     """The window's edges are drawn between the image edge and the union's edge."""
     union = BOXES[:, 0].min(), BOXES[:, 1].min(), BOXES[:, 2].max(), BOXES[:, 3].max()
