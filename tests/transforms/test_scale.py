@@ -58,6 +58,21 @@ def test_max_size_matches_opencv_and_albumentations(cls, side, size):
     np.testing.assert_allclose(out["bboxes"], np.asarray(alb["bboxes"]), atol=1e-3)
 
 
+@pytest.mark.parametrize("hw", [(200, 300), (200, None), (None, 260), (600, 400)])
+@pytest.mark.parametrize("name", ["LongestMaxSize", "SmallestMaxSize"])
+def test_max_size_hw_matches_albumentations(name, hw):
+    out = _call(getattr(iv, name)(max_size_hw=hw), image=IMAGE, bboxes=BOXES, labels=LABELS)
+    alb = _alb(getattr(A, name)(max_size_hw=hw), image=IMAGE, bboxes=BOXES, labels=LABELS)
+    assert out["image"].shape == alb["image"].shape
+    assert _mad(out["image"], alb["image"]) < 0.5
+    np.testing.assert_allclose(out["bboxes"], np.asarray(alb["bboxes"]), atol=1e-3)
+    oh, ow = out["image"].shape[:2]
+    if name == "LongestMaxSize":  # fits inside (h, w), touching one side
+        assert all(v is None or o <= v for o, v in zip((oh, ow), hw)) and any(v is not None and abs(o - v) <= 0.5 for o, v in zip((oh, ow), hw))
+    else:  # covers (h, w), touching one side
+        assert all(v is None or o >= v for o, v in zip((oh, ow), hw)) and any(v is not None and abs(o - v) <= 0.5 for o, v in zip((oh, ow), hw))
+
+
 def test_max_size_list_draws_each_size():
     t = iv.SmallestMaxSize([120, 160, 200])
     drawn = {_call(t, seed=s)["params"][0]["params"]["max_size"] for s in range(40)}
@@ -272,6 +287,9 @@ def test_integer_window_chain_fused_equals_op_by_op_exactly():
     lambda: iv.LongestMaxSize(0),
     lambda: iv.SmallestMaxSize([]),
     lambda: iv.SmallestMaxSize([128, -1]),
+    lambda: iv.LongestMaxSize(512, max_size_hw=(100, 200)),
+    lambda: iv.LongestMaxSize(max_size_hw=(None, None)),
+    lambda: iv.SmallestMaxSize(max_size_hw=(0, 10)),
     lambda: iv.PadIfNeeded(100, 100, pad_height_divisor=32),
     lambda: iv.PadIfNeeded(None, 100),
     lambda: iv.PadIfNeeded(100, 100, position="middle"),

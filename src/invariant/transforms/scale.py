@@ -62,39 +62,60 @@ class _Scaling(SpatialTransform):
 
 
 class _MaxSize(_Scaling):
-    """Scale the image so that one side (chosen by ``_side``) becomes ``max_size``, keeping the aspect ratio."""
+    """Scale the image so that one side (chosen by ``_side``) becomes ``max_size``, keeping the aspect ratio;
+    or, with ``max_size_hw=(h, w)``, by the factor ``_side(h / H, w / W)`` (one of them may be None: that
+    axis alone decides). ``max_size`` defaults to 1024 when neither is given."""
 
     _abstract = True
     _side = max
+    _pick = min  # how the two factors of max_size_hw combine
 
-    def __init__(self, max_size: int | list[int] = 1024, interpolation: str = "linear", p: float = 1.0) -> None:
+    def __init__(self, max_size: int | list[int] | None = None, max_size_hw: tuple[int | None, int | None] | None = None, interpolation: str = "linear", p: float = 1.0) -> None:
         super().__init__(interpolation=interpolation, p=p)
-        self.max_size = _sizes(max_size, "max_size")
+        if max_size is not None and max_size_hw is not None:
+            value_error("max_size / max_size_hw", "only one of the two", (max_size, max_size_hw), "pass max_size=N or max_size_hw=(h, w), not both")
+        self.max_size = _sizes(1024 if max_size is None and max_size_hw is None else max_size, "max_size") if max_size_hw is None else None
+        self.max_size_hw = None
+        if max_size_hw is not None:
+            if not (isinstance(max_size_hw, (tuple, list)) and len(max_size_hw) == 2) or max_size_hw[0] is None and max_size_hw[1] is None:
+                type_error("max_size_hw", "an (h, w) pair of positive ints, one of them possibly None", max_size_hw, "pass e.g. max_size_hw=(800, 1024)")
+            self.max_size_hw = (_positive_int(max_size_hw[0], "max_size_hw[0]", allow_none=True), _positive_int(max_size_hw[1], "max_size_hw[1]", allow_none=True))
 
     example_args = {"max_size": 40}
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         sizes = self.max_size
+        if sizes is None:
+            return {}
         return {"max_size": sizes[0] if len(sizes) == 1 else sizes[_randint(rng, len(sizes))]}
 
     def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
-        scale = params["max_size"] / type(self)._side(shape)
+        if "max_size" in params:
+            scale = params["max_size"] / type(self)._side(shape)
+        else:
+            mh, mw = self.max_size_hw  # type: ignore[misc]
+            factors = [f for f in (None if mh is None else mh / shape[0], None if mw is None else mw / shape[1]) if f is not None]
+            scale = type(self)._pick(factors)
         return _scale_geometry(shape, scaled_shape(shape, scale))
 
 
 class LongestMaxSize(_MaxSize):
     """Scale so the longer side equals ``max_size`` (one drawn per call when a list), keeping the aspect
     ratio: ``s = max_size / max(H, W)``, output ``(round(H s), round(W s))`` (albumentations' rounding).
-    With ``PadIfNeeded`` it is the YOLO-style letterbox."""
+    With ``PadIfNeeded`` it is the YOLO-style letterbox. ``max_size_hw=(h, w)``: the largest scale fitting
+    inside ``h`` x ``w``."""
 
     _side = max
+    _pick = min
 
 
 class SmallestMaxSize(_MaxSize):
     """Scale so the shorter side equals ``max_size`` (one drawn per call when a list), keeping the aspect
-    ratio: ``s = max_size / min(H, W)`` (multi-scale training draws ``max_size`` from a list)."""
+    ratio: ``s = max_size / min(H, W)`` (multi-scale training draws ``max_size`` from a list).
+    ``max_size_hw=(h, w)``: the smallest scale covering ``h`` x ``w``."""
 
     _side = min
+    _pick = max
 
 
 class RandomScale(_Scaling):
