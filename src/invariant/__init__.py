@@ -23,6 +23,8 @@ from .transforms.dropout import CoarseDropout, CutOut, RandomErasing
 from .transforms.channels import OnChannels
 from .transforms.normalize import IMAGENET_MEAN, IMAGENET_STD, Normalize, ToTensor, compute_stats
 from .transforms.depth import DepthHoles, DepthNoise, DepthNormalize
+from .transforms.scale import CropAndPad, LongestMaxSize, Pad, PadIfNeeded, RandomScale, RandomSizedCrop, ScaleJitter, SmallestMaxSize
+from .transforms.detection_crops import AtLeastOneBBoxRandomCrop, BBoxSafeRandomCrop, CropNonEmptyMaskIfExists, RandomIoUCrop, RandomSizedBBoxSafeCrop
 from .policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from .domains import DomainWarning, Report, Task, Violation, check
 from .domains import presets

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import value_error
 from .plan import Step
-from .sample import Sample
+from .sample import ARRAY_KIND_TABLE, Annotations, Sample
 from .transform import Params, Transform
 
 
@@ -28,9 +29,11 @@ def plan_leaf(
         if not force and t.p < 1.0 and rng.random() >= t.p:  # type: ignore[union-attr]
             return
         t.check_input(sample)
-        params = t.sample_params(rng, sample)  # type: ignore[arg-type]
+        params = t.sample_params(rng, SampleView(sample, plan, t.reads_targets) if t.reads_targets else sample)  # type: ignore[arg-type]
     in_shape = sample.shape
     ann = sample.annotations
+    if t.selects_items:
+        select_items(t, params, sample)
     if t.spatial:
         geometry = t.plan_geometry(params, in_shape)  # type: ignore[attr-defined]
         annotated = ann.targets  # point targets present (each skips its own work when it holds no item)
@@ -86,3 +89,63 @@ def filter_annotations(sample: Sample) -> None:
     clip boxes and drop degenerate or failing ones, mark keypoints that left the canvas invisible
     for good (dropped under ``remove_invisible_keypoints``). Input goes through the same rules."""
     sample.annotations.filter(sample.shape, sample.rules)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+class SampleView:
+    """What ``sample_params`` receives from a transform declaring ``reads_targets``: the canvas
+    (``shape``, ``dtype``, ``channels``), point targets and arrays of the declared kinds as they are at
+    this step, read-only. Arrays are brought to this step by executing the steps planned so far on
+    copies of those arrays only (a mask after a crop is the cropped mask)."""
+
+    __slots__ = ("shape", "dtype", "channels", "annotations", "rules", "_sample", "_steps", "_kinds", "_arrays")
+
+    def __init__(self, sample: Sample, steps: list[Step], kinds: tuple[str, ...]) -> None:
+        self.shape, self.dtype, self.channels = sample.shape, sample.dtype, sample.channels
+        self.annotations, self.rules = sample.annotations, sample.rules
+        self._sample, self._steps, self._kinds, self._arrays = sample, list(steps), kinds, None
+
+    @property
+    def boxes(self) -> np.ndarray:
+        """The boxes (absolute xyxy on the current canvas), read-only."""
+        return _read_only(self.annotations.boxes)
+
+    @property
+    def keypoints(self) -> np.ndarray:
+        """The keypoints (x, y, ... on the current canvas), read-only."""
+        return _read_only(self.annotations.keypoints)
+
+    def arrays(self, kind: str) -> dict[str, np.ndarray]:
+        """Name -> HWC array of every target of ``kind`` (a kind the transform declared), as at this step."""
+        if kind not in self._kinds or kind not in ARRAY_KIND_TABLE:
+            value_error("kind", f"an array kind declared in reads_targets {self._kinds}", kind, "declare it: reads_targets = (..., kind)")
+        if self._arrays is None:
+            self._arrays = {}
+        if kind not in self._arrays:
+            s = self._sample
+            picked = {n: a for n, a in s.arrays.items() if s.kinds[n] == kind}
+            if picked and self._steps:
+                from .executor import NumpyExecutor
+
+                sub = Sample(dict(picked), {n: kind for n in picked}, Annotations(), self._steps[0].in_shape, s.dtype, s.channels, s.rules)
+                NumpyExecutor().execute(self._steps, sub, getattr(s.rules, "fuse", True))
+                picked = sub.arrays
+            self._arrays[kind] = {n: _read_only(a) for n, a in picked.items()}
+        return self._arrays[kind]
+
+
+def select_items(t: Transform, params: Params, sample: Sample) -> None:
+    """Keep the point-target items ``t.kept_items(params)`` names (their labels and indices go with them)."""
+    for keyword, keep in t.kept_items(params).items():
+        target = sample.annotations.targets.get(keyword)
+        if target is None:
+            continue
+        keep = np.asarray(keep, dtype=bool)
+        if keep.shape != (len(target),):
+            value_error(f"{type(t).__name__} params", f"one flag per {keyword} item ({len(target)})", keep.shape, "replay parameters on inputs with the same annotations")
+        target.keep(keep)

@@ -176,6 +176,13 @@ class Transform:
     quarter_turns: ClassVar[bool] = False  # rotates only by multiples of 90 degrees (RandomRotate90)
     # (count, magnitude) argument names of a RandAugment-style policy, read by the tuner; None otherwise
     policy_knobs: ClassVar[tuple[str, str] | None] = None
+    # what ``sample_params`` reads besides the canvas, as it is at this step: point-target keywords
+    # ("bboxes", "keypoints") and array kinds ("mask"); declared, it receives a read-only
+    # ``core.planner.SampleView`` instead of the sample (object-aware crops)
+    reads_targets: ClassVar[tuple[str, ...]] = ()
+    # ``kept_items(params)`` names point-target items to drop at this step (RandomIoUCrop drops boxes
+    # whose centre leaves the crop): {keyword: boolean list over the items present when sampled}
+    selects_items: ClassVar[bool] = False
     # arguments the contract test uses when the transform has required arguments
     example_args: ClassVar[Params] = {}
     # constructor arguments that may be +-inf (e.g. magnitude_std=inf: uniform magnitudes); NaN never is
@@ -203,6 +210,11 @@ class Transform:
 
     def output_shape(self, params: Params, shape: tuple[int, int]) -> tuple[int, int]:
         return shape
+
+    def kept_items(self, params: Params) -> dict[str, Any]:
+        """Read when ``selects_items``: {point-target keyword: booleans over its items as sampled}; the
+        planner keeps the True ones (with their labels and indices) before the step moves them."""
+        return {}
 
     def output_dtype(self, dtype: np.dtype) -> np.dtype:
         return dtype

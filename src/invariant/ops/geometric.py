@@ -25,6 +25,7 @@ BORDER_MODES = {
     "reflect": cv2.BORDER_REFLECT_101,
     "replicate": cv2.BORDER_REPLICATE,
     "wrap": cv2.BORDER_WRAP,
+    "symmetric": cv2.BORDER_REFLECT,  # mirrors including the edge pixel (numpy/torchvision "symmetric")
 }
 
 _EPS = 1e-9
@@ -124,6 +125,19 @@ def _run_chunk(chunk: np.ndarray, fill: tuple[float, ...], call, pad3: bool) -> 
     return _restore_channels(call(chunk, fill + (0.0,) * (4 - channels)), channels)
 
 
+def _fill_around(out: np.ndarray, y0: int, x0: int, y1: int, x1: int, values: np.ndarray) -> None:
+    """Write the fill ``values`` (one per channel) into ``out`` outside the rectangle [y0, y1) x [x0, x1):
+    only the border strips, and as one scalar fill when every channel's value is the same (broadcasting
+    a (C,) vector over an HWC array is several times slower than a memset)."""
+    same = bool((values == values[0]).all())
+    for region in (out[:y0], out[y1:], out[y0:y1, :x0], out[y0:y1, x1:]):
+        if region.size:
+            if same:
+                region.fill(values[0])
+            else:
+                region[...] = values
+
+
 def _window(image: np.ndarray, x0: int, y0: int, w: int, h: int, border: int, fill) -> np.ndarray:
     """image[y0:y0+h, x0:x0+w] with out-of-bounds parts filled by the border rule."""
     H, W = image.shape[:2]
@@ -138,9 +152,10 @@ def _window(image: np.ndarray, x0: int, y0: int, w: int, h: int, border: int, fi
     inner = image[ya:max(ya, yb), xa:max(xa, xb)]
     if inner.size == 0 or border == cv2.BORDER_CONSTANT:
         out = np.empty((h, w) + image.shape[2:], dtype=image.dtype)
-        out[...] = fill_vector(fill, image.shape[2], image.dtype)
+        ih, iw = inner.shape[:2] if inner.size else (0, 0)
+        _fill_around(out, top, left, top + ih, left + iw, fill_vector(fill, image.shape[2], image.dtype))
         if inner.size:
-            out[top : top + inner.shape[0], left : left + inner.shape[1]] = inner
+            out[top : top + ih, left : left + iw] = inner
         return out
     return _per_chunk(
         np.ascontiguousarray(inner), fill, lambda c, f: cv2.copyMakeBorder(c, top, bottom, left, right, border, value=f)
@@ -263,6 +278,7 @@ def _antialias(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int]
 # Kernel codes chosen by ``classify`` (the first item of a kernel tuple is the input (H, W) it was
 # classified for; ``warp`` re-classifies when handed an array of another size).
 IDENTITY, WINDOW, TWINDOW, RESIZE, TGENERAL, GENERAL = range(6)
+PLACE = 6  # the whole source resized onto an integer sub-rectangle of the canvas (a letterbox); border shows around it
 
 
 def _int_window(a: float, e: float, tx: float, ty: float, out_h: int, out_w: int) -> tuple[int, int, bool, bool] | None:
@@ -304,6 +320,13 @@ def classify(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int
                 x0, y0, x1, y1 = int(round(x0)), int(round(y0)), int(round(x1)), int(round(y1))
                 if x0 >= 0 and y0 >= 0 and x1 <= W and y1 <= H and x1 > x0 and y1 > y0:
                     return (key, RESIZE, x0, y0, x1, y1, min(abs(a), abs(e)), a < 0, e < 0)
+            # the whole source onto an integer rectangle inside the canvas (letterbox: resize then pad)
+            ox0, ox1 = sorted((tx, a * W + tx))
+            oy0, oy1 = sorted((ty, e * H + ty))
+            if _near_int(ox0) and _near_int(oy0) and _near_int(ox1) and _near_int(oy1):
+                ox0, oy0, ox1, oy1 = int(round(ox0)), int(round(oy0)), int(round(ox1)), int(round(oy1))
+                if ox0 >= 0 and oy0 >= 0 and ox1 <= out_w and oy1 <= out_h and ox1 > ox0 and oy1 > oy0:
+                    return (key, PLACE, ox0, oy0, ox1, oy1, min(abs(a), abs(e)), a < 0, e < 0)
         return (key, GENERAL)
     if abs(a) < _EPS and abs(e) < _EPS:  # transposing: M = D T with D = M T diagonal
         window = _int_window(b, d, tx, ty, out_h, out_w)
@@ -385,6 +408,15 @@ def warp(
         window = image[y0:y1, x0:x1]
         out = clip_overshoot(resize(window, out_shape, kind), window, kind)
         return _flip(out, flip_x, flip_y) if flip_x or flip_y else out
+    if code == PLACE and border_mode == "constant":  # resize into the rectangle, fill around it (exactly resize-then-pad)
+        _, _, ox0, oy0, ox1, oy1, smallest, flip_x, flip_y = kernel
+        kind = "area" if interpolation != "nearest" and smallest < min_scale else interpolation
+        inner = clip_overshoot(resize(image, (oy1 - oy0, ox1 - ox0), kind), image, kind)
+        out_h, out_w = int(out_shape[0]), int(out_shape[1])
+        out = np.empty((out_h, out_w) + image.shape[2:], dtype=image.dtype)
+        _fill_around(out, oy0, ox0, oy1, ox1, fill_vector(fill, image.shape[2], image.dtype))
+        out[oy0:oy1, ox0:ox1] = _flip(inner, flip_x, flip_y) if flip_x or flip_y else inner
+        return out
     if code == TGENERAL:
         # p_out = M p_in = (M T) p_t with p_t the transposed image's coordinates: a diagonal problem
         out = warp(image.transpose(1, 0, 2), matrix @ transpose_matrix(), out_shape, interpolation, border_mode, fill, min_scale)
