@@ -220,3 +220,31 @@ def test_vertices_follow_a_displacement_field() -> None:
     for inst, got in zip(polys, out["polygons"]):
         ref = np.array([_ref_field_point(fld, v) for v in inst[0]])
         np.testing.assert_allclose(got[0], ref, atol=1.0)  # nearest pixel centre: within ~0.71 px
+
+
+def test_concave_parts_cut_into_pieces_come_back_as_separate_parts() -> None:
+    """A U shape whose bottom is cropped away: two prongs, as two parts with shapely's areas and extents (no
+    zero-area bridge along the border)."""
+    u = np.array([[10, 10], [20, 10], [20, 40], [30, 40], [30, 10], [40, 10], [40, 50], [10, 50]], dtype=np.float64)
+    out = iv.Compose([iv.HorizontalFlip(p=0.0)])(image=np.zeros((30, 60, 3), np.uint8), polygons=[[u]])
+    parts = out["polygons"][0]
+    ref = Polygon(u).intersection(shapely_box(0, 0, 60, 30))
+    assert ref.geom_type == "MultiPolygon" and len(parts) == len(ref.geoms) == 2
+    got = sorted((polygon_area(p.astype(np.float64)), *p.min(0), *p.max(0)) for p in parts)
+    want = sorted((g.area, *g.bounds) for g in ref.geoms)
+    np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+def test_split_clipping_matches_shapely_piece_by_piece() -> None:
+    from invariant.targets.polygons import clip_parts_to_canvas
+
+    rng = np.random.default_rng(4)
+    for _ in range(300):
+        part = _star(rng, rng.uniform(-20, 80), rng.uniform(-20, 80), rng.uniform(5, 40), int(rng.integers(3, 20)))
+        pieces = [p for p in clip_parts_to_canvas(part, 60.0, 50.0) if polygon_area(p) >= MIN_PART_AREA]
+        ref = Polygon(part).intersection(shapely_box(0, 0, 60, 50))
+        geoms = [g for g in getattr(ref, "geoms", [ref]) if g.geom_type == "Polygon" and g.area >= MIN_PART_AREA]
+        assert len(pieces) == len(geoms)
+        got = sorted((polygon_area(p), *p.min(0), *p.max(0)) for p in pieces)
+        want = sorted((g.area, *g.bounds) for g in geoms)
+        np.testing.assert_allclose(np.array(got).reshape(-1, 5), np.array(want).reshape(-1, 5), atol=1e-6)

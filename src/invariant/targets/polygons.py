@@ -11,10 +11,10 @@ straight under affine and projective maps, so the moved polygon is exact there; 
 vertices are exact and edges between them are straight chords of curved images.
 
 Clipping: after every spatial step (and at input) each part is clipped to the canvas ``[0, W] x [0, H]``
-with the Sutherland-Hodgman algorithm (Sutherland & Hodgman, "Reentrant polygon clipping", CACM 17(1),
-1974), exact for any simple polygon against a convex window (a concave part cut into pieces stays one
-vertex ring, joined by zero-area edges on the border). A part whose clipped area is below
-``MIN_PART_AREA`` is removed; an instance with no part left is dropped with its labels, and
+one canvas edge at a time, as the Sutherland-Hodgman algorithm does (Sutherland & Hodgman, "Reentrant
+polygon clipping", CACM 17(1), 1974), except that a concave part cut into several pieces comes back as
+several parts (Sutherland-Hodgman would join them by zero-area edges along the border, whose vertices
+widen the part's extent). A part (or piece) whose clipped area is below ``MIN_PART_AREA`` is removed; an instance with no part left is dropped with its labels, and
 ``out["polygon_indices"]`` gives the input position of each survivor."""
 
 from __future__ import annotations
@@ -60,6 +60,66 @@ def clip_to_canvas(pts: np.ndarray, width: float, height: float) -> np.ndarray:
         # per ring edge a -> b: emit the crossing (when it crosses), then b (when b is inside)
         pts = np.stack([inter, nxt], axis=1).reshape(-1, 2)[np.stack([cross, in_b], axis=1).reshape(-1)]
     return pts
+
+
+def _split_halfplane(ring: np.ndarray, axis: int, bound: float, upper: bool) -> list[np.ndarray]:
+    """The pieces of the simple ring ``ring`` on one side of the line ``coordinate[axis] = bound``.
+
+    Sutherland-Hodgman keeps one ring and joins the pieces of a concave polygon by edges running along the line
+    and back (zero area, but their vertices widen the extent). Here the inside chains (entry crossing, inside
+    vertices, exit crossing) are reconnected instead: along the line the crossings of a simple polygon
+    alternate between entering and leaving its interior (the even-odd rule), so sorting them and pairing them
+    in order gives the true boundary segments on the line; each exit is joined to the entry it is paired with
+    and every cycle of chains is one piece."""
+    inside = ring[:, axis] <= bound if upper else ring[:, axis] >= bound
+    if inside.all():
+        return [ring]
+    if not inside.any():
+        return []
+    ring = np.roll(ring, -int(np.argmin(inside)), axis=0)  # start at a vertex outside
+    inside = ring[:, axis] <= bound if upper else ring[:, axis] >= bound
+    nxt = np.roll(ring, -1, axis=0)
+    in_b = np.roll(inside, -1)
+    entries, exits = np.flatnonzero(~inside & in_b), np.flatnonzero(inside & ~in_b)
+
+    def crossing(i: np.ndarray) -> np.ndarray:
+        a, b = ring[i], nxt[i]
+        t = (bound - a[:, axis]) / (b[:, axis] - a[:, axis])
+        pts = a + t[:, None] * (b - a)
+        pts[:, axis] = bound
+        return pts
+
+    p_in, p_out = crossing(entries), crossing(exits)
+    chains = [np.concatenate([p_in[k : k + 1], ring[entries[k] + 1 : exits[k] + 1], p_out[k : k + 1]]) for k in range(len(entries))]
+    other = 1 - axis
+    n = len(chains)
+    s_all = np.concatenate([p_in[:, other], p_out[:, other]])  # 0..n-1 entries, n..2n-1 exits
+    order = np.argsort(s_all, kind="stable")
+    partner = np.empty(2 * n, dtype=np.int64)
+    partner[order[0::2]], partner[order[1::2]] = order[1::2], order[0::2]
+    if (partner[n:] >= n).any():  # crossings at coinciding points paired two exits: keep one joined ring
+        return [np.concatenate(chains)]
+    after = partner[n:]  # chain k's exit joins the entry of chain after[k]
+    pieces, seen = [], np.zeros(n, dtype=bool)
+    for k in range(n):
+        if seen[k]:
+            continue
+        cycle, j = [], k
+        while not seen[j]:
+            seen[j] = True
+            cycle.append(chains[j])
+            j = int(after[j])
+        pieces.append(np.concatenate(cycle))
+    return pieces
+
+
+def clip_parts_to_canvas(ring: np.ndarray, width: float, height: float) -> list[np.ndarray]:
+    """The pieces of the simple ring ``ring`` inside ``[0, width] x [0, height]``: clipped against one edge of the
+    canvas at a time, as Sutherland-Hodgman, but a concave ring cut into pieces comes back as separate rings."""
+    rings = [ring]
+    for axis, bound, upper in ((0, 0.0, False), (0, float(width), True), (1, 0.0, False), (1, float(height), True)):
+        rings = [piece for r in rings for piece in _split_halfplane(r, axis, bound, upper)]
+    return rings
 
 
 def move_rings_matrix(matrix: np.ndarray, rings: list[np.ndarray]) -> list[np.ndarray]:
@@ -160,7 +220,7 @@ class PolygonTarget(PointTarget):
         height, width = shape
         keep = np.ones(len(self.parts), dtype=bool)
         for i, inst in enumerate(self.parts):
-            clipped = [c for c in (clip_to_canvas(r, width, height) for r in inst) if polygon_area(c) >= MIN_PART_AREA]
+            clipped = [c for r in inst for c in clip_parts_to_canvas(r, width, height) if polygon_area(c) >= MIN_PART_AREA]
             self.parts[i] = clipped
             keep[i] = bool(clipped)
         self.keep(keep)
