@@ -23,7 +23,7 @@ similarities (rotations, flips, scales, translations, crops, resizes with equal 
 unequal scales or perspective the moved corners form a general quadrilateral and the box written is the
 smallest rectangle enclosing it (larger than the object). A box cut by the canvas comes back as the
 smallest rectangle enclosing its visible part, which may stick out past the canvas where that part is not
-a rectangle (as AlbumentationsX's OBB clipping does).
+a rectangle.
 
 Filtering, at input and after every spatial step, with the Compose's rules: visible area = area of
 ``visible`` (the rectangle's polygon intersected with the canvas); visibility = visible area / area of
