@@ -90,7 +90,7 @@ SIMILAR = {
     "vflip": lambda h, w: iv.VerticalFlip(p=1.0),
     "rot90": lambda h, w: iv.RandomRotate90(p=1.0),
     "transpose": lambda h, w: iv.Transpose(p=1.0),
-    "crop": lambda h, w: iv.RandomCrop((36, 40)),  # fits every canvas a chain reaches (sides >= 50, or cropped before)
+    "crop": lambda h, w: iv.RandomCrop((36, 36)),  # square: fits every canvas a chain reaches (sides >= 50, or cropped before)
     "rotate": lambda h, w: iv.Rotate(60, p=1.0),
     "similarity": lambda h, w: iv.Affine(scale=(0.7, 1.3), rotate=(-30, 30), translate_px=(-8, 8), p=1.0),
 }

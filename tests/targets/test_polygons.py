@@ -24,7 +24,7 @@ CHAIN = {
     "hflip": lambda h, w: iv.HorizontalFlip(p=1.0),
     "vflip": lambda h, w: iv.VerticalFlip(p=1.0),
     "rot90": lambda h, w: iv.RandomRotate90(p=1.0),
-    "crop": lambda h, w: iv.RandomCrop((36, 40)),  # fits every canvas a chain reaches (sides >= 50)
+    "crop": lambda h, w: iv.RandomCrop((36, 36)),  # square: fits every canvas a chain reaches (sides >= 50, or cropped before)
     "rotate": lambda h, w: iv.Rotate(60, p=1.0),
     "affine": lambda h, w: iv.Affine(scale=(0.7, 1.3), rotate=(-30, 30), shear=(-15, 15), translate_px=(-8, 8), p=1.0),
     "perspective": lambda h, w: iv.Perspective(scale=(0.05, 0.1), p=1.0),

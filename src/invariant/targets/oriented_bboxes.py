@@ -17,7 +17,8 @@ Internally each box is two polygons: ``full`` (its four corners, moved but never
 (the part on the canvas, a convex polygon: the corners clipped to the canvas after every spatial step by
 Sutherland-Hodgman). Corners move through each step's 3x3 matrix, exactly, or through a displacement field
 (vertices forward-mapped). The box written is the minimum-area rectangle enclosing ``visible`` (rotating
-calipers over its convex hull, Freeman & Shapira, CACM 18(7), 1975), with its width side the one closest in
+calipers, Freeman & Shapira, CACM 18(7), 1975: vectorised here for uncut boxes, OpenCV's ``minAreaRect``
+in float32 for boxes cut by a canvas), with its width side the one closest in
 direction to the moved ``c0 -> c1`` edge. So a box wholly on the canvas comes back exactly under
 similarities (rotations, flips, scales, translations, crops, resizes with equal factors); under shear,
 unequal scales or perspective the moved corners form a general quadrilateral and the box written is the
@@ -36,12 +37,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import numpy as np
 
 from ..core.errors import value_error
+from ..ops.distort import invert_points
+from ..ops.geometric import apply_to_points
 from .base import PointTarget, read_labels, register_target
 from .bboxes import min_side
-from .polygons import clip_to_canvas, move_rings_field, move_rings_matrix, polygon_area
+from .polygons import move_rings_field, move_rings_matrix, polygon_area
 
 OBB_FORMATS = ("cxcywha", "xyxyxyxy")
 
@@ -78,55 +82,31 @@ def corners_to_cxcywha(corners: np.ndarray) -> np.ndarray:
     return np.stack([c[:, 0], c[:, 1], w, h, angle], axis=1)
 
 
-def _cross(a: np.ndarray, b: np.ndarray) -> float:
-    return float(a[0] * b[1] - a[1] * b[0])
-
-
-def _hull(pts: np.ndarray) -> np.ndarray:
-    """Convex hull (Andrew's monotone chain), counter-clockwise in (x, y), collinear points dropped."""
-    pts = np.unique(pts, axis=0)
-    if len(pts) < 3:
-        return pts
-
-    def half(points: np.ndarray) -> list[np.ndarray]:
-        out: list[np.ndarray] = []
-        for p in points:
-            while len(out) >= 2 and _cross(out[-1] - out[-2], p - out[-2]) <= 0:
-                out.pop()
-            out.append(p)
-        return out
-
-    lower, upper = half(pts), half(pts[::-1])
-    return np.array(lower[:-1] + upper[:-1])
-
-
-def min_area_rect(pts: np.ndarray, axis: np.ndarray) -> np.ndarray:
-    """The minimum-area rectangle enclosing ``pts`` (K, 2) by rotating calipers: one of the rectangles with
-    a side along a hull edge (Freeman & Shapira 1975). Returned as (4, 2) corners in the documented order,
-    its width side the one closest in direction to ``axis`` (2,), up to sign."""
-    hull = _hull(pts)
-    if len(hull) < 2:
-        return np.repeat(pts[:1], 4, axis=0) if len(pts) else np.zeros((4, 2))
-    edges = np.roll(hull, -1, axis=0) - hull
-    lengths = np.hypot(edges[:, 0], edges[:, 1])
-    edges = edges[lengths > 0] / lengths[lengths > 0, None]
-    normals = np.stack([-edges[:, 1], edges[:, 0]], axis=1)
-    pe, pn = hull @ edges.T, hull @ normals.T  # (K, E) projections
-    areas = (pe.max(0) - pe.min(0)) * (pn.max(0) - pn.min(0))
-    k = int(np.argmin(areas))
-    e, n = edges[k], normals[k]
-    lo_e, hi_e, lo_n, hi_n = pe[:, k].min(), pe[:, k].max(), pn[:, k].min(), pn[:, k].max()
-    centre = e * (lo_e + hi_e) / 2 + n * (lo_n + hi_n) / 2
+def min_area_rects(rings: np.ndarray, axes: np.ndarray) -> np.ndarray:
+    """Vectorised rotating calipers for (N, K, 2) convex rings (in ring order) and (N, 2) width directions:
+    (N, 4, 2) minimum-area rectangles (one side along a hull edge), width side the one closest to the axis."""
+    edges = np.roll(rings, -1, axis=1) - rings  # (N, K, 2)
+    lengths = np.hypot(edges[..., 0], edges[..., 1])
+    e = edges / np.where(lengths > 0, lengths, 1.0)[..., None]
+    n = np.stack([-e[..., 1], e[..., 0]], axis=-1)
+    pe = np.einsum("nkd,njd->nkj", rings, e)  # (N, vertex, edge) projections
+    pn = np.einsum("nkd,njd->nkj", rings, n)
+    areas = np.ptp(pe, axis=1) * np.ptp(pn, axis=1)
+    areas[lengths <= 0] = np.inf
+    k = np.argmin(areas, axis=1)
+    rows = np.arange(len(rings))
+    e, n = e[rows, k], n[rows, k]
+    pe, pn = pe[rows, :, k], pn[rows, :, k]
+    lo_e, hi_e, lo_n, hi_n = pe.min(1), pe.max(1), pn.min(1), pn.max(1)
+    centre = e * ((lo_e + hi_e) / 2)[:, None] + n * ((lo_n + hi_n) / 2)[:, None]
     ext_e, ext_n = hi_e - lo_e, hi_n - lo_n
-    if abs(float(axis @ n)) > abs(float(axis @ e)):  # width side along the normal
-        e, n, ext_e, ext_n = n, -e, ext_n, ext_e
-    if float(axis @ e) < 0:
-        e, n = -e, -n
-    # (u, v) with v = rot90(u) as in the format: v = (-u_y, u_x)
-    u, v = e, np.array([-e[1], e[0]])
-    s_u = np.array([-1.0, 1.0, 1.0, -1.0])[:, None]
-    s_v = np.array([-1.0, -1.0, 1.0, 1.0])[:, None]
-    return centre[None, :] + s_u * u[None, :] * ext_e / 2 + s_v * v[None, :] * ext_n / 2
+    swap = np.abs((axes * n).sum(1)) > np.abs((axes * e).sum(1))
+    u = np.where(swap[:, None], n, e)
+    w = np.where(swap, ext_n, ext_e)
+    h = np.where(swap, ext_e, ext_n)
+    u = np.where(((axes * u).sum(1) < 0)[:, None], -u, u)
+    angle = np.rad2deg(np.arctan2(u[:, 1], u[:, 0]))
+    return cxcywha_to_corners(np.stack([centre[:, 0], centre[:, 1], w, h, angle], axis=1))
 
 
 def obb_to_aabb(boxes: Any, fmt: str = "cxcywha") -> np.ndarray:
@@ -161,18 +141,94 @@ def as_obb_array(value: Any, fmt: str, keyword: str = "oriented_bboxes") -> np.n
     return arr
 
 
-class OrientedBoxTarget(PointTarget):
-    """Oriented boxes (see the module docstring). ``full``: (N, 4, 2) corners moved, never clipped;
-    ``visible``: per box a (K, 2) convex polygon, the part on the canvas."""
+def convex_order(quads: np.ndarray) -> np.ndarray:
+    """(N, 4, 2) quadrilaterals with their corners sorted by angle about the centroid: the ring order of a
+    convex quadrilateral given in any vertex order."""
+    d = quads - quads.mean(axis=1, keepdims=True)
+    order = np.argsort(np.arctan2(d[..., 1], d[..., 0]), axis=1)
+    return np.take_along_axis(quads, order[..., None], axis=1)
 
-    per_item = ("full", "visible")
+
+def quad_areas(quads: np.ndarray) -> np.ndarray:
+    """Shoelace areas of (N, 4, 2) rings."""
+    x, y = quads[..., 0], quads[..., 1]
+    return 0.5 * np.abs((x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(axis=1))
+
+
+def _rectangle_rows(quads: np.ndarray) -> np.ndarray:
+    """Which (N, 4, 2) corner rings (c0..c3 in ring order) are rectangles, to float rounding."""
+    e, f = quads[:, 1] - quads[:, 0], quads[:, 3] - quads[:, 0]
+    g, k = quads[:, 2] - quads[:, 3], quads[:, 2] - quads[:, 1]
+    scale = np.maximum(np.abs(quads).max(axis=(1, 2)), 1.0)
+    tol = 1e-9 * scale * scale
+    return (np.abs((e * f).sum(1)) <= tol) & (np.abs(e - g).max(1) <= 1e-9 * scale) & (np.abs(f - k).max(1) <= 1e-9 * scale)
+
+
+def _oriented_rects(polygons: list[np.ndarray], axes: np.ndarray) -> np.ndarray:
+    """(N, 4, 2) minimum-area rectangles of convex ``polygons`` (OpenCV's rotating calipers, float32), each
+    turned so that its width side is the one closest in direction to ``axes[i]`` (unit vectors)."""
+    boxes = np.zeros((len(polygons), 5))
+    for i, poly in enumerate(polygons):
+        if len(poly) == 0:
+            continue
+        (cx, cy), (w, h), a = cv2.minAreaRect(poly.astype(np.float32))
+        boxes[i] = (cx, cy, w, h, a)
+    a = np.deg2rad(boxes[:, 4])
+    u = np.stack([np.cos(a), np.sin(a)], axis=1)
+    v = np.stack([-np.sin(a), np.cos(a)], axis=1)
+    swap = np.abs((axes * v).sum(1)) > np.abs((axes * u).sum(1))
+    boxes[swap] = boxes[swap][:, [0, 1, 3, 2, 4]]
+    boxes[swap, 4] += 90.0
+    a = np.deg2rad(boxes[:, 4])
+    flip = (axes * np.stack([np.cos(a), np.sin(a)], axis=1)).sum(1) < 0
+    boxes[flip, 4] += 180.0
+    return cxcywha_to_corners(boxes)
+
+
+def _clip_convex(poly: np.ndarray, width: float, height: float) -> tuple[np.ndarray, float]:
+    """The part of convex ``poly`` on the canvas and its area: Sutherland-Hodgman in plain Python floats (a
+    box's polygon has at most 8 vertices, where numpy's per-call cost would dominate)."""
+    pts = poly.tolist()
+    for axis, bound, upper in ((0, 0.0, False), (0, float(width), True), (1, 0.0, False), (1, float(height), True)):
+        if not pts:
+            break
+        inside = [(p[axis] <= bound) if upper else (p[axis] >= bound) for p in pts]
+        if all(inside):
+            continue
+        out = []
+        n = len(pts)
+        for k in range(n):
+            a, b, in_a, in_b = pts[k], pts[(k + 1) % n], inside[k], inside[(k + 1) % n]
+            if in_a != in_b:
+                t = (bound - a[axis]) / (b[axis] - a[axis])
+                q = [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]
+                q[axis] = bound
+                out.append(q)
+            if in_b:
+                out.append(b)
+        pts = out
+    if len(pts) < 3:
+        return np.zeros((0, 2)), 0.0
+    area = 0.0
+    for k in range(len(pts)):
+        (x0, y0), (x1, y1) = pts[k], pts[(k + 1) % len(pts)]
+        area += x0 * y1 - x1 * y0
+    return np.array(pts, dtype=np.float64), abs(area) / 2
+
+
+class OrientedBoxTarget(PointTarget):
+    """Oriented boxes (see the module docstring). ``full``: (N, 4, 2) corners moved, never clipped, in the
+    user's order (``c0 -> c1`` is the width side); ``whole``: the box was never cut by a canvas, so its
+    visible part is ``full`` itself; ``visible``: for the others, the (K, 2) convex polygon on the canvas.
+    Boxes wholly on every canvas so far, the common case, are handled as arrays; only cut ones are polygons."""
+
+    per_item = ("full", "whole", "visible")
     default_label_fields = ("oriented_labels",)
 
     def __init__(self, corners: np.ndarray) -> None:
         self.full = corners
+        self.whole = np.ones(len(corners), dtype=bool)
         self.visible = np.empty(len(corners), dtype=object)
-        for i, c in enumerate(corners):
-            self.visible[i] = _hull(c)  # a quadrilateral given in any vertex order
 
     @classmethod
     def label_fields(cls, pipe: Any) -> tuple[str, ...]:
@@ -186,34 +242,56 @@ class OrientedBoxTarget(PointTarget):
         target.init_items(len(arr), read_labels(data, cls.label_fields(pipe), len(arr), cls.keyword))
         return target
 
+    def _cut(self) -> np.ndarray:
+        return np.flatnonzero(~self.whole)
+
     def move_matrix(self, matrix: np.ndarray, box_mode: str) -> None:
         if len(self.full):
-            self.full = np.stack(move_rings_matrix(matrix, list(self.full)))
-            for i, ring in enumerate(move_rings_matrix(matrix, list(self.visible))):
+            self.full = apply_to_points(matrix, self.full.reshape(-1, 2)).reshape(-1, 4, 2)
+            cut = self._cut()
+            for i, ring in zip(cut, move_rings_matrix(matrix, list(self.visible[cut]))):
                 self.visible[i] = ring
 
     def move_field(self, field: tuple[np.ndarray, np.ndarray]) -> None:
         if len(self.full):
-            self.full = np.stack(move_rings_field(field, list(self.full)))
-            for i, ring in enumerate(move_rings_field(field, list(self.visible))):
+            self.full = invert_points(field, self.full.reshape(-1, 2))[0].reshape(-1, 4, 2)
+            cut = self._cut()
+            for i, ring in zip(cut, move_rings_field(field, list(self.visible[cut]))):
                 self.visible[i] = ring
 
     def rectangles(self) -> np.ndarray:
         """(N, 4, 2): the minimum-area rectangle of each visible part, width side along the moved c0 -> c1."""
         out = np.zeros((len(self.full), 4, 2))
-        for i, (full, vis) in enumerate(zip(self.full, self.visible)):
-            axis = full[1] - full[0]
-            out[i] = min_area_rect(vis, axis / (np.hypot(*axis) or 1.0)) if len(vis) else np.repeat(full[:1], 4, axis=0)
+        exact = self.whole & _rectangle_rows(self.full)  # the box itself, moved by a similarity
+        if exact.any():
+            out[exact] = cxcywha_to_corners(corners_to_cxcywha(self.full[exact]))
+        bent = self.whole & ~exact  # whole but no longer a rectangle (shear, perspective): a convex quadrilateral
+        if bent.any():
+            axes = self.full[bent, 1] - self.full[bent, 0]
+            axes = axes / np.maximum(np.hypot(axes[:, 0], axes[:, 1]), 1e-300)[:, None]
+            out[bent] = min_area_rects(convex_order(self.full[bent]), axes)
+        cut = self._cut()
+        if len(cut):
+            axes = self.full[cut, 1] - self.full[cut, 0]
+            axes = axes / np.maximum(np.hypot(axes[:, 0], axes[:, 1]), 1e-300)[:, None]
+            out[cut] = _oriented_rects([self.visible[i] for i in cut], axes)
         return out
 
     def filter(self, shape: tuple[int, int], rules: Any) -> None:
         if not len(self.full):
             return
         height, width = shape
+        x, y = self.full[..., 0], self.full[..., 1]
+        on_canvas = ((x >= 0) & (x <= width) & (y >= 0) & (y <= height)).all(axis=1)
+        newly_cut = np.flatnonzero(self.whole & ~on_canvas)
+        if len(newly_cut):
+            for i, ring in zip(newly_cut, convex_order(self.full[newly_cut])):
+                self.visible[i] = ring
+            self.whole[newly_cut] = False
         visible_area = np.zeros(len(self.full))
-        for i, ring in enumerate(self.visible):
-            self.visible[i] = clip_to_canvas(ring, width, height)
-            visible_area[i] = polygon_area(self.visible[i])
+        visible_area[self.whole] = quad_areas(convex_order(self.full[self.whole]))
+        for i in self._cut():
+            self.visible[i], visible_area[i] = _clip_convex(self.visible[i], width, height)
         rects = self.rectangles()
         w = np.hypot(*(rects[:, 1] - rects[:, 0]).T)
         h = np.hypot(*(rects[:, 3] - rects[:, 0]).T)
@@ -225,9 +303,11 @@ class OrientedBoxTarget(PointTarget):
 
     def visibility(self, visible_area: np.ndarray | None = None) -> np.ndarray:
         """Visible area over the area of the moved, unclipped corners."""
+        full = quad_areas(convex_order(self.full))
         if visible_area is None:
-            visible_area = np.array([polygon_area(v) for v in self.visible])
-        full = np.array([polygon_area(_hull(f)) for f in self.full])
+            visible_area = full.copy()
+            for i in self._cut():
+                visible_area[i] = polygon_area(self.visible[i])
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(full > 0, visible_area / full, 0.0)
 

@@ -37,7 +37,7 @@ def polygon_area(pts: np.ndarray) -> float:
     if len(pts) < 3:
         return 0.0
     x, y = pts[:, 0], pts[:, 1]
-    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)))
+    return 0.5 * abs(float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]) + x[-1] * y[0] - x[0] * y[-1]))
 
 
 def clip_to_canvas(pts: np.ndarray, width: float, height: float) -> np.ndarray:
@@ -46,12 +46,13 @@ def clip_to_canvas(pts: np.ndarray, width: float, height: float) -> np.ndarray:
     for axis, bound, upper in ((0, 0.0, False), (0, float(width), True), (1, 0.0, False), (1, float(height), True)):
         if len(pts) == 0:
             break
-        nxt = np.roll(pts, -1, axis=0)
-        a, b = pts[:, axis], nxt[:, axis]
+        a = pts[:, axis]
         in_a = a <= bound if upper else a >= bound
-        in_b = b <= bound if upper else b >= bound
         if in_a.all():
             continue
+        nxt = np.concatenate([pts[1:], pts[:1]])
+        b = nxt[:, axis]
+        in_b = np.concatenate([in_a[1:], in_a[:1]])
         cross = in_a != in_b
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.where(cross, (bound - a) / np.where(cross, b - a, 1.0), 0.0)
