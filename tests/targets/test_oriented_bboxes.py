@@ -290,3 +290,17 @@ def test_min_side_floor_and_bad_input() -> None:
         pipe(image=image, oriented_bboxes=[[10, 10, 5, 5, 0]], oriented_labels=[1, 2])
     with pytest.raises(ValueError, match="oriented_bbox_format"):
         iv.Compose([], oriented_bbox_format="xywhr")
+
+
+def test_target_options_serialize_and_stay_on_the_outer_pipeline() -> None:
+    pipe = iv.Compose([iv.Rotate(30, p=1.0)], oriented_bbox_format="xyxyxyxy", oriented_label_fields=("kind",), seed=0)
+    back = iv.from_dict(iv.to_dict(pipe))
+    assert back.oriented_bbox_format == "xyxyxyxy" and back.oriented_label_fields == ("kind",)
+    image = np.zeros((40, 40, 3), np.uint8)
+    quad = cxcywha_to_corners(np.array([[20.0, 20.0, 10.0, 6.0, 15.0]])).reshape(-1, 8)
+    a = pipe(image=image, oriented_bboxes=quad, kind=["x"], rng=np.random.default_rng(1))
+    b = back(image=image, oriented_bboxes=quad, kind=["x"], rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(a["oriented_bboxes"], b["oriented_bboxes"])
+    assert a["kind"] == ["x"]
+    with pytest.raises(ValueError, match="oriented_bbox_format"):
+        iv.Compose([iv.Compose([iv.HorizontalFlip()], oriented_bbox_format="xyxyxyxy")])

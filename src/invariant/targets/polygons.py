@@ -219,6 +219,11 @@ class PolygonTarget(PointTarget):
         if not len(self.parts):
             return
         height, width = shape
+        rings = self._rings()
+        pts = np.concatenate(rings)
+        if (pts >= 0).all() and (pts[:, 0] <= width).all() and (pts[:, 1] <= height).all():
+            if all(polygon_area(r) >= MIN_PART_AREA for r in rings):  # all on the canvas: nothing to clip
+                return
         keep = np.ones(len(self.parts), dtype=bool)
         for i, inst in enumerate(self.parts):
             clipped = [c for r in inst for c in clip_parts_to_canvas(r, width, height) if polygon_area(c) >= MIN_PART_AREA]
