@@ -248,3 +248,19 @@ def test_split_clipping_matches_shapely_piece_by_piece() -> None:
         got = sorted((polygon_area(p), *p.min(0), *p.max(0)) for p in pieces)
         want = sorted((g.area, *g.bounds) for g in geoms)
         np.testing.assert_allclose(np.array(got).reshape(-1, 5), np.array(want).reshape(-1, 5), atol=1e-6)
+
+
+def test_new_targets_leave_the_built_in_ones_unchanged() -> None:
+    """Polygons and oriented boxes run through the same loop as boxes and keypoints; those come out as without them."""
+    rng = np.random.default_rng(7)
+    image = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    boxes, kps = [[4, 5, 30, 40], [40, 2, 60, 20]], [[10, 10], [50, 30]]
+    pipe = iv.Compose([iv.HorizontalFlip(p=1.0), iv.Rotate(30, p=1.0), iv.RandomCrop((40, 50))], seed=0)
+    base = pipe(image=image, bboxes=boxes, labels=[1, 2], keypoints=kps, rng=np.random.default_rng(1))
+    more = pipe(
+        image=image, bboxes=boxes, labels=[1, 2], keypoints=kps, polygons=[[[[5, 5], [20, 5], [20, 20]]]],
+        oriented_bboxes=[[30, 20, 10, 6, 30]], rng=np.random.default_rng(1),
+    )
+    for key in ("bboxes", "labels", "bbox_indices", "keypoints", "keypoint_indices", "image"):
+        np.testing.assert_array_equal(np.asarray(more[key]), np.asarray(base[key]))
+    assert list(more["polygon_indices"]) == [0] and list(more["oriented_bbox_indices"]) == [0]

@@ -15,9 +15,9 @@ import numpy as np
 
 from ..targets import bboxes as bbox_mod
 from ..targets import keypoints as kp_mod
+from ..targets.base import registered_targets
 from ..targets.oriented_bboxes import check_obb_format
 from ..targets.shape_boxes import boxes_from_shapes, check_bbox_from, check_shape_sources
-from ..targets.base import registered_targets
 from . import hooks
 from .errors import type_error, value_error
 from .executor import Executor, get_executor
@@ -410,7 +410,7 @@ def _differs(value: Any, default: Any) -> bool:
     return value != default and not (value in (None, {}) and default in (None, {}))
 
 
-_RESERVED = {"image", "mask", "masks", "bboxes", "keypoints", "rng", "return_params", "oriented_bboxes", "polygons"}
+_RESERVED = {"image", "mask", "masks", "bboxes", "keypoints", "rng", "return_params"}
 
 
 hooks.register("standalone_pipeline", Compose)
