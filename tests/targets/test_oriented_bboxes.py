@@ -304,3 +304,18 @@ def test_target_options_serialize_and_stay_on_the_outer_pipeline() -> None:
     assert a["kind"] == ["x"]
     with pytest.raises(ValueError, match="oriented_bbox_format"):
         iv.Compose([iv.Compose([iv.HorizontalFlip()], oriented_bbox_format="xyxyxyxy")])
+
+
+def test_xyxyxyxy_output_starts_its_width_edge_along_the_moved_first_edge() -> None:
+    """Whatever path writes a box (uncut rectangle, sheared, cut by the canvas), corner 0 -> corner 1 runs along
+    the moved first edge of the input (positive dot product) and the corners are those of the rectangle."""
+    image = np.zeros((80, 80, 3), np.uint8)
+    quads = cxcywha_to_corners(np.array([[40.0, 40.0, 20.0, 8.0, 30.0], [2.0, 40.0, 20.0, 8.0, -60.0]])).reshape(-1, 8)
+    for steps in ([iv.HorizontalFlip(p=1.0)], [iv.Affine(shear=(15, 15), p=1.0)], [iv.Rotate((70, 70), p=1.0)]):
+        pipe = iv.Compose(steps, oriented_bbox_format="xyxyxyxy")
+        plan = pipe.plan(image=image, oriented_bboxes=quads)
+        out = pipe.execute(plan)["oriented_bboxes"].reshape(-1, 4, 2).astype(np.float64)
+        moved = _homog(plan.steps[0].geometry.matrix, quads.reshape(-1, 2)).reshape(-1, 4, 2)
+        assert len(out) == 2
+        for o, m in zip(out, moved):
+            assert float((o[1] - o[0]) @ (m[1] - m[0])) > 0

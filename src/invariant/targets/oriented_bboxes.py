@@ -264,7 +264,10 @@ class OrientedBoxTarget(PointTarget):
         out = np.zeros((len(self.full), 4, 2))
         exact = self.whole & _rectangle_rows(self.full)  # the box itself, moved by a similarity
         if exact.any():
-            out[exact] = cxcywha_to_corners(corners_to_cxcywha(self.full[exact]))
+            q = self.full[exact]
+            e, f = q[:, 1] - q[:, 0], q[:, 3] - q[:, 0]
+            angle = np.rad2deg(np.arctan2(e[:, 1], e[:, 0]))  # along the moved c0 -> c1, as the other paths
+            out[exact] = cxcywha_to_corners(np.stack([*q.mean(axis=1).T, np.hypot(*e.T), np.hypot(*f.T), angle], axis=1))
         bent = self.whole & ~exact  # whole but no longer a rectangle (shear, perspective): a convex quadrilateral
         if bent.any():
             axes = self.full[bent, 1] - self.full[bent, 0]
