@@ -16,6 +16,8 @@ import numpy as np
 from ..targets import bboxes as bbox_mod
 from ..targets import keypoints as kp_mod
 from ..targets.base import registered_targets
+from ..targets.oriented_bboxes import check_obb_format
+from ..targets.shape_boxes import boxes_from_shapes, check_bbox_from, check_shape_sources
 from . import hooks
 from .errors import type_error, value_error
 from .executor import Executor, get_executor
@@ -196,6 +198,11 @@ class Compose(Container):
     fuse: execute consecutive spatial transforms as one resampling (default True).
     task: an ``iv.Task`` declaring what the labels depend on; the pipeline is checked at construction
         (``iv.check``) and refused (``on_violation="error"``) or built with a warning (``"warn"``).
+    oriented_bbox_format: "cxcywha" (centre, size, angle in degrees) or "xyxyxyxy" (4 corners) for
+        ``oriented_bboxes`` (``targets/oriented_bboxes.py``); ``oriented_label_fields`` their label keywords.
+    polygon_label_fields: per-instance label keywords of ``polygons`` (``targets/polygons.py``).
+    bbox_from: "corners" (default: the box enclosing the moved corners), "mask" or "polygon" (the tight box of
+        each box's instance mask / polygon after the spatial steps; ``targets/shape_boxes.py``).
     layout: "auto" (default) refuses 3-D arrays that look channel-first (at most 4 leading rows and a
         last axis over 4x that and over 16, e.g. (3, 512, 512)); "HWC" declares every 3-D array
         (H, W, C) as given, for genuinely short images with many bands such as a (4, 64, 200) strip.
@@ -231,6 +238,10 @@ class Compose(Container):
         on_violation: str = "error",
         layout: str = "auto",
         keypoint_swap: Any = None,
+        oriented_bbox_format: str = "cxcywha",
+        oriented_label_fields: Sequence[str] = ("oriented_labels",),
+        polygon_label_fields: Sequence[str] = ("polygon_labels",),
+        bbox_from: str = "corners",
     ) -> None:
         super().__init__(transforms, p)
         self.bbox_format = bbox_mod.check_format(bbox_format)
@@ -250,6 +261,8 @@ class Compose(Container):
             if name in _RESERVED or name in registered_targets():
                 value_error("additional_targets", "names other than the built-in keywords", name, "pick another name")
         self.layout = check_choice(layout, "layout", LAYOUTS)
+        self.oriented_bbox_format, self.bbox_from = check_obb_format(oriented_bbox_format), check_bbox_from(bbox_from)
+        self.oriented_label_fields, self.polygon_label_fields = tuple(oriented_label_fields), tuple(polygon_label_fields)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             type_error("seed", "a non-negative integer or None", seed, "pass e.g. seed=0, or None for a fresh random seed")
         self.seed = seed
@@ -276,6 +289,8 @@ class Compose(Container):
         # plan, then the numpy executor: ``execute(self.plan(**data))`` without building the Plan record
         # (a call's overhead is a few microseconds, so the record and the hops would show)
         sample, meta = read_sample(self, data)
+        if self.bbox_from != "corners":
+            check_shape_sources(self, data)
         steps: list[Step] = []
         if rng is None:
             rng = self._rng
@@ -290,6 +305,8 @@ class Compose(Container):
         else:
             self.plan_into(rng, sample, steps)
         _NUMPY.execute(steps, sample, self.fuse)
+        if self.bbox_from != "corners":
+            boxes_from_shapes(sample, self)
         out = write_sample(self, sample, meta)
         if return_params:
             out["params"] = self._record(steps)
@@ -303,6 +320,8 @@ class Compose(Container):
 
     def _plan(self, rng: np.random.Generator | None, data: dict[str, Any]) -> Plan:
         sample, meta = read_sample(self, data)
+        if self.bbox_from != "corners":
+            check_shape_sources(self, data)
         steps: list[Step] = []
         if rng is None:
             rng = self._rng
@@ -323,6 +342,8 @@ class Compose(Container):
         the caller's keywords and formats, as a call does."""
         runner = get_executor(executor) if isinstance(executor, str) else executor
         runner.run(plan)
+        if self.bbox_from != "corners":
+            boxes_from_shapes(plan.sample, self)
         out = write_sample(self, plan.sample, plan.meta)
         if return_params:
             out["params"] = self._record(plan.steps)
@@ -331,6 +352,8 @@ class Compose(Container):
     def replay_plan(self, params: list[dict[str, Any]], **data: Any) -> Plan:
         """The ``Plan`` of recorded parameters (``out["params"]``) on new inputs (see ``replay``)."""
         sample, meta = self._read(data)
+        if self.bbox_from != "corners":
+            check_shape_sources(self, data)
         plan: list[PlanEntry] = []
         for entry in params:
             try:
@@ -363,6 +386,7 @@ _TARGET_SETTINGS = (
     "bbox_format", "label_fields", "keypoint_format", "keypoint_label_fields", "min_area", "min_visibility",
     "min_width", "min_height", "remove_invisible_keypoints", "additional_targets", "seed", "layout",
     "keypoint_swap",
+    "oriented_bbox_format", "oriented_label_fields", "polygon_label_fields", "bbox_from",
 )  # fmt: skip
 
 
