@@ -50,14 +50,14 @@ def test_segment_and_obb_round_trip(voc, tmp_path) -> None:
     for line, poly in zip(seg.splitlines(), polygons):  # x / W, y / H interleaved
         np.testing.assert_allclose(np.array(line.split()[1:], float), (poly[0] / [W, H]).reshape(-1), atol=5e-7)
     back = parse_yolo(seg, H, W, task="segment")
-    assert back["labels"] == labels and all(len(p) == 1 for p in back["polygons"])
+    assert back["polygon_labels"] == labels and all(len(p) == 1 for p in back["polygons"])
     for got, want in zip(back["polygons"], polygons):
         np.testing.assert_allclose(got[0], want[0], atol=5e-7 * W)
     assert format_yolo(back, H, W, task="segment") == seg
     obb = write_yolo(tmp_path / "obb.txt", {"oriented_bboxes": np.array(corners), "labels": labels}, H, W, task="obb")
     got = read_yolo(obb, H, W, task="obb")
-    assert got["oriented_bboxes"].shape == (len(labels), 4, 2)
-    np.testing.assert_allclose(got["oriented_bboxes"], np.array(corners), atol=5e-7 * W)
+    assert got["oriented_bboxes"].shape == (len(labels), 8) and got["oriented_labels"] == labels
+    np.testing.assert_allclose(got["oriented_bboxes"].reshape(-1, 4, 2), np.array(corners), atol=5e-7 * W)
     assert format_yolo(got, H, W, task="obb") == obb.read_text()
 
 

@@ -6,9 +6,12 @@ Three layouts (Ultralytics' dataset formats, https://docs.ultralytics.com/datase
 - ``"detect"``: ``class cx cy w h`` -> ``bboxes`` ``(N, 4)`` in ``bbox_format`` (default ``"yolo"``, the
   stored normalised numbers) and ``labels``;
 - ``"segment"``: ``class x1 y1 x2 y2 ...`` -> ``polygons`` (one entry per instance, a list holding one
-  ``(K, 2)`` float64 array of pixel ``x, y``) and ``labels``;
+  ``(K, 2)`` float64 array of pixel ``x, y``) and ``polygon_labels``;
 - ``"obb"``: ``class x1 y1 x2 y2 x3 y3 x4 y4`` (the four corners, YOLO-OBB) -> ``oriented_bboxes``
-  ``(N, 4, 2)`` float64 pixel corners and ``labels``.
+  ``(N, 8)`` float64 pixel corners ``x0, y0, ..., x3, y3`` and ``oriented_labels``.
+
+The keywords are the pipeline's own (the ``polygons`` / ``oriented_bboxes`` targets and their default label
+fields; ``Compose(oriented_bbox_format="xyxyxyxy")`` for the corners), so a read record is a valid call.
 
 ``write_yolo`` formats each coordinate with ``decimals`` digits (default 6), so text written by it
 reads back and writes again to the same text.
@@ -26,6 +29,8 @@ from ..core.errors import value_error
 from ..targets.bboxes import convert_bboxes_from, convert_bboxes_to
 
 YOLO_TASKS = ("detect", "segment", "obb")
+# each task's class ids go under the default label keyword of the target it fills
+LABEL_KEYS = {"detect": "labels", "segment": "polygon_labels", "obb": "oriented_labels"}
 
 
 def _check_task(task: str) -> str:
@@ -67,8 +72,8 @@ def parse_yolo(text: str, height: int, width: int, task: str = "detect", bbox_fo
         return {"bboxes": boxes, "labels": labels}
     scale = np.array([W, H], np.float64)
     if task == "segment":
-        return {"polygons": [[r.reshape(-1, 2) * scale] for r in rows], "labels": labels}
-    return {"oriented_bboxes": np.array([r.reshape(4, 2) * scale for r in rows], np.float64).reshape(-1, 4, 2), "labels": labels}
+        return {"polygons": [[r.reshape(-1, 2) * scale] for r in rows], LABEL_KEYS["segment"]: labels}
+    return {"oriented_bboxes": np.array([(r.reshape(4, 2) * scale).reshape(8) for r in rows], np.float64).reshape(-1, 8), LABEL_KEYS["obb"]: labels}
 
 
 def read_yolo(path: str | os.PathLike[str], height: int, width: int, task: str = "detect", bbox_format: str = "yolo") -> dict[str, Any]:
@@ -81,10 +86,12 @@ def read_yolo(path: str | os.PathLike[str], height: int, width: int, task: str =
 
 def format_yolo(targets: dict[str, Any], height: int, width: int, task: str = "detect", bbox_format: str = "yolo", decimals: int = 6) -> str:
     """YOLO label text of call keywords (``bboxes`` in ``bbox_format``, ``polygons`` or ``oriented_bboxes``
-    in pixels, and ``labels``). An instance with several polygons is written as one line per polygon."""
+    (``(N, 8)`` or ``(N, 4, 2)``) in pixels, and the task's label keyword (``LABEL_KEYS``; ``labels`` is
+    accepted for every task). An instance with several polygons is written as one line per polygon."""
     _check_task(task)
     H, W = _check_size(height, width)
-    labels = list(targets.get("labels", []))
+    key = LABEL_KEYS[task] if LABEL_KEYS[task] in targets else "labels"
+    labels = list(targets.get(key, []))
     lines: list[str] = []
 
     def line(cls: Any, values: np.ndarray) -> str:
@@ -100,7 +107,7 @@ def format_yolo(targets: dict[str, Any], height: int, width: int, task: str = "d
     else:
         items = np.asarray(targets.get("oriented_bboxes", np.zeros((0, 4, 2))), np.float64).reshape(-1, 4, 2)
     if len(labels) != len(items):
-        value_error("labels", f"{len(items)} class ids, one per instance", labels, "give one class id per instance")
+        value_error(key, f"{len(items)} class ids, one per instance", labels, "give one class id per instance")
     scale = np.array([W, H], np.float64)
     for cls, item in zip(labels, items):
         if task == "detect":
