@@ -199,8 +199,12 @@ class Compose(Container):
     layout: "auto" (default) refuses 3-D arrays that look channel-first (at most 4 leading rows and a
         last axis over 4x that and over 16, e.g. (3, 512, 512)); "HWC" declares every 3-D array
         (H, W, C) as given, for genuinely short images with many bands such as a (4, 64, 200) strip.
+    bind_instances: box ``i``, instance mask ``masks[i]`` and the keypoints whose ``keypoint_instances``
+        label is ``i`` survive or drop together; ``out["masks"][j]`` belongs to ``out["bboxes"][j]`` and
+        ``out["instance_indices"]`` lists the surviving instances (``core.sources``).
 
-    Calling: ``pipe(image=..., mask=..., bboxes=..., rng=None, return_params=False)``; ``rng`` is a
+    Calling: ``pipe(image=..., mask=..., bboxes=..., rng=None, return_params=False, sources=None)``
+    (``sources``: a list of keyword dicts, the extra samples multi-sample transforms such as Mosaic take); ``rng`` is a
     ``numpy.random.Generator`` used for this call instead of the pipeline's own (an int is refused:
     re-seeding every call would repeat the same augmentation; seed the pipeline with ``seed=``).
     """
@@ -226,6 +230,7 @@ class Compose(Container):
         task: Any = None,
         on_violation: str = "error",
         layout: str = "auto",
+        bind_instances: bool = False,
     ) -> None:
         super().__init__(transforms, p)
         self.bbox_format = bbox_mod.check_format(bbox_format)
@@ -245,6 +250,9 @@ class Compose(Container):
             if name in _RESERVED or name in registered_targets():
                 value_error("additional_targets", "names other than the built-in keywords", name, "pick another name")
         self.layout = check_choice(layout, "layout", LAYOUTS)
+        self.bind_instances = bool(bind_instances)  # box i, masks[i], keypoints of instance i: one unit (core.sources)
+        if self.bind_instances and "keypoint_instances" not in self.keypoint_label_fields:
+            self.keypoint_label_fields = (*self.keypoint_label_fields, "keypoint_instances")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             type_error("seed", "a non-negative integer or None", seed, "pass e.g. seed=0, or None for a fresh random seed")
         self.seed = seed
@@ -354,6 +362,7 @@ class Compose(Container):
 _TARGET_SETTINGS = (
     "bbox_format", "label_fields", "keypoint_format", "keypoint_label_fields", "min_area", "min_visibility",
     "min_width", "min_height", "remove_invisible_keypoints", "additional_targets", "seed", "layout",
+    "bind_instances",
 )  # fmt: skip
 
 
@@ -386,7 +395,7 @@ def _differs(value: Any, default: Any) -> bool:
     return value != default and not (value in (None, {}) and default in (None, {}))
 
 
-_RESERVED = {"image", "mask", "masks", "bboxes", "keypoints", "rng", "return_params"}
+_RESERVED = {"image", "mask", "masks", "bboxes", "keypoints", "rng", "return_params", "sources"}
 
 
 hooks.register("standalone_pipeline", Compose)
