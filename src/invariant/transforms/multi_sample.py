@@ -204,22 +204,19 @@ class Mosaic(_MultiSample):
             value = fill if kind == "image" else (self.fill_mask if kind == "mask" else 0)
             canvas = np.empty((out_h, out_w, ref.shape[2]), ref.dtype)
             canvas[...] = geo.fill_vector(value, ref.shape[2], ref.dtype) if kind == "image" else value
-            for s, (matrix, (rx0, ry0, rx1, ry1)) in zip(cell_samples, tiles):
-                if rx1 > rx0 and ry1 > ry0:
-                    local = geo.translation(-rx0, -ry0) @ matrix
-                    canvas[ry0:ry1, rx0:rx1] = _warp_kind(s.arrays[name], kind, local, (ry1 - ry0, rx1 - rx0), self.interpolation, fill, self.fill_mask)
+            for s, place, (matrix, rect) in zip(cell_samples, places, tiles):
+                _paste_tile(canvas, s.arrays[name], kind, place, rect, wx, wy, self.interpolation, fill, self.fill_mask)
             arrays[name] = canvas
         # instance masks: each sample's own channels, zero outside its tile
         offsets, stacks = [], []
         count = 0
-        for s, (matrix, (rx0, ry0, rx1, ry1)) in zip(cell_samples, tiles):
+        for s, place, (matrix, rect) in zip(cell_samples, places, tiles):
             offsets.append(count)
             m = s.arrays.get("masks")
             if m is None:
                 continue
             block = np.zeros((out_h, out_w, m.shape[2]), m.dtype)
-            if rx1 > rx0 and ry1 > ry0:
-                block[ry0:ry1, rx0:rx1] = geo.warp_mask(m, geo.translation(-rx0, -ry0) @ matrix, (ry1 - ry0, rx1 - rx0), "constant", 0)
+            _paste_tile(block, m, "mask", place, rect, wx, wy, "nearest", 0, 0)
             stacks.append(block)
             count += m.shape[2]
         if stacks:
@@ -249,6 +246,19 @@ class Mosaic(_MultiSample):
         sample.shape = (out_h, out_w)
         sample.annotations.targets.update(joined)
         sample.annotations.filter(sample.shape, sample.rules)
+
+
+def _paste_tile(canvas: np.ndarray, array: np.ndarray, kind: str, place: tuple[int, int, int, int], rect: tuple[int, int, int, int], wx: int, wy: int, interpolation: str, fill: Any, fill_mask: Any) -> None:
+    """Resize ``array`` to its tile (the whole tile, so the visible part equals a crop of one resize) and
+    write the part inside the window, ``rect`` in output coordinates, into ``canvas``."""
+    x0, y0, nw, nh = place
+    rx0, ry0, rx1, ry1 = rect
+    if rx1 <= rx0 or ry1 <= ry0:
+        return
+    h, w = array.shape[:2]
+    tile = _warp_kind(array, kind, geo.scaling(nw / w, nh / h), (nh, nw), interpolation, fill, fill_mask)
+    tx, ty = rx0 - (x0 - wx), ry0 - (y0 - wy)
+    canvas[ry0:ry1, rx0:rx1] = tile[ty : ty + ry1 - ry0, tx : tx + rx1 - rx0]
 
 
 def _anchor(index: int, count: int, cell: int, size: int) -> int:
