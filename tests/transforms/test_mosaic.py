@@ -132,7 +132,7 @@ def test_keypoints_move_with_their_tile_and_leave_with_their_box():
         pts = [np.argwhere(m)[0][::-1] + 0.5 for m in s["masks"]]
         s["keypoints"] = np.array(pts, dtype=np.float64).reshape(-1, 2)
         s["keypoint_instances"] = list(range(len(pts)))
-    pipe = iv.Compose([iv.Mosaic(320)], seed=5, bind_instances=True, min_area=150)
+    pipe = iv.Compose([iv.Mosaic(320)], seed=5, bind_instances=True, min_area=300)
     out = pipe(**primary, sources=sources, return_params=True)
     params = out["params"][0]["params"]
     cells = [sources[i] for i in params["sources"]]
