@@ -356,15 +356,18 @@ class CopyPaste(_MultiSample):
         channels = np.asarray(src_boxes.labels[CHANNEL], dtype=np.int64)[chosen] if src_boxes is not None and chosen else np.asarray(chosen, dtype=np.int64)
         src_masks = source.arrays.get("masks")
         ref_dtype = sample.arrays["masks"].dtype if "masks" in sample.arrays else (src_masks.dtype if src_masks is not None else np.dtype(np.uint8))
+        place = (dx, dy, sw, sh)
+        rect = (min(max(dx, 0), W), min(max(dy, 0), H), min(max(dx + sw, 0), W), min(max(dy + sh, 0), H))
+        pasted = np.zeros((H, W, len(channels)), ref_dtype)
         if len(channels) and src_masks is not None:
-            pasted = geo.warp_mask(np.ascontiguousarray(src_masks[:, :, channels]), matrix, (H, W), "constant", 0).astype(ref_dtype, copy=False)
-        else:
-            pasted = np.zeros((H, W, 0), ref_dtype)
+            _paste_tile(pasted, np.ascontiguousarray(src_masks[:, :, channels]).astype(ref_dtype, copy=False), "mask", place, rect, 0, 0, "nearest", 0, 0)
         alpha = pasted.any(axis=2)
         for name, kind in list(sample.kinds.items()):
             if name == "masks" or not alpha.any():
                 continue
-            moved = _warp_kind(source.arrays[name], kind, matrix, (H, W), self.interpolation, 0, 0)
+            src = source.arrays[name]
+            moved = np.zeros((H, W, src.shape[2]), src.dtype)
+            _paste_tile(moved, src, kind, place, rect, 0, 0, self.interpolation, 0, 0)
             out = sample.arrays[name].copy()
             out[alpha] = moved[alpha]
             sample.arrays[name] = out
