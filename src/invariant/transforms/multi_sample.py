@@ -120,7 +120,7 @@ class Mosaic(_MultiSample):
     labels, survivors report ``bbox_sources`` and ``bbox_indices``.
     """
 
-    example_args = {"target_size": (48, 64)}
+    example_args = {"target_size": (56, 48)}
 
     def __init__(
         self,
