@@ -225,3 +225,16 @@ def test_with_sources_dataset_is_deterministic_and_feeds_mosaic():
     assert out["image"].shape == (96, 96, 3)
     with pytest.raises(TypeError, match="dict"):
         iv.io.datasets.WithSources([np.zeros((4, 4)), np.zeros((4, 4))], n=1)[0]
+
+
+def test_augmented_dataset_over_with_sources_is_seeded_per_index():
+    pytest.importorskip("torch")
+    from invariant.core.rng import derive_rng
+
+    base = [voc(0.3), voc(0.25, flip=True), photo_sample("coffee", (60, 80)), voc(0.2), photo_sample("chelsea", (40, 40))]
+    pipe = iv.Compose([iv.Mosaic(96)], seed=0)
+    ds = iv.AugmentedDataset(iv.io.datasets.WithSources(base, n=3, seed=1), pipe, seed=2)
+    for i in (0, 3):
+        direct = pipe(rng=derive_rng(2, 0, i), **iv.io.datasets.WithSources(base, n=3, seed=1)[i])
+        got = ds[i]
+        assert np.array_equal(got["image"], direct["image"]) and np.array_equal(got["bboxes"], direct["bboxes"])
