@@ -5,6 +5,8 @@ output mask, labels and keypoints travel with it, fully occluded instances leave
 
 from __future__ import annotations
 
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -124,7 +126,7 @@ def test_mosaic_then_copy_paste_and_replay():
             x0, y0, x1, y1 = tight_box(m)
             bx = out["bboxes"][j]
             assert bx[0] - 1 <= x0 and x1 <= bx[2] + 1 and bx[1] - 1 <= y0 and y1 <= bx[3] + 1
-    again = pipe.replay(out["params"], **primary, sources=[a, b, c, d])
+    again = pipe.replay(json.loads(json.dumps(out["params"])), **primary, sources=[a, b, c, d])  # plain data
     for key in ("image", "bboxes", "bbox_sources", "bbox_indices", "instance_indices"):
         assert np.array_equal(again[key], out[key])
     assert all(np.array_equal(x, y) for x, y in zip(again["masks"], out["masks"]))
