@@ -48,3 +48,12 @@ def test_binding_errors():
         iv.Compose([iv.HorizontalFlip()], bind_instances=True)(**dict(s, masks=s["masks"][:3]))
     with pytest.raises(ValueError, match="keypoint_instances"):
         iv.Compose([iv.HorizontalFlip()], bind_instances=True)(**s, keypoints=[[1.0, 1.0]], keypoint_instances=[len(s["bboxes"])])
+
+
+def test_binding_survives_serialisation():
+    s = voc(0.5)
+    pipe = iv.Compose([iv.RandomCrop(80)], seed=1, bind_instances=True, min_area=50)
+    restored = iv.from_dict(iv.to_dict(pipe))
+    assert restored.bind_instances and "keypoint_instances" in restored.keypoint_label_fields
+    a, b = pipe(**s), restored(**s)
+    assert np.array_equal(a["instance_indices"], b["instance_indices"]) and all(np.array_equal(x, y) for x, y in zip(a["masks"], b["masks"]))
