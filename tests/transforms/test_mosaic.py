@@ -238,3 +238,49 @@ def test_augmented_dataset_over_with_sources_is_seeded_per_index():
         direct = pipe(rng=derive_rng(2, 0, i), **iv.io.datasets.WithSources(base, n=3, seed=1)[i])
         got = ds[i]
         assert np.array_equal(got["image"], direct["image"]) and np.array_equal(got["bboxes"], direct["bboxes"])
+
+
+def _ultralytics_mosaic(images, xc, yc, s):
+    """YOLOv5's ``load_mosaic`` image arithmetic (utils/dataloaders.py), transcribed: each image resized so its
+    longer side is ``s`` (cv2.INTER_LINEAR when augmenting), the four placed around the junction (xc, yc) on a
+    2s x 2s canvas of 114, then ``random_perspective`` with only its border of -s/2: the centre s x s crop."""
+    img4 = np.full((s * 2, s * 2, 3), 114, np.uint8)
+    for i, im in enumerate(images):
+        h0, w0 = im.shape[:2]
+        r = s / max(h0, w0)
+        img = cv2.resize(im, (int(np.ceil(w0 * r)), int(np.ceil(h0 * r))), interpolation=cv2.INTER_LINEAR) if r != 1 else im
+        h, w = img.shape[:2]
+        if i == 0:
+            x1a, y1a, x2a, y2a = max(xc - w, 0), max(yc - h, 0), xc, yc
+            x1b, y1b, x2b, y2b = w - (x2a - x1a), h - (y2a - y1a), w, h
+        elif i == 1:
+            x1a, y1a, x2a, y2a = xc, max(yc - h, 0), min(xc + w, s * 2), yc
+            x1b, y1b, x2b, y2b = 0, h - (y2a - y1a), min(w, x2a - x1a), h
+        elif i == 2:
+            x1a, y1a, x2a, y2a = max(xc - w, 0), yc, xc, min(s * 2, yc + h)
+            x1b, y1b, x2b, y2b = w - (x2a - x1a), 0, w, min(y2a - y1a, h)
+        else:
+            x1a, y1a, x2a, y2a = xc, yc, min(xc + w, s * 2), min(s * 2, yc + h)
+            x1b, y1b, x2b, y2b = 0, 0, min(w, x2a - x1a), min(y2a - y1a, h)
+        img4[y1a:y2a, x1a:x2a] = img[y1b:y2b, x1b:x2b]
+    return img4[s // 2 : s // 2 + s, s // 2 : s // 2 + s]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_2x2_pixels_equal_ultralytics_load_mosaic(seed):
+    """Sizes whose scaled sides are whole numbers (where rounding up and to nearest agree)."""
+    from skimage import data
+
+    s = 320
+    photos = [voc()["image"], cv2.resize(data.coffee(), (640, 320)), cv2.resize(data.chelsea(), (400, 640)), cv2.resize(data.astronaut(), (480, 480))]
+    samples = [{"image": p} for p in photos]
+    out = iv.Compose([iv.Mosaic(s)], seed=seed)(**samples[0], sources=samples[1:], return_params=True)
+    params = out["params"][0]["params"]
+    cells = [samples[i + 1]["image"] for i in params["sources"]]
+    cells.insert(params["primary_cell"], photos[0])
+    wx, wy = params["offset"]
+    # our window starts at (wx, wy) on a canvas where the tiles meet at (s, s); ultralytics crops [s/2, 3s/2)
+    # of a canvas where they meet at (xc, yc): the same picture when xc = 1.5 s - wx
+    xc, yc = 3 * s // 2 - wx, 3 * s // 2 - wy
+    assert s // 2 <= xc <= 3 * s // 2 and s // 2 <= yc <= 3 * s // 2
+    assert np.array_equal(out["image"], _ultralytics_mosaic(cells, xc, yc, s))
