@@ -92,7 +92,8 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
         data = dict(data)
         raw_sources = data.pop("sources")
         sample, meta = read_sample(pipe, data)
-        sample.sources = read_sources(pipe, raw_sources, sample, read_sample)
+        if raw_sources is not None:
+            sample.sources = read_sources(pipe, raw_sources, sample, read_sample)
         return sample, meta
     known, array_targets, point_targets, _ = _known_keys(pipe)
     if not known.issuperset(data):
@@ -151,7 +152,8 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
             elif any(get(f) is not None for f in fields):
                 value_error(kw, f"{kw} to go with the given labels", None, f"pass {kw}=... together with the label field")
         if ann.targets:
-            mark_channels(pipe, ann, meta.get("masks_list") if meta["masks_list"] is not None else (arrays["masks"].shape[2] if "masks" in arrays else (0 if meta.get("masks_empty") is not None else None)))
+            n_masks = meta["masks_list"] if meta["masks_list"] is not None else arrays["masks"].shape[2] if "masks" in arrays else 0 if "masks_empty" in meta else None
+            mark_channels(pipe, ann, n_masks)  # instance i's mask position, so masks can follow boxes (core.sources)
             # the pipeline's rules apply to the input too, so the same input gets the same treatment whether
             # or not a spatial step runs: keypoints outside the image are invisible from the start (dropped
             # under remove_invisible_keypoints), boxes clipped to nothing or failing min_* are dropped
