@@ -187,8 +187,16 @@ def test_errors_name_the_problem():
         iv.Compose([iv.Mosaic(64)])(**primary)
     with pytest.raises(ValueError, match="3 extra samples"):
         iv.Compose([iv.Mosaic(64)])(**primary, sources=[voc(0.2)])
+    with pytest.raises(ValueError, match="start of the pipeline"):  # refused when the pipeline is built
+        iv.Compose([iv.HorizontalFlip(p=1), iv.Mosaic(64)])
+    with pytest.raises(ValueError, match="start of the pipeline"):  # and when a block built alone is planned
+        iv.Compose([iv.Sequential([iv.HorizontalFlip(p=1)]), iv.Mosaic(64)], seed=0)
+    block = iv.Sequential([iv.HorizontalFlip(p=1), iv.Mosaic(64)])
+    pipe = iv.Compose([iv.Mosaic(64)])
+    pipe.transforms = [block]  # a tree changed after construction is still caught while planning
+    pipe._leaf_list = list(pipe.leaves())
     with pytest.raises(ValueError, match="start of the pipeline"):
-        iv.Compose([iv.HorizontalFlip(p=1), iv.Mosaic(64)])(**primary, sources=[voc(0.2)] * 3)
+        pipe(**primary, sources=[voc(0.2)] * 3)
     with pytest.raises(ValueError, match="annotations"):
         iv.Compose([iv.Mosaic(64)])(**primary, sources=[{"image": primary["image"]}] * 3)
     with pytest.raises(TypeError, match="sources"):

@@ -23,6 +23,7 @@ from .call import read_sample, write_sample
 from .plan import Plan, Step
 from .planner import plan_leaf
 from .sample import ARRAY_KINDS, Annotations, Sample
+from .sources import check_order
 from .transform import Params, Transform, check_choice, check_number, check_probability
 
 PlanEntry = Step
@@ -259,6 +260,7 @@ class Compose(Container):
         self.fuse = bool(fuse)
         self._rng = np.random.default_rng(seed)
         self._leaf_list = list(self.leaves())
+        check_order(self._leaf_list)  # multi-sample transforms first (core.sources)
         _refuse_ignored_inner_settings(self)
         self.task = None
         if task is not None:  # the check lives in ``domains``, registered as the "task_check" hook

@@ -173,3 +173,19 @@ def concat_targets(parts: list[Any]) -> Any:
     if hasattr(out, "holes"):
         out.holes = []
     return out
+
+
+def check_order(leaves: list[Any]) -> None:
+    """Multi-sample transforms combine pixels while planning, so none may follow another kind of transform
+    in the pipeline (checked when the pipeline is built, and again when a call is planned)."""
+    before = None
+    for leaf in leaves:
+        if not leaf.multi_sample:
+            before = before or leaf
+        elif before is not None:
+            value_error(
+                "transforms",
+                "multi-sample transforms (Mosaic, CopyPaste) before every other transform",
+                f"{type(leaf).__name__} after {type(before).__name__}",
+                f"move {type(leaf).__name__} to the start of the pipeline (other multi-sample transforms may precede it)",
+            )
