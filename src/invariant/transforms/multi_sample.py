@@ -23,7 +23,7 @@ import numpy as np
 
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
-from ..core.sources import CHANNEL, INSTANCE_FIELD, concat_targets, tag_source
+from ..core.sources import CHANNEL, INSTANCE_FIELD, SourceSet, concat_targets, tag_source
 from ..core.transform import INTERPOLATION_NAMES, Params, Transform, as_range, check_choice, check_number
 from ..ops import geometric as geo
 
@@ -62,8 +62,6 @@ def _sources(sample: Any, who: str, positions: list[int]) -> list[Any]:
 
 
 def _take(sample: Any, n: int, who: str) -> list[int]:
-    from ..core.sources import SourceSet
-
     if sample.sources is None:
         sample.sources = SourceSet([])
     return sample.sources.take(n, who)
