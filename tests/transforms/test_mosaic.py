@@ -205,6 +205,10 @@ def test_errors_name_the_problem():
         iv.Compose([iv.Mosaic(64)])(image=primary["image"], sources=[{"image": primary["image"].astype(np.float32) / 255}] * 3)
     with pytest.raises(ValueError, match="grid"):
         iv.Mosaic(64, grid=(1, 1))
+    with pytest.raises((TypeError, ValueError), match="fill"):
+        iv.Mosaic(64, fill="grey")
+    with pytest.raises(ValueError, match="fill"):
+        iv.Mosaic(64, fill=(114, float("nan"), 114))
     with pytest.raises(ValueError, match="masks"):  # bound instances need one mask per box
         iv.Compose([iv.Mosaic(64)], bind_instances=True)(image=primary["image"], bboxes=primary["bboxes"], labels=primary["labels"], masks=primary["masks"][:2])
 

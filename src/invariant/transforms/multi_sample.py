@@ -162,6 +162,10 @@ class Mosaic(_MultiSample):
         if self.grid == (1, 1):
             value_error("grid", "at least two cells", grid, "pass e.g. grid=(2, 2)")
         self.center_range = as_range(center_range, "center_range", low=0.0, high=1.0)
+        if fill is not None:
+            values = fill if isinstance(fill, (tuple, list)) else (fill,)
+            for k, v in enumerate(values):
+                check_number(v, "fill" if values is not fill else f"fill[{k}]")
         self.fill = fill
         self.fill_mask = check_number(fill_mask, "fill_mask")
         self.interpolation = check_choice(interpolation, "interpolation", INTERPOLATION_NAMES)
