@@ -46,3 +46,12 @@ def photo(dtype: str = "uint8", channels: int = 3, size: tuple[int, int] | None 
 @pytest.fixture
 def rgb() -> np.ndarray:
     return photo()
+
+
+def call_with_sources(pipe, **data):
+    """Call ``pipe`` on ``data``; multi-sample transforms (Mosaic, CopyPaste) get copies of the call as
+    their ``sources`` (registry-wide tests run every transform on one input)."""
+    n = sum(leaf.sources_needed() for leaf in pipe.leaves())
+    if n:
+        data["sources"] = [dict(data) for _ in range(n)]
+    return pipe(**data)

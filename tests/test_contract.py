@@ -41,8 +41,26 @@ def cases():
                 yield pytest.param(name, dtype, channels, id=f"{name}-{dtype}-{channels}c")
 
 
-def _run(pipe: iv.Compose, image: np.ndarray, **extra) -> dict:
-    return pipe(image=image, **extra)
+def _run(pipe: iv.Compose, image: np.ndarray, return_params: bool = False, **extra) -> dict:
+    return pipe(image=image, return_params=return_params, **_with_sources(pipe, image, extra))
+
+
+def _with_sources(pipe: iv.Compose, image: np.ndarray, extra: dict) -> dict:
+    """Multi-sample transforms (Mosaic, CopyPaste) take extra samples: copies of the call itself, with one
+    instance mask per box (the filled box) so CopyPaste has instances to paste."""
+    n = sum(leaf.sources_needed() for leaf in pipe.leaves())
+    if not n:
+        return extra
+    extra = dict(extra)
+    h, w = image.shape[:2]
+    masks = []
+    for x0, y0, x1, y1 in np.asarray(extra.get("bboxes", np.zeros((0, 4))), dtype=np.float64):
+        m = np.zeros((h, w), np.uint8)
+        m[int(y0) : int(np.ceil(y1)), int(x0) : int(np.ceil(x1))] = 1
+        masks.append(m)
+    extra["masks"] = masks
+    extra["sources"] = [dict(extra, image=image) for _ in range(n)]
+    return extra
 
 
 def _equal(a, b) -> bool:
@@ -117,8 +135,8 @@ def test_contract(name: str, dtype: str, channels: int) -> None:
 
     # replay reproduces the call
     first = iv.Compose([build(name)], seed=11)
-    rec = first(return_params=True, **inputs)
-    replayed = first.replay(rec["params"], **inputs)
+    rec = _run(first, return_params=True, **inputs)
+    replayed = first.replay(rec["params"], **_with_sources(first, inputs["image"], inputs))
     assert _equal(replayed["image"], rec["image"]), f"{name}: replay differs from the recorded call"
 
 
@@ -139,7 +157,7 @@ def test_yaml_round_trip(name: str, tmp_path) -> None:
     image = photo("uint8", 3) if "uint8" in REGISTRY[name].dtypes else photo("float32", 3)
     if REGISTRY[name].channels is not None and 3 not in REGISTRY[name].channels:
         image = photo(image.dtype.name, REGISTRY[name].channels[0])
-    assert _equal(iv.load(path)(image=image)["image"], pipe(image=image)["image"])
+    assert _equal(_run(iv.load(path), image)["image"], _run(pipe, image)["image"])
 
 
 @pytest.mark.parametrize("name", LEAVES)
@@ -156,7 +174,7 @@ def test_contract_property_random_sizes(name: str, data) -> None:
     mask = (photo("uint8", 1, size=(h, w))[:, :, 0] // 86).astype(np.uint8)  # labels 0..2
     x0, y0 = data.draw(st.floats(0, w - 8)), data.draw(st.floats(0, h - 8))
     box = [[x0, y0, min(w, x0 + data.draw(st.floats(2, 30))), min(h, y0 + data.draw(st.floats(2, 30)))]]
-    out = iv.Compose([build(name)], seed=seed)(image=image, mask=mask, bboxes=box, labels=[5])
+    out = _run(iv.Compose([build(name)], seed=seed), image, mask=mask, bboxes=box, labels=[5])
     if build(name).terminal:
         return
     assert out["image"].ndim == 3 and out["image"].shape[:2] == out["mask"].shape

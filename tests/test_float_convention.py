@@ -16,7 +16,7 @@ from invariant.core.compose import Container
 from invariant.core.transform import REGISTRY, library_transforms
 from invariant.policies.ops import GEOMETRIC_OPS, PIXEL_OPS, PolicyGeometricOp, PolicyPixelOp
 
-from .conftest import photo
+from .conftest import call_with_sources, photo
 
 # leaves, plus containers that build from their own example_args (the policies)
 NAMES = sorted(name for name, cls in library_transforms().items() if not issubclass(cls, Container) or "example_args" in vars(cls))
@@ -73,7 +73,7 @@ def test_every_transform_is_total_on_float32(make, channels: int) -> None:
     for label, image in _inputs(channels):
         for seed in range(3):
             with np.errstate(invalid="raise", divide="raise", over="raise"):
-                out = _array(iv.Compose([make()], seed=seed)(image=image)["image"])
+                out = _array(call_with_sources(iv.Compose([make()], seed=seed), image=image)["image"])
             assert np.isfinite(out).all(), f"{label}, seed {seed}: non-finite output"
 
 
@@ -98,7 +98,7 @@ def sharp_photo() -> np.ndarray:
 @pytest.mark.parametrize("make", list(resampling_cases()))
 def test_overshooting_kernels_keep_float32_images_in_the_unit_range(make) -> None:
     for seed in range(4):
-        out = iv.Compose([make()], seed=seed)(image=sharp_photo())["image"]
+        out = call_with_sources(iv.Compose([make()], seed=seed), image=sharp_photo())["image"]
         assert out.dtype == np.float32
         assert out.min() >= 0.0 and out.max() <= 1.0, f"seed {seed}: range [{out.min()}, {out.max()}]"
 

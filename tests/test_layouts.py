@@ -15,7 +15,7 @@ import invariant as iv
 from invariant.core.compose import Container
 from invariant.core.transform import REGISTRY, library_transforms
 
-from .conftest import photo
+from .conftest import call_with_sources, photo
 
 # leaves, plus containers that build from their own example_args (the policies)
 NAMES = sorted(name for name, cls in library_transforms().items() if not issubclass(cls, Container) or "example_args" in vars(cls))
@@ -54,10 +54,10 @@ def _array(x) -> np.ndarray:
 @pytest.mark.parametrize("name,dtype,channels", list(cases()))
 def test_layout_does_not_change_the_output(name: str, dtype: str, channels: int) -> None:
     image = photo(dtype, channels)
-    expected = iv.Compose([build(name)], seed=5)(image=image)["image"]
+    expected = call_with_sources(iv.Compose([build(name)], seed=5), image=image)["image"]
     for layout, x in layouts(image):
         assert np.array_equal(x, image) and (channels == 1 or not x.flags.c_contiguous)
-        out = iv.Compose([build(name)], seed=5)(image=x)["image"]
+        out = call_with_sources(iv.Compose([build(name)], seed=5), image=x)["image"]
         assert np.array_equal(_array(out), _array(expected)), f"{name}: {layout} input changed the output"
         if isinstance(out, np.ndarray):
             assert out.flags.c_contiguous, f"{name}: {layout} input gave a non-C-contiguous output"

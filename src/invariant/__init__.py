@@ -25,6 +25,7 @@ from .transforms.normalize import IMAGENET_MEAN, IMAGENET_STD, Normalize, ToTens
 from .transforms.depth import DepthHoles, DepthNoise, DepthNormalize
 from .transforms.scale import CropAndPad, LongestMaxSize, Pad, PadIfNeeded, RandomScale, RandomSizedCrop, ScaleJitter, SmallestMaxSize
 from .transforms.detection_crops import AtLeastOneBBoxRandomCrop, BBoxSafeRandomCrop, CropNonEmptyMaskIfExists, RandomIoUCrop, RandomSizedBBoxSafeCrop
+from .transforms.multi_sample import CopyPaste, Mosaic
 from .policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from .domains import DomainWarning, Report, Task, Violation, check
 from .domains import presets

@@ -38,7 +38,8 @@ def numeric_arguments() -> Iterator[tuple[str, str, Any]]:
 
 
 NUMERIC = list(numeric_arguments())
-RANGES = [(n, a, v) for n, a, v in NUMERIC if isinstance(v, (tuple, list)) and v[0] < v[1]]
+# ascending pairs are (low, high) ranges, except ``*size`` arguments: (height, width), any order
+RANGES = [(n, a, v) for n, a, v in NUMERIC if isinstance(v, (tuple, list)) and v[0] < v[1] and not a.endswith("size")]
 
 
 def build(name: str, /, **overrides: Any) -> iv.Transform:

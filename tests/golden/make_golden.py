@@ -348,6 +348,38 @@ def _reduced_cases() -> Iterator[tuple[str, Callable[[], Any]]]:
             yield f"reduced/{key}/s{seed}", call
 
 
+def _multi_sample_cases() -> Iterator[tuple[str, Callable[[], Any]]]:
+    """Mosaic and CopyPaste with sources: photos of different sizes, annotated, one instance mask per box."""
+
+    def sample(name: str, size: tuple[int, int]) -> dict[str, Any]:
+        h, w = size
+        ann = annotated(48, 64)
+        sy, sx = h / 48, w / 64
+        boxes = ann["bboxes"] * np.array([sx, sy, sx, sy])
+        masks = []
+        for x0, y0, x1, y1 in boxes:
+            m = np.zeros((h, w), np.uint8)
+            m[int(y0) : int(np.ceil(y1)), int(x0) : int(np.ceil(x1))] = 1
+            masks.append(m)
+        mask = cv2.resize(ann["mask"], (w, h), interpolation=cv2.INTER_NEAREST_EXACT)
+        return dict(ann, image=photo(name, size), mask=mask, bboxes=boxes, masks=masks, keypoints=ann["keypoints"] * np.array([sx, sy]), keypoint_instances=[0, 1, 2, 3])
+
+    def run(transforms: Callable[[], list], seed: int) -> Any:
+        pipe = iv.Compose(transforms(), seed=seed, bind_instances=True)
+        sources = [sample("astronaut", (60, 50)), sample("chelsea", (40, 80)), sample("rocket", (48, 64)), sample("coffee", (30, 30))]
+        return pipe(**sample("coffee", (48, 64)), sources=sources, return_params=True)
+
+    chains = {
+        "mosaic": lambda: [iv.Mosaic((40, 56))],
+        "mosaic_1x3": lambda: [iv.Mosaic((32, 40), grid=(1, 3), center_range=(0.2, 0.8))],
+        "copy_paste": lambda: [iv.CopyPaste(scale_range=(0.5, 1.5), min_visible=0.25)],
+        "mosaic_copy_paste": lambda: [iv.Mosaic((40, 56)), iv.CopyPaste(scale_range=(0.5, 1.0))],
+    }
+    for name, transforms in chains.items():
+        for seed in SEEDS:
+            yield f"multi/{name}/s{seed}", lambda transforms=transforms, seed=seed: run(transforms, seed)
+
+
 def cases() -> Iterator[tuple[str, Callable[[], Any]]]:
     yield from _single_cases()
     yield from _chain_cases()
@@ -356,6 +388,7 @@ def cases() -> Iterator[tuple[str, Callable[[], Any]]]:
     yield from _preset_cases()
     yield from _target_cases()
     yield from _reduced_cases()
+    yield from _multi_sample_cases()
 
 
 def versions() -> dict[str, str]:

@@ -9,6 +9,7 @@ import numpy as np
 from ..targets.base import generation, registered_targets
 from .errors import type_error, value_error
 from .sample import Annotations, Sample
+from .sources import mark_channels, read_sources, write_bound
 
 IMAGE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 _BASIC_TARGETS = (("image", "image"), ("mask", "mask"))
@@ -87,6 +88,13 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
         image = _check_array("image", data["image"], "image", getattr(pipe, "layout", "auto"))
         meta = {"ndim": {"image": data["image"].ndim}, "masks_list": None, "points": ()}
         return Sample({"image": image}, {"image": "image"}, Annotations(), image.shape[:2], image.dtype, image.shape[2], pipe), meta
+    if "sources" in data:  # extra samples for multi-sample steps (Mosaic, CopyPaste): read like this one
+        data = dict(data)
+        raw_sources = data.pop("sources")
+        sample, meta = read_sample(pipe, data)
+        if raw_sources is not None:
+            sample.sources = read_sources(pipe, raw_sources, sample, read_sample)
+        return sample, meta
     known, array_targets, point_targets, _ = _known_keys(pipe)
     if not known.issuperset(data):
         key = next(k for k in data if k not in known)
@@ -144,6 +152,8 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
             elif any(get(f) is not None for f in fields):
                 value_error(kw, f"{kw} to go with the given labels", None, f"pass {kw}=... together with the label field")
         if ann.targets:
+            n_masks = meta["masks_list"] if meta["masks_list"] is not None else arrays["masks"].shape[2] if "masks" in arrays else 0 if "masks_empty" in meta else None
+            mark_channels(pipe, ann, n_masks)  # instance i's mask position, so masks can follow boxes (core.sources)
             # the pipeline's rules apply to the input too, so the same input gets the same treatment whether
             # or not a spatial step runs: keypoints outside the image are invisible from the start (dropped
             # under remove_invisible_keypoints), boxes clipped to nothing or failing min_* are dropped
@@ -183,4 +193,5 @@ def write_sample(pipe: Any, sample: Sample, meta: dict[str, Any]) -> dict[str, A
         targets = sample.annotations.targets
         for kw in meta["points"]:
             targets[kw].write(pipe, sample.shape, out)
+        write_bound(pipe, sample, out)
     return out

@@ -25,6 +25,7 @@ from .call import read_sample, write_sample
 from .plan import Plan, Step
 from .planner import plan_leaf
 from .sample import ARRAY_KINDS, Annotations, Sample
+from .sources import check_order
 from .transform import Params, Transform, check_choice, check_number, check_probability
 
 PlanEntry = Step
@@ -210,8 +211,12 @@ class Compose(Container):
         transposes) exchanges: an ``iv.KeypointSchema`` (e.g. ``iv.COCO_PERSON``; keypoints are read as
         instances of its size) or pairs ``[(1, 2), ...]``. Per-keypoint COCO flags travel as
         ``keypoints_visibility`` (0/1/2; off the canvas -> 0, under an erased hole 2 -> 1).
+    bind_instances: box ``i``, instance mask ``masks[i]`` and the keypoints whose ``keypoint_instances``
+        label is ``i`` survive or drop together; ``out["masks"][j]`` belongs to ``out["bboxes"][j]`` and
+        ``out["instance_indices"]`` lists the surviving instances (``core.sources``).
 
-    Calling: ``pipe(image=..., mask=..., bboxes=..., rng=None, return_params=False)``; ``rng`` is a
+    Calling: ``pipe(image=..., mask=..., bboxes=..., rng=None, return_params=False, sources=None)``
+    (``sources``: a list of keyword dicts, the extra samples multi-sample transforms such as Mosaic take); ``rng`` is a
     ``numpy.random.Generator`` used for this call instead of the pipeline's own (an int is refused:
     re-seeding every call would repeat the same augmentation; seed the pipeline with ``seed=``).
     """
@@ -242,6 +247,7 @@ class Compose(Container):
         oriented_label_fields: Sequence[str] = ("oriented_labels",),
         polygon_label_fields: Sequence[str] = ("polygon_labels",),
         bbox_from: str = "corners",
+        bind_instances: bool = False,
     ) -> None:
         super().__init__(transforms, p)
         self.bbox_format = bbox_mod.check_format(bbox_format)
@@ -263,12 +269,16 @@ class Compose(Container):
         self.layout = check_choice(layout, "layout", LAYOUTS)
         self.oriented_bbox_format, self.bbox_from = check_obb_format(oriented_bbox_format), check_bbox_from(bbox_from)
         self.oriented_label_fields, self.polygon_label_fields = tuple(oriented_label_fields), tuple(polygon_label_fields)
+        self.bind_instances = bool(bind_instances)  # box i, masks[i], keypoints of instance i: one unit (core.sources)
+        if self.bind_instances and "keypoint_instances" not in self.keypoint_label_fields:
+            self.keypoint_label_fields = (*self.keypoint_label_fields, "keypoint_instances")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             type_error("seed", "a non-negative integer or None", seed, "pass e.g. seed=0, or None for a fresh random seed")
         self.seed = seed
         self.fuse = bool(fuse)
         self._rng = np.random.default_rng(seed)
         self._leaf_list = list(self.leaves())
+        check_order(self._leaf_list)  # multi-sample transforms first (core.sources)
         _refuse_ignored_inner_settings(self)
         self.keypoint_swap = kp_mod.check_swap(keypoint_swap)
         if self.keypoint_swap is not None:
@@ -387,6 +397,7 @@ _TARGET_SETTINGS = (
     "min_width", "min_height", "remove_invisible_keypoints", "additional_targets", "seed", "layout",
     "keypoint_swap",
     "oriented_bbox_format", "oriented_label_fields", "polygon_label_fields", "bbox_from",
+    "bind_instances",
 )  # fmt: skip
 
 
@@ -419,7 +430,7 @@ def _differs(value: Any, default: Any) -> bool:
     return value != default and not (value in (None, {}) and default in (None, {}))
 
 
-_RESERVED = {"image", "mask", "masks", "bboxes", "keypoints", "rng", "return_params"}
+_RESERVED = {"image", "mask", "masks", "bboxes", "keypoints", "rng", "return_params", "sources"}
 
 
 hooks.register("standalone_pipeline", Compose)

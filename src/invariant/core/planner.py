@@ -34,6 +34,10 @@ def plan_leaf(
     ann = sample.annotations
     if t.selects_items:
         select_items(t, params, sample)
+    if t.multi_sample:  # combines other samples' pixels now: see Transform.plan_sample
+        t.plan_sample(sample, params, plan)
+        plan.append(Step(t, params, in_shape))
+        return
     if t.spatial:
         geometry = t.plan_geometry(params, in_shape)  # type: ignore[attr-defined]
         annotated = ann.targets  # point targets present (each skips its own work when it holds no item)

@@ -136,6 +136,7 @@ class Sample:
     dtype: np.dtype
     channels: int
     rules: Any = None  # the pipeline's box/keypoint filtering rules (a Compose)
+    sources: Any = None  # extra samples of the call (``core.sources.SourceSet``), read by multi-sample steps
 
     def names_of(self, kind: str) -> list[str]:
         return [n for n, k in self.kinds.items() if k == kind]

@@ -174,6 +174,9 @@ class Transform:
     lut_fusable: ClassVar[bool] = False  # pointwise on uint8: may join a lookup-table run (``lookup_table``)
     lut_ends_run: ClassVar[bool] = False  # its table leaves uint8 (Normalize): it may end a table run, never start one
     quarter_turns: ClassVar[bool] = False  # rotates only by multiples of 90 degrees (RandomRotate90)
+    # reads other samples (``sources=``) and composes the arrays while planning (Mosaic, CopyPaste): see
+    # ``plan_sample``; ``sources_needed`` is how many it takes per call
+    multi_sample: ClassVar[bool] = False
     # (count, magnitude) argument names of a RandAugment-style policy, read by the tuner; None otherwise
     policy_knobs: ClassVar[tuple[str, str] | None] = None
     # what ``sample_params`` reads besides the canvas, as it is at this step: point-target keywords
@@ -233,6 +236,14 @@ class Transform:
 
     def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
         """Move or occlude boxes and keypoints in place (non-spatial transforms usually do nothing)."""
+
+    def plan_sample(self, sample: Any, params: Params, plan: list) -> None:
+        """Multi-sample transforms only: combine ``sample`` with its sources as ``params`` say, arrays and
+        annotations in place, while planning (the executor then leaves the step's arrays as they are)."""
+
+    def sources_needed(self) -> int:
+        """How many extra samples (``sources=``) one application takes."""
+        return 0
 
     def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: Any) -> np.ndarray | None:
         """The (256, C) or shared (256, 1) table this step is for a uint8 image with these parameters, or

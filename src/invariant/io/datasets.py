@@ -302,3 +302,53 @@ def _read_manifest(path: Path) -> list[dict[str, Any]]:
         return rows
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+# ---- extra samples for multi-sample transforms (Mosaic, CopyPaste) -------------------------------------------
+
+# a fixed extra key so the choice of sources is a stream independent of the augmentation's own
+# ``derive_rng(seed, epoch, index)`` generator even when both datasets share one seed
+_SOURCES_STREAM = 0x536F7572  # "Sour"
+
+
+class WithSources(EpochSeeded):
+    """Wrap a map-style dataset of keyword dicts so that item ``i`` also carries ``sources``: ``n`` other
+    items drawn uniformly (without replacement, never ``i`` itself when the dataset has more than ``n``
+    items) from a generator derived from ``(seed, epoch, index)``. The result feeds a pipeline with
+    multi-sample transforms, e.g. ``AugmentedDataset(WithSources(base, n=3), iv.Compose([iv.Mosaic(640)]))``;
+    the draw does not depend on worker count or order. ``set_epoch`` changes the draw (call it on this
+    wrapper as well as on the dataset augmenting it); ``source_indices(i)`` says which items were drawn."""
+
+    def __init__(self, base: Sequence[Any], n: int, seed: int | None = None) -> None:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            type_error("n", "a positive int (extra samples per item)", n, "pass e.g. n=3 for a 2x2 Mosaic")
+        if len(base) < 2:
+            value_error("base", "a dataset of at least 2 items", len(base), "multi-sample transforms need other samples to draw from")
+        self.base, self.n = base, int(n)
+        self._init_seeding(seed)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def source_indices(self, index: int) -> list[int]:
+        """The items drawn as sources of item ``index`` in the current epoch."""
+        from ..core.rng import derive_rng
+
+        size = len(self.base)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not -size <= index < size:
+            value_error("index", f"an int in [0, {size})", index, "index within the dataset")
+        index = int(index) % size
+        rng = derive_rng(self.seed, self.epoch, index, _SOURCES_STREAM)
+        others = np.delete(np.arange(size), index) if size > self.n else np.arange(size)
+        return [int(i) for i in rng.choice(others, size=self.n, replace=len(others) < self.n)]
+
+    def _item(self, index: int) -> dict[str, Any]:
+        item = self.base[index]
+        if not isinstance(item, dict):
+            type_error(f"base[{index}]", "a dict of pipeline keywords (image=..., bboxes=..., ...)", item, "return dicts from the base dataset, e.g. {'image': ..., 'bboxes': ..., 'labels': ...}")
+        return item
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        item = dict(self._item(index))
+        item["sources"] = [dict(self._item(j)) for j in self.source_indices(index)]
+        return item

@@ -139,21 +139,21 @@ class RandomScale(_Scaling):
 
 
 def _pad_amount(size: int, minimum: int | None, divisor: int | None) -> tuple[int, int]:
-    """(before, after) padding of one axis, albumentations' ``get_dimension_padding``."""
-    if minimum is not None:
-        if size < minimum:
-            before = (minimum - size) // 2
-            return before, minimum - size - before
-    elif divisor is not None and size % divisor:
-        total = divisor - size % divisor
-        return total // 2, total - total // 2
-    return 0, 0
+    """(before, after) padding of one axis: up to ``minimum``, then up to the next multiple of ``divisor``
+    (albumentations' ``get_dimension_padding`` when only one of the two is given)."""
+    target = max(size, minimum) if minimum is not None else size
+    if divisor is not None and target % divisor:
+        target += divisor - target % divisor
+    total = target - size
+    return total // 2, total - total // 2
 
 
 class PadIfNeeded(_Scaling):
-    """Pad to at least ``min_height`` x ``min_width`` (or up to the next multiple of
-    ``pad_height_divisor`` / ``pad_width_divisor``), placing the image at ``position`` ("center" splits the
-    padding with the extra pixel after, "random" draws the split). Never crops; the border rule fills."""
+    """Pad to at least ``min_height`` x ``min_width`` and/or up to the next multiple of
+    ``pad_height_divisor`` / ``pad_width_divisor``, placing the image at ``position`` ("center" splits the
+    padding with the extra pixel after, "random" draws the split). Never crops; the border rule fills.
+    Both per axis (albumentations allows one): the minimum first, then the multiple, e.g. a letterbox to at
+    least 640 that stays divisible by 32."""
 
     def __init__(
         self,
@@ -173,8 +173,8 @@ class PadIfNeeded(_Scaling):
         self.pad_height_divisor = _positive_int(pad_height_divisor, "pad_height_divisor", allow_none=True)
         self.pad_width_divisor = _positive_int(pad_width_divisor, "pad_width_divisor", allow_none=True)
         for size, div, axis in ((self.min_height, self.pad_height_divisor, "height"), (self.min_width, self.pad_width_divisor, "width")):
-            if (size is None) == (div is None):
-                value_error(f"min_{axis} / pad_{axis}_divisor", "exactly one of the two", (size, div), f"pass min_{axis}=N and pad_{axis}_divisor=None, or the reverse")
+            if size is None and div is None:
+                value_error(f"min_{axis} / pad_{axis}_divisor", "at least one of the two", (size, div), f"pass min_{axis}=N and/or pad_{axis}_divisor=N")
         self.position = check_choice(position, "position", POSITIONS)
 
     example_args = {"min_height": 64, "min_width": 80}
