@@ -276,17 +276,17 @@ def plasma(shape: tuple[int, int], roughness: float, seed: int | np.random.Gener
 
 
 def plasma_brightness_contrast(image: np.ndarray, brightness: float, contrast: float, pattern: np.ndarray) -> np.ndarray:
-    """In [0, 1] units: ``y = x + b P``, then ``y' = y (1 + c P) + mean(y) (1 - (1 + c P))`` (albumentations'
-    ``apply_plasma_brightness_contrast``), clipped; ``P`` the plasma pattern."""
+    """In [0, 1] units: ``y = clip(x + b P)``, then ``clip(y (1 + c P)) - c P mean(y)``, clipped (albumentations'
+    ``apply_plasma_brightness_contrast``, whose arithmetic clips after each stage); ``P`` the plasma pattern."""
     top = max_value(image.dtype)
     x = image.astype(np.float32) / np.float32(top)
     p = pattern[:, :, None]
     if brightness:
-        x = x + p * np.float32(brightness)
+        x = np.clip(x + p * np.float32(brightness), 0, 1)
     if contrast:
         mean = x.mean()
         weights = p * np.float32(contrast) + 1
-        x = x * weights + mean * (1 - weights)
+        x = np.clip(x * weights, 0, 1) + mean * (1 - weights)
     return to_dtype(x * np.float32(top), image.dtype)
 
 

@@ -378,8 +378,9 @@ def _plasma_args(plasma_size: Any, roughness: Any) -> tuple[int, float]:
 
 class PlasmaBrightnessContrast(Transform):
     """Brightness and contrast modulated by a diamond-square plasma fractal ``P`` in [0, 1] (albumentations
-    2.0.8 PlasmaBrightnessContrast): in [0, 1] units ``y = x + b P``, then ``y (1 + c P) + mean(y) (-c P)``,
-    ``b ~ U[brightness_range]``, ``c ~ U[contrast_range]``. ``P`` is generated at the image size from a drawn
+    2.0.8 PlasmaBrightnessContrast): in [0, 1] units ``y = clip(x + b P)``, then ``clip(y (1 + c P)) - c P
+    mean(y)``, ``b ~ U[brightness_range]``, ``c ~ U[contrast_range]``. Negative factors darken / lower the
+    contrast here; in albumentations 2.0.8 they are clipped away (no effect). ``P`` is generated at the image size from a drawn
     seed with roughness ``roughness`` (``plasma_size`` is accepted for albumentations' signature)."""
 
     def __init__(self, brightness_range: tuple[float, float] = (-0.3, 0.3), contrast_range: tuple[float, float] = (-0.3, 0.3), plasma_size: int = 256, roughness: float = 3.0, p: float = 0.5) -> None:
