@@ -24,6 +24,7 @@ from .transforms.channels import OnChannels
 from .transforms.normalize import IMAGENET_MEAN, IMAGENET_STD, Normalize, ToTensor, compute_stats
 from .transforms.depth import DepthHoles, DepthNoise, DepthNormalize
 from .transforms.weather import FancyPCA, Illumination, PlanckianJitter, PlasmaBrightnessContrast, PlasmaShadow, RandomFog, RandomRain, RandomShadow, RandomSnow, RandomSunFlare, RandomToneCurve
+from .transforms.dropout_extra import ChannelDropout, ConstrainedCoarseDropout, GridDropout, MaskDropout, PixelDropout, XYMasking
 from .policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from .domains import DomainWarning, Report, Task, Violation, check
 from .domains import presets

@@ -1,0 +1,87 @@
+"""Dropout kernels beyond rectangles: GridMask grids and spectrogram stripes as hole lists, per-pixel and
+per-channel dropout, and run-length coding of pixel regions (so a region drawn at planning time travels
+in a step's plain-data parameters)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+
+def grid_holes(height: int, width: int, unit: tuple[int, int], hole: tuple[int, int], shift: tuple[int, int]) -> list[list[int]]:
+    """GridMask holes (Chen et al. 2020): one ``hole = (w, h)`` rectangle per ``unit = (w, h)`` cell, each at
+    offset ``shift = (x, y)`` inside its cell, cells tiling the image from the top-left corner; holes are
+    clipped to the image and empty ones dropped. xyxy integer bounds, x1/y1 exclusive."""
+    (uw, uh), (hw, hh), (sx, sy) = unit, hole, shift
+    holes = []
+    if hw <= 0 or hh <= 0:
+        return holes
+    for y in range(0, height, uh):
+        for x in range(0, width, uw):
+            x0, y0 = x + sx, y + sy
+            x1, y1 = min(x0 + hw, width), min(y0 + hh, height)
+            if x1 > x0 and y1 > y0:
+                holes.append([x0, y0, x1, y1])
+    return holes
+
+
+def stripe_holes(height: int, width: int, xs: Sequence[tuple[int, int]], ys: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Full-height stripes ``(x, length)`` and full-width stripes ``(y, length)`` as xyxy holes (SpecAugment
+    time and frequency masks, Park et al. 2019)."""
+    holes = [[int(x), 0, min(width, int(x) + int(n)), height] for x, n in xs if n > 0]
+    return holes + [[0, int(y), width, min(height, int(y) + int(n))] for y, n in ys if n > 0]
+
+
+def pixel_dropout_mask(shape: tuple[int, int, int], probability: float, per_channel: bool, seed: int) -> np.ndarray:
+    """(H, W, C or 1) boolean: each pixel (each pixel and channel with ``per_channel``) dropped with
+    ``probability``, from a generator seeded by ``seed`` (so image and mask get the same pattern)."""
+    h, w, c = shape
+    rng = np.random.default_rng(seed)
+    return rng.random((h, w, c if per_channel else 1)) < probability
+
+
+def drop_pixels(image: np.ndarray, drop: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Copy of ``image`` with ``value`` (per channel, broadcast) where ``drop`` is True (``drop`` is (H, W, 1)
+    for all channels or (H, W, C) per channel)."""
+    full = np.broadcast_to(np.asarray(value, image.dtype), image.shape)
+    return np.where(np.broadcast_to(drop, image.shape), full, image)
+
+
+def drop_channels(image: np.ndarray, channels: Sequence[int], fill: float) -> np.ndarray:
+    """Copy of ``image`` with the listed channels set to ``fill``."""
+    out = image.copy()
+    out[..., list(channels)] = fill
+    return out
+
+
+def encode_runs(region: np.ndarray) -> list[int]:
+    """Run-length code of a 2-D boolean array in row-major order: ``[start0, length0, start1, ...]``."""
+    flat = np.concatenate([[False], region.ravel(), [False]])
+    edges = np.flatnonzero(flat[1:] != flat[:-1])
+    starts, ends = edges[::2], edges[1::2]
+    return np.stack([starts, ends - starts], axis=1).ravel().tolist()
+
+
+def decode_runs(runs: Sequence[int], shape: tuple[int, int]) -> np.ndarray:
+    """Inverse of ``encode_runs``: the (H, W) boolean array."""
+    flat = np.zeros(shape[0] * shape[1], dtype=bool)
+    pairs = np.asarray(runs, dtype=np.int64).reshape(-1, 2)
+    for start, length in pairs:
+        flat[start : start + length] = True
+    return flat.reshape(shape)
+
+
+def covered_by_region(boxes: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """For each xyxy box, the fraction of its pixel area inside the boolean ``region`` (pixel ``(x, y)``
+    counts as the unit square ``[x, x+1) x [y, y+1)``; box edges are rounded to whole pixels)."""
+    if not len(boxes):
+        return np.zeros(0)
+    integral = np.pad(region.astype(np.int64).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    h, w = region.shape
+    b = np.rint(np.asarray(boxes, dtype=np.float64)).astype(np.int64)
+    x0, x1 = np.clip(b[:, 0], 0, w), np.clip(b[:, 2], 0, w)
+    y0, y1 = np.clip(b[:, 1], 0, h), np.clip(b[:, 3], 0, h)
+    inside = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+    area = (x1 - x0) * (y1 - y0)
+    return np.where(area > 0, inside / np.maximum(area, 1), 0.0)
