@@ -30,6 +30,15 @@ def _int_range(value: Any, argument: str, low: int) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
+def _int_pair(value: Any, argument: str, low: int) -> tuple[int, int]:
+    """An (x, y) pair of ints >= ``low`` (not a range)."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)):
+        type_error(argument, "an (x, y) pair of ints", value, f"pass e.g. {argument}=({max(low, 1)}, {max(low, 1)})")
+    if min(value) < low:
+        value_error(argument, f"ints >= {low}", value, f"pass e.g. {argument}=({max(low, 1)}, {max(low, 1)})")
+    return int(value[0]), int(value[1])
+
+
 class GridDropout(_Occlusion):
     """GridMask (Chen, Liu, Wang & Jia, "GridMask Data Augmentation", arXiv 2001.04086, 2020): the image is
     tiled by ``d_x x d_y`` cells and a ``round(ratio d_x) x round(ratio d_y)`` hole is erased in each, at the
@@ -55,12 +64,8 @@ class GridDropout(_Occlusion):
             value_error("ratio", "a hole share in (0, 1]", ratio, "pass e.g. ratio=0.5")
         self.random_offset = bool(random_offset)
         self.unit_size_range = None if unit_size_range is None else _int_range(unit_size_range, "unit_size_range", 2)
-        self.holes_number_xy = None if holes_number_xy is None else _int_range(holes_number_xy, "holes_number_xy", 1)
-        if holes_number_xy is not None:
-            self.holes_number_xy = (int(holes_number_xy[0]), int(holes_number_xy[1]))  # (n_x, n_y), not a range
-        self.shift_xy = _int_range(shift_xy, "shift_xy", 0) if not isinstance(shift_xy, (tuple, list)) else (int(shift_xy[0]), int(shift_xy[1]))
-        if min(self.shift_xy) < 0:
-            value_error("shift_xy", "non-negative pixel offsets", shift_xy, "pass e.g. shift_xy=(0, 0)")
+        self.holes_number_xy = None if holes_number_xy is None else _int_pair(holes_number_xy, "holes_number_xy", 1)
+        self.shift_xy = _int_pair(shift_xy, "shift_xy", 0)
 
     def holes(self, rng: np.random.Generator, height: int, width: int) -> list[list[int]]:
         if self.unit_size_range is not None:
