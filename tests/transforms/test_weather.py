@@ -43,7 +43,9 @@ def test_fog_other_dtypes_match_uint8_in_relative_units(dtype: str) -> None:
     out = t.apply_image(image, prm)
     assert out.dtype == np.dtype(dtype)
     scale = 65535.0 if dtype == "uint16" else 1.0
-    assert np.abs(out.astype(np.float64) / scale * 255 - out8).max() <= 2.0
+    diff = np.abs(out.astype(np.float64) / scale * 255 - out8)
+    # uint8 rounds after every one of the hundreds of progressive blends; the wider dtypes barely round
+    assert diff.max() <= 4.0 and diff.mean() <= 0.5
 
 
 def test_rain_equals_albumentations_kernel() -> None:
@@ -158,6 +160,22 @@ def test_planckian_jitter_image_against_albumentations() -> None:
     # below 6500 K (warm light) red is boosted relative to blue
     warm = t.apply_image(image, {"temperature": 4000.0})
     assert warm[..., 0].mean() > image[..., 0].mean() and warm[..., 2].mean() < image[..., 2].mean()
+
+
+def test_planckian_uint8_table_and_fusion() -> None:
+    t = iv.PlanckianJitter(p=1)
+    out, prm = _run(t, RGB, 3)
+    gains = np.asarray(W.planckian_gains(prm["temperature"], "blackbody"))
+    np.testing.assert_array_equal(out, np.clip(np.rint(RGB * gains), 0, 255).astype(np.uint8))
+    pipe = [iv.PlanckianJitter(p=1), iv.RandomToneCurve(p=1)]
+    fused = iv.Compose(pipe, seed=1)(image=RGB)["image"]
+    assert np.abs(fused.astype(int) - iv.Compose(pipe, seed=1, fuse=False)(image=RGB)["image"]).max() <= 1
+
+
+def test_linear_gradient_equals_albumentations() -> None:
+    for angle in [0, 90, 180, 270, 45, 135, 225, 315, 33.3, 200.0]:
+        for h, w in [(40, 60), (1, 5)]:
+            np.testing.assert_allclose(W.linear_gradient(h, w, angle), AF.create_directional_gradient(h, w, angle), atol=1e-5)
 
 
 def test_planckian_gaussian_sampling_stays_in_limits() -> None:

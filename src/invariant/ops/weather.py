@@ -64,18 +64,24 @@ def fog(image: np.ndarray, intensity: float, alpha_coef: float, centres: Sequenc
     result with weight ``alpha_coef * intensity``, then a Gaussian blur of side ``max(3, min(H, W) // 30)``
     (made odd). Only brightens towards white: ``out = (1 - a) * x + a * max`` repeatedly, then blurred."""
     result = image.copy()
-    white = (max_value(image.dtype),) * image.shape[2]
+    h, w, c = image.shape
+    white = (max_value(image.dtype),) * c
     alpha = alpha_coef * intensity
     for (x, y), radius in zip(centres, radii):
-        overlay = result.copy()
-        if image.shape[2] <= 4:
-            cv2.circle(overlay, (int(x), int(y)), int(radius), white, thickness=-1)
+        x, y, radius = int(x), int(y), int(radius)
+        # a disc changes only its bounding square: blend there (outside it overlay == result, a no-op)
+        x0, y0, x1, y1 = max(0, x - radius), max(0, y - radius), min(w, x + radius + 1), min(h, y + radius + 1)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        roi = result[y0:y1, x0:x1]
+        overlay = roi.copy()
+        if c <= 4:
+            cv2.circle(overlay, (x - x0, y - y0), radius, white, thickness=-1)
         else:  # OpenCV draws at most 4 channels: paint the disc through a mask
-            disc = np.zeros(image.shape[:2], np.uint8)
-            cv2.circle(disc, (int(x), int(y)), int(radius), 255, thickness=-1)
+            disc = np.zeros(overlay.shape[:2], np.uint8)
+            cv2.circle(disc, (x - x0, y - y0), radius, 255, thickness=-1)
             overlay[disc > 0] = white[0]
-        blended = cv2.addWeighted(overlay, alpha, result, 1 - alpha, 0)
-        result = blended.reshape(result.shape)
+        result[y0:y1, x0:x1] = cv2.addWeighted(overlay, alpha, roi, 1 - alpha, 0).reshape(roi.shape)
     side = max(3, int(min(image.shape[:2]) // 30))
     side += 1 - side % 2
     out = cv2.GaussianBlur(result, (side, side), 0).reshape(image.shape)
@@ -203,21 +209,29 @@ def tone_curve(x: np.ndarray, low: np.ndarray | float, high: np.ndarray | float)
     return 3 * (1 - x) ** 2 * x * low + 3 * (1 - x) * x**2 * high + x**3
 
 
-def linear_gradient(height: int, width: int, angle: float) -> np.ndarray:
-    """A (H, W) float32 ramp in the direction ``angle`` (degrees): albumentations'
-    ``create_directional_gradient`` (axis-aligned and diagonal angles are normalised to [0, 1]; others are
-    ``x cos a + y sin a`` on unit coordinates)."""
-    x = np.linspace(0, 1, width, dtype=np.float32)[None, :]
-    y = np.linspace(0, 1, height, dtype=np.float32)[:, None]
-    ones_h, ones_w = np.ones((height, 1), np.float32), np.ones((1, width), np.float32)
-    special = {0: x * ones_h, 180: (1 - x) * ones_h, 90: y * ones_w, 270: (1 - y) * ones_w}
-    if angle in special:
-        return special[angle]
-    diagonal = {45: x + y, 135: (1 - x) + y, 225: (1 - x) + (1 - y), 315: x + (1 - y)}
+def linear_gradient_parts(height: int, width: int, angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ramp in the direction ``angle`` (degrees) as albumentations' ``create_directional_gradient``,
+    as a column part ``u`` (H,) and a row part ``v`` (W,) with ``ramp = u[:, None] + v[None, :]`` (every
+    case is a sum of a function of y and one of x): axis-aligned and diagonal angles min-max normalised to
+    [0, 1]; others ``x cos a + y sin a`` on unit coordinates."""
+    x, y = np.linspace(0, 1, width), np.linspace(0, 1, height)
+    zero_y, zero_x = np.zeros(height), np.zeros(width)
+    axis = {0: (zero_y, x), 180: (zero_y, 1 - x), 90: (y, zero_x), 270: (1 - y, zero_x)}
+    if angle in axis:
+        return axis[angle]
+    diagonal = {45: (y, x), 135: (y, 1 - x), 225: (1 - y, 1 - x), 315: (1 - y, x)}
     if angle in diagonal:
-        return cv2.normalize(diagonal[angle], None, 0, 1, cv2.NORM_MINMAX, dtype=cv2.CV_32F)
+        u, v = diagonal[angle]
+        lo, span = u.min() + v.min(), (u.max() + v.max()) - (u.min() + v.min())
+        return (u - lo) / span if span > 0 else u - lo, v / span if span > 0 else v
     a = math.radians(angle)
-    return (x * np.float32(math.cos(a)) + y * np.float32(math.sin(a))).astype(np.float32)
+    return y * math.sin(a), x * math.cos(a)
+
+
+def linear_gradient(height: int, width: int, angle: float) -> np.ndarray:
+    """The (H, W) float32 ramp of ``linear_gradient_parts``."""
+    u, v = linear_gradient_parts(height, width, angle)
+    return (u[:, None] + v[None, :]).astype(np.float32)
 
 
 def illumination_gain(shape: tuple[int, int], mode: str, intensity: float, angle: float = 0.0, corner: int = 0, centre: tuple[float, float] = (0.5, 0.5), sigma: float = 0.5) -> np.ndarray:
@@ -227,23 +241,32 @@ def illumination_gain(shape: tuple[int, int], mode: str, intensity: float, angle
     gaussian: ``1 + i exp(-r^2 / (2 (max(H, W) sigma)^2))`` around ``centre`` (fractions of W, H)."""
     h, w = shape
     if mode == "linear":
-        g = linear_gradient(h, w, angle)
-        if intensity < 0:
-            g = 1 - g
-        return (g * np.float32(2 * abs(intensity)) + np.float32(1 - abs(intensity))).astype(np.float32)
+        u, v = linear_gradient_parts(h, w, angle)
+        if intensity < 0:  # the reversed ramp 1 - (u + v) = (1 - u) + (-v)
+            u, v = 1 - u, -v
+        k = 2 * abs(intensity)
+        return ((u * k + (1 - abs(intensity))).astype(np.float32)[:, None] + (v * k).astype(np.float32)[None, :])
     if mode == "corner":
-        yy, xx = np.mgrid[:h, :w].astype(np.float64)
         cy, cx = [(0, 0), (0, w - 1), (h - 1, w - 1), (h - 1, 0)][corner]
-        d = np.hypot(yy - cy, xx - cx)
-        return (1 - intensity * d / math.hypot(h, w)).astype(np.float32)
-    yy, xx = np.ogrid[:h, :w]
-    r2 = (xx - w * centre[0]) ** 2 + (yy - h * centre[1]) ** 2
-    return (1 + intensity * np.exp(-r2 / (2 * (max(h, w) * sigma) ** 2))).astype(np.float32)
+        dy2 = (np.arange(h, dtype=np.float32) - np.float32(cy)) ** 2
+        dx2 = (np.arange(w, dtype=np.float32) - np.float32(cx)) ** 2
+        d = np.sqrt(dy2[:, None] + dx2[None, :])
+        return (1 - d * np.float32(intensity / math.hypot(h, w))).astype(np.float32)
+    # the Gaussian is separable: exp(-(dx^2 + dy^2) / s) = exp(-dy^2 / s) exp(-dx^2 / s), one outer product
+    s2 = 2 * (max(h, w) * sigma) ** 2
+    ey = np.exp(-((np.arange(h) - h * centre[1]) ** 2) / s2).astype(np.float32)
+    ex = np.exp(-((np.arange(w) - w * centre[0]) ** 2) / s2).astype(np.float32)
+    return (1 + np.float32(intensity) * np.outer(ey, ex)).astype(np.float32)
 
 
 def apply_gain(image: np.ndarray, gain: np.ndarray) -> np.ndarray:
-    """``x * gain`` per pixel (every channel), clipped to the dtype's range."""
-    return to_dtype(image.astype(np.float32) * gain[:, :, None], image.dtype)
+    """``x * gain`` per pixel (every channel), rounded and clipped to the dtype's range (one OpenCV pass)."""
+    c = image.shape[2]
+    g = gain if c == 1 else cv2.merge([gain] * c)
+    if image.dtype == np.float32:
+        return np.clip(cv2.multiply(image, g.reshape(image.shape)), 0, 1, out=None).reshape(image.shape)
+    cv_depth = cv2.CV_8U if image.dtype == np.uint8 else cv2.CV_16U
+    return cv2.multiply(image, g.reshape(image.shape), dtype=cv_depth).reshape(image.shape)
 
 
 _DIAMOND = np.array([[0.25, 0.0, 0.25], [0.0, 0.0, 0.0], [0.25, 0.0, 0.25]], dtype=np.float32)

@@ -49,8 +49,9 @@ def _color(value: Any, argument: str) -> tuple[float, ...]:
 
 class RandomFog(Transform):
     """Automold fog (albumentations 2.0.8 RandomFog): intensity ``f ~ U[fog_coef_range]``; white discs of
-    radius in ``[r/2, r)`` with ``r = max(2, min(H, W) * 0.1 * f)`` placed in rings around a random centre,
-    each blended with weight ``alpha_coef * f``, then a Gaussian blur. Only moves pixels towards white."""
+    radius in ``[r/2, r)`` with ``r = max(2, min(H, W) * 0.1 * f)``, ``10 f A / s^2`` of them uniform in each
+    of up to 10 centred regions of area ``A`` shrinking by 10% (``s = W // 3 * f``), each blended over the
+    running result with weight ``alpha_coef * f``, then a Gaussian blur. Only moves pixels towards white."""
 
     def __init__(self, alpha_coef: float = 0.08, fog_coef_range: tuple[float, float] = (0.3, 1.0), p: float = 0.5) -> None:
         super().__init__(p)
@@ -61,17 +62,18 @@ class RandomFog(Transform):
         h, w = sample.shape
         f = float(rng.uniform(*self.fog_coef_range))
         region = max(1, int(w // 3 * f))
-        cx, cy = int(rng.integers(region, max(region, w - region) + 1)), int(rng.integers(region, max(region, h - region) + 1))
-        centres: list[list[int]] = []
+        cx, cy = w // 2, h // 2
+        xs_all: list[np.ndarray] = []
+        ys_all: list[np.ndarray] = []
         cur_w, cur_h = w, h
-        for _ in range(10):  # rings that shrink towards the centre: denser fog there
+        for _ in range(10):  # rings shrinking by 10% towards the centre: denser fog there
             if not (cur_w > region and cur_h > region):
                 break
-            n = max(1, int((cur_w * cur_h) // (region * region) * f * 0.1 + 1))
-            xs = rng.integers(max(0, cx - cur_w // 2), min(w, cx + cur_w // 2) + 1, size=n)
-            ys = rng.integers(max(0, cy - cur_h // 2), min(h, cy + cur_h // 2) + 1, size=n)
-            centres += [[int(x), int(y)] for x, y in zip(xs, ys)]
+            n = int(cur_w * cur_h / (region * region) * f * 10)
+            xs_all.append(rng.integers(cx - cur_w // 2, cx + cur_w // 2 + 1, size=n))
+            ys_all.append(rng.integers(cy - cur_h // 2, cy + cur_h // 2 + 1, size=n))
             cur_w, cur_h = int(cur_w * 0.9), int(cur_h * 0.9)
+        centres = [[int(x), int(y)] for x, y in zip(np.concatenate(xs_all or [np.zeros(0, int)]), np.concatenate(ys_all or [np.zeros(0, int)]))]
         rmax = max(2, int(min(h, w) * 0.1 * f))
         radii = rng.integers(max(1, rmax // 2), rmax, size=len(centres)).tolist() if rmax > max(1, rmax // 2) else [rmax] * len(centres)
         return {"intensity": f, "centres": centres, "radii": [int(r) for r in radii]}
@@ -278,7 +280,15 @@ class PlanckianJitter(Transform):
             t = float(np.clip(rng.normal(centre, sd), lo, hi))
         return {"temperature": t}
 
+    lut_fusable: ClassVar[bool] = True  # per-channel gains are pointwise: uint8 calls join lookup-table runs
+
+    def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: Any) -> np.ndarray | None:
+        gains = np.asarray(W.planckian_gains(params["temperature"], self.mode))
+        return C.to_table(C.X256 * gains[None, :])
+
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        if image.dtype == np.uint8:
+            return C.apply_table(image, self.lookup_table(params, image.dtype, 3, None))  # type: ignore[arg-type]
         return W.channel_gains(image, W.planckian_gains(params["temperature"], self.mode))
 
     def effects(self) -> Effects:
