@@ -439,6 +439,8 @@ class FancyPCA(Transform):
     proportional to each pixel's deviation from the mean, the added vector is the same at every pixel, as in
     the paper."""
 
+    support_note: ClassVar[str] = "3 channels with eigen='imagenet'"
+
     def __init__(self, alpha: float = 0.1, eigen: str = "image", p: float = 0.5) -> None:
         super().__init__(p)
         self.alpha = check_number(alpha, "alpha", low=0.0)
