@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import cv2
 import numpy as np
 
 
@@ -44,8 +45,14 @@ def pixel_dropout_mask(shape: tuple[int, int, int], probability: float, per_chan
 def drop_pixels(image: np.ndarray, drop: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Copy of ``image`` with ``value`` (per channel, broadcast) where ``drop`` is True (``drop`` is (H, W, 1)
     for all channels or (H, W, C) per channel)."""
-    full = np.broadcast_to(np.asarray(value, image.dtype), image.shape)
-    return np.where(np.broadcast_to(drop, image.shape), full, image)
+    out = image.copy()
+    if drop.shape[2] == 1 and image.shape[2] <= 4:  # the same pixels in every channel: one masked OpenCV copy
+        fill = np.empty_like(image)
+        fill[...] = np.asarray(value, image.dtype)
+        cv2.copyTo(fill, drop[:, :, 0].view(np.uint8), out)
+        return out
+    np.copyto(out, np.broadcast_to(np.asarray(value, image.dtype), image.shape), where=drop)
+    return out
 
 
 def drop_channels(image: np.ndarray, channels: Sequence[int], fill: float) -> np.ndarray:
@@ -65,11 +72,26 @@ def encode_runs(region: np.ndarray) -> list[int]:
 
 def decode_runs(runs: Sequence[int], shape: tuple[int, int]) -> np.ndarray:
     """Inverse of ``encode_runs``: the (H, W) boolean array."""
-    flat = np.zeros(shape[0] * shape[1], dtype=bool)
+    n = shape[0] * shape[1]
     pairs = np.asarray(runs, dtype=np.int64).reshape(-1, 2)
-    for start, length in pairs:
-        flat[start : start + length] = True
-    return flat.reshape(shape)
+    if not len(pairs):
+        return np.zeros(shape, dtype=bool)
+    ends = pairs[:, 0] + pairs[:, 1]
+    gaps = pairs[:, 0] - np.concatenate([[0], ends[:-1]])  # background before each run
+    lengths = np.stack([gaps, pairs[:, 1]], axis=1).ravel()
+    values = np.tile(np.array([False, True]), len(pairs))
+    flat = np.repeat(values, lengths)
+    return np.concatenate([flat, np.zeros(n - len(flat), dtype=bool)]).reshape(shape)
+
+
+def label_region(labels: np.ndarray, chosen: Sequence[int]) -> np.ndarray:
+    """Boolean (H, W): where the 2-D label array holds one of ``chosen`` (a table lookup for uint8/uint16
+    labels, ``np.isin`` otherwise)."""
+    if labels.dtype in (np.uint8, np.uint16) and len(chosen):
+        table = np.zeros(int(np.iinfo(labels.dtype).max) + 1, dtype=bool)
+        table[np.asarray(chosen, dtype=np.int64)] = True
+        return table[labels]
+    return np.isin(labels, chosen)
 
 
 def covered_by_region(boxes: np.ndarray, region: np.ndarray) -> np.ndarray:

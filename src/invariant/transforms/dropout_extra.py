@@ -208,11 +208,15 @@ class MaskDropout(Transform):
         mask = sample.arrays[names[0]]
         if mask.shape[:2] != tuple(sample.shape):
             value_error("MaskDropout", "to come before spatial transforms (it reads the mask as planned)", input_description(sample), "move MaskDropout before crops, resizes and other spatial steps")
-        labels = np.unique(mask[..., 0])
+        plane = mask[..., 0]
+        if plane.dtype in (np.uint8, np.uint16):  # a histogram is ~10x faster than a sort for small labels
+            labels = np.flatnonzero(np.bincount(plane.ravel()))
+        else:
+            labels = np.unique(plane)
         labels = labels[labels != 0]
         n = min(len(labels), int(rng.integers(self.max_objects[0], self.max_objects[1] + 1)))
         chosen = sorted(rng.choice(labels, size=n, replace=False).tolist()) if n else []
-        region = np.isin(mask[..., 0], chosen) if chosen else np.zeros(mask.shape[:2], bool)
+        region = X.label_region(mask[..., 0], chosen) if chosen else np.zeros(mask.shape[:2], bool)
         return {"labels": chosen, "runs": X.encode_runs(region)}
 
     def _region(self, params: Params, shape: tuple[int, int]) -> np.ndarray:
@@ -233,7 +237,7 @@ class MaskDropout(Transform):
         if not params["labels"]:
             return mask
         region = self._region(params, mask.shape[:2])
-        if not np.isin(mask[..., 0][region], params["labels"]).all():
+        if not (X.label_region(mask[..., 0], params["labels"]) == region).all():
             value_error("MaskDropout", "to come before spatial transforms (the mask changed after it was planned)", mask, "move MaskDropout before crops, flips and other spatial steps")
         out = mask.copy()
         out[region] = self.fill_mask
