@@ -153,19 +153,28 @@ def sun_flare(image: np.ndarray, centre: Sequence[float], src_radius: int, src_c
     of ``src_color`` blended with weights ``a_i ** 3``, ``a`` spaced up to ``min(1, 5 * sum(alpha r) /
     sum(r))``. Colours are in uint8 units. RGB only."""
     top = max_value(image.dtype)
+    h, w = image.shape[:2]
     overlay, output = image.copy(), image.copy()
     weighted, total = 0.0, 0.0
 
-    def blend(a: np.ndarray, alpha: float, b: np.ndarray) -> np.ndarray:
-        if image.dtype == np.float32:
-            return np.clip(a * np.float32(alpha) + b * np.float32(1 - alpha), 0, top).astype(np.float32)
-        return to_dtype(a.astype(np.float32) * np.float32(alpha) + b.astype(np.float32) * np.float32(1 - alpha), image.dtype)
+    def blend(alpha: float, box: list[int]) -> None:
+        """``output = alpha * overlay + (1 - alpha) * output`` inside ``box`` (x0, y0, x1, y1): outside the
+        discs drawn so far overlay and output are equal, and the blend leaves them unchanged."""
+        x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
+        if x1 <= x0 or y1 <= y0:
+            return
+        a, b = overlay[y0:y1, x0:x1], output[y0:y1, x0:x1]
+        mixed = a.astype(np.float32) * np.float32(alpha) + b.astype(np.float32) * np.float32(1 - alpha)
+        output[y0:y1, x0:x1] = np.clip(mixed, 0, top) if image.dtype == np.float32 else to_dtype(mixed, image.dtype)
 
+    union = [w, h, 0, 0]
     for alpha, (x, y), radius, color in circles:
+        x, y, radius = int(x), int(y), int(radius)
         weighted += alpha * radius
         total += radius
-        cv2.circle(overlay, (int(x), int(y)), int(radius), _color(color, image.shape[2], top), -1)
-        output = blend(overlay, alpha, output)
+        cv2.circle(overlay, (x, y), radius, _color(color, image.shape[2], top), -1)
+        union = [min(union[0], x - radius), min(union[1], y - radius), max(union[2], x + radius + 1), max(union[3], y + radius + 1)]
+        blend(alpha, union)
     point = (int(centre[0]), int(centre[1]))
     overlay = output.copy()
     times = int(src_radius) // 10
@@ -174,9 +183,9 @@ def sun_flare(image: np.ndarray, centre: Sequence[float], src_radius: int, src_c
     radii = np.linspace(1, src_radius, num=times)
     color = _color(src_color, image.shape[2], top)
     for i in range(times):
-        cv2.circle(overlay, point, int(radii[i]), color, -1)
-        a = alphas[times - i - 1] ** 3
-        output = blend(overlay, float(a), output)
+        r = int(radii[i])
+        cv2.circle(overlay, point, r, color, -1)
+        blend(float(alphas[times - i - 1] ** 3), [point[0] - r, point[1] - r, point[0] + r + 1, point[1] + r + 1])
     return output
 
 
