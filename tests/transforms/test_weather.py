@@ -53,9 +53,15 @@ def test_rain_equals_albumentations_kernel() -> None:
     for seed in range(3):
         out, prm = _run(t, RGB, seed)
         drops = np.asarray(prm["drops"], np.int64)
-        assert len(drops) == int(120 * 160 * 0.4 / 600)
+        assert len(drops) == 120 // 3 and prm["length"] == 120 // 8
+        assert (drops[:, 0] >= 0).all() and (drops[:, 0] < 160).all() and (drops[:, 1] < 120 - 15).all()
         ref = AF.add_rain(RGB, prm["slant"], prm["length"], 1, (200, 200, 200), 5, 0.8, drops)
         np.testing.assert_array_equal(out, ref)
+
+
+def test_rain_types_set_the_drop_count() -> None:
+    for kind, n in [("drizzle", 30), ("heavy", 120), ("torrential", 240)]:
+        assert len(_run(iv.RandomRain(rain_type=kind, p=1), RGB)[1]["drops"]) == n
 
 
 def test_rain_without_darkening_only_brightens() -> None:

@@ -85,14 +85,15 @@ class RandomFog(Transform):
         return Effects(alters_intensity=True, blurs=True)
 
 
-_RAIN_TYPES = {"drizzle": (10, 0.1), "heavy": (30, 0.5), "torrential": (60, 0.8), "default": (None, 0.4)}
+_RAIN_DROPS_PER_ROW = {"drizzle": 0.25, "heavy": 1.0, "torrential": 2.0, "default": 1 / 3}  # drops = int(H * this)
 
 
 class RandomRain(Transform):
-    """Automold rain (albumentations 2.0.8 RandomRain): ``H * W * density / 600`` drops (density by
-    ``rain_type``: drizzle 0.1, heavy 0.5, torrential 0.8, default 0.4) drawn as slanted segments of length
-    ``drop_length`` (drizzle 10, heavy 30, torrential 60, else ``H // 20``) and slant ``~ U[slant_range]``,
-    box-blurred, added, and the image scaled by ``brightness_coefficient``."""
+    """Automold rain (albumentations 2.0.8 RandomRain): ``H // 4`` (drizzle), ``H`` (heavy), ``2 H``
+    (torrential) or ``H // 3`` (default) drops, uniform in ``[0, W) x [0, H - L)``, drawn as segments from
+    ``(x, y)`` to ``(x + slant, y + L)`` (``L = drop_length``, by default ``max(1, H // 8)``; slant ``~
+    U[slant_range]``) in ``drop_color``, box-blurred by ``blur_value``, added with saturation, and the
+    image scaled by ``brightness_coefficient``."""
 
     def __init__(
         self,
@@ -112,17 +113,14 @@ class RandomRain(Transform):
         self.drop_color = _color(drop_color, "drop_color")
         self.blur_value = check_number(blur_value, "blur_value", low=1, integer=True)
         self.brightness_coefficient = check_number(brightness_coefficient, "brightness_coefficient", low=0.0, high=1.0)
-        self.rain_type = check_choice(rain_type, "rain_type", tuple(_RAIN_TYPES))
+        self.rain_type = check_choice(rain_type, "rain_type", tuple(_RAIN_DROPS_PER_ROW))
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         h, w = sample.shape
+        n = {"drizzle": h // 4, "heavy": h, "torrential": 2 * h}.get(self.rain_type, h // 3)
+        length = max(1, h // 8) if self.drop_length is None else self.drop_length
         slant = float(rng.uniform(*self.slant_range))
-        preset_length, density = _RAIN_TYPES[self.rain_type]
-        length = self.drop_length or preset_length or max(1, h // 20)
-        length = min(length, max(1, h - 1))
-        n = int(h * w * density / 600)
-        x_lo, x_hi = (-int(slant), w) if slant < 0 else (0, max(1, w - int(slant)))
-        xs = rng.integers(x_lo, max(x_lo + 1, x_hi), size=n)
+        xs = rng.integers(0, w, size=n)
         ys = rng.integers(0, max(1, h - length), size=n)
         return {"slant": slant, "length": int(length), "drops": np.stack([xs, ys], axis=1).tolist()}
 
