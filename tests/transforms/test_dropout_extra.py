@@ -190,3 +190,27 @@ def test_bad_arguments_are_explained() -> None:
         iv.PixelDropout(dropout_prob=1.5)
     with pytest.raises(ValueError, match="fractions"):
         iv.ConstrainedCoarseDropout(hole_height_range=(4, 8))
+
+
+def test_constrained_coarse_dropout_inside_mask_objects() -> None:
+    import cv2
+
+    chosen = [3, 7]
+    t = iv.ConstrainedCoarseDropout(num_holes_range=(4, 8), hole_height_range=(0.2, 0.5), hole_width_range=(0.2, 0.5), mask_indices=chosen, p=1)
+    region = np.isin(INSTANCES, chosen).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
+    objects = [(x, y, x + w, y + h) for x, y, w, h, _ in stats[1:n]]
+    for seed in range(5):
+        out = _call(t, seed)
+        holes = out["params"][0]["params"]["holes"]
+        assert 4 <= len(holes) <= 8
+        for x0, y0, x1, y1 in holes:
+            assert any(x0 >= ox0 and y0 >= oy0 and x1 <= ox1 and y1 <= oy1 for ox0, oy0, ox1, oy1 in objects)
+        erased = np.zeros((H, W), bool)
+        for x0, y0, x1, y1 in holes:
+            erased[y0:y1, x0:x1] = True
+        np.testing.assert_array_equal(out["image"][~erased], IMAGE[~erased])
+    with pytest.raises(ValueError, match="before spatial"):
+        iv.Compose([iv.VerticalFlip(p=1), t], seed=0)(image=IMAGE, mask=INSTANCES)
+    with pytest.raises(ValueError, match="not both"):
+        iv.ConstrainedCoarseDropout(mask_indices=[1], bbox_labels=[1])

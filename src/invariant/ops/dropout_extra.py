@@ -94,6 +94,13 @@ def label_region(labels: np.ndarray, chosen: Sequence[int]) -> np.ndarray:
     return np.isin(labels, chosen)
 
 
+def component_boxes(region: np.ndarray) -> np.ndarray:
+    """xyxy pixel-bound boxes (x1/y1 exclusive) of the 8-connected components of a boolean (H, W) array."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(region.view(np.uint8), connectivity=8)
+    s = stats[1:n].astype(np.float64)
+    return np.stack([s[:, 0], s[:, 1], s[:, 0] + s[:, 2], s[:, 1] + s[:, 3]], axis=1) if n > 1 else np.zeros((0, 4))
+
+
 def covered_by_region(boxes: np.ndarray, region: np.ndarray) -> np.ndarray:
     """For each xyxy box, the fraction of its pixel area inside the boolean ``region`` (pixel ``(x, y)``
     counts as the unit square ``[x, x+1) x [y, y+1)``; box edges are rounded to whole pixels)."""

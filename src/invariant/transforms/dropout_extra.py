@@ -123,10 +123,13 @@ class XYMasking(_Occlusion):
 
 
 class ConstrainedCoarseDropout(_Occlusion):
-    """CoarseDropout restricted to objects: ``n ~ U{num_holes_range}`` holes, each inside one of the boxes
-    (those whose label in ``label_field`` is in ``bbox_labels``, or all boxes when None), chosen uniformly;
-    the hole's height/width are ``hole_height_range`` / ``hole_width_range`` fractions of that box's. Boxes
-    react as to CoarseDropout (visibility). No boxes (or none with the labels): nothing is erased."""
+    """CoarseDropout restricted to objects: ``n ~ U{num_holes_range}`` holes, each inside one of the objects'
+    boxes, chosen uniformly; the hole's height/width are ``hole_height_range`` / ``hole_width_range``
+    fractions of that box's. Objects: with ``mask_indices``, the bounding boxes of the connected regions of
+    the mask holding those values (the mask is read when the call is planned: put the transform before
+    spatial steps; an out-of-date mask is refused); else the boxes whose label in ``label_field`` is in
+    ``bbox_labels`` (all boxes when None). Boxes react as to CoarseDropout (visibility). No objects:
+    nothing is erased."""
 
     def __init__(
         self,
@@ -138,8 +141,15 @@ class ConstrainedCoarseDropout(_Occlusion):
         bbox_labels: list[Any] | None = None,
         label_field: str = "labels",
         p: float = 0.5,
+        mask_indices: list[int] | None = None,
     ) -> None:
         super().__init__(fill=fill, fill_mask=fill_mask, p=p)
+        if mask_indices is not None:
+            if not (isinstance(mask_indices, (list, tuple)) and mask_indices and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in mask_indices)):
+                type_error("mask_indices", "a non-empty list of positive mask values", mask_indices, "pass e.g. mask_indices=[1, 2]")
+            if bbox_labels is not None:
+                value_error("mask_indices / bbox_labels", "one way to name the objects", (mask_indices, bbox_labels), "pass mask_indices (objects from the mask) or bbox_labels (objects from the boxes), not both")
+        self.mask_indices = None if mask_indices is None else [int(v) for v in mask_indices]
         self.num_holes_range = _int_range(num_holes_range, "num_holes_range", 0)
         self.hole_height_range = _size_range(hole_height_range, "hole_height_range")
         self.hole_width_range = _size_range(hole_width_range, "hole_width_range")
@@ -151,8 +161,24 @@ class ConstrainedCoarseDropout(_Occlusion):
         self.label_field = label_field
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
-        self._boxes = self._targets(sample)
-        return super().sample_params(rng, sample)
+        if self.mask_indices is None:
+            self._boxes = self._targets(sample)
+            return super().sample_params(rng, sample)
+        names = sample.names_of("mask")
+        if not names:  # no mask: no objects are known
+            self._boxes = np.zeros((0, 4))
+            return {**super().sample_params(rng, sample), "objects": []}
+        mask = sample.arrays[names[0]]
+        if mask.shape[:2] != tuple(sample.shape):
+            value_error("ConstrainedCoarseDropout", "to come before spatial transforms when mask_indices is set (it reads the mask as planned)", input_description(sample), "move it before crops, resizes and other spatial steps")
+        region = X.label_region(mask[..., 0], self.mask_indices)
+        self._boxes = X.component_boxes(region)
+        return {**super().sample_params(rng, sample), "objects": X.encode_runs(region)}
+
+    def apply_mask(self, mask: np.ndarray, params: Params) -> np.ndarray:
+        if self.mask_indices is not None and params.get("objects") and not (X.label_region(mask[..., 0], self.mask_indices) == X.decode_runs(params["objects"], mask.shape[:2])).all():
+            value_error("ConstrainedCoarseDropout", "to come before spatial transforms when mask_indices is set (the mask changed after it was planned)", mask, "move it before crops, flips and other spatial steps")
+        return super().apply_mask(mask, params)
 
     def _targets(self, sample: Any) -> np.ndarray:
         target = sample.annotations.targets.get("bboxes")
