@@ -160,17 +160,19 @@ def test_pixel_dropout_rate_and_mask() -> None:
 
 def test_channel_dropout() -> None:
     t = iv.ChannelDropout(channel_drop_range=(1, 2), fill=7, p=1)
-    counts = set()
+    counts: set[int] = set()
+    seen: set[int] = set()
     for seed in range(10):
         out = _call(t, seed)
         chans = out["params"][0]["params"]["channels"]
         counts.add(len(chans))
+        seen.update(chans)
         for c in range(3):
             if c in chans:
                 assert (out["image"][..., c] == 7).all()
             else:
                 np.testing.assert_array_equal(out["image"][..., c], IMAGE[..., c])
-    assert counts == {1, 2}
+    assert counts == {1, 2} and seen == {0, 1, 2}
     with pytest.raises(ValueError, match="2 or more channels"):
         iv.Compose([iv.ChannelDropout(p=1)])(image=IMAGE[..., :1])
     with pytest.raises(ValueError, match="channel_drop_range"):

@@ -367,7 +367,9 @@ class ChannelDropout(Transform):
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         k = int(rng.integers(self.channel_drop_range[0], self.channel_drop_range[1] + 1))
-        return {"channels": sorted(rng.choice(sample.channels, size=k, replace=False).tolist())}
+        # k distinct channels, uniformly: the first k of a random order (rng.choice without replacement
+        # costs ~100 us per call)
+        return {"channels": sorted(np.argsort(rng.random(sample.channels))[:k].tolist())}
 
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
         fill = min(max(self.fill, 0.0), max_value(image.dtype))
