@@ -161,19 +161,26 @@ class ConstrainedCoarseDropout(_Occlusion):
         self.label_field = label_field
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
+        extra: Params = {}
         if self.mask_indices is None:
-            self._boxes = self._targets(sample)
-            return super().sample_params(rng, sample)
-        names = sample.names_of("mask")
-        if not names:  # no mask: no objects are known
-            self._boxes = np.zeros((0, 4))
-            return {**super().sample_params(rng, sample), "objects": []}
-        mask = sample.arrays[names[0]]
-        if mask.shape[:2] != tuple(sample.shape):
-            value_error("ConstrainedCoarseDropout", "to come before spatial transforms when mask_indices is set (it reads the mask as planned)", input_description(sample), "move it before crops, resizes and other spatial steps")
-        region = X.label_region(mask[..., 0], self.mask_indices)
-        self._boxes = X.component_boxes(region)
-        return {**super().sample_params(rng, sample), "objects": X.encode_runs(region)}
+            boxes = self._targets(sample)
+        else:
+            names = sample.names_of("mask")
+            boxes = np.zeros((0, 4))
+            extra["objects"] = []
+            if names:  # without a mask no objects are known
+                mask = sample.arrays[names[0]]
+                if mask.shape[:2] != tuple(sample.shape):
+                    value_error("ConstrainedCoarseDropout", "to come before spatial transforms when mask_indices is set (it reads the mask as planned)", input_description(sample), "move it before crops, resizes and other spatial steps")
+                region = X.label_region(mask[..., 0], self.mask_indices)
+                boxes = X.component_boxes(region)
+                extra["objects"] = X.encode_runs(region)
+        params: Params = {"holes": self._holes_in(rng, boxes, *sample.shape), **extra}
+        if self.fill == "random":  # the same draws, in the same order, as CoarseDropout's
+            params["seed"] = int(rng.integers(0, 2**63 - 1))
+        elif self.fill == "random_uniform":
+            params["colors"] = rng.random((len(params["holes"]), sample.channels)).tolist()
+        return params
 
     def apply_mask(self, mask: np.ndarray, params: Params) -> np.ndarray:
         if self.mask_indices is not None and params.get("objects") and not (X.label_region(mask[..., 0], self.mask_indices) == X.decode_runs(params["objects"], mask.shape[:2])).all():
@@ -193,8 +200,7 @@ class ConstrainedCoarseDropout(_Occlusion):
         chosen = np.array([v in self.bbox_labels for v in list(labels)], dtype=bool)
         return boxes[chosen]
 
-    def holes(self, rng: np.random.Generator, height: int, width: int) -> list[list[int]]:
-        boxes = self.__dict__.pop("_boxes", np.zeros((0, 4)))
+    def _holes_in(self, rng: np.random.Generator, boxes: np.ndarray, height: int, width: int) -> list[list[int]]:
         n = int(rng.integers(self.num_holes_range[0], self.num_holes_range[1] + 1))
         if not len(boxes) or n == 0:
             return []
