@@ -117,7 +117,7 @@ class RandomRain(Transform):
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         h, w = sample.shape
-        n = {"drizzle": h // 4, "heavy": h, "torrential": 2 * h}.get(self.rain_type, h // 3)
+        n = int(h * _RAIN_DROPS_PER_ROW[self.rain_type] + 1e-9)  # H // 4, H, 2 H or H // 3
         length = max(1, h // 8) if self.drop_length is None else self.drop_length
         slant = float(rng.uniform(*self.slant_range))
         xs = rng.integers(0, w, size=n)
