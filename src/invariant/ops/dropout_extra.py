@@ -45,12 +45,17 @@ def pixel_dropout_mask(shape: tuple[int, int, int], probability: float, per_chan
 def drop_pixels(image: np.ndarray, drop: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Copy of ``image`` with ``value`` (per channel, broadcast) where ``drop`` is True (``drop`` is (H, W, 1)
     for all channels or (H, W, C) per channel)."""
-    out = image.copy()
-    if drop.shape[2] == 1 and image.shape[2] <= 4:  # the same pixels in every channel: one masked OpenCV copy
-        fill = np.empty_like(image)
-        fill[...] = np.asarray(value, image.dtype)
-        cv2.copyTo(fill, drop[:, :, 0].view(np.uint8), out)
+    if drop.shape[2] == 1 and image.shape[2] <= 4:
+        # the same pixels in every channel: start from the fill and copy the kept pixels over it (one masked
+        # OpenCV pass; x & x == x for every dtype)
+        out = np.empty_like(image)
+        out[...] = np.asarray(value, image.dtype)
+        keep = np.logical_not(drop[:, :, 0]).view(np.uint8)
+        flat = out.reshape(image.shape[:2]) if image.shape[2] == 1 else out
+        src = image.reshape(image.shape[:2]) if image.shape[2] == 1 else image
+        cv2.bitwise_and(src, src, dst=flat, mask=keep)
         return out
+    out = image.copy()
     np.copyto(out, np.broadcast_to(np.asarray(value, image.dtype), image.shape), where=drop)
     return out
 
@@ -88,7 +93,11 @@ def decode_runs(runs: Sequence[int], shape: tuple[int, int]) -> np.ndarray:
 def label_region(labels: np.ndarray, chosen: Sequence[int]) -> np.ndarray:
     """Boolean (H, W): where the 2-D label array holds one of ``chosen`` (a table lookup for uint8/uint16
     labels, ``np.isin`` otherwise)."""
-    if labels.dtype in (np.uint8, np.uint16) and len(chosen):
+    if labels.dtype == np.uint8 and len(chosen):  # one OpenCV table pass
+        table = np.zeros(256, dtype=np.uint8)
+        table[np.asarray(chosen, dtype=np.int64)] = 1
+        return cv2.LUT(np.ascontiguousarray(labels), table).view(bool)
+    if labels.dtype == np.uint16 and len(chosen):
         table = np.zeros(int(np.iinfo(labels.dtype).max) + 1, dtype=bool)
         table[np.asarray(chosen, dtype=np.int64)] = True
         return table[labels]

@@ -252,7 +252,21 @@ class MaskDropout(Transform):
         return {"labels": chosen, "runs": X.encode_runs(region)}
 
     def _region(self, params: Params, shape: tuple[int, int]) -> np.ndarray:
-        return X.decode_runs(params["runs"], shape)
+        """The erased region, decoded once per call: image, mask and boxes of one call share the same
+        ``params["runs"]`` list (the cache holds that list, so its identity cannot be reused)."""
+        runs = params["runs"]
+        cached = self.__dict__.get("_decoded")
+        if cached is not None and cached[0] is runs and cached[1] == shape:
+            return cached[2]
+        region = X.decode_runs(runs, shape)
+        region.setflags(write=False)
+        self.__dict__["_decoded"] = (runs, shape, region)
+        return region
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_decoded", None)  # a per-call cache
+        return state
 
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
         if not params["labels"]:
