@@ -337,3 +337,12 @@ def test_bad_arguments_are_explained() -> None:
         iv.PlanckianJitter(temperature_limit=(1000, 5000))
     with pytest.raises(ValueError, match="OnChannels"):
         iv.Compose([iv.RandomSnow(p=1)])(image=photo("uint8", 1))
+
+
+def test_task_check_reads_the_declared_effects() -> None:
+    colour = iv.Task(name="ripeness", color_semantics=True)
+    for t in (iv.PlanckianJitter(), iv.RandomSnow(), iv.RandomSunFlare(), iv.FancyPCA(), iv.ChannelDropout(), iv.RandomToneCurve(per_channel=True)):
+        report = iv.check([t], colour)
+        assert not report.ok and any(v.property == "color_semantics" for v in report.violations), type(t).__name__
+    for t in (iv.RandomFog(), iv.RandomShadow(), iv.Illumination(), iv.PlasmaShadow(), iv.RandomToneCurve(), iv.GridDropout()):
+        assert iv.check([t], colour).ok, type(t).__name__
