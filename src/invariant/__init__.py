@@ -26,6 +26,8 @@ from .transforms.depth import DepthHoles, DepthNoise, DepthNormalize
 from .transforms.scale import CropAndPad, LongestMaxSize, Pad, PadIfNeeded, RandomScale, RandomSizedCrop, ScaleJitter, SmallestMaxSize
 from .transforms.detection_crops import AtLeastOneBBoxRandomCrop, BBoxSafeRandomCrop, CropNonEmptyMaskIfExists, RandomIoUCrop, RandomSizedBBoxSafeCrop
 from .transforms.multi_sample import CopyPaste, Mosaic
+from .transforms.weather import FancyPCA, Illumination, PlanckianJitter, PlasmaBrightnessContrast, PlasmaShadow, RandomFog, RandomRain, RandomShadow, RandomSnow, RandomSunFlare, RandomToneCurve
+from .transforms.dropout_extra import ChannelDropout, ConstrainedCoarseDropout, GridDropout, MaskDropout, PixelDropout, XYMasking
 from .policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from .domains import DomainWarning, Report, Task, Violation, check
 from .domains import presets

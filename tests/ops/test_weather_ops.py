@@ -1,0 +1,113 @@
+"""Kernels of ops/weather.py and ops/dropout_extra.py on their own: algebraic identities, published
+tables, numpy formulas written here, degenerate parameters that must be the identity."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from invariant.ops import dropout_extra as X
+from invariant.ops import weather as W
+
+from ..conftest import photo
+
+RGB = photo("uint8", 3, size=(96, 128))
+
+
+def test_tone_curve_is_monotone_with_fixed_ends_for_every_control_pair() -> None:
+    x = np.linspace(0, 1, 2001)
+    for low in np.linspace(0, 1, 21):
+        for high in np.linspace(0, 1, 21):
+            y = W.tone_curve(x, low, high)
+            assert y[0] == 0 and abs(y[-1] - 1) < 1e-12
+            assert (np.diff(y) >= -1e-12).all(), (low, high)
+    # identity controls (1/3, 2/3) give y = x (a Bezier with evenly spaced ordinates is linear)
+    np.testing.assert_allclose(W.tone_curve(x, 1 / 3, 2 / 3), x, atol=1e-12)
+
+
+def test_planckian_gains_at_table_nodes_and_clamping() -> None:
+    for mode, table in W.PLANCKIAN_RGB.items():
+        for t, (r, g, b) in table.items():
+            assert W.planckian_gains(t, mode) == pytest.approx((r / g, 1.0, b / g), rel=1e-12)
+        lo, hi = min(table), max(table)
+        assert W.planckian_gains(lo - 1000, mode) == W.planckian_gains(lo, mode)
+        assert W.planckian_gains(hi + 1000, mode) == W.planckian_gains(hi, mode)
+    # midway between nodes: the mean of the two chromaticities
+    r = (np.array(W.PLANCKIAN_RGB["blackbody"][5000]) + np.array(W.PLANCKIAN_RGB["blackbody"][5500])) / 2
+    assert W.planckian_gains(5250, "blackbody") == pytest.approx((r[0] / r[1], 1.0, r[2] / r[1]), rel=1e-12)
+
+
+def test_grid_holes_match_modular_formula() -> None:
+    h, w = 50, 71
+    for unit, hole, shift in [((10, 10), (5, 5), (0, 0)), ((12, 9), (4, 3), (5, 2)), ((7, 7), (7, 2), (0, 5))]:
+        region = np.zeros((h, w), bool)
+        for x0, y0, x1, y1 in X.grid_holes(h, w, unit, hole, shift):
+            region[y0:y1, x0:x1] = True
+        yy, xx = np.mgrid[:h, :w]
+        rx, ry = (xx % unit[0]) - shift[0], (yy % unit[1]) - shift[1]
+        expected = (rx >= 0) & (rx < hole[0]) & (ry >= 0) & (ry < hole[1])
+        np.testing.assert_array_equal(region, expected)
+
+
+def test_stripes_span_the_image() -> None:
+    holes = X.stripe_holes(40, 60, [(5, 3), (58, 10)], [(0, 2), (39, 5)])
+    assert holes == [[5, 0, 8, 40], [58, 0, 60, 40], [0, 0, 60, 2], [0, 39, 60, 40]]
+
+
+def test_runs_round_trip_on_a_real_region_and_coverage_by_brute_force() -> None:
+    gray = cv2.cvtColor(RGB, cv2.COLOR_RGB2GRAY)
+    region = gray > 120
+    runs = X.encode_runs(region)
+    np.testing.assert_array_equal(X.decode_runs(runs, region.shape), region)
+    assert sum(runs[1::2]) == int(region.sum())
+    boxes = np.array([[0, 0, 128, 96], [10.2, 5.7, 40.4, 60.1], [100, 80, 128, 96], [3, 3, 3, 10]])
+    expected = []
+    for x0, y0, x1, y1 in np.rint(boxes).astype(int):
+        cell = region[y0:y1, x0:x1]
+        expected.append(cell.mean() if cell.size else 0.0)
+    np.testing.assert_allclose(X.covered_by_region(boxes, region), expected)
+
+
+def test_pixel_and_channel_drop_kernels() -> None:
+    drop = X.pixel_dropout_mask((96, 128, 3), 0.25, True, 5)
+    np.testing.assert_array_equal(drop, X.pixel_dropout_mask((96, 128, 3), 0.25, True, 5))
+    out = X.drop_pixels(RGB, drop, np.array([1, 2, 3], np.uint8))
+    for c in range(3):
+        np.testing.assert_array_equal(out[..., c][drop[..., c]], c + 1)
+        np.testing.assert_array_equal(out[..., c][~drop[..., c]], RGB[..., c][~drop[..., c]])
+    out = X.drop_channels(RGB, [0, 2], 9)
+    assert (out[..., [0, 2]] == 9).all() and np.array_equal(out[..., 1], RGB[..., 1])
+
+
+def test_identity_parameters() -> None:
+    np.testing.assert_array_equal(W.rain(RGB, np.zeros((0, 2)), 0, 10, 1, (200, 200, 200), 7, 1.0), RGB)
+    np.testing.assert_array_equal(W.shadow(RGB, [np.array([[0, 0], [127, 0], [127, 95], [0, 95]])], [0.0]), RGB)
+    np.testing.assert_array_equal(W.sun_flare(RGB, (10, 10), 5, (255, 255, 255), []), RGB)
+    np.testing.assert_array_equal(W.channel_gains(RGB, (1.0, 1.0, 1.0)), RGB)
+    np.testing.assert_array_equal(W.pca_lighting(RGB, np.zeros(3)), RGB)
+    np.testing.assert_array_equal(W.apply_gain(RGB, np.ones(RGB.shape[:2], np.float32)), RGB)
+
+
+def test_full_shadow_blackens_exactly_the_polygon() -> None:
+    poly = np.array([[10, 10], [80, 20], [60, 90], [5, 70]])
+    out = W.shadow(RGB, [poly], [1.0])
+    inside = np.zeros(RGB.shape[:2], np.uint8)
+    cv2.fillPoly(inside, [poly.astype(np.int32)], 1)
+    assert (out[inside == 1] == 0).all()
+    np.testing.assert_array_equal(out[inside == 0], RGB[inside == 0])
+
+
+def test_pca_lighting_given_eigen_adds_their_combination() -> None:
+    image = RGB.astype(np.float32) / 255
+    vals, vecs = W.IMAGENET_EIGVAL, W.IMAGENET_EIGVEC
+    alphas = np.array([0.05, -0.1, 0.2])
+    out = W.pca_lighting(image, alphas, vals, vecs)
+    shift = sum(alphas[k] * vals[k] * vecs[:, k] for k in range(3))
+    inside = ((image + shift) > 0).all(axis=2) & ((image + shift) < 1).all(axis=2)
+    np.testing.assert_allclose((out - image)[inside], np.broadcast_to(shift, ((int(inside.sum())), 3)), atol=1e-6)
+    # the image's own eigen-decomposition diagonalises its covariance
+    vals, vecs = W.image_pca(image)
+    cov = np.cov(image.reshape(-1, 3).astype(np.float64), rowvar=False)
+    np.testing.assert_allclose(vecs.T @ cov @ vecs, np.diag(vals), atol=1e-10)
+    assert (np.diff(vals) <= 0).all()
