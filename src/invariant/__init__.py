@@ -23,6 +23,8 @@ from .transforms.dropout import CoarseDropout, CutOut, RandomErasing
 from .transforms.channels import OnChannels
 from .transforms.normalize import IMAGENET_MEAN, IMAGENET_STD, Normalize, ToTensor, compute_stats
 from .transforms.depth import DepthHoles, DepthNoise, DepthNormalize
+from .transforms.optics import AdvancedBlur, Blur, ChromaticAberration, Defocus, Emboss, GlassBlur, RingingOvershoot, Sharpen, Superpixels, ZoomBlur
+from .transforms.noise import MultiplicativeNoise, SaltAndPepper, ShotNoise, SpeckleNoise
 from .policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from .domains import DomainWarning, Report, Task, Violation, check
 from .domains import presets
