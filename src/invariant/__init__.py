@@ -25,6 +25,7 @@ from .transforms.normalize import IMAGENET_MEAN, IMAGENET_STD, Normalize, ToTens
 from .transforms.depth import DepthHoles, DepthNoise, DepthNormalize
 from .transforms.optics import AdvancedBlur, Blur, ChromaticAberration, Defocus, Emboss, GlassBlur, RingingOvershoot, Sharpen, Superpixels, ZoomBlur
 from .transforms.noise import MultiplicativeNoise, SaltAndPepper, ShotNoise, SpeckleNoise
+from .transforms.nonrigid import GridElasticDeform, ThinPlateSpline
 from .policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from .domains import DomainWarning, Report, Task, Violation, check
 from .domains import presets
