@@ -26,6 +26,7 @@ from .transforms.depth import DepthHoles, DepthNoise, DepthNormalize
 from .transforms.optics import AdvancedBlur, Blur, ChromaticAberration, Defocus, Emboss, GlassBlur, RingingOvershoot, Sharpen, Superpixels, ZoomBlur
 from .transforms.noise import MultiplicativeNoise, SaltAndPepper, ShotNoise, SpeckleNoise
 from .transforms.nonrigid import GridElasticDeform, ThinPlateSpline
+from .transforms.domain_adaptation import FDA, HistogramMatching, PixelDistributionAdaptation
 from .policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from .domains import DomainWarning, Report, Task, Violation, check
 from .domains import presets
