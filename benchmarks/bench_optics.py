@@ -6,7 +6,8 @@ arguments: same photos (256x256), one thread, side by side in one process (``har
 Equivalences: arguments are the same names and values in both libraries unless a row says otherwise.
 AdvancedBlur: albumentations also multiplies its kernel by noise (noise_limit), which we do not (row run
 with noise_limit=(1, 1)). SpeckleNoise has no albumentations counterpart (timed alone). Reference images
-for the domain-adaptation rows are scikit-image's coffee photo (albumentations: read_fn=identity).
+for the domain-adaptation rows are scikit-image's coffee photo (albumentations 2.0.8: passed as call metadata,
+its documented interface).
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ def transform_pairs() -> list:
 
     ref = cv2.resize(data.coffee(), (256, 256), interpolation=cv2.INTER_AREA)
 
-    def pair(name, ours, alb):
-        return (name, invariant_call(ours), {"albumentations": albumentations_call(alb)} if alb is not None else {})
+    def pair(name, ours, alb, key=None):
+        extras = (lambda img: {key: [ref]}) if key else None  # albumentations 2.0.8 reads references from call metadata
+        return (name, invariant_call(ours), {"albumentations": albumentations_call(alb, extras=extras)} if alb is not None else {})
 
-    same = lambda x: x  # noqa: E731
     return [
         pair("Blur(3-7)", iv.Blur((3, 7), p=1), A.Blur(blur_limit=(3, 7), p=1)),
         pair("AdvancedBlur(3-7)", iv.AdvancedBlur(p=1), A.AdvancedBlur(noise_limit=(1.0, 1.0), p=1)),
@@ -52,9 +53,9 @@ def transform_pairs() -> list:
         pair("SpeckleNoise(.05-.2) [no albumentations op]", iv.SpeckleNoise(p=1), None),
         pair("ThinPlateSpline(.02-.05, 4)", iv.ThinPlateSpline(p=1), A.ThinPlateSpline(scale_range=(0.02, 0.05), num_control_points=4, p=1)),
         pair("GridElasticDeform(4x4, 10)", iv.GridElasticDeform(p=1), A.GridElasticDeform(num_grid_xy=(4, 4), magnitude=10, p=1)),
-        pair("HistogramMatching(.5-1)", iv.HistogramMatching([ref], p=1), A.HistogramMatching(reference_images=[ref], read_fn=same, p=1)),
-        pair("FDA(0-.1)", iv.FDA([ref], p=1), A.FDA(reference_images=[ref], read_fn=same, beta_limit=(0.0, 0.1), p=1)),
-        pair("PixelDistributionAdaptation(pca)", iv.PixelDistributionAdaptation([ref], p=1), A.PixelDistributionAdaptation(reference_images=[ref], read_fn=same, p=1)),
+        pair("HistogramMatching(.5-1)", iv.HistogramMatching([ref], p=1), A.HistogramMatching(p=1), "hm_metadata"),
+        pair("FDA(0-.1)", iv.FDA([ref], p=1), A.FDA(beta_limit=(0.0, 0.1), p=1), "fda_metadata"),
+        pair("PixelDistributionAdaptation(pca)", iv.PixelDistributionAdaptation([ref], p=1), A.PixelDistributionAdaptation(p=1), "pda_metadata"),
     ]
 
 

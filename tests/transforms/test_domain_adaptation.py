@@ -115,7 +115,7 @@ def test_pixel_distribution_adaptation_moments() -> None:
     np.testing.assert_allclose(np.cov(pca.T), ref_vec @ np.diag(img_var) @ ref_vec.T, atol=1e-12)
     out, _ = _apply(iv.PixelDistributionAdaptation([(ref * 255).round().astype(np.uint8)], blend_ratio=1.0, transform_type="standard", p=1), image)
     expected = np.clip(D.pixel_distribution_adaptation(image.astype(np.float64), np.round(ref * 255) / 255, "standard"), 0, 1)
-    np.testing.assert_allclose(out, expected, atol=1e-6)
+    np.testing.assert_allclose(out, expected, atol=1e-5)  # the transform fits the image's statistics in float32
 
 
 def test_references_callable_names_and_serialization(tmp_path) -> None:

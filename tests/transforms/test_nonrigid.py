@@ -53,8 +53,8 @@ def test_tps_field_is_backward_spline(shape: tuple[int, int]) -> None:
     back = RBFInterpolator(dst, src, kernel="thin_plate_spline", degree=1)
     ys, xs = np.mgrid[0:h:7, 0:w:5]
     ref = back(np.stack([(xs.ravel() + 0.5) / w, (ys.ravel() + 0.5) / h], 1))
-    # exact up to 512 x 512 (every pixel evaluated, float32 positions); larger canvases: a 512 x 512 node grid
-    # refined bilinearly, within 0.05 px
+    # exact up to 512 px per side (every pixel evaluated, float32 positions); beyond, a 512-node grid refined
+    # bilinearly, within 0.05 px
     tol = 1e-3 if max(shape) <= 512 else 0.05
     np.testing.assert_allclose(mx[ys, xs].ravel(), ref[:, 0] * w - 0.5, atol=tol)
     np.testing.assert_allclose(my[ys, xs].ravel(), ref[:, 1] * h - 0.5, atol=tol)

@@ -28,18 +28,48 @@ def fit_reference(reference: np.ndarray, shape: tuple[int, int], channels: int, 
     return ref
 
 
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(distinct values in [0, 1] units, their counts, the index of each element's value or None for integer
+    planes, whose values index the table directly): bincount for uint8/uint16 (no sort), np.unique otherwise."""
+    flat = values.ravel()
+    if flat.dtype in (np.uint8, np.uint16):
+        counts = np.bincount(flat, minlength=int(max_value(flat.dtype)) + 1)
+        present = np.flatnonzero(counts)
+        return present / max_value(flat.dtype), counts[present], None
+    distinct, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    return distinct.astype(np.float64) / (1.0 if flat.dtype.kind == "f" else max_value(flat.dtype)), counts, inverse
+
+
 def match_cumulative_cdf(source: np.ndarray, template: np.ndarray) -> np.ndarray:
-    """One channel of ``skimage.exposure.match_histograms``: each distinct source value goes to the template
-    value at the same quantile (linear interpolation between template quantiles)."""
-    values, inverse, counts = np.unique(source.ravel(), return_inverse=True, return_counts=True)
-    t_values, t_counts = np.unique(template.ravel(), return_counts=True)
+    """One channel of ``skimage.exposure.match_histograms`` (its general path), in [0, 1] units: each distinct
+    source value goes to the template value at the same quantile (linear interpolation between template
+    quantiles). Planes are uint8, uint16 (counted with a bincount and mapped with a table) or float."""
+    values, counts, inverse = _distinct(source)
+    t_values, t_counts, _ = _distinct(template)
     s_q = np.cumsum(counts) / source.size
     t_q = np.cumsum(t_counts) / template.size
-    return np.interp(s_q, t_q, t_values)[inverse].reshape(source.shape)
+    mapped = np.interp(s_q, t_q, t_values)
+    if inverse is not None:
+        return mapped[inverse].reshape(source.shape)
+    table = np.zeros(int(max_value(source.dtype)) + 1)
+    table[np.rint(values * max_value(source.dtype)).astype(np.intp)] = mapped
+    return table[source]
+
+
+def match_table(source: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """For a uint8/uint16 ``source`` plane: the matched value in [0, 1] of every level 0..max (levels absent
+    from the source keep their own value; they are never looked up)."""
+    top = max_value(source.dtype)
+    values, counts, _ = _distinct(source)
+    t_values, t_counts, _ = _distinct(template)
+    table = np.arange(int(top) + 1) / top
+    table[np.rint(values * top).astype(np.intp)] = np.interp(np.cumsum(counts) / source.size, np.cumsum(t_counts) / template.size, t_values)
+    return table
 
 
 def match_histograms(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """Per-channel histogram matching (scikit-image semantics); both HWC with the same channel count."""
+    """Per-channel histogram matching (scikit-image semantics), float64 [0, 1] result; both HWC with the same
+    channel count, each uint8, uint16 or float ([0, 1])."""
     return np.dstack([match_cumulative_cdf(image[:, :, c], reference[:, :, c]) for c in range(image.shape[2])])
 
 
@@ -63,7 +93,7 @@ def fda(image: np.ndarray, reference: np.ndarray, beta: float) -> np.ndarray:
     return out
 
 
-class _Fitted:
+class Fitted:
     """A per-channel-vector transform fitted on (n, c) pixels: "pca" (centre, rotate to principal axes,
     scikit-learn's sign rule: the largest-magnitude entry of each axis positive), "standard" (zero mean, unit
     variance), "minmax" (to [0, 1])."""
@@ -72,7 +102,9 @@ class _Fitted:
         self.kind = kind
         if kind == "pca":
             self.mean = pixels.mean(axis=0)
-            _, _, vt = np.linalg.svd(pixels - self.mean, full_matrices=False)
+            # principal axes from the c x c covariance (eigh; descending variance), not an SVD of all pixels
+            _, vecs = np.linalg.eigh(np.cov(pixels, rowvar=False).reshape(pixels.shape[1], pixels.shape[1]))
+            vt = vecs[:, ::-1].T
             signs = np.sign(vt[np.arange(len(vt)), np.argmax(np.abs(vt), axis=1)])
             signs[signs == 0] = 1.0
             self.axes = vt * signs[:, None]
@@ -100,12 +132,26 @@ class _Fitted:
         return z * self.scale + self.low
 
 
+def adaptation_affine(image: np.ndarray, reference: "np.ndarray | Fitted", kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(M, t)`` with ``reference_fit.inverse(image_fit.forward(x)) = x @ M + t`` for pixel rows ``x``: every
+    ``kind`` is an affine map of the channel vector, so the adaptation is one matrix product per pixel."""
+    c = image.shape[-1]
+    own = Fitted(kind, image.reshape(-1, c))
+    ref = reference if isinstance(reference, Fitted) else Fitted(kind, reference.reshape(-1, c))
+    if kind == "pca":
+        m = own.axes.T @ ref.axes
+        return m, ref.mean - own.mean @ m
+    if kind == "standard":
+        m = np.diag(ref.scale / own.scale)
+        return m, ref.mean - own.mean @ m
+    m = np.diag(ref.scale / own.scale)
+    return m, ref.low - own.low @ m
+
+
 def pixel_distribution_adaptation(image: np.ndarray, reference: np.ndarray, kind: str) -> np.ndarray:
     """Albumentations' PixelDistributionAdaptation: fit ``kind`` ("pca", "standard", "minmax") on the image's
     pixels and on the reference's, map the image into the image-fitted space and back out through the
     reference-fitted inverse, so the image takes on the reference's per-channel (or principal-axis) statistics."""
     h, w, c = image.shape
-    pixels = image.reshape(-1, c)
-    own = _Fitted(kind, pixels)
-    ref = _Fitted(kind, reference.reshape(-1, c))
-    return ref.inverse(own.forward(pixels)).reshape(h, w, c)
+    m, t = adaptation_affine(image, reference, kind)
+    return (image.reshape(-1, c) @ m + t).reshape(h, w, c)

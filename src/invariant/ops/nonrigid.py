@@ -38,21 +38,38 @@ def tps_evaluate(points: np.ndarray, src: np.ndarray, weights: np.ndarray, affin
     return affine[0] + pts @ affine[1:] + tps_kernel(d2) @ weights
 
 
+def tps_grid(xs: np.ndarray, ys: np.ndarray, src: np.ndarray, weights: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``f`` on the grid ``xs`` x ``ys`` (the same values as ``tps_evaluate`` on the meshgrid), one control point
+    at a time on (len(ys), len(xs)) planes: no (pixels, points, 2) temporary."""
+    fx = affine[0, 0] + affine[1, 0] * xs[None, :] + affine[2, 0] * ys[:, None]
+    fy = affine[0, 1] + affine[1, 1] * xs[None, :] + affine[2, 1] * ys[:, None]
+    fx = np.broadcast_to(fx, (len(ys), len(xs))).copy()
+    fy = np.broadcast_to(fy, (len(ys), len(xs))).copy()
+    u = np.empty_like(fx)
+    logs = np.empty_like(fx)
+    for (cx, cy), (wx, wy) in zip(np.asarray(src, np.float64), weights):
+        np.add((xs - cx)[None, :] ** 2, ((ys - cy) ** 2)[:, None], out=u)  # r^2
+        np.maximum(u, 1e-300, out=logs)
+        np.log(logs, out=logs)
+        u *= logs  # r^2 log r^2 (0 at r = 0)
+        fx += wx * u
+        fy += wy * u
+    return fx, fy
+
+
 def tps_field(shape: tuple[int, int], src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Backward field of the thin-plate warp that moves control points ``src`` to ``dst`` (both (n, 2) in
     coordinates normalised by the canvas, x / w and y / h of continuous positions): each output pixel samples
     the spline fitted from ``dst`` to ``src``, so the image content at ``src[i]`` appears at ``dst[i]``."""
     h, w = shape
     weights, affine = tps_fit(dst, src)
-    # canvases up to 512 x 512 are evaluated at every pixel; larger ones on a 512 x 512 grid of nodes refined
-    # bilinearly (the spline is smooth: node spacing of a few pixels leaves ~1e-2 px of error)
+    # every pixel up to 512 per side; beyond, a 512-node grid refined bilinearly (within 0.05 px, tested)
     gy, gx = min(h, 512), min(w, 512)
     ys = (np.linspace(0.5, h - 0.5, gy)) / h
     xs = (np.linspace(0.5, w - 0.5, gx)) / w
-    xx, yy = np.meshgrid(xs, ys)
-    mapped = tps_evaluate(np.stack([xx.ravel(), yy.ravel()], 1), dst, weights, affine)
-    mx = (mapped[:, 0] * w - 0.5).reshape(gy, gx).astype(np.float32)
-    my = (mapped[:, 1] * h - 0.5).reshape(gy, gx).astype(np.float32)
+    mx, my = tps_grid(xs, ys, dst, weights, affine)
+    mx = (mx * w - 0.5).astype(np.float32)
+    my = (my * h - 0.5).astype(np.float32)
     if (gy, gx) == (h, w):
         return mx, my
     return _upsample_nodes(mx, (h, w)), _upsample_nodes(my, (h, w))

@@ -113,9 +113,22 @@ class HistogramMatching(ReferenceTransform):
         return {"index": self._pick(rng), "blend": float(rng.uniform(*self.blend_ratio))}
 
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
-        x = D.to_unit(image)
-        matched = D.match_histograms(x, self._reference(params, image, resize=False))
-        return _finish(x + params["blend"] * (matched - x), image.dtype)
+        ref = self.references()[params["index"]]
+        ref = ref if ref.ndim == 3 else ref[:, :, None]
+        if ref.shape[2] != image.shape[2]:
+            ref = self._reference(params, image, resize=False)  # the channel mean in [0, 1], repeated
+        b = params["blend"]
+        if image.dtype == np.float32:
+            x = D.to_unit(image)
+            return _finish(x + b * (D.match_histograms(image, ref) - x), image.dtype)
+        # integer images: one table per channel (value -> blended matched value), applied by indexing
+        top = max_value(image.dtype)
+        levels = np.arange(int(top) + 1) / top
+        out = np.empty_like(image)
+        for c in range(image.shape[2]):
+            table = D.match_table(image[:, :, c], ref[:, :, c])
+            out[:, :, c] = _finish(levels + b * (table - levels), image.dtype)[image[:, :, c]]
+        return out
 
 
 class FDA(ReferenceTransform):
@@ -162,6 +175,17 @@ class PixelDistributionAdaptation(ReferenceTransform):
         return {"index": self._pick(rng), "blend": float(rng.uniform(*self.blend_ratio))}
 
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
-        x = D.to_unit(image)
-        adapted = D.pixel_distribution_adaptation(x, self._reference(params, image, resize=False), self.transform_type)
-        return _finish(np.clip(x + params["blend"] * (adapted - x), 0.0, 1.0), image.dtype)
+        h, w, c = image.shape
+        key = (params["index"], c)
+        cache = self.__dict__.setdefault("_fits", {})
+        if key not in cache:  # the reference's fit depends only on the reference and the channel count
+            cache[key] = D.Fitted(self.transform_type, self._reference(params, image, resize=False).reshape(-1, c))
+        x = image.astype(np.float32) * np.float32(1.0 / max_value(image.dtype))
+        m, t = D.adaptation_affine(x, cache[key], self.transform_type)
+        b = params["blend"]
+        top = max_value(image.dtype)
+        # blend folded into the map, [0, 1] units folded in too: out = image @ ((1 - b) I + b M) + b t top
+        blended = ((1 - b) * np.eye(len(m)) + b * m).astype(np.float32)
+        out = image.reshape(-1, c).astype(np.float32) @ blended
+        out += (b * t * top).astype(np.float32)
+        return to_dtype(out.reshape(h, w, c), image.dtype)
