@@ -26,9 +26,13 @@ def shot_noise(image: np.ndarray, scale: float, seed: int) -> np.ndarray:
     photon counts per pixel and channel, take ``scale * N`` (mean ``L``, variance ``scale * L``), clip to
     [0, 1] and re-encode to sRGB. ``scale`` is the linear-light value of one photon (smaller = less noise)."""
     top = max_value(image.dtype)
-    lin = srgb_to_linear(np.clip(image.astype(np.float64) / top, 0.0, 1.0))  # float32 may stray a hair outside [0, 1]
+    if image.dtype == np.float32:
+        lam = srgb_to_linear(np.clip(image.astype(np.float64), 0.0, 1.0))  # float32 may stray a hair outside [0, 1]
+        lam /= scale
+    else:  # integer levels: decode (and divide by scale) through a table of every level
+        lam = np.take(srgb_to_linear(np.arange(int(top) + 1) / top) / scale, image)
     rng = np.random.default_rng(int(seed))
-    noisy = rng.poisson(lin / scale).astype(np.float64) * scale
+    noisy = rng.poisson(lam).astype(np.float64) * scale
     np.clip(noisy, 0.0, 1.0, out=noisy)
     return to_dtype(linear_to_srgb(noisy) * top, image.dtype)
 
