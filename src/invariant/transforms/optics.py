@@ -49,31 +49,31 @@ class AdvancedBlur(Transform):
     """Anisotropic generalised-Gaussian blur of Real-ESRGAN (Wang et al. 2021, "Real-ESRGAN: Training
     real-world blind super-resolution with pure synthetic data"): kernel ``exp(-0.5 (p^T S^-1 p)^beta)`` with
     ``S = R(theta) diag(sigma_x^2, sigma_y^2) R(theta)^T`` (``ops.optics.generalized_gaussian_kernel``).
-    Odd size from ``blur_limit``, sigmas from ``sigma_x_limit`` / ``sigma_y_limit`` (pixels), ``theta`` from
-    ``rotate_limit`` (degrees), ``beta`` from ``beta_limit`` (1 = Gaussian). Unlike albumentations there is no
-    multiplicative kernel noise (Real-ESRGAN has none)."""
+    Odd size from ``blur_limit``, sigmas ~ U[sigma_x] / U[sigma_y] (pixels; albumentations' ``sigma_x_limit`` /
+    ``sigma_y_limit``), ``theta`` from ``rotate_limit`` (degrees), ``beta`` from ``beta_limit`` (1 = Gaussian).
+    Unlike albumentations there is no multiplicative kernel noise (Real-ESRGAN has none)."""
 
     def __init__(
         self,
         blur_limit: int | tuple[int, int] = (3, 7),
-        sigma_x_limit: float | tuple[float, float] = (0.2, 1.0),
-        sigma_y_limit: float | tuple[float, float] = (0.2, 1.0),
+        sigma_x: float | tuple[float, float] = (0.2, 1.0),
+        sigma_y: float | tuple[float, float] = (0.2, 1.0),
         rotate_limit: float | tuple[float, float] = 90.0,
         beta_limit: float | tuple[float, float] = (0.5, 8.0),
         p: float = 0.5,
     ) -> None:
         super().__init__(p)
         self.blur_limit = _odd_sizes(blur_limit, "blur_limit")
-        self.sigma_x_limit = as_range(sigma_x_limit, "sigma_x_limit", low=1e-3)
-        self.sigma_y_limit = as_range(sigma_y_limit, "sigma_y_limit", low=1e-3)
+        self.sigma_x = as_range(sigma_x, "sigma_x", low=1e-3)
+        self.sigma_y = as_range(sigma_y, "sigma_y", low=1e-3)
         self.rotate_limit = as_range(rotate_limit, "rotate_limit", around=0.0)
         self.beta_limit = as_range(beta_limit, "beta_limit", low=1e-3)
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         return {
             "kernel_size": _sample_odd(rng, self.blur_limit),
-            "sigma_x": float(rng.uniform(*self.sigma_x_limit)),
-            "sigma_y": float(rng.uniform(*self.sigma_y_limit)),
+            "sigma_x": float(rng.uniform(*self.sigma_x)),
+            "sigma_y": float(rng.uniform(*self.sigma_y)),
             "angle": float(rng.uniform(*self.rotate_limit)),
             "beta": float(rng.uniform(*self.beta_limit)),
         }
