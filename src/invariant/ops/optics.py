@@ -175,7 +175,8 @@ def sinc_kernel(ksize: int, cutoff: float) -> np.ndarray:
     xx, yy = np.meshgrid(r, r)
     rad = np.hypot(xx, yy)
     safe = np.where(rad == 0, 1.0, rad)
-    k = cutoff * bessel_j1(cutoff * safe) / (2 * math.pi * safe)
+    radii, index = np.unique(safe, return_inverse=True)  # J1 once per distinct radius (~1/6 of the taps)
+    k = (cutoff * bessel_j1(cutoff * radii) / (2 * math.pi * radii))[index].reshape(safe.shape)
     k[rad == 0] = cutoff**2 / (4 * math.pi)
     return (k / k.sum()).astype(np.float32)
 
