@@ -28,6 +28,10 @@ from .transforms.detection_crops import AtLeastOneBBoxRandomCrop, BBoxSafeRandom
 from .transforms.multi_sample import CopyPaste, Mosaic
 from .transforms.weather import FancyPCA, Illumination, PlanckianJitter, PlasmaBrightnessContrast, PlasmaShadow, RandomFog, RandomRain, RandomShadow, RandomSnow, RandomSunFlare, RandomToneCurve
 from .transforms.dropout_extra import ChannelDropout, ConstrainedCoarseDropout, GridDropout, MaskDropout, PixelDropout, XYMasking
+from .transforms.optics import AdvancedBlur, Blur, ChromaticAberration, Defocus, Emboss, GlassBlur, RingingOvershoot, Sharpen, Superpixels, ZoomBlur
+from .transforms.noise import MultiplicativeNoise, SaltAndPepper, ShotNoise, SpeckleNoise
+from .transforms.nonrigid import GridElasticDeform, ThinPlateSpline
+from .transforms.domain_adaptation import FDA, HistogramMatching, PixelDistributionAdaptation
 from .policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from .domains import DomainWarning, Report, Task, Violation, check
 from .domains import presets

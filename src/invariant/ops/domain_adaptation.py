@@ -1,0 +1,157 @@
+"""Domain-adaptation kernels: histogram matching, Fourier domain adaptation, pixel-distribution adaptation.
+Inputs are float64 arrays in [0, 1] (HWC) so that an image and its reference of any dtype compare in the same
+units; callers convert back to the image's dtype."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .color import max_value
+
+
+def to_unit(image: np.ndarray) -> np.ndarray:
+    """HWC float64 in [0, 1] (uint8 / 255, uint16 / 65535, float32 as is)."""
+    x = np.asarray(image)
+    x = x if x.ndim == 3 else x[:, :, None]
+    return x.astype(np.float64) / max_value(x.dtype) if x.dtype != np.float64 else x
+
+
+def fit_reference(reference: np.ndarray, shape: tuple[int, int], channels: int, resize: bool) -> np.ndarray:
+    """The reference in [0, 1] with the image's channel count (a reference with another count is reduced to its
+    channel mean, repeated) and, when ``resize``, the image's size (INTER_AREA)."""
+    ref = to_unit(reference)
+    if ref.shape[2] != channels:
+        ref = np.repeat(ref.mean(axis=2, keepdims=True), channels, axis=2)
+    if resize and ref.shape[:2] != tuple(shape):  # per plane: cv2.resize takes at most 4 channels
+        ref = np.dstack([cv2.resize(np.ascontiguousarray(ref[:, :, c]), (shape[1], shape[0]), interpolation=cv2.INTER_AREA) for c in range(channels)])
+    return ref
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(distinct values in [0, 1] units, their counts, the index of each element's value or None for integer
+    planes, whose values index the table directly): bincount for uint8/uint16 (no sort), np.unique otherwise."""
+    flat = values.ravel()
+    if flat.dtype in (np.uint8, np.uint16):
+        counts = np.bincount(flat, minlength=int(max_value(flat.dtype)) + 1)
+        present = np.flatnonzero(counts)
+        return present / max_value(flat.dtype), counts[present], None
+    distinct, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    return distinct.astype(np.float64) / (1.0 if flat.dtype.kind == "f" else max_value(flat.dtype)), counts, inverse
+
+
+def match_cumulative_cdf(source: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """One channel of ``skimage.exposure.match_histograms`` (its general path), in [0, 1] units: each distinct
+    source value goes to the template value at the same quantile (linear interpolation between template
+    quantiles). Planes are uint8, uint16 (counted with a bincount and mapped with a table) or float."""
+    values, counts, inverse = _distinct(source)
+    t_values, t_counts, _ = _distinct(template)
+    s_q = np.cumsum(counts) / source.size
+    t_q = np.cumsum(t_counts) / template.size
+    mapped = np.interp(s_q, t_q, t_values)
+    if inverse is not None:
+        return mapped[inverse].reshape(source.shape)
+    table = np.zeros(int(max_value(source.dtype)) + 1)
+    table[np.rint(values * max_value(source.dtype)).astype(np.intp)] = mapped
+    return table[source]
+
+
+def match_table(source: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """For a uint8/uint16 ``source`` plane: the matched value in [0, 1] of every level 0..max (levels absent
+    from the source keep their own value; they are never looked up)."""
+    top = max_value(source.dtype)
+    values, counts, _ = _distinct(source)
+    t_values, t_counts, _ = _distinct(template)
+    table = np.arange(int(top) + 1) / top
+    table[np.rint(values * top).astype(np.intp)] = np.interp(np.cumsum(counts) / source.size, np.cumsum(t_counts) / template.size, t_values)
+    return table
+
+
+def match_histograms(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Per-channel histogram matching (scikit-image semantics), float64 [0, 1] result; both HWC with the same
+    channel count, each uint8, uint16 or float ([0, 1])."""
+    return np.dstack([match_cumulative_cdf(image[:, :, c], reference[:, :, c]) for c in range(image.shape[2])])
+
+
+def fda(image: np.ndarray, reference: np.ndarray, beta: float) -> np.ndarray:
+    """Fourier domain adaptation (Yang & Soatto 2020, "FDA: Fourier domain adaptation for semantic segmentation",
+    CVPR; their ``low_freq_mutate_np``): per channel, replace the amplitude spectrum of ``image`` inside the
+    centred square of half-side ``b = floor(min(h, w) beta)`` (rows ``h//2 - b .. h//2 + b``) by the
+    reference's, keep the image's phase, and return the real part of the inverse FFT (unclipped). The DC
+    term is always swapped, so each channel's mean becomes the reference's."""
+    h, w, c = image.shape
+    b = int(np.floor(min(h, w) * beta))
+    ch, cw = h // 2, w // 2
+    h1, h2, w1, w2 = max(0, ch - b), min(h, ch + b + 1), max(0, cw - b), min(w, cw + b + 1)
+    out = np.empty((h, w, c))
+    for k in range(c):
+        fs = np.fft.fftshift(np.fft.fft2(image[:, :, k]))
+        ft = np.fft.fftshift(np.fft.fft2(reference[:, :, k]))
+        amp, pha = np.abs(fs), np.angle(fs)
+        amp[h1:h2, w1:w2] = np.abs(ft)[h1:h2, w1:w2]
+        out[:, :, k] = np.real(np.fft.ifft2(np.fft.ifftshift(amp * np.exp(1j * pha))))
+    return out
+
+
+class Fitted:
+    """A per-channel-vector transform fitted on (n, c) pixels: "pca" (centre, rotate to principal axes,
+    scikit-learn's sign rule: the largest-magnitude entry of each axis positive), "standard" (zero mean, unit
+    variance), "minmax" (to [0, 1])."""
+
+    def __init__(self, kind: str, pixels: np.ndarray) -> None:
+        self.kind = kind
+        if kind == "pca":
+            self.mean = pixels.mean(axis=0)
+            # principal axes from the c x c covariance (eigh; descending variance), not an SVD of all pixels
+            _, vecs = np.linalg.eigh(np.cov(pixels, rowvar=False).reshape(pixels.shape[1], pixels.shape[1]))
+            vt = vecs[:, ::-1].T
+            signs = np.sign(vt[np.arange(len(vt)), np.argmax(np.abs(vt), axis=1)])
+            signs[signs == 0] = 1.0
+            self.axes = vt * signs[:, None]
+        elif kind == "standard":
+            self.mean = pixels.mean(axis=0)
+            std = pixels.std(axis=0)
+            self.scale = np.where(std > 0, std, 1.0)
+        else:
+            self.low = pixels.min(axis=0)
+            span = pixels.max(axis=0) - self.low
+            self.scale = np.where(span > 0, span, 1.0)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if self.kind == "pca":
+            return (x - self.mean) @ self.axes.T
+        if self.kind == "standard":
+            return (x - self.mean) / self.scale
+        return (x - self.low) / self.scale
+
+    def inverse(self, z: np.ndarray) -> np.ndarray:
+        if self.kind == "pca":
+            return z @ self.axes + self.mean
+        if self.kind == "standard":
+            return z * self.scale + self.mean
+        return z * self.scale + self.low
+
+
+def adaptation_affine(image: np.ndarray, reference: "np.ndarray | Fitted", kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(M, t)`` with ``reference_fit.inverse(image_fit.forward(x)) = x @ M + t`` for pixel rows ``x``: every
+    ``kind`` is an affine map of the channel vector, so the adaptation is one matrix product per pixel."""
+    c = image.shape[-1]
+    own = Fitted(kind, image.reshape(-1, c))
+    ref = reference if isinstance(reference, Fitted) else Fitted(kind, reference.reshape(-1, c))
+    if kind == "pca":
+        m = own.axes.T @ ref.axes
+        return m, ref.mean - own.mean @ m
+    if kind == "standard":
+        m = np.diag(ref.scale / own.scale)
+        return m, ref.mean - own.mean @ m
+    m = np.diag(ref.scale / own.scale)
+    return m, ref.low - own.low @ m
+
+
+def pixel_distribution_adaptation(image: np.ndarray, reference: np.ndarray, kind: str) -> np.ndarray:
+    """Albumentations' PixelDistributionAdaptation: fit ``kind`` ("pca", "standard", "minmax") on the image's
+    pixels and on the reference's, map the image into the image-fitted space and back out through the
+    reference-fitted inverse, so the image takes on the reference's per-channel (or principal-axis) statistics."""
+    h, w, c = image.shape
+    m, t = adaptation_affine(image, reference, kind)
+    return (image.reshape(-1, c) @ m + t).reshape(h, w, c)

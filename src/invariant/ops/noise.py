@@ -1,0 +1,76 @@
+"""Noise kernels: Poisson shot noise in linear light, salt and pepper, multiplicative and speckle noise, for
+uint8, uint16 and float32 HWC images with any channel count. Every draw comes from a seed, so a replay is
+exact."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .color import max_value, to_dtype
+
+
+def srgb_to_linear(v: np.ndarray) -> np.ndarray:
+    """sRGB decoding (IEC 61966-2-1): ``v / 12.92`` for v <= 0.04045, else ``((v + 0.055) / 1.055) ** 2.4``."""
+    v = np.asarray(v, np.float64)
+    return np.where(v <= 0.04045, v / 12.92, np.power((np.maximum(v, 0.04045) + 0.055) / 1.055, 2.4))
+
+
+def linear_to_srgb(v: np.ndarray) -> np.ndarray:
+    """sRGB encoding (IEC 61966-2-1): ``12.92 v`` for v <= 0.0031308, else ``1.055 v^(1/2.4) - 0.055``."""
+    v = np.asarray(v, np.float64)
+    return np.where(v <= 0.0031308, v * 12.92, 1.055 * np.power(np.maximum(v, 0.0031308), 1 / 2.4) - 0.055)
+
+
+def shot_noise(image: np.ndarray, scale: float, seed: int) -> np.ndarray:
+    """Photon (shot) noise: decode sRGB to linear light ``L`` in [0, 1], draw ``N ~ Poisson(L / scale)``
+    photon counts per pixel and channel, take ``scale * N`` (mean ``L``, variance ``scale * L``), clip to
+    [0, 1] and re-encode to sRGB. ``scale`` is the linear-light value of one photon (smaller = less noise)."""
+    top = max_value(image.dtype)
+    if image.dtype == np.float32:
+        lam = srgb_to_linear(np.clip(image.astype(np.float64), 0.0, 1.0))  # float32 may stray a hair outside [0, 1]
+        lam /= scale
+    else:  # integer levels: decode (and divide by scale) through a table of every level
+        lam = np.take(srgb_to_linear(np.arange(int(top) + 1) / top) / scale, image)
+    rng = np.random.default_rng(int(seed))
+    noisy = rng.poisson(lam).astype(np.float64) * scale
+    np.clip(noisy, 0.0, 1.0, out=noisy)
+    return to_dtype(linear_to_srgb(noisy) * top, image.dtype)
+
+
+def salt_and_pepper(image: np.ndarray, amount: float, salt_vs_pepper: float, seed: int) -> np.ndarray:
+    """Impulse noise: each pixel (all its channels together) is hit with probability ``amount``; a hit pixel
+    becomes the dtype's maximum ("salt") with probability ``salt_vs_pepper``, else 0 ("pepper")."""
+    rng = np.random.default_rng(int(seed))
+    h, w = image.shape[:2]
+    hit = rng.random((h, w)) < amount
+    salt = rng.random((h, w)) < salt_vs_pepper
+    out = image.copy()
+    out[hit & salt] = max_value(image.dtype)
+    out[hit & ~salt] = 0
+    return out
+
+
+def multiplier_field(seed: int, shape: tuple[int, int, int], low: float, high: float, per_channel: bool, elementwise: bool) -> np.ndarray:
+    """Multipliers ~ U[low, high]: one per image (or channel) when not ``elementwise``, else one per pixel
+    (and channel when ``per_channel``); float32, broadcastable to ``shape``."""
+    h, w, c = shape
+    rng = np.random.default_rng(int(seed))
+    cs = c if per_channel else 1
+    size = (h, w, cs) if elementwise else (1, 1, cs)
+    return rng.uniform(low, high, size).astype(np.float32)
+
+
+def multiply(image: np.ndarray, field: np.ndarray) -> np.ndarray:
+    """``image * field`` in float32, rounded and clipped to the dtype."""
+    out = image.astype(np.float32) * field
+    return to_dtype(out, image.dtype)
+
+
+def speckle_noise(image: np.ndarray, std: float, mean: float, seed: int, per_channel: bool) -> np.ndarray:
+    """Speckle (multiplicative Gaussian) noise, ``out = x + x n`` with ``n ~ N(mean, std^2)`` (scikit-image's
+    ``random_noise(mode="speckle")``), in the dtype's own units, rounded and clipped once."""
+    h, w, c = image.shape
+    rng = np.random.default_rng(int(seed))
+    n = rng.normal(mean, std, (h, w, c if per_channel else 1)).astype(np.float32)
+    x = image.astype(np.float32)
+    return to_dtype(x + x * n, image.dtype)

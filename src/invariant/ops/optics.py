@@ -1,0 +1,218 @@
+"""Camera and optics kernels (box blur, generalised Gaussian, defocus disc, zoom blur, glass blur, chromatic
+aberration, sharpen / emboss matrices, sinc ringing, superpixels) for uint8, uint16 and float32 HWC images.
+
+Filters run with OpenCV (reflect-101 border); integer images are rounded and saturated by OpenCV, float32
+images are clipped to [0, 1] after a kernel with negative taps."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from .blur_noise import _hwc, _per_channel_groups
+from .color import max_value, to_dtype
+
+
+def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Correlate every channel with a 2-D ``kernel`` (cv2.filter2D, reflect-101). Kernels with negative taps
+    can leave [0, 1] on float32 images, so float32 output is clipped there (integer dtypes saturate)."""
+    k = np.asarray(kernel, np.float32)
+    out = _per_channel_groups(image, lambda a: cv2.filter2D(a, -1, k, borderType=cv2.BORDER_REFLECT_101))
+    if image.dtype == np.float32 and (k < 0).any():
+        np.clip(out, 0.0, 1.0, out=out)
+    return out
+
+
+def box_blur(image: np.ndarray, ksize: int) -> np.ndarray:
+    """Mean over a ``ksize`` x ``ksize`` window (cv2.blur, reflect-101 border)."""
+    return _per_channel_groups(image, lambda a: cv2.blur(a, (int(ksize), int(ksize)), borderType=cv2.BORDER_REFLECT_101))
+
+
+def generalized_gaussian_kernel(ksize: int, sigma_x: float, sigma_y: float, angle: float, beta: float) -> np.ndarray:
+    """Anisotropic generalised Gaussian (Wang et al. 2021, Real-ESRGAN, ``bivariate_generalized_Gaussian``):
+    ``k(p) ∝ exp(-0.5 (p^T S^-1 p)^beta)`` with ``S = R diag(sigma_x^2, sigma_y^2) R^T``, ``R`` a rotation by
+    ``angle`` radians, over a ``ksize`` x ``ksize`` grid centred at 0; normalised to sum 1. ``beta = 1`` is the
+    Gaussian, ``beta < 1`` heavier tails, ``beta > 1`` a flatter top (plateau)."""
+    c, s = math.cos(angle), math.sin(angle)
+    rot = np.array([[c, -s], [s, c]])
+    cov = rot @ np.diag([sigma_x**2, sigma_y**2]) @ rot.T
+    inv = np.linalg.inv(cov)
+    r = np.arange(ksize, dtype=np.float64) - (ksize - 1) / 2.0
+    xx, yy = np.meshgrid(r, r)
+    q = inv[0, 0] * xx * xx + (inv[0, 1] + inv[1, 0]) * xx * yy + inv[1, 1] * yy * yy
+    k = np.exp(-0.5 * np.power(q, beta))
+    return (k / k.sum()).astype(np.float32)
+
+
+def disc_kernel(radius: int, alias_blur: float) -> np.ndarray:
+    """Defocus point-spread function (the ImageNet-C defocus of Hendrycks & Dietterich 2019, as
+    albumentations): the rasterised disc ``x^2 + y^2 <= radius^2``, normalised to sum 1, then Gaussian-blurred
+    (3x3 up to radius 8, else 5x5, sigma ``alias_blur``) to soften its aliased rim. The grid has half-width
+    max(8, radius) + 2, so the blur never reaches its edge, and the result is renormalised: albumentations
+    uses half-width max(8, radius) and a reflecting blur, which adds up to ~1.3% of mass at radius >= 8."""
+    half = max(8, int(radius)) + 2
+    r = np.arange(-half, half + 1)
+    x, y = np.meshgrid(r, r)
+    disc = (x * x + y * y <= radius * radius).astype(np.float32)
+    disc /= disc.sum()
+    size = 3 if radius <= 8 else 5
+    k = cv2.GaussianBlur(disc, (size, size), sigmaX=float(alias_blur), borderType=cv2.BORDER_CONSTANT)
+    return k / k.sum()
+
+
+def _central_zoom(image: np.ndarray, factor: float) -> np.ndarray:
+    """The centre ``1/factor`` of the image resized (bilinear) by ``factor`` and cropped back to the input size."""
+    h, w = image.shape[:2]
+    ch, cw = math.ceil(h / factor), math.ceil(w / factor)
+    top, left = (h - ch) // 2, (w - cw) // 2
+    crop = np.ascontiguousarray(image[top : top + ch, left : left + cw])
+    big = _hwc(cv2.resize(crop, (int(cw * factor), int(ch * factor)), interpolation=cv2.INTER_LINEAR))
+    t, l_ = (big.shape[0] - h) // 2, (big.shape[1] - w) // 2
+    return big[t : t + h, l_ : l_ + w]
+
+
+def zoom_blur(image: np.ndarray, factors: list[float]) -> np.ndarray:
+    """Radial (zoom) blur, ImageNet-C (Hendrycks & Dietterich 2019): the mean of the image and its central
+    zooms by each of ``factors`` (>= 1), computed in float32 and rounded once."""
+    x = image.astype(np.float32) if image.dtype != np.float32 else image
+    acc = x.copy()
+    for f in factors:
+        zoomed = _central_zoom(x, float(f))
+        if zoomed.shape != x.shape:  # rounding can leave the zoom 1 px short: pad by edge replication
+            zoomed = np.pad(zoomed, ((0, x.shape[0] - zoomed.shape[0]), (0, x.shape[1] - zoomed.shape[1]), (0, 0)), mode="edge")
+        acc += zoomed
+    acc *= np.float32(1.0 / (len(factors) + 1))
+    return to_dtype(acc, image.dtype)
+
+
+def glass_offsets(seed: int, shape: tuple[int, int], max_delta: int, iterations: int) -> np.ndarray:
+    """The random local swaps of glass blur: ``(pixels, iterations, 2)`` integer (dy, dx) in
+    [-max_delta, max_delta), one per interior pixel and iteration, from ``seed``."""
+    h, w = shape
+    n = max(0, h - 2 * max_delta) * max(0, w - 2 * max_delta)
+    rng = np.random.default_rng(int(seed))
+    return rng.integers(-max_delta, max_delta, size=(n, iterations, 2))
+
+
+def glass_blur(image: np.ndarray, sigma: float, max_delta: int, iterations: int, dxy: np.ndarray) -> np.ndarray:
+    """Glass blur, ImageNet-C (Hendrycks & Dietterich 2019), albumentations' "fast" mode: Gaussian blur
+    (sigma), then ``iterations`` passes that swap every interior pixel with a neighbour offset by ``dxy``
+    (scanning from the bottom-right), then Gaussian blur again. Swaps are vectorised per pass as in
+    albumentations (when two swaps touch one pixel, the later write wins)."""
+    x = _hwc(cv2.GaussianBlur(image, (0, 0), sigmaX=float(sigma)))
+    h, w = image.shape[:2]
+    hs = np.arange(h - max_delta, max_delta, -1)
+    ws = np.arange(w - max_delta, max_delta, -1)
+    if len(hs) and len(ws) and len(dxy):
+        rows = np.tile(hs, ws.shape[0])
+        cols = np.repeat(ws, hs.shape[0])
+        for i in range(iterations):
+            dy, dx = dxy[: len(rows), i, 0], dxy[: len(rows), i, 1]
+            # rows + dy stays in [1, h - 1] because rows is in (max_delta, h - max_delta] and dy in [-max_delta, max_delta)
+            x[rows, cols], x[rows + dy, cols + dx] = x[rows + dy, cols + dx], x[rows, cols]
+    return _hwc(cv2.GaussianBlur(x, (0, 0), sigmaX=float(sigma)))
+
+
+def _lens_maps(shape: tuple[int, int], k1: float, k2: float) -> tuple[np.ndarray, np.ndarray]:
+    h, w = shape
+    cam = np.array([[w, 0, w / 2.0], [0, h, h / 2.0], [0, 0, 1]], np.float32)
+    return cv2.initUndistortRectifyMap(cam, np.array([k1, k2, 0, 0], np.float32), None, cam, (w, h), cv2.CV_32FC1)
+
+
+def chromatic_aberration(image: np.ndarray, red: tuple[float, float], blue: tuple[float, float], interpolation: int) -> np.ndarray:
+    """Lateral chromatic aberration: the red and blue planes resampled through the Brown-Conrady radial model
+    ``r' = r (1 + k1 r^2 + k2 r^4)`` (OpenCV's ``initUndistortRectifyMap``, focal length = image size, centre
+    at the image centre, replicate border) with their own (k1, k2); green is the reference and unchanged."""
+    out = image.copy()
+    for channel, (k1, k2) in ((0, red), (2, blue)):
+        mx, my = _lens_maps(image.shape[:2], k1, k2)
+        plane = np.ascontiguousarray(image[:, :, channel])
+        warped = cv2.remap(plane, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE)
+        if image.dtype == np.float32 and interpolation in (cv2.INTER_CUBIC, cv2.INTER_LANCZOS4):
+            # the float rule: overshooting kernels are clipped to [min(0, lo), max(1, hi)] of the input plane
+            np.clip(warped, min(0.0, float(plane.min())), max(1.0, float(plane.max())), out=warped)
+        out[:, :, channel] = warped
+    return out
+
+
+IDENTITY_3X3 = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], np.float32)
+
+
+def sharpen_kernel(alpha: float, lightness: float) -> np.ndarray:
+    """``(1 - alpha) I + alpha L`` with ``L = [[-1,-1,-1],[-1,8+lightness,-1],[-1,-1,-1]]`` (the Laplacian
+    sharpening matrix of imgaug / albumentations; taps sum to ``1 + alpha (lightness - 1)``)."""
+    effect = np.array([[-1, -1, -1], [-1, 8 + lightness, -1], [-1, -1, -1]], np.float32)
+    return ((1 - alpha) * IDENTITY_3X3 + alpha * effect).astype(np.float32)
+
+
+def emboss_kernel(alpha: float, strength: float) -> np.ndarray:
+    """``(1 - alpha) I + alpha E`` with the directional relief matrix of imgaug / albumentations
+    ``E = [[-1-s, -s, 0], [-s, 1, s], [0, s, 1+s]]`` (taps sum to 1)."""
+    s = strength
+    effect = np.array([[-1 - s, -s, 0], [-s, 1, s], [0, s, 1 + s]], np.float32)
+    return ((1 - alpha) * IDENTITY_3X3 + alpha * effect).astype(np.float32)
+
+
+def bessel_j1(x: np.ndarray) -> np.ndarray:
+    """Bessel function of the first kind, order 1, from Bessel's integral
+    ``J1(x) = (1/pi) int_0^pi cos(t - x sin t) dt`` (trapezoid on a periodic integrand: converges
+    geometrically; 256 nodes give ~1e-15 for |x| < 60, the range sinc kernels use)."""
+    x = np.asarray(x, np.float64)
+    t = np.linspace(0.0, math.pi, 257)
+    vals = np.cos(t[None, :] - x.reshape(-1, 1) * np.sin(t)[None, :])
+    weights = np.full(257, 1.0)
+    weights[[0, -1]] = 0.5
+    return ((vals @ weights) * (math.pi / 256) / math.pi).reshape(x.shape)
+
+
+def sinc_kernel(ksize: int, cutoff: float) -> np.ndarray:
+    """Ideal circular low-pass (2-D sinc) filter of Real-ESRGAN (Wang et al. 2021,
+    ``circular_lowpass_kernel``): ``k(r) = cutoff J1(cutoff r) / (2 pi r)``, ``k(0) = cutoff^2 / (4 pi)``,
+    on a ``ksize`` x ``ksize`` grid, normalised to sum 1. Its truncated side lobes ring at edges."""
+    r = np.arange(ksize, dtype=np.float64) - (ksize - 1) / 2.0
+    xx, yy = np.meshgrid(r, r)
+    rad = np.hypot(xx, yy)
+    safe = np.where(rad == 0, 1.0, rad)
+    radii, index = np.unique(safe, return_inverse=True)  # J1 once per distinct radius (~1/6 of the taps)
+    k = (cutoff * bessel_j1(cutoff * radii) / (2 * math.pi * radii))[index].reshape(safe.shape)
+    k[rad == 0] = cutoff**2 / (4 * math.pi)
+    return (k / k.sum()).astype(np.float32)
+
+
+def superpixels(image: np.ndarray, labels: np.ndarray, replace: np.ndarray) -> np.ndarray:
+    """Replace the pixels of segments ``i`` with ``replace[i]`` true by their segment's mean colour
+    (per channel, rounded for integer dtypes); other segments keep their pixels."""
+    n = int(labels.max()) + 1
+    flat = labels.ravel()
+    counts = np.bincount(flat, minlength=n).astype(np.float64)
+    out = image.copy()
+    chosen = replace[flat]
+    if not chosen.any():
+        return out
+    for c in range(image.shape[2]):
+        sums = np.bincount(flat, weights=image[:, :, c].ravel().astype(np.float64), minlength=n)
+        means = sums / np.maximum(counts, 1)
+        plane = out[:, :, c].reshape(-1)
+        vals = means[flat[chosen]]
+        plane[chosen] = to_dtype(vals, image.dtype) if image.dtype != np.float32 else vals.astype(np.float32)
+    return out
+
+
+def slic_labels(image: np.ndarray, n_segments: int) -> np.ndarray:
+    """SLIC superpixels (Achanta et al. 2012, TPAMI) with scikit-image's ``slic`` (optional dependency,
+    ``pip install invariant[optics]``); labels 0..n-1. Images with other than 3 channels are segmented
+    on their channel mean (slic's colour distance is defined for RGB/Lab or single channels)."""
+    try:
+        from skimage.segmentation import slic
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("Superpixels needs scikit-image: pip install 'invariant[optics]'") from exc
+    top = max_value(image.dtype)
+    x = image.astype(np.float64) / top
+    if x.shape[2] != 3:
+        x = x.mean(axis=2)
+        labels = slic(x, n_segments=int(n_segments), compactness=0.1, start_label=0, channel_axis=None)
+    else:
+        labels = slic(x, n_segments=int(n_segments), compactness=10, start_label=0, channel_axis=-1)
+    return labels.astype(np.intp)
