@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 import pytest
 
+import invariant as iv
+
 from invariant.io.coco import mask_polygons, polygon_area, polygons_mask, read_coco, write_coco
 
 mask_api = pytest.importorskip("pycocotools.mask")
@@ -129,3 +131,20 @@ def test_write_coco_traces_masks_as_polygons(voc) -> None:
     with pytest.raises(ValueError, match="holes"):  # a union of polygons cannot cut a hole: refused, not filled
         write_coco([record], [{"id": 1, "name": "a"}], segmentation="polygon")
     assert write_coco([record], [{"id": 1, "name": "a"}])["annotations"][0]["segmentation"]["counts"]  # RLE keeps it
+
+
+def test_boxes_from_masks_and_from_their_outlines_agree(voc) -> None:
+    """bbox_from="mask" (pixel extent) and bbox_from="polygon" (vertex extent) are one convention: a mask's
+    pixel outline gives its box exactly, before and after a flip (which moves both without resampling)."""
+    H, W = voc["rgb"].shape[:2]
+    masks = [m.astype(np.uint8) for m in voc["masks"]]
+    polys = [mask_polygons(m) for m in masks]
+    corner = np.array([[0.0, 0.0, W, H]] * len(masks))  # placeholder boxes, replaced by the tight ones
+    labels = list(range(len(masks)))
+    for flip in (False, True):
+        steps = [iv.HorizontalFlip(p=1.0)] if flip else []
+        by_mask = iv.Compose(steps, bbox_from="mask")(image=voc["rgb"], bboxes=corner, labels=labels, masks=masks)
+        by_poly = iv.Compose(steps, bbox_from="polygon")(image=voc["rgb"], bboxes=corner, labels=labels, polygons=polys)
+        assert np.array_equal(np.asarray(by_mask["bboxes"]), np.asarray(by_poly["bboxes"]))
+        ys, xs = np.nonzero(masks[0][:, ::-1] if flip else masks[0])  # by hand: the first instance
+        assert np.asarray(by_mask["bboxes"])[0].tolist() == [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
