@@ -7,11 +7,12 @@ explorer all go through it).
 
 - ``bboxes``: ``(N, 4)`` float64 in ``bbox_format`` (default ``"coco"``: ``x, y, w, h`` pixels, as stored);
 - ``labels``: the ``N`` category ids;
-- ``masks``: ``N`` ``(H, W)`` uint8 masks, from polygons (filled by OpenCV with vertices at pixel
-  indices, each polygon on its own: COCO means their union) or RLE (uncompressed ``counts`` lists and
+- ``masks``: ``N`` ``(H, W)`` uint8 masks, from polygons (a pixel is set iff its centre lies inside: see
+  ``polygons_mask``; each polygon on its own, COCO means their union) or RLE (uncompressed ``counts`` lists and
   compressed ``counts`` strings, decoded here in numpy: pycocotools is not needed);
-- ``polygons``: one entry per instance, a list of ``(K, 2)`` float64 arrays of pixel ``x, y`` (an
-  instance stored as RLE has an empty list);
+- ``polygons``: one entry per instance, a list of ``(K, 2)`` float64 arrays of ``x, y`` in continuous
+  pixel coordinates (pixel i spans [i, i + 1), its centre is i + 0.5; COCO's and the ``polygons``
+  target's convention); an instance stored as RLE has an empty list;
 - ``keypoints``: ``(N * K, 2)`` float64 pixel ``x, y``, instance after instance (``K`` from the
   category's ``keypoints`` names, or the longest annotation), and ``keypoints_visibility``: ``(N * K,)``
   int COCO flags (0: not labelled, 1: labelled but occluded, 2: visible).
@@ -129,16 +130,81 @@ def rle_decode(rle: dict[str, Any], shape: tuple[int, int] | None = None) -> np.
 _rle_decode = rle_decode
 
 
+def _polygon_fill(pts: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(H, W) bool even-odd fill of one ring by pixel centres: row y is cut at its centre y + 0.5 by every
+    edge whose half-open span [min(y0, y1), max(y0, y1)) holds it; the sorted crossings pair up, and pixel x
+    of a pair (xa, xb) is inside iff xa <= x + 0.5 < xb. Horizontal edges cut no row; a centre on a left or
+    top edge is inside, on a right or bottom edge outside, so polygons that tile the plane tile the pixels."""
+    a, b = pts, np.roll(pts, -1, axis=0)
+    lo, hi = np.minimum(a[:, 1], b[:, 1]), np.maximum(a[:, 1], b[:, 1])
+    # rows whose centre lies in [lo, hi): y + 0.5 >= lo and y + 0.5 < hi
+    r0 = np.clip(np.ceil(lo - 0.5), 0, height).astype(np.int64)
+    r1 = np.clip(np.ceil(hi - 0.5), 0, height).astype(np.int64)
+    count = np.maximum(r1 - r0, 0)
+    out = np.zeros((height, width), bool)
+    if not count.sum():
+        return out
+    edge = np.repeat(np.arange(len(a)), count)
+    rows = np.repeat(r0, count) + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
+    yc = rows + 0.5
+    x0, y0, x1, y1 = a[edge, 0], a[edge, 1], b[edge, 0], b[edge, 1]
+    xs = x0 + (yc - y0) * (x1 - x0) / (y1 - y0)
+    order = np.lexsort((xs, rows))
+    rows, xs = rows[order], xs[order]
+    # every row is cut an even number of times (a closed ring), so sorted crossings pair up within rows
+    start = np.clip(np.ceil(xs[0::2] - 0.5), 0, width).astype(np.int64)
+    stop = np.clip(np.ceil(xs[1::2] - 0.5), 0, width).astype(np.int64)
+    keep = stop > start
+    runs = np.zeros((height, width + 1), np.int32)
+    np.add.at(runs, (rows[0::2][keep], start[keep]), 1)
+    np.add.at(runs, (rows[0::2][keep], stop[keep]), -1)
+    return np.cumsum(runs[:, :width], axis=1) > 0
+
+
 def polygons_mask(polygons: Sequence[Any], height: int, width: int) -> np.ndarray:
-    """(H, W) uint8 union of COCO polygons (flat ``[x1, y1, ...]`` lists or (K, 2) arrays; vertices at
-    pixel indices, as ``cv2.findContours`` gives them, boundary pixels included). Each polygon is filled
-    on its own: one ``fillPoly`` call with several would XOR their overlaps."""
-    mask = np.zeros((height, width), np.uint8)
-    for poly in polygons:
+    """(H, W) uint8 union of COCO polygons (flat ``[x1, y1, ...]`` lists or (K, 2) arrays) in continuous
+    coordinates: pixel (x, y) spans [x, x + 1) x [y, y + 1), and is set iff its centre (x + 0.5, y + 0.5) lies
+    inside a polygon (even-odd rule, equal to non-zero for COCO's simple rings; a centre on a left/top edge
+    counts as inside, on a right/bottom edge as outside). The square [2, 2, 10, 2, 10, 10, 2, 10] covers
+    pixels 2..9, as pycocotools rasterises it, and the same convention as the ``polygons`` target, so a
+    polygon and its mask move together. Each polygon is filled on its own and the fills are unioned (COCO
+    means the union; one even-odd fill of all would cancel their overlaps)."""
+    mask = np.zeros((int(height), int(width)), bool)
+    for k, poly in enumerate(polygons):
         pts = np.asarray(poly, np.float64).reshape(-1, 2)
-        if len(pts) >= 3:  # 4 fractional bits keep sub-pixel vertices
-            cv2.fillPoly(mask, [np.round(pts * 16).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=4)
-    return mask
+        if not np.isfinite(pts).all():
+            value_error(f"polygons[{k}]", "finite vertex coordinates", poly, "drop or repair the vertices that are NaN or infinite")
+        if len(pts) >= 3:
+            mask |= _polygon_fill(pts, int(height), int(width))
+    return mask.astype(np.uint8)
+
+
+def mask_polygons(mask: np.ndarray) -> list[np.ndarray]:
+    """Outer outlines of a 2-D mask's pixels (nonzero = inside) as (K, 2) float64 ``x, y`` rings in continuous
+    coordinates: the edges of the pixel squares, vertices on integer pixel corners, one ring per 8-connected
+    region. No pixel centre lies on such an outline, so ``polygons_mask`` (or pycocotools) fills exactly the
+    mask's pixels back, the shoelace area is the pixel count and the ring's extent is the mask's box.
+    Holes are filled (COCO polygons are a union, they cannot cut a hole): compare ``polygons_mask`` of the
+    result with the mask to detect them, and store such masks as RLE.
+
+    Traced with ``cv2.findContours`` (Suzuki & Abe 1985) on the mask upsampled 2x: every boundary sample c
+    of the upsampled mask is a half pixel, and (c + 1) // 2 is the pixel corner on its outer side; diagonal
+    steps between two pixels that touch at a corner collapse to that corner, and straight runs are merged."""
+    m = np.asarray(mask)
+    if m.ndim != 2:
+        value_error("mask", "a 2-D (H, W) mask", m, "pass one instance mask at a time")
+    up = np.repeat(np.repeat((m != 0).astype(np.uint8), 2, axis=0), 2, axis=1)
+    contours, _ = cv2.findContours(up, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    rings = []
+    for c in contours:
+        v = (c.reshape(-1, 2).astype(np.int64) + 1) // 2
+        v = v[np.any(v != np.roll(v, 1, axis=0), axis=1)]  # a collapsed diagonal step repeats a corner
+        prev, nxt = np.roll(v, 1, axis=0) - v, np.roll(v, -1, axis=0) - v
+        straight = (prev[:, 0] * nxt[:, 1] - prev[:, 1] * nxt[:, 0] == 0) & ((prev * nxt).sum(axis=1) < 0)
+        v = v[~straight]
+        if len(v) >= 3:
+            rings.append(v.astype(np.float64))
+    return rings
 
 
 def annotation_mask(segmentation: Any, height: int, width: int) -> np.ndarray:
@@ -257,8 +323,9 @@ def write_coco(records: Sequence[dict[str, Any]], categories: Sequence[dict[str,
     """COCO JSON dict of ``records`` (``read_coco``'s form: ``image`` + ``targets`` [+ ``annotations``]).
 
     Segmentation of instance ``i``: its ``polygons`` entry when not empty, else its ``masks`` entry as
-    RLE. ``segmentation`` forces one form for every instance with a mask ("polygon" needs polygons,
-    "rle" / "rle_compressed" encode the masks); by default each instance keeps the form recorded in
+    RLE. ``segmentation`` forces one form for every instance with a mask ("polygon" writes its polygons,
+    or traces its mask with ``mask_polygons``, exact, refusing a mask with holes; "rle" / "rle_compressed"
+    encode the masks); by default each instance keeps the form recorded in
     ``annotations[i]["segmentation_kind"]`` (compressed RLE when nothing is recorded). ``area`` is kept
     when recorded, else the mask's pixel count (the polygons' area without masks, the box area without
     either). Keypoints are written with ``keypoints_visibility`` (2 for every keypoint when absent)."""
@@ -300,8 +367,12 @@ def write_coco(records: Sequence[dict[str, Any]], categories: Sequence[dict[str,
             if kind is None:
                 kind = "polygon" if len(poly) else "rle_compressed" if mask is not None else "none"
             if kind == "polygon":
+                if not len(poly) and mask is not None:  # traced from the mask: exact, or refused (holes)
+                    poly = mask_polygons(mask)
+                    if not np.array_equal(polygons_mask(poly, *np.asarray(mask).shape), (np.asarray(mask) != 0).astype(np.uint8)):
+                        value_error(f"records[{r}] instance {i}", "a mask whose pixel outlines reproduce it (no holes)", "a mask with holes", "pass segmentation='rle_compressed' to store it exactly")
                 if not len(poly):
-                    value_error(f"records[{r}] instance {i}", "polygons to write as a polygon segmentation", poly, "pass segmentation='rle_compressed' to store its mask")
+                    value_error(f"records[{r}] instance {i}", "polygons or a mask to write as a polygon segmentation", poly, "pass segmentation='rle_compressed' to store its mask")
                 ann["segmentation"] = [[float(v) for v in np.asarray(p, np.float64).reshape(-1)] for p in poly]
             elif kind in ("rle", "rle_compressed"):
                 if mask is None:

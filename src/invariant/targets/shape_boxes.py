@@ -9,6 +9,9 @@ the object's shape at hand the tight box is known exactly:
 - ``"polygon"``: box i is the extent of the vertices of ``polygons[i]`` (one instance per input box) after
   they are moved and clipped to the canvas.
 
+Both are in continuous coordinates (pixel i spans [i, i + 1)), so a mask and its pixel outline
+(``io.coco.mask_polygons``) give the same box.
+
 The boxes are replaced after execution, before writing; a box whose shape has nothing left on the canvas (an
 empty mask, or a polygon instance that was dropped) is dropped with its labels, and the size rules
 (``min_area``, ``min_width``, ``min_height`` and the degenerate-side floor) are applied again to the tight
