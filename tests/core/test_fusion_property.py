@@ -229,7 +229,11 @@ def _check_close(fused: dict, steps: dict, radius: float, chain: list, recorded:
     near = np.zeros(out_shape, bool)  # within the radius of some step's canvas edge
     content = np.ones(out_shape, bool)  # inside every step's canvas: source content, no fill, no border rule
     for x, y, shape, stretch, reads_content in _back_positions(chain, recorded, out_shape):
-        near |= _edge_distance(x, y, shape) / stretch <= radius
+        # within the radius in output pixels, or within it in this canvas' own pixels: a border rule
+        # (replicate/reflect) collapses many outputs onto one read near the edge (stretch -> 0 there), and
+        # an interpolation kernel reaches its pixel neighbours whatever the zoom
+        edge = _edge_distance(x, y, shape)
+        near |= (edge / stretch <= radius) | (edge <= radius)
         if not reads_content:
             content &= (x >= 0) & (y >= 0) & (x < shape[1]) & (y < shape[0])
     x, y = _fold(x, W0, chain[0].border_mode), _fold(y, H0, chain[0].border_mode)  # where the source is read

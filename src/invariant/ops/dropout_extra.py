@@ -48,21 +48,22 @@ def drop_pixels(image: np.ndarray, drop: np.ndarray, value: np.ndarray) -> np.nd
     if drop.shape[2] == 1 and image.shape[2] <= 4:
         # the same pixels in every channel: start from the fill and copy the kept pixels over it (one masked
         # OpenCV pass; x & x == x for every dtype)
-        out = np.empty_like(image)
+        image = np.ascontiguousarray(image)  # OpenCV needs a plain layout (inputs may be strided views)
+        out = np.empty(image.shape, image.dtype)  # C order whatever the input's order
         out[...] = np.asarray(value, image.dtype)
-        keep = np.logical_not(drop[:, :, 0]).view(np.uint8)
+        keep = np.ascontiguousarray(np.logical_not(drop[:, :, 0])).view(np.uint8)
         flat = out.reshape(image.shape[:2]) if image.shape[2] == 1 else out
         src = image.reshape(image.shape[:2]) if image.shape[2] == 1 else image
         cv2.bitwise_and(src, src, dst=flat, mask=keep)
         return out
-    out = image.copy()
+    out = np.array(image, order="C")
     np.copyto(out, np.broadcast_to(np.asarray(value, image.dtype), image.shape), where=drop)
     return out
 
 
 def drop_channels(image: np.ndarray, channels: Sequence[int], fill: float) -> np.ndarray:
     """Copy of ``image`` with the listed channels set to ``fill``."""
-    out = image.copy()
+    out = np.array(image, order="C")
     for c in channels:  # one strided assignment per channel (faster than a fancy-indexed one)
         out[..., c] = fill
     return out
