@@ -24,6 +24,7 @@ from .transforms.channels import OnChannels
 from .transforms.normalize import IMAGENET_MEAN, IMAGENET_STD, Normalize, ToTensor, compute_stats
 from .transforms.depth import DepthHoles, DepthNoise, DepthNormalize
 from .policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
+from .policies import PBAPolicy
 from .domains import DomainWarning, Report, Task, Violation, check
 from .domains import presets
 
