@@ -164,6 +164,11 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 
 def cmd_pba(args: argparse.Namespace) -> int:
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        print('invariant pba: needs Ray Tune and matplotlib: pip install "invariant[pba]"', file=sys.stderr)
+        return EXIT_INPUT
     from .training.pba import PBASettings, compare, run_pba
 
     epochs = _epochs(args, 4 if args.quick else 12)

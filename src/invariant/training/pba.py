@@ -417,11 +417,13 @@ def plot_schedule(slots: Sequence[str], history: Sequence[tuple[int, Sequence[in
 
     epochs = [int(e) + 1 for e, _ in history]
     fig, (ax_p, ax_m) = plt.subplots(1, 2, figsize=(12, 4.5))
-    for op, (probs, strength) in op_curves(slots, history).items():
-        line = ax_p.plot(epochs, probs, marker="o", ms=3, label=op)[0]
-        ax_m.plot(epochs, strength, marker="o", ms=3, color=line.get_color(), label=op)
-    ax_p.set(xlabel="epoch", ylabel="probability (sum over its 2 copies)", title="Learned schedule: probability")
-    ax_m.set(xlabel="epoch", ylabel="sum of p x magnitude (0..9)", title="Learned schedule: strength")
+    colours = plt.get_cmap("tab20").colors
+    for k, (op, (probs, strength)) in enumerate(op_curves(slots, history).items()):
+        style = dict(marker="os^D"[k % 4], ms=3, color=colours[k % len(colours)], ls="-" if k < 10 else "--", label=op)
+        ax_p.plot(epochs, probs, **style)
+        ax_m.plot(epochs, strength, **style)
+    ax_p.set(xlabel="epoch (1-based)", ylabel="probability (sum over its 2 copies)", title="Learned schedule: probability")
+    ax_m.set(xlabel="epoch (1-based)", ylabel="sum of p x magnitude (0..9)", title="Learned schedule: strength")
     ax_m.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     for ax in (ax_p, ax_m):
         ax.grid(alpha=0.3)
