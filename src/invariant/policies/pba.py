@@ -35,7 +35,8 @@ class PBAPolicy(Policy):
         for i, t in enumerate(self.transforms):
             if isinstance(t, Container):
                 type_error(f"transforms[{i}]", "a leaf transform (an operation with its own p)", t, "list the operations themselves, not a container")
-        if isinstance(count_weights, (str, bytes)) or not isinstance(count_weights, (tuple, list)) or not count_weights:
+        numbers = isinstance(count_weights, (tuple, list)) and all(isinstance(w, (int, float, np.integer, np.floating)) and not isinstance(w, bool) for w in count_weights)
+        if not numbers or not count_weights:
             type_error("count_weights", "a non-empty sequence of probabilities for count = 0, 1, 2, ...", count_weights, "pass e.g. count_weights=(0.2, 0.3, 0.5)")
         weights = [float(w) for w in count_weights]
         if any(w < 0 for w in weights) or abs(sum(weights) - 1.0) > 1e-6:
