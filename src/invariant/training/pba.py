@@ -158,7 +158,8 @@ class PBAResult:
     slots: list[str]
     history: list[tuple[int, list[int]]]  # the best member's (epoch, flat policy) for every epoch
     best_val_acc: float
-    members: list[dict[str, Any]] = field(default_factory=list)  # every member's last result
+    # every member's last result; seed_member: whose seed (data order) it trains with, copied on exploit
+    members: list[dict[str, Any]] = field(default_factory=list)
     pipeline: Compose | None = None
     paths: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
@@ -363,7 +364,7 @@ def run_pba(
     errors = [str(r.error) for r in grid if r.error is not None]
     if errors:
         raise RuntimeError(f"pba: {len(errors)} member(s) failed: {errors[0]}")
-    members = [{"trial": r.metrics["trial_id"], "seed_of": r.metrics["member"], "val_acc": r.metrics["val_acc"], "val_loss": r.metrics["val_loss"], "epochs": r.metrics["epoch"]} for r in grid]
+    members = [{"trial": r.metrics["trial_id"], "seed_member": r.metrics["member"], "val_acc": r.metrics["val_acc"], "val_loss": r.metrics["val_loss"], "epochs": r.metrics["epoch"]} for r in grid]
     best = grid.get_best_result(metric="val_acc", mode="max", scope="last")
     lineage = [(int(e), [int(v) for v in p]) for e, p in json.loads(best.metrics["lineage"])]
     result = PBAResult(settings, slots, lineage, float(best.metrics["val_acc"]), members, schedule_pipeline(slots, lineage, seed=settings.seed))
