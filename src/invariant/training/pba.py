@@ -426,8 +426,11 @@ def plot_schedule(slots: Sequence[str], history: Sequence[tuple[int, Sequence[in
     ax_p.set(xlabel="epoch (1-based)", ylabel="probability (sum over its 2 copies)", title="Learned schedule: probability")
     ax_m.set(xlabel="epoch (1-based)", ylabel="sum of p x magnitude (0..9)", title="Learned schedule: strength")
     ax_m.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    from matplotlib.ticker import MaxNLocator
+
     for ax in (ax_p, ax_m):
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
