@@ -172,6 +172,8 @@ def test_cli_quick_through_ray(tmp_path: Path) -> None:
     assert [row["epoch"] for row in schedule["schedule"]] == [0, 1]
     assert schedule["exploits"] == 1  # interval 1, 2 epochs, synchronous: after epoch 1 the bottom member copied and explored
     assert len(schedule["members"]) == 2
+    # the copied member resumed from the donor's checkpoint (epoch counter, weights, lineage), not from scratch
+    assert [m["epochs"] for m in schedule["members"]] == [2, 2]
     loaded = iv.load(out / "pba.yaml")
     from invariant.training.adapters import from_arrays
     from invariant.training.dataset import AugmentedDataset
