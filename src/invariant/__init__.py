@@ -33,6 +33,7 @@ from .transforms.noise import MultiplicativeNoise, SaltAndPepper, ShotNoise, Spe
 from .transforms.nonrigid import GridElasticDeform, ThinPlateSpline
 from .transforms.domain_adaptation import FDA, HistogramMatching, PixelDistributionAdaptation
 from .policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
+from .policies import PBAPolicy
 from .domains import DomainWarning, Report, Task, Violation, check
 from .domains import presets
 from .targets.keypoints import COCO_PERSON, COCO_PERSON_KEYPOINTS, KeypointSchema

@@ -7,6 +7,7 @@ from .autoaugment import POLICIES, AutoAugment
 from .ops import SPACES, PolicyGeometricOp, PolicyPixelOp
 from .randaugment import RANDAUGMENT_OPS, RandAugment, parse_spec
 from .trivialaugment import TRIVIALAUGMENT_OPS, TrivialAugmentWide
+from .pba import PBAPolicy
 
 __all__ = [
     "AUGMIX_OPS",
@@ -21,4 +22,5 @@ __all__ = [
     "TRIVIALAUGMENT_OPS",
     "TrivialAugmentWide",
     "parse_spec",
+    "PBAPolicy",
 ]
