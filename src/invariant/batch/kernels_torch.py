@@ -1,0 +1,360 @@
+"""Batched torch kernels: one resampling per fused spatial run, one vectorised expression per pixel step.
+
+Images are float32 ``(B, C, H, W)`` tensors holding values in the caller's dtype units (0..255 for uint8
+input, 0..1 for float input). With uint8 input every step rounds half-to-even and saturates to 0..255
+after it runs, as the numpy executor's uint8 intermediates do, so both paths see the same values between
+steps. Every pixel kernel takes ``(transform, x, params_list, top)`` with one params dict per row of
+``x`` (the samples that applied the step) and returns the new rows.
+
+Coordinates follow the library's convention (pixel column ``i`` spans ``[i, i + 1)``): a backward map
+gives each output pixel CENTRE ``(j + 0.5, i + 0.5)`` a continuous source point ``(sx, sy)``, and
+``grid_sample(align_corners=False)`` reads that point with ``g = 2 * sx / W - 1``: -1 is the left edge
+of pixel 0 and +1 the right edge of pixel W - 1, the same pixel-centre convention as OpenCV's
+``warpAffine`` conjugated by the half-pixel shift (``ops.geometric.warp``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..core.errors import require_torch, value_error
+from ..ops import blur_noise as B
+from ..ops.color import GRAY_WEIGHTS
+
+torch = require_torch("invariant.batch.kernels_torch (batched execution)")
+F = torch.nn.functional
+
+PixelKernel = Callable[[Any, Any, list, float], Any]
+PIXEL_KERNELS: dict[str, PixelKernel] = {}
+
+
+def register_pixel(*names: str) -> Callable[[PixelKernel], PixelKernel]:
+    """Decorator: ``fn`` is the batched kernel of the pixel transforms called ``names``."""
+
+    def add(fn: PixelKernel) -> PixelKernel:
+        for name in names:
+            PIXEL_KERNELS[name] = fn
+        return fn
+
+    return add
+
+
+def _col(values: list[float], x: Any) -> Any:
+    """(n, 1, 1, 1) float32 tensor of per-sample values on ``x``'s device (one host->device copy)."""
+    return torch.tensor(values, dtype=torch.float32).to(x.device, non_blocking=True).view(-1, 1, 1, 1)
+
+
+def gray(x: Any) -> Any:
+    """ITU-R 601-2 luma ``0.299 R + 0.587 G + 0.114 B`` of (n, 3, H, W), as (n, 1, H, W)."""
+    w = torch.tensor(GRAY_WEIGHTS, dtype=torch.float32, device=x.device).view(1, 3, 1, 1)
+    return (x * w).sum(1, keepdim=True)
+
+
+def contrast_pivot(x: Any) -> Any:
+    """Per sample: the mean of the gray image for RGB (torchvision), each channel's own mean otherwise;
+    float64 sums as the numpy path (``ImageStats.shared_pivot``: gray weights applied to channel means)."""
+    means = x.double().mean(dim=(2, 3))  # (n, C)
+    if x.shape[1] == 3:
+        w = torch.tensor(GRAY_WEIGHTS, dtype=torch.float64, device=x.device)
+        return (means * w).sum(1).float().view(-1, 1, 1, 1)
+    return means.float().view(x.shape[0], -1, 1, 1)
+
+
+# ---- resampling ---------------------------------------------------------------------------------------------
+
+
+def source_points(inverse: Any, out_shape: tuple[int, int]) -> tuple[Any, Any]:
+    """Continuous source coordinates ``(sx, sy)``, each (n, Ho, Wo), of every output pixel centre under
+    the per-sample backward maps ``inverse`` (n, 3, 3) (projective: divided by the third row)."""
+    h, w = out_shape
+    dev = inverse.device
+    ys = torch.arange(h, dtype=torch.float32, device=dev) + 0.5
+    xs = torch.arange(w, dtype=torch.float32, device=dev) + 0.5
+    m = inverse.float()
+    a, b, c = m[:, 0, 0, None, None], m[:, 0, 1, None, None], m[:, 0, 2, None, None]
+    d, e, f = m[:, 1, 0, None, None], m[:, 1, 1, None, None], m[:, 1, 2, None, None]
+    X, Y = xs.view(1, 1, w), ys.view(1, h, 1)
+    sx = a * X + b * Y + c
+    sy = d * X + e * Y + f
+    if bool((m[:, 2, :2] != 0).any()) or bool((m[:, 2, 2] != 1).any()):
+        z = m[:, 2, 0, None, None] * X + m[:, 2, 1, None, None] * Y + m[:, 2, 2, None, None]
+        sx, sy = sx / z, sy / z
+    return sx, sy
+
+
+def fold_border(s: Any, lo: Any, hi: Any, mode: str) -> Any:
+    """Map continuous coordinates outside ``[lo, hi)`` (per sample, (n, 1, 1)) back inside by ``mode``.
+
+    For bilinear reads (separable, linear between neighbours), folding the coordinate equals padding
+    the image: "reflect" (OpenCV REFLECT_101) mirrors about the outer pixel centres, "symmetric"
+    (REFLECT) about the edges, "replicate" clamps to the outer pixel centres."""
+    if mode == "replicate":
+        return torch.minimum(torch.maximum(s, lo + 0.5), hi - 0.5)
+    n = hi - lo
+    if mode == "symmetric":  # within half a pixel of an edge the mirrored neighbour IS the edge pixel
+        t = torch.remainder(s - lo, 2 * n)
+        t = lo + torch.where(t >= n, 2 * n - t, t)
+        return torch.minimum(torch.maximum(t, lo + 0.5), hi - 0.5)
+    # reflect-101 in pixel-index units u = s - 0.5: period 2 (n - 1)
+    u = s - lo - 0.5
+    period = torch.clamp(2 * (n - 1), min=1)
+    t = torch.remainder(u, period)
+    t = torch.where(t > n - 1, period - t, t)
+    return lo + t + 0.5
+
+
+_MODES = {"linear": "bilinear", "nearest": "nearest", "cubic": "bicubic"}
+
+
+def grid_read(x: Any, sx: Any, sy: Any, interpolation: str, padding: str) -> Any:
+    """``grid_sample`` of (n, C, H, W) at continuous points (n, Ho, Wo), align_corners=False."""
+    h, w = x.shape[-2:]
+    grid = torch.stack((sx * (2.0 / w) - 1.0, sy * (2.0 / h) - 1.0), dim=-1)
+    return F.grid_sample(x, grid, mode=_MODES[interpolation], padding_mode=padding, align_corners=False)
+
+
+def window_mask(shape: tuple[int, int], windows: np.ndarray, device: Any) -> Any:
+    """(n, 1, H, W) float mask: 1 inside each sample's integer window (x0, y0, x1, y1)."""
+    h, w = shape
+    win = torch.as_tensor(windows, dtype=torch.float32).to(device)
+    xs = torch.arange(w, dtype=torch.float32, device=device).view(1, 1, w)
+    ys = torch.arange(h, dtype=torch.float32, device=device).view(1, h, 1)
+    inside = (xs >= win[:, 0, None, None]) & (xs < win[:, 2, None, None]) & (ys >= win[:, 1, None, None]) & (ys < win[:, 3, None, None])
+    return inside.unsqueeze(1).float()
+
+
+# ---- pixel kernels ------------------------------------------------------------------------------------------
+
+
+@register_pixel("Normalize")
+def normalize(t: Any, x: Any, params: list, top: float) -> Any:
+    """``(x / max_pixel_value - mean) / std`` per channel (``transforms.normalize.Normalize``)."""
+    c = x.shape[1]
+    max_value = t.max_pixel_value if t.max_pixel_value is not None else top
+    mean = np.broadcast_to(np.asarray(t.mean, np.float64), (c,))
+    std = np.broadcast_to(np.asarray(t.std, np.float64), (c,))
+    scale = torch.tensor(1.0 / (std * max_value), dtype=torch.float32, device=x.device).view(1, c, 1, 1)
+    shift = torch.tensor(-mean / std, dtype=torch.float32, device=x.device).view(1, c, 1, 1)
+    return x * scale + shift
+
+
+@register_pixel("RandomBrightnessContrast")
+def brightness_contrast(t: Any, x: Any, params: list, top: float) -> Any:
+    """``(x - pivot) * alpha + pivot + beta * top`` (or ``+ beta * pivot`` without brightness_by_max)."""
+    alpha = _col([p["alpha"] for p in params], x)
+    beta = _col([p["beta"] for p in params], x)
+    pivot = contrast_pivot(x)
+    shift = beta * top if t.brightness_by_max else beta * pivot
+    return x * alpha + ((1.0 - alpha) * pivot + shift)
+
+
+@register_pixel("RandomGamma")
+def gamma(t: Any, x: Any, params: list, top: float) -> Any:
+    """``top * (max(x, 0) / top) ** gamma``."""
+    g = _col([p["gamma"] for p in params], x)
+    return top * torch.pow(torch.clamp(x, min=0.0) / top, g)
+
+
+@register_pixel("Invert")
+def invert(t: Any, x: Any, params: list, top: float) -> Any:
+    """``top - x``."""
+    return top - x
+
+
+@register_pixel("Solarize")
+def solarize(t: Any, x: Any, params: list, top: float) -> Any:
+    """``top - x`` where ``x >= threshold * top`` (PIL ImageOps.solarize)."""
+    thr = _col([p["threshold"] * top for p in params], x)
+    return torch.where(x >= thr, top - x, x)
+
+
+@register_pixel("Posterize")
+def posterize(t: Any, x: Any, params: list, top: float) -> Any:
+    """Keep the top ``bits`` bits (uint8: ``floor(x / 2**(8-bits)) * 2**(8-bits)``; float: ``2**bits``
+    levels, floored, as ``ops.color.posterize_curve``)."""
+    bits = [p["bits"] for p in params]
+    if top == 255.0:
+        step = _col([float(2 ** (8 - b)) for b in bits], x)
+        return torch.floor(x / step) * step
+    levels = _col([float(2**b) for b in bits], x)
+    return torch.minimum(torch.clamp(torch.floor(x * levels), min=0.0), levels - 1) / levels
+
+
+@register_pixel("ToGray")
+def to_gray(t: Any, x: Any, params: list, top: float) -> Any:
+    """ITU-R 601-2 luma, repeated to ``num_output_channels``."""
+    g = gray(x)
+    if top == 255.0:
+        g = torch.round(g)
+    return g if t.num_output_channels == 1 else g.expand(-1, 3, -1, -1)
+
+
+@register_pixel("Equalize")
+def equalize(t: Any, x: Any, params: list, top: float) -> Any:
+    """Per-channel histogram equalization, PIL's algorithm (``ops.color.equalize_table``): step =
+    (N - count of the last occupied bin) // 255, table = (step // 2 + count below) // step. uint8 only."""
+    if top != 255.0:
+        value_error("Equalize (batched)", "a uint8 batch", "a float batch", "equalize uint8 images, or run the numpy executor")
+    n, c, h, w = x.shape
+    v = x.reshape(n * c, h * w).long().clamp(0, 255)
+    hist = torch.zeros(n * c, 256, dtype=torch.float64, device=x.device).scatter_add_(1, v, torch.ones_like(v, dtype=torch.float64))
+    cum = hist.cumsum(1)
+    below = cum - hist
+    occupied = hist > 0
+    last = 255 - torch.argmax(occupied.flip(1).to(torch.uint8), dim=1)
+    rest = cum[:, -1] - hist.gather(1, last[:, None])[:, 0]
+    step = torch.floor(rest / 255.0)
+    flat = step == 0
+    safe = torch.where(flat, torch.ones_like(step), step)
+    table = torch.floor((torch.floor(step / 2)[:, None] + below) / safe[:, None]).clamp(max=255.0)
+    table = torch.where(flat[:, None], torch.arange(256, dtype=torch.float64, device=x.device)[None], table)
+    return table.gather(1, v).float().view(n, c, h, w)
+
+
+@register_pixel("GaussianBlur")
+def gaussian_blur(t: Any, x: Any, params: list, top: float) -> Any:
+    """Separable Gaussian blur (``ops.blur_noise.gaussian_kernel`` taps), reflect-101 border; samples are
+    grouped by kernel length so each group is two depthwise convolutions with per-sample kernels."""
+    kernels = [B.gaussian_kernel(p["kernel_size"], p["sigma"]) for p in params]
+    out = x.clone()
+    n, c, h, w = x.shape
+    for size in sorted({len(k) for k in kernels}):
+        idx = [i for i, k in enumerate(kernels) if len(k) == size]
+        if size == 1:
+            continue
+        rows = torch.as_tensor(np.stack([kernels[i] for i in idx]), device=x.device)  # (m, k)
+        m, r = len(idx), size // 2
+        sel = torch.as_tensor(idx, device=x.device)
+        part = x.index_select(0, sel).reshape(1, m * c, h, w)
+        weight = rows.repeat_interleave(c, dim=0)  # (m*c, k)
+        part = F.pad(part, (r, r, r, r), mode="reflect")
+        part = F.conv2d(part, weight.view(m * c, 1, 1, size), groups=m * c)
+        part = F.conv2d(part, weight.view(m * c, 1, size, 1), groups=m * c)
+        out.index_copy_(0, sel, part.view(m, c, h, w))
+    return out
+
+
+@register_pixel("CoarseDropout", "RandomErasing", "CutOut")
+def erase(t: Any, x: Any, params: list, top: float) -> Any:
+    """Fill each sample's holes ([x0, y0, x1, y1] integer bounds) with a constant fill, one colour per
+    hole ("random_uniform") or the image's channel means ("mean"); per-pixel noise ("random") is drawn
+    by numpy's generator on the CPU path and has no batched kernel."""
+    if t.fill == "random":
+        value_error(f"{type(t).__name__}(fill='random') (batched)", "a fill the batch can reproduce", "per-pixel noise", "use fill=0, a colour, 'random_uniform' or 'mean'")
+    out = x.clone()
+    n, c, h, w = x.shape
+    integer = top == 255.0
+    for i, p in enumerate(params):
+        holes = p["holes"]
+        if not holes:
+            continue
+        if t.fill == "random_uniform":
+            fills = [torch.tensor(np.rint(np.asarray(col) * top) if integer else np.asarray(col), dtype=torch.float32, device=x.device) for col in p["colors"]]
+        else:
+            if t.fill == "mean":
+                value = x[i].double().mean(dim=(1, 2))
+            else:
+                value = torch.tensor(np.broadcast_to(np.asarray(t.fill, np.float64), (c,)).copy(), dtype=torch.float64, device=x.device)
+            value = value.clamp(0, top)
+            fill = (torch.round(value) if integer else value).float()
+            fills = [fill] * len(holes)
+        for (x0, y0, x1, y1), fill in zip(holes, fills):
+            out[i, :, y0:y1, x0:x1] = fill.view(c, 1, 1)
+    return out
+
+
+# -- colour --------------------------------------------------------------------------------------------------
+
+
+def rgb_to_hsv(x: Any) -> tuple[Any, Any, Any]:
+    """Float HSV of (n, 3, H, W) in [0, 1] units: hue in turns [0, 1), saturation, value."""
+    r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
+    v, _ = x.max(1, keepdim=True)
+    mn, _ = x.min(1, keepdim=True)
+    diff = v - mn
+    s = torch.where(v > 0, diff / torch.where(v > 0, v, torch.ones_like(v)), torch.zeros_like(v))
+    safe = torch.where(diff > 0, diff, torch.ones_like(diff))
+    h = torch.where(v == r, (g - b) / safe, torch.where(v == g, 2.0 + (b - r) / safe, 4.0 + (r - g) / safe))
+    h = torch.where(diff > 0, torch.remainder(h / 6.0, 1.0), torch.zeros_like(h))
+    return h, s, v
+
+
+def hsv_to_rgb(h: Any, s: Any, v: Any) -> Any:
+    """(n, 3, H, W) RGB of float HSV (hue in turns)."""
+    h6 = torch.remainder(h, 1.0) * 6.0
+    i = torch.floor(h6)
+    f = h6 - i
+    p, q, t = v * (1 - s), v * (1 - s * f), v * (1 - s * (1 - f))
+    i = i.long() % 6
+    r = torch.stack([v, q, p, p, t, v], 0).gather(0, i[None])[0]
+    g = torch.stack([t, v, v, q, p, p], 0).gather(0, i[None])[0]
+    b = torch.stack([p, p, t, v, v, q], 0).gather(0, i[None])[0]
+    return torch.cat([r, g, b], 1)
+
+
+def shift_hsv(x: Any, hue_turns: Any, sat: Any, val: Any, top: float) -> Any:
+    """Add per-sample ``hue_turns`` (mod 1), ``sat`` and ``val`` (fractions of full scale) in HSV.
+
+    uint8 follows OpenCV's 8-bit full-range HSV as the numpy path does: H, S, V are quantised to 256
+    hue levels and 0..255 before the shift (``rint``), then converted back in float and rounded."""
+    h, s, v = rgb_to_hsv(x / top)
+    if top == 255.0:
+        H = torch.remainder(torch.round(h * 256.0), 256.0)
+        S = torch.round(s * 255.0)
+        V = torch.round(v * 255.0)
+        H = torch.remainder(torch.round(H + hue_turns * 256.0), 256.0)
+        S = torch.clamp(torch.round(S + sat * 255.0), 0, 255)
+        V = torch.clamp(torch.round(V + val * 255.0), 0, 255)
+        return hsv_to_rgb(H / 256.0, S / 255.0, V / 255.0) * top
+    h = torch.remainder(h + hue_turns, 1.0)
+    return hsv_to_rgb(h, torch.clamp(s + sat, 0, 1), torch.clamp(v + val, 0, 1)) * top
+
+
+@register_pixel("HueSaturationValue")
+def hue_saturation_value(t: Any, x: Any, params: list, top: float) -> Any:
+    """Hue shift in degrees, saturation and value shifts as fractions of full scale (per sample)."""
+    hue = _col([p["hue"] / 360.0 for p in params], x)
+    return shift_hsv(x, hue, _col([p["sat"] for p in params], x), _col([p["val"] for p in params], x), top)
+
+
+def _round_if(x: Any, integer: bool) -> Any:
+    return torch.round(x).clamp_(0.0, 255.0) if integer else x
+
+
+@register_pixel("ColorJitter")
+def color_jitter(t: Any, x: Any, params: list, top: float) -> Any:
+    """torchvision's ColorJitter with each sample's own order and factors: at each of the four positions
+    the samples are grouped by the operation they apply there (brightness ``x * b``; contrast
+    ``(x - gray mean) * c + gray mean``; saturation ``s * x + (1 - s) * gray``; hue rotation in HSV)."""
+    integer = top == 255.0
+    out = x
+    identity = {"brightness": 1.0, "contrast": 1.0, "saturation": 1.0, "hue": 0.0}
+    for k in range(4):
+        groups: dict[str, list[int]] = {}
+        for i, p in enumerate(params):
+            name = p["order"][k]
+            if p.get(name) is not None and p[name] != identity[name]:
+                groups.setdefault(name, []).append(i)
+        if not groups:
+            continue
+        out = out.clone() if out is x else out
+        for name, idx in groups.items():
+            sel = torch.as_tensor(idx, device=x.device)
+            part = out.index_select(0, sel)
+            f = _col([params[i][name] for i in idx], x)
+            if name == "brightness":
+                part = _round_if(part * f, integer)
+            elif name == "contrast":
+                pivot = contrast_pivot(part)
+                part = _round_if(part * f + (1.0 - f) * pivot, integer)
+            elif name == "saturation":
+                part = _round_if(f * part + (1.0 - f) * gray(part), integer)
+            else:  # uint8: OpenCV's 8-bit hue is rotated by a whole number of its 256 levels (ops.color.hue_shift)
+                f = torch.round(f * 256.0) / 256.0 if integer else f
+                part = _round_if(shift_hsv(part, f, torch.zeros_like(f), torch.zeros_like(f), top), integer)
+            if not integer:
+                part = part.clamp(0.0, top)
+            out.index_copy_(0, sel, part)
+    return out
