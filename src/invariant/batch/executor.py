@@ -33,7 +33,9 @@ from ..core.executor import Executor, register_executor, register_kernel
 from ..core.plan import Plan, SpatialRun, Step, analyse, interpolation_of
 from ..core.rng import derive_rng, fresh_seed
 from ..core.sample import kind_fill
+from ..ops import geometric as geo
 from ..core.transform import SpatialTransform, executes_generically
+from ..transforms.distortions import FieldTransform
 from ..core import hooks
 from . import kernels_torch as K
 
@@ -51,6 +53,8 @@ def unsupported(t: Any) -> str | None:
     if isinstance(t, SpatialTransform):
         if not executes_generically(t):
             return f"{name} (executes its own apply_image)"
+        if isinstance(t, FieldTransform):
+            return f"{name} (a displacement field: no matrix to compose)"
         if t.interpolation not in _INTERPOLATIONS:
             return f"{name} (interpolation={t.interpolation!r}; batched: {', '.join(_INTERPOLATIONS)})"
         if t.border_mode not in _BORDERS:
@@ -110,6 +114,9 @@ class _Resampling:
         t = steps[border_at].transform
         self.interp, self.mode, self.fill, self.fill_mask = interp, t.border_mode, t.fill, kind_fill(t, "mask")
         self.window = window if window is not None else (0, 0, shape[1], shape[0])
+        form = geo.classify(composite, shape, steps[-1].geometry.out_shape)  # type: ignore[union-attr]
+        if form[1] == geo.RESIZE:  # the numpy kernel slices the window and resizes it: edges replicate inside it
+            self.mode, self.window = "replicate", tuple(form[2:6])
 
 
 def _fill_tensor(fills: list[Any], channels: int, device: Any) -> Any:

@@ -281,6 +281,23 @@ def rgb_to_hsv(x: Any) -> tuple[Any, Any, Any]:
     return h, s, v
 
 
+def rgb_to_hsv8(x: Any) -> tuple[Any, Any, Any]:
+    """OpenCV's 8-bit ``COLOR_RGB2HSV_FULL`` on integer-valued (n, 3, H, W), bit for bit: its
+    fixed-point division tables (``sdiv = round(255 * 2**12 / v)``, ``hdiv = round(256 * 2**12 / (6 *
+    diff))``), rounding shifts by 12 bits and hue saturated to 255 (OpenCV ``color_hsv.simd.hpp``)."""
+    xi = x.to(torch.int64)
+    r, g, b = xi[:, 0:1], xi[:, 1:2], xi[:, 2:3]
+    v = torch.maximum(torch.maximum(r, g), b)
+    diff = v - torch.minimum(torch.minimum(r, g), b)
+    sdiv = torch.where(v > 0, torch.round((255 * 4096) / v.clamp(min=1).double()), torch.zeros((), dtype=torch.float64, device=x.device)).long()
+    s = (diff * sdiv + 2048) >> 12
+    hdiv = torch.where(diff > 0, torch.round((256 * 4096) / (6.0 * diff.clamp(min=1).double())), torch.zeros((), dtype=torch.float64, device=x.device)).long()
+    h = torch.where(v == r, g - b, torch.where(v == g, b - r + 2 * diff, r - g + 4 * diff))
+    h = (h * hdiv + 2048) >> 12
+    h = torch.where(h < 0, h + 256, h).clamp(max=255)
+    return h.float(), s.float(), v.float()
+
+
 def hsv_to_rgb(h: Any, s: Any, v: Any) -> Any:
     """(n, 3, H, W) RGB of float HSV (hue in turns)."""
     h6 = torch.remainder(h, 1.0) * 6.0
@@ -297,17 +314,16 @@ def hsv_to_rgb(h: Any, s: Any, v: Any) -> Any:
 def shift_hsv(x: Any, hue_turns: Any, sat: Any, val: Any, top: float) -> Any:
     """Add per-sample ``hue_turns`` (mod 1), ``sat`` and ``val`` (fractions of full scale) in HSV.
 
-    uint8 follows OpenCV's 8-bit full-range HSV as the numpy path does: H, S, V are quantised to 256
-    hue levels and 0..255 before the shift (``rint``), then converted back in float and rounded."""
-    h, s, v = rgb_to_hsv(x / top)
+    uint8 follows OpenCV's 8-bit full-range HSV as the numpy path does (``rgb_to_hsv8``, then the shift
+    on the integer H, S, V, then OpenCV's float HSV -> RGB with hue scaled by 6/255 (its 8-bit
+    ``HSV2RGB_FULL`` uses a hue range of 255 where ``RGB2HSV_FULL`` uses 256), rounded)."""
     if top == 255.0:
-        H = torch.remainder(torch.round(h * 256.0), 256.0)
-        S = torch.round(s * 255.0)
-        V = torch.round(v * 255.0)
+        H, S, V = rgb_to_hsv8(x)
         H = torch.remainder(torch.round(H + hue_turns * 256.0), 256.0)
         S = torch.clamp(torch.round(S + sat * 255.0), 0, 255)
         V = torch.clamp(torch.round(V + val * 255.0), 0, 255)
-        return hsv_to_rgb(H / 256.0, S / 255.0, V / 255.0) * top
+        return hsv_to_rgb(H / 255.0, S / 255.0, V / 255.0) * top  # OpenCV's 8-bit HSV2RGB_FULL reads hue over 255
+    h, s, v = rgb_to_hsv(x / top)
     h = torch.remainder(h + hue_turns, 1.0)
     return hsv_to_rgb(h, torch.clamp(s + sat, 0, 1), torch.clamp(v + val, 0, 1)) * top
 
