@@ -200,3 +200,16 @@ def test_torch_executor_runs_a_single_plan(photos: np.ndarray) -> None:
     ref = pipe(image=photos[0], rng=derive_rng(1, 0, 5))["image"]
     assert got.dtype == np.uint8
     np.testing.assert_array_equal(got, ref)
+
+
+def test_mixup_and_cutmix_take_the_batched_output(photos: np.ndarray) -> None:
+    from invariant.batch import cutmix, mixup
+
+    aug = iv.Compose([iv.RandomResizedCrop(64), iv.HorizontalFlip(p=0.5), iv.Normalize()]).batched(seed=SEED)
+    images = aug(torch.from_numpy(photos).permute(0, 3, 1, 2).contiguous(), indices=INDICES)
+    labels = torch.tensor([0, 1, 2, 0, 1, 2])
+    mixed = mixup(images, labels, num_classes=3, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(mixed.images, mixed.lam * images + (1 - mixed.lam) * images[mixed.index])
+    cut = cutmix(images, labels, num_classes=3, generator=torch.Generator().manual_seed(1))
+    x0, y0, x1, y1 = cut.box
+    torch.testing.assert_close(cut.images[:, :, y0:y1, x0:x1], images[cut.index][:, :, y0:y1, x0:x1])
