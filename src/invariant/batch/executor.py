@@ -40,6 +40,7 @@ from ..core import hooks
 from . import kernels_torch as K
 
 torch = require_torch("invariant.batch.executor (batched execution)")
+F = torch.nn.functional
 
 _INTERPOLATIONS = ("nearest", "linear", "cubic")
 _BORDERS = ("constant", "reflect", "symmetric", "replicate")
@@ -82,7 +83,7 @@ def _stages(leaves: list[Any]) -> tuple[list[tuple[bool, list[int]]], dict[int, 
 class _Resampling:
     """One sample's part of a spatial stage: backward matrix, interpolation, border rule and window."""
 
-    __slots__ = ("index", "inverse", "interp", "mode", "fill", "fill_mask", "window", "painters")
+    __slots__ = ("index", "inverse", "interp", "mode", "fill", "fill_mask", "window", "painters", "fast")
 
     def __init__(self, index: int, steps: list[Step], shape: tuple[int, int]) -> None:
         self.index = index
@@ -114,9 +115,19 @@ class _Resampling:
         t = steps[border_at].transform
         self.interp, self.mode, self.fill, self.fill_mask = interp, t.border_mode, t.fill, kind_fill(t, "mask")
         self.window = window if window is not None else (0, 0, shape[1], shape[0])
-        form = geo.classify(composite, shape, steps[-1].geometry.out_shape)  # type: ignore[union-attr]
+        out_h, out_w = steps[-1].geometry.out_shape  # type: ignore[union-attr]
+        form = geo.classify(composite, shape, (out_h, out_w))
+        self.fast: tuple | None = None
         if form[1] == geo.RESIZE:  # the numpy kernel slices the window and resizes it: edges replicate inside it
             self.mode, self.window = "replicate", tuple(form[2:6])
+            if interp == "linear" and not self.painters:
+                self.fast = ("resize", *form[2:6], form[7], form[8])
+        elif form[1] == geo.IDENTITY and not self.painters:
+            self.fast = ("slice", 0, 0, False, False)
+        elif form[1] == geo.WINDOW and not self.painters:
+            x0, y0 = form[2], form[3]
+            if x0 >= 0 and y0 >= 0 and x0 + out_w <= shape[1] and y0 + out_h <= shape[0]:
+                self.fast = ("slice", x0, y0, form[4], form[5])
 
 
 def _fill_tensor(fills: list[Any], channels: int, device: Any) -> Any:
@@ -148,35 +159,56 @@ def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stag
 
 
 def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool) -> tuple[Any, Any]:
+    """One spatial stage. Per sample, by the composed matrix's form: an integer window with flips inside
+    the source is sliced (exact, any dtype); a scaled window (crop + resize, the numpy kernel's slice +
+    ``cv2.resize``) is sliced and resized with ``F.interpolate`` (bilinear, half-pixel centres, edges
+    replicated inside the window); everything else goes through ONE ``grid_sample`` per
+    (interpolation, border) group."""
     B, C, H, W = x.shape
     shapes = {tuple(stage_steps[b][-1].geometry.out_shape) for b in active}  # type: ignore[union-attr]
     if len(shapes) > 1 or (len(active) < B and shapes != {(H, W)}):
         names = sorted({type(s.transform).__name__ for b in active for s in stage_steps[b]})
         value_error("pipeline", "one output size for every sample of a batch", f"{names} giving sizes {sorted(shapes)}{' (some samples skipped the step)' if len(active) < B else ''}", "end the spatial steps with a fixed-size step applied with p=1 (Resize, RandomResizedCrop, CenterCrop)")
     out_shape: tuple[int, int] = shapes.pop()  # type: ignore[assignment]
+    oh, ow = out_shape
+    dev = x.device
     parts = [_Resampling(b, stage_steps[b], (H, W)) for b in active]
-    out = x if len(active) == B else None
-    results: list[tuple[list[int], Any, Any]] = []
+    if len(active) == B:
+        new = torch.empty((B, C, oh, ow), dtype=x.dtype, device=dev)
+        newm = None if masks is None else torch.empty((B, masks.shape[1], oh, ow), dtype=masks.dtype, device=dev)
+    else:  # the others keep their (same-size) pixels
+        new, newm = x.clone(), None if masks is None else masks.clone()
     groups: dict[tuple[str, str], list[_Resampling]] = {}
     for r in parts:
-        groups.setdefault((r.interp, r.mode), []).append(r)
-    dev = x.device
+        b = r.index
+        if r.fast is not None and r.fast[0] == "slice":
+            _, x0, y0, fx, fy = r.fast
+            new[b] = _flip(x[b, :, y0 : y0 + oh, x0 : x0 + ow], fx, fy)
+            if newm is not None:
+                newm[b] = _flip(masks[b, :, y0 : y0 + oh, x0 : x0 + ow], fx, fy)
+        elif r.fast is not None:
+            _, x0, y0, x1, y1, fx, fy = r.fast
+            new[b] = _flip(K.resize_window(x[b : b + 1, :, y0:y1, x0:x1], out_shape, integer)[0], fx, fy)
+            if newm is not None:
+                newm[b] = _flip(F.interpolate(masks[b : b + 1, :, y0:y1, x0:x1].float(), size=out_shape, mode="nearest-exact")[0].to(masks.dtype), fx, fy)
+        else:
+            groups.setdefault((r.interp, r.mode), []).append(r)
     for (interp, mode), group in groups.items():
         idx = [r.index for r in group]
         sel = torch.as_tensor(idx, device=dev)
-        src = x if len(idx) == B else x.index_select(0, sel)
-        msrc = None if masks is None else (masks if len(idx) == B else masks.index_select(0, sel))
+        src = (x if len(idx) == B else x.index_select(0, sel)).float()
+        msrc = None if masks is None else (masks if len(idx) == B else masks.index_select(0, sel)).float()
         inverse = torch.as_tensor(np.stack([r.inverse for r in group]), dtype=torch.float64).to(dev)
         sx, sy = K.source_points(inverse, out_shape)
         windows = np.array([r.window for r in group], np.float64)
         whole = bool((windows == np.array([0, 0, W, H])).all())
+        mimg = None
         if mode == "constant":
             fill = _fill_tensor([r.fill for r in group], C, dev)
             shifted = src - fill
             if not whole:
                 shifted = shifted * K.window_mask((H, W), windows, dev)
             img = K.grid_read(shifted, sx, sy, interp, "zeros") + fill
-            mimg = None
             if msrc is not None:
                 mfill = _fill_tensor([r.fill_mask for r in group], msrc.shape[1], dev)
                 mshift = msrc - mfill
@@ -185,10 +217,10 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
                 mimg = K.grid_read(mshift, sx, sy, "nearest", "zeros") + mfill
         else:
             win = torch.as_tensor(windows, dtype=torch.float32).to(dev)
-            fx = K.fold_border(sx, win[:, 0, None, None], win[:, 2, None, None], mode)
-            fy = K.fold_border(sy, win[:, 1, None, None], win[:, 3, None, None], mode)
-            img = K.grid_read(src, fx, fy, interp, "border")
-            mimg = None if msrc is None else K.grid_read(msrc, fx, fy, "nearest", "border")
+            fx_ = K.fold_border(sx, win[:, 0, None, None], win[:, 2, None, None], mode)
+            fy_ = K.fold_border(sy, win[:, 1, None, None], win[:, 3, None, None], mode)
+            img = K.grid_read(src, fx_, fy_, interp, "border")
+            mimg = None if msrc is None else K.grid_read(msrc, fx_, fy_, "nearest", "border")
         for j, r in enumerate(group):
             for inverse_k, (hk, wk), fill_k, mfill_k in r.painters:
                 px, py = K.source_points(torch.as_tensor(inverse_k[None], dtype=torch.float64).to(dev), out_shape)
@@ -198,23 +230,23 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
                     mimg[j] = torch.where(outside, _fill_tensor([mfill_k], mimg.shape[1], dev)[0], mimg[j])
         if integer:
             img = torch.round(img).clamp_(0.0, 255.0)
-        results.append((idx, img, mimg))
-    if len(results) == 1 and len(results[0][0]) == B:
-        return results[0][1], results[0][2]
-    new = x.clone() if out is None else torch.empty((B, C, *out_shape), dtype=x.dtype, device=dev)
-    newm = None if masks is None else (masks.clone() if out is None else torch.empty((B, masks.shape[1], *out_shape), dtype=masks.dtype, device=dev))
-    for idx, img, mimg in results:
-        sel = torch.as_tensor(idx, device=dev)
-        new.index_copy_(0, sel, img)
-        if newm is not None:
-            newm.index_copy_(0, sel, mimg)
+        new.index_copy_(0, sel, img.to(new.dtype))
+        if newm is not None and mimg is not None:
+            newm.index_copy_(0, sel, torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg)
     return new, newm
+
+
+def _flip(a: Any, fx: bool, fy: bool) -> Any:
+    dims = [d for d, f in ((-1, fx), (-2, fy)) if f]
+    return a.flip(dims) if dims else a
 
 
 _HOLE_KERNELS = ("CoarseDropout", "RandomErasing", "CutOut")
 
 
 def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float) -> tuple[Any, Any, bool]:
+    """One pixel leaf over the samples that applied it: float in, rounded and saturated back to uint8
+    storage for uint8 input (clamped to [0, top] for float input), Normalize's float output kept."""
     B = x.shape[0]
     name = type(t).__name__
     kernel = K.PIXEL_KERNELS[name]
@@ -223,18 +255,20 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
     if floats and len(active) < B:
         value_error(name, "applied to every sample of a batch (p=1)", f"applied to {len(active)} of {B}", f"construct {name} with p=1")
     part = x if len(active) == B else x.index_select(0, torch.as_tensor(active, device=x.device))
-    result = kernel(t, part, params, top)
-    if not floats:
-        result = torch.round(result).clamp_(0.0, 255.0) if integer else result.clamp(0.0, top)
+    result = kernel(t, part.float(), params, top)
+    if floats:
+        integer = False
+    elif integer:
+        result = torch.round(result).clamp_(0.0, 255.0).to(x.dtype)
+    else:
+        result = result.clamp(0.0, top)
     if masks is not None and name in _HOLE_KERNELS and t.fill_mask is not None:
         masks = masks.clone()
         for b, p in zip(active, params):
             for x0, y0, x1, y1 in p["holes"]:
                 masks[b, :, y0:y1, x0:x1] = float(t.fill_mask)
     if len(active) == B:
-        if result.shape[1] != x.shape[1] and len(active) < B:
-            value_error(name, "the same channel count for every sample", "a channel change on some samples", f"construct {name} with p=1")
-        return result, masks, integer and not floats
+        return result, masks, integer
     if result.shape[1] != x.shape[1]:
         value_error(name, "the same channel count for every sample", "a channel change on some samples", f"construct {name} with p=1")
     out = x.clone()
@@ -311,11 +345,12 @@ class BatchedPipeline(torch.nn.Module):
         t0 = time.perf_counter()
         plans = self.plans((H, W, C), np.dtype(np.uint8 if integer else np.float32), indices, epoch, per_sample)
         t1 = time.perf_counter()
-        x = images.to(torch.float32, copy=True)
+        x = images if integer else images.to(torch.float32)  # uint8 stays uint8 storage (exact: rounded per step)
         m = None
         if mask is not None:
-            m = (mask[:, None] if mask.ndim == 3 else mask).to(x.device).to(torch.float32)
+            m = (mask[:, None] if mask.ndim == 3 else mask).to(x.device)
         x, m, _ = run_batch(self.leaves, self.stages, self.stage_of, [p.steps for p in plans], x, m, integer, top)
+        x = x.float() if x.dtype != torch.float32 else x
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         self.last_timing = {"plan_s": t1 - t0, "execute_s": time.perf_counter() - t1}
@@ -323,7 +358,6 @@ class BatchedPipeline(torch.nn.Module):
             return x
         out: dict[str, Any] = {"image": x}
         if m is not None:
-            m = m.to(mask.dtype) if not mask.dtype.is_floating_point else m
             out["mask"] = m[:, 0] if mask.ndim == 3 else m
         if targets:
             written = [_write_points(self.pipe, p) for p in plans]
@@ -371,17 +405,17 @@ class TorchExecutor(Executor):
         integer = image.dtype == np.uint8
         if not integer and image.dtype != np.float32:
             value_error("image", "uint8 or float32 for the torch executor", str(image.dtype), "use the numpy executor")
-        x = torch.from_numpy(np.ascontiguousarray(image, np.float32).transpose(2, 0, 1).copy())[None]
+        x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
         mask_names = [n for n, k in sample.kinds.items() if k == "mask"]
         for n, k in sample.kinds.items():
             if k not in ("image", "mask") or (k == "image" and n != "image"):
                 value_error(n, "image and mask arrays for the torch executor", k, "use the numpy executor")
         m = None
         if mask_names:
-            m = torch.from_numpy(np.concatenate([sample.arrays[n] for n in mask_names], axis=2).astype(np.float32).transpose(2, 0, 1).copy())[None]
+            m = torch.from_numpy(np.ascontiguousarray(np.concatenate([sample.arrays[n] for n in mask_names], axis=2).astype(np.float32).transpose(2, 0, 1)))[None]
         x, m, still_integer = run_batch(leaves, stages, stage_of, [plan.steps], x, m, integer, 255.0 if integer else 1.0)
         out = x[0].permute(1, 2, 0).numpy()
-        sample.arrays["image"] = np.ascontiguousarray(out.astype(np.uint8) if still_integer else out.astype(np.float32))
+        sample.arrays["image"] = np.ascontiguousarray(out if still_integer else out.astype(np.float32))
         if m is not None:
             mm = m[0].permute(1, 2, 0).numpy()
             c0 = 0
