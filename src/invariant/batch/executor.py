@@ -198,23 +198,31 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
         sel = torch.as_tensor(idx, device=dev)
         src = (x if len(idx) == B else x.index_select(0, sel)).float()
         msrc = None if masks is None else (masks if len(idx) == B else masks.index_select(0, sel)).float()
-        inverse = torch.as_tensor(np.stack([r.inverse for r in group]), dtype=torch.float64).to(dev)
-        sx, sy = K.source_points(inverse, out_shape)
+        inverses = np.stack([r.inverse for r in group])
         windows = np.array([r.window for r in group], np.float64)
         whole = bool((windows == np.array([0, 0, W, H])).all())
+        grid = sx = sy = None
+        if mode == "constant" and whole:  # normalised coordinates straight away
+            grid = K.normalised_grid(inverses, (H, W), out_shape, dev)
+        else:
+            sx, sy = K.source_points(torch.as_tensor(inverses, dtype=torch.float64).to(dev), out_shape)
         mimg = None
         if mode == "constant":
-            fill = _fill_tensor([r.fill for r in group], C, dev)
-            shifted = src - fill
+            fills = [r.fill for r in group]
+            zero = all(np.all(np.asarray(f) == 0) for f in fills)
+            fill = None if zero else _fill_tensor(fills, C, dev)
+            shifted = src if zero else src - fill
             if not whole:
                 shifted = shifted * K.window_mask((H, W), windows, dev)
-            img = K.grid_read(shifted, sx, sy, interp, "zeros") + fill
+            img = K.grid_read(shifted, sx, sy, interp, "zeros", grid)
+            if not zero:
+                img = img + fill
             if msrc is not None:
                 mfill = _fill_tensor([r.fill_mask for r in group], msrc.shape[1], dev)
                 mshift = msrc - mfill
                 if not whole:
                     mshift = mshift * K.window_mask((H, W), windows, dev)
-                mimg = K.grid_read(mshift, sx, sy, "nearest", "zeros") + mfill
+                mimg = K.grid_read(mshift, sx, sy, "nearest", "zeros", grid) + mfill
         else:
             win = torch.as_tensor(windows, dtype=torch.float32).to(dev)
             fx_ = K.fold_border(sx, win[:, 0, None, None], win[:, 2, None, None], mode)
@@ -230,6 +238,8 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
                     mimg[j] = torch.where(outside, _fill_tensor([mfill_k], mimg.shape[1], dev)[0], mimg[j])
         if integer:
             img = torch.round(img).clamp_(0.0, 255.0)
+        if len(idx) == B and len(groups) == 1:  # the whole batch in one resampling
+            return img.to(new.dtype), (None if mimg is None else (torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg))
         new.index_copy_(0, sel, img.to(new.dtype))
         if newm is not None and mimg is not None:
             newm.index_copy_(0, sel, torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg)

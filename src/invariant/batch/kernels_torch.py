@@ -108,10 +108,32 @@ def fold_border(s: Any, lo: Any, hi: Any, mode: str) -> Any:
 _MODES = {"linear": "bilinear", "nearest": "nearest", "cubic": "bicubic"}
 
 
-def grid_read(x: Any, sx: Any, sy: Any, interpolation: str, padding: str) -> Any:
-    """``grid_sample`` of (n, C, H, W) at continuous points (n, Ho, Wo), align_corners=False."""
+def normalised_grid(inverses: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int, int], device: Any) -> Any:
+    """The ``grid_sample`` grid (n, Ho, Wo, 2) of backward maps (n, 3, 3) in continuous pixel
+    coordinates: the normalisation x_n = 2 x / W - 1 (align_corners=False) is folded into the matrix
+    (N_in @ inverse), so each coordinate is one multiply-add pass over the output pixel centres."""
+    H, W = in_shape
+    n_in = np.array([[2.0 / W, 0.0, -1.0], [0.0, 2.0 / H, -1.0], [0.0, 0.0, 1.0]])
+    m = n_in @ inverses
+    m[:, 2] = inverses[:, 2]  # the projective row is unchanged
+    h, w = out_shape
+    mt = torch.as_tensor(m, dtype=torch.float32).to(device)
+    X = (torch.arange(w, dtype=torch.float32, device=device) + 0.5).view(1, 1, w)
+    Y = (torch.arange(h, dtype=torch.float32, device=device) + 0.5).view(1, h, 1)
+    grid = torch.empty((len(m), h, w, 2), dtype=torch.float32, device=device)
+    grid[..., 0] = mt[:, 0, 0, None, None] * X + (mt[:, 0, 1, None, None] * Y + mt[:, 0, 2, None, None])
+    grid[..., 1] = mt[:, 1, 0, None, None] * X + (mt[:, 1, 1, None, None] * Y + mt[:, 1, 2, None, None])
+    if not np.all(inverses[:, 2] == (0.0, 0.0, 1.0)):  # projective: rows 0-1 of N_in @ inverse give 2 x z / W - z
+        z = mt[:, 2, 0, None, None] * X + mt[:, 2, 1, None, None] * Y + mt[:, 2, 2, None, None]
+        grid /= z.unsqueeze(-1)
+    return grid
+
+
+def grid_read(x: Any, sx: Any, sy: Any, interpolation: str, padding: str, grid: Any = None) -> Any:
+    """``grid_sample`` of (n, C, H, W) at continuous points (n, Ho, Wo) (or a ready ``grid``), align_corners=False."""
     h, w = x.shape[-2:]
-    grid = torch.stack((sx * (2.0 / w) - 1.0, sy * (2.0 / h) - 1.0), dim=-1)
+    if grid is None:
+        grid = torch.stack((sx * (2.0 / w) - 1.0, sy * (2.0 / h) - 1.0), dim=-1)
     return F.grid_sample(x, grid, mode=_MODES[interpolation], padding_mode=padding, align_corners=False)
 
 
@@ -290,34 +312,40 @@ def rgb_to_hsv(x: Any) -> tuple[Any, Any, Any]:
     return h, s, v
 
 
+_SDIV = np.array([0] + [int(np.rint((255 << 12) / i)) for i in range(1, 256)], np.int32)
+_HDIV = np.array([0] + [int(np.rint((256 << 12) / (6.0 * i))) for i in range(1, 256)], np.int32)
+_SECTOR = np.array([[1, 3, 0], [1, 0, 2], [3, 0, 1], [0, 2, 1], [0, 1, 3], [2, 1, 0]])  # OpenCV's (b, g, r) rows
+
+
 def rgb_to_hsv8(x: Any) -> tuple[Any, Any, Any]:
     """OpenCV's 8-bit ``COLOR_RGB2HSV_FULL`` on integer-valued (n, 3, H, W), bit for bit: its
     fixed-point division tables (``sdiv = round(255 * 2**12 / v)``, ``hdiv = round(256 * 2**12 / (6 *
-    diff))``), rounding shifts by 12 bits and hue saturated to 255 (OpenCV ``color_hsv.simd.hpp``)."""
-    xi = x.to(torch.int64)
+    diff))``), rounding shifts by 12 bits and hue saturated to 255 (OpenCV ``color_hsv.simd.hpp``).
+    int32 suffices: |h * hdiv| < 1275 * 174763 < 2**31."""
+    xi = x.to(torch.int32)
     r, g, b = xi[:, 0:1], xi[:, 1:2], xi[:, 2:3]
     v = torch.maximum(torch.maximum(r, g), b)
     diff = v - torch.minimum(torch.minimum(r, g), b)
-    sdiv = torch.where(v > 0, torch.round((255 * 4096) / v.clamp(min=1).double()), torch.zeros((), dtype=torch.float64, device=x.device)).long()
+    sdiv = torch.as_tensor(_SDIV, device=x.device)[v.long()]
+    hdiv = torch.as_tensor(_HDIV, device=x.device)[diff.long()]
     s = (diff * sdiv + 2048) >> 12
-    hdiv = torch.where(diff > 0, torch.round((256 * 4096) / (6.0 * diff.clamp(min=1).double())), torch.zeros((), dtype=torch.float64, device=x.device)).long()
     h = torch.where(v == r, g - b, torch.where(v == g, b - r + 2 * diff, r - g + 4 * diff))
     h = (h * hdiv + 2048) >> 12
-    h = torch.where(h < 0, h + 256, h).clamp(max=255)
+    h = torch.where(h < 0, h + 256, h).clamp_(max=255)
     return h.float(), s.float(), v.float()
 
 
-def hsv_to_rgb(h: Any, s: Any, v: Any) -> Any:
-    """(n, 3, H, W) RGB of float HSV (hue in turns)."""
-    h6 = torch.remainder(h, 1.0) * 6.0
-    i = torch.floor(h6)
-    f = h6 - i
-    p, q, t = v * (1 - s), v * (1 - s * f), v * (1 - s * (1 - f))
-    i = i.long() % 6
-    r = torch.stack([v, q, p, p, t, v], 0).gather(0, i[None])[0]
-    g = torch.stack([t, v, v, q, p, p], 0).gather(0, i[None])[0]
-    b = torch.stack([p, p, t, v, v, q], 0).gather(0, i[None])[0]
-    return torch.cat([r, g, b], 1)
+def hsv_to_rgb(h: Any, s: Any, v: Any, sixths: Any = None) -> Any:
+    """(n, 3, H, W) RGB of float HSV (hue in turns, or ``sixths`` of a turn), OpenCV's ``HSV2RGB_native``
+    arithmetic: sector = floor(h6) mod 6, f = h6 - floor(h6), tab = (v, v (1 - s), v (1 - s f),
+    v (1 - s (1 - f)))."""
+    h6 = torch.remainder(h, 1.0) * 6.0 if sixths is None else sixths
+    floor = torch.floor(h6)
+    f = h6 - floor
+    sector = torch.remainder(floor, 6.0)
+    tab = torch.cat([v, v * (1 - s), v * (1 - s * f), v * (1 - s * (1 - f))], 1)  # (n, 4, H, W)
+    rows = torch.as_tensor(_SECTOR[:, ::-1].copy(), device=v.device)[sector.long().clamp_(0, 5)[:, 0]]  # (n, H, W, 3): r, g, b
+    return tab.gather(1, rows.permute(0, 3, 1, 2))
 
 
 def shift_hsv(x: Any, hue_turns: Any, sat: Any, val: Any, top: float) -> Any:
@@ -331,7 +359,7 @@ def shift_hsv(x: Any, hue_turns: Any, sat: Any, val: Any, top: float) -> Any:
         H = torch.remainder(torch.round(H + hue_turns * 256.0), 256.0)
         S = torch.clamp(torch.round(S + sat * 255.0), 0, 255)
         V = torch.clamp(torch.round(V + val * 255.0), 0, 255)
-        return hsv_to_rgb(H / 255.0, S / 255.0, V / 255.0) * top  # OpenCV's 8-bit HSV2RGB_FULL reads hue over 255
+        return hsv_to_rgb(None, S * np.float32(1 / 255), V * np.float32(1 / 255), sixths=H * np.float32(6 / 255)) * top  # OpenCV's 8-bit HSV2RGB_FULL: hue over 255
     h, s, v = rgb_to_hsv(x / top)
     h = torch.remainder(h + hue_turns, 1.0)
     return hsv_to_rgb(h, torch.clamp(s + sat, 0, 1), torch.clamp(v + val, 0, 1)) * top
