@@ -55,7 +55,7 @@ def gray(x: Any) -> Any:
 def contrast_pivot(x: Any) -> Any:
     """Per sample: the mean of the gray image for RGB (torchvision), each channel's own mean otherwise;
     float64 sums as the numpy path (``ImageStats.shared_pivot``: gray weights applied to channel means)."""
-    means = x.double().mean(dim=(2, 3))  # (n, C)
+    means = x.sum(dim=(2, 3), dtype=torch.float64) / (x.shape[2] * x.shape[3])  # (n, C), no float64 copy
     if x.shape[1] == 3:
         w = torch.tensor(GRAY_WEIGHTS, dtype=torch.float64, device=x.device)
         return (means * w).sum(1).float().view(-1, 1, 1, 1)
@@ -378,36 +378,55 @@ def _round_if(x: Any, integer: bool) -> Any:
 
 @register_pixel("ColorJitter")
 def color_jitter(t: Any, x: Any, params: list, top: float) -> Any:
-    """torchvision's ColorJitter with each sample's own order and factors: at each of the four positions
-    the samples are grouped by the operation they apply there (brightness ``x * b``; contrast
-    ``(x - gray mean) * c + gray mean``; saturation ``s * x + (1 - s) * gray``; hue rotation in HSV)."""
+    """torchvision's ColorJitter with each sample's own order and factors. At each of the four positions
+    every sample's brightness (``x * b``), contrast (``(x - gray mean) * c + gray mean``) or saturation
+    (``s * x + (1 - s) * gray``) is one per-sample 3x3 colour matrix plus offset, so the position is ONE
+    batched matrix product over all samples (identity for those doing nothing or hue there); the hue
+    rotation (8-bit HSV for uint8, as the numpy path) runs on the samples that rotate at that position."""
     integer = top == 255.0
-    out = x
+    n, c = x.shape[:2]
     identity = {"brightness": 1.0, "contrast": 1.0, "saturation": 1.0, "hue": 0.0}
+    eye = np.eye(c)
+    gray_rows = np.outer(np.ones(c), GRAY_WEIGHTS) if c == 3 else None
+    out = x
     for k in range(4):
-        groups: dict[str, list[int]] = {}
+        mats = np.tile(eye, (n, 1, 1))
+        contrast: list[tuple[int, float]] = []
+        hue: list[tuple[int, float]] = []
         for i, p in enumerate(params):
             name = p["order"][k]
-            if p.get(name) is not None and p[name] != identity[name]:
-                groups.setdefault(name, []).append(i)
-        if not groups:
-            continue
-        out = out.clone() if out is x else out
-        for name, idx in groups.items():
-            sel = torch.as_tensor(idx, device=x.device)
-            part = out.index_select(0, sel)
-            f = _col([params[i][name] for i in idx], x)
+            f = p.get(name)
+            if f is None or f == identity[name]:
+                continue
             if name == "brightness":
-                part = _round_if(part * f, integer)
+                mats[i] = f * eye
             elif name == "contrast":
-                pivot = contrast_pivot(part)
-                part = _round_if(part * f + (1.0 - f) * pivot, integer)
+                mats[i] = f * eye
+                contrast.append((i, f))
             elif name == "saturation":
-                part = _round_if(f * part + (1.0 - f) * gray(part), integer)
-            else:  # uint8: OpenCV's 8-bit hue is rotated by a whole number of its 256 levels (ops.color.hue_shift)
-                f = torch.round(f * 256.0) / 256.0 if integer else f
-                part = _round_if(shift_hsv(part, f, torch.zeros_like(f), torch.zeros_like(f), top), integer)
-            if not integer:
-                part = part.clamp(0.0, top)
+                mats[i] = f * eye + (1.0 - f) * gray_rows
+            else:
+                hue.append((i, f))
+        if not np.array_equal(mats, np.tile(eye, (n, 1, 1))):
+            m = torch.as_tensor(mats, dtype=torch.float32).to(x.device)
+            flat = torch.bmm(m, out.reshape(n, c, -1)).view(out.shape)
+            if contrast:
+                rows = [i for i, _ in contrast]
+                sel = torch.as_tensor(rows, device=x.device)
+                pivot = contrast_pivot(out.index_select(0, sel))  # (m, 1 or c, 1, 1)
+                f = _col([f for _, f in contrast], x)
+                offset = torch.zeros((n, pivot.shape[1], 1, 1), dtype=torch.float32, device=x.device)
+                offset.index_copy_(0, sel, (1.0 - f) * pivot)
+                flat = flat + offset
+            out = _round_if(flat, integer) if integer else flat.clamp(0.0, top)
+        if hue:
+            rows = [i for i, _ in hue]
+            sel = torch.as_tensor(rows, device=x.device)
+            f = _col([f for _, f in hue], x)
+            if integer:  # OpenCV's 8-bit hue is rotated by a whole number of its 256 levels (ops.color.hue_shift)
+                f = torch.round(f * 256.0) / 256.0
+            part = shift_hsv(out.index_select(0, sel), f, torch.zeros_like(f), torch.zeros_like(f), top)
+            part = _round_if(part, integer) if integer else part.clamp(0.0, top)
+            out = out.clone() if out is x else out
             out.index_copy_(0, sel, part)
     return out
