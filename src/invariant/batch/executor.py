@@ -29,7 +29,7 @@ import numpy as np
 
 from ..core.compose import Compose
 from ..core.errors import require_torch, type_error, value_error
-from ..core.executor import Executor, register_executor, register_kernel
+from ..core.executor import Executor, register_executor
 from ..core.plan import Plan, SpatialRun, Step, analyse, interpolation_of
 from ..core.rng import derive_rng, fresh_seed
 from ..core.sample import kind_fill
@@ -448,7 +448,6 @@ def _leaves_of(plan: Plan) -> list[Any]:
 
 
 register_executor("torch", TorchExecutor())
-register_kernel("warp_image", "torch")(K.grid_read)
 
 
 def batched(pipe: Compose, device: Any = None, channels_last: bool = False, seed: int | None = None) -> BatchedPipeline:
