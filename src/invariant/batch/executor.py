@@ -205,7 +205,7 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
         if mode == "constant" and whole:  # normalised coordinates straight away
             grid = K.normalised_grid(inverses, (H, W), out_shape, dev)
         else:
-            sx, sy = K.source_points(torch.as_tensor(inverses, dtype=torch.float64).to(dev), out_shape)
+            sx, sy = K.source_points(torch.as_tensor(inverses, dtype=torch.float64).to(dev), out_shape, not np.all(inverses[:, 2] == (0.0, 0.0, 1.0)))
         mimg = None
         if mode == "constant":
             fills = [r.fill for r in group]
@@ -231,7 +231,7 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
             mimg = None if msrc is None else K.grid_read(msrc, fx_, fy_, "nearest", "border")
         for j, r in enumerate(group):
             for inverse_k, (hk, wk), fill_k, mfill_k in r.painters:
-                px, py = K.source_points(torch.as_tensor(inverse_k[None], dtype=torch.float64).to(dev), out_shape)
+                px, py = K.source_points(torch.as_tensor(inverse_k[None], dtype=torch.float64).to(dev), out_shape, not np.all(inverse_k[2] == (0.0, 0.0, 1.0)))
                 outside = ((px < 0) | (py < 0) | (px >= wk) | (py >= hk))[0]
                 img[j] = torch.where(outside, _fill_tensor([fill_k], C, dev)[0], img[j])
                 if mimg is not None:

@@ -65,9 +65,10 @@ def contrast_pivot(x: Any) -> Any:
 # ---- resampling ---------------------------------------------------------------------------------------------
 
 
-def source_points(inverse: Any, out_shape: tuple[int, int]) -> tuple[Any, Any]:
+def source_points(inverse: Any, out_shape: tuple[int, int], projective: bool = True) -> tuple[Any, Any]:
     """Continuous source coordinates ``(sx, sy)``, each (n, Ho, Wo), of every output pixel centre under
-    the per-sample backward maps ``inverse`` (n, 3, 3) (projective: divided by the third row)."""
+    the per-sample backward maps ``inverse`` (n, 3, 3) (``projective``: divided by the third row; the
+    caller says so from its host copy, so nothing waits on the device)."""
     h, w = out_shape
     dev = inverse.device
     ys = torch.arange(h, dtype=torch.float32, device=dev) + 0.5
@@ -78,7 +79,7 @@ def source_points(inverse: Any, out_shape: tuple[int, int]) -> tuple[Any, Any]:
     X, Y = xs.view(1, 1, w), ys.view(1, h, 1)
     sx = a * X + b * Y + c
     sy = d * X + e * Y + f
-    if bool((m[:, 2, :2] != 0).any()) or bool((m[:, 2, 2] != 1).any()):
+    if projective:
         z = m[:, 2, 0, None, None] * X + m[:, 2, 1, None, None] * Y + m[:, 2, 2, None, None]
         sx, sy = sx / z, sy / z
     return sx, sy
