@@ -375,6 +375,11 @@ class Compose(Container):
             plan_leaf(leaf, None, sample, plan, params=dict(entry["params"]))
         return Plan(plan, sample, meta, self.fuse)
 
+    def batched(self, device: Any = None, channels_last: bool = False, seed: int | None = None) -> Any:
+        """This pipeline as a ``torch.nn.Module`` over ``(B, C, H, W)`` tensors (``batch/executor.py``,
+        needs torch): sample ``i`` draws from ``derive_rng(seed, epoch, index)`` as on the CPU path."""
+        return hooks.hook("batched_pipeline")(self, device=device, channels_last=channels_last, seed=seed)
+
     def replay(self, params: list[dict[str, Any]], **data: Any) -> dict[str, Any]:
         """Apply recorded parameters (``out["params"]`` of an earlier call) to new inputs of the same size:
         every frame of a clip, or an RGB image's depth map."""

@@ -16,7 +16,9 @@ _PROVIDERS = {
     "task_check": "invariant.domains",
     "standalone_pipeline": "invariant.core.compose",
     "transform_to_dict": "invariant.core.serialization",
+    "batched_pipeline": "invariant.batch.executor",
 }
+_LAZY = {"batched_pipeline"}  # providers that need optional packages (torch): imported on first use
 
 
 def register(name: str, function: Callable[..., Any]) -> None:
@@ -29,6 +31,11 @@ def register(name: str, function: Callable[..., Any]) -> None:
 def hook(name: str) -> Callable[..., Any]:
     """The function registered for ``name`` (``import invariant`` imports every provider)."""
     found = _HOOKS.get(name)
+    if found is None and name in _LAZY:
+        import importlib
+
+        importlib.import_module(_PROVIDERS[name])
+        found = _HOOKS.get(name)
     if found is None:
         raise RuntimeError(f"hook {name!r}: expected its provider {_PROVIDERS[name]} to be imported, got nothing registered. Fix: import invariant (or {_PROVIDERS[name]}) first.")
     return found

@@ -1,0 +1,458 @@
+"""Batched execution of a ``Compose`` on ``(B, C, H, W)`` torch tensors, as a ``torch.nn.Module``.
+
+``pipe.batched(device=None, channels_last=False)`` returns a ``BatchedPipeline``. Its ``forward(images,
+indices=None, epoch=0, ...)`` plans every sample on the host with the generator the CPU path gives it,
+``derive_rng(seed, epoch, index)`` (``core.rng``; ``AugmentedDataset`` and ``DistributedSampler`` use the
+same), so sample ``i`` draws the same p decisions, crops, angles and colour factors whichever executor
+runs it. Planning touches no pixel (numpy draws on a zero-stride placeholder image); boxes and keypoints
+are moved and filtered by the planner itself, so they are the CPU path's exactly.
+
+Execution walks the pipeline's leaves in order. Consecutive spatial leaves form one stage: each sample's
+steps there compose into one (3, 3) matrix, and the stage is ONE ``grid_sample`` over the samples that
+applied any of them (per interpolation), reading each sample's source window with its border step's
+rule and painting the fill of later revealing steps where they revealed (the numpy executor's
+``SpatialRun`` rules, ``core.plan.analyse``). A pixel leaf is one vectorised kernel
+(``kernels_torch``) over the samples that applied it, with per-sample factors; samples whose p draw
+skipped a step are untouched. uint8 input is held as float32 0..255 values rounded after every step,
+as the numpy path's uint8 intermediates are.
+
+``TorchExecutor`` (registered as ``"torch"``) runs one ``Plan`` through the same code:
+``pipe.execute(plan, executor="torch")``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..core.compose import Compose
+from ..core.errors import require_torch, type_error, value_error
+from ..core.executor import Executor, register_executor
+from ..core.plan import Plan, SpatialRun, Step, analyse, interpolation_of
+from ..core.rng import derive_rng, fresh_seed
+from ..core.sample import kind_fill
+from ..ops import geometric as geo
+from ..core.transform import SpatialTransform, executes_generically
+from ..transforms.distortions import FieldTransform
+from ..core import hooks
+from . import kernels_torch as K
+
+torch = require_torch("invariant.batch.executor (batched execution)")
+F = torch.nn.functional
+
+_INTERPOLATIONS = ("nearest", "linear", "cubic")
+_BORDERS = ("constant", "reflect", "symmetric", "replicate")
+# pixel steps whose output is no longer in the input's dtype units (nothing is rounded after them)
+_FLOAT_OUTPUT = ("Normalize",)
+
+
+def unsupported(t: Any) -> str | None:
+    """Why leaf ``t`` has no batched execution (None when it has one)."""
+    name = type(t).__name__
+    if isinstance(t, SpatialTransform):
+        if not executes_generically(t):
+            return f"{name} (executes its own apply_image)"
+        if isinstance(t, FieldTransform):
+            return f"{name} (a displacement field: no matrix to compose)"
+        if t.interpolation not in _INTERPOLATIONS:
+            return f"{name} (interpolation={t.interpolation!r}; batched: {', '.join(_INTERPOLATIONS)})"
+        if t.border_mode not in _BORDERS:
+            return f"{name} (border_mode={t.border_mode!r}; batched: {', '.join(_BORDERS)})"
+        return None
+    if name not in K.PIXEL_KERNELS:
+        return f"{name} (no batched kernel)"
+    return None
+
+
+def _stages(leaves: list[Any]) -> tuple[list[tuple[bool, list[int]]], dict[int, int]]:
+    """Consecutive spatial leaves form one stage (one resampling); every pixel leaf is its own stage."""
+    stages: list[tuple[bool, list[int]]] = []
+    stage_of: dict[int, int] = {}
+    for i, leaf in enumerate(leaves):
+        spatial = bool(leaf.spatial)
+        if spatial and stages and stages[-1][0]:
+            stages[-1][1].append(i)
+        else:
+            stages.append((spatial, [i]))
+        stage_of[i] = len(stages) - 1
+    return stages, stage_of
+
+
+class _Resampling:
+    """One sample's part of a spatial stage: backward matrix, interpolation, border rule and window."""
+
+    __slots__ = ("index", "inverse", "interp", "mode", "fill", "fill_mask", "window", "painters", "fast")
+
+    def __init__(self, index: int, steps: list[Step], shape: tuple[int, int]) -> None:
+        self.index = index
+        for s in steps:
+            if s.geometry is None or s.geometry.matrix is None:
+                value_error("pipeline", "spatial steps stating a matrix geometry", f"{type(s.transform).__name__} (a displacement field)", "run this transform with the numpy executor")
+        composite = steps[0].geometry.matrix  # type: ignore[union-attr]
+        for s in steps[1:]:
+            composite = s.geometry.matrix @ composite  # type: ignore[union-attr,operator]
+        self.inverse = np.linalg.inv(composite)
+        interp = next((i for i in (interpolation_of(s) for s in steps) if i is not None), "linear")
+        border_at, window = 0, None
+        if len(steps) > 1:
+            runs = analyse(steps, True)
+            if len(runs) == 1 and type(runs[0]) is SpatialRun:
+                border_at, window = runs[0].border_at, runs[0].window
+        self.painters: list[tuple[np.ndarray, tuple[int, int], Any, Any]] = []
+        for k in range(border_at + 1, len(steps)):
+            g = steps[k].geometry
+            if not g.reveals:  # type: ignore[union-attr]
+                continue
+            t = steps[k].transform
+            if t.border_mode != "constant":
+                value_error("pipeline", "one resampling per spatial stage", f"{type(t).__name__}(border_mode={t.border_mode!r}) revealing after another spatial step", "use border_mode='constant' for later revealing steps, or the numpy executor")
+            matrix = g.matrix  # type: ignore[union-attr]
+            for s in steps[k + 1 :]:
+                matrix = s.geometry.matrix @ matrix  # type: ignore[union-attr,operator]
+            self.painters.append((np.linalg.inv(matrix), steps[k].in_shape, t.fill, kind_fill(t, "mask")))
+        t = steps[border_at].transform
+        self.interp, self.mode, self.fill, self.fill_mask = interp, t.border_mode, t.fill, kind_fill(t, "mask")
+        self.window = window if window is not None else (0, 0, shape[1], shape[0])
+        out_h, out_w = steps[-1].geometry.out_shape  # type: ignore[union-attr]
+        form = geo.classify(composite, shape, (out_h, out_w))
+        self.fast: tuple | None = None
+        if form[1] == geo.RESIZE:  # the numpy kernel slices the window and resizes it: edges replicate inside it
+            self.mode, self.window = "replicate", tuple(form[2:6])
+            if interp == "linear" and not self.painters:
+                self.fast = ("resize", *form[2:6], form[7], form[8])
+        elif form[1] == geo.IDENTITY and not self.painters:
+            self.fast = ("slice", 0, 0, False, False)
+        elif form[1] == geo.WINDOW and not self.painters:
+            x0, y0 = form[2], form[3]
+            if x0 >= 0 and y0 >= 0 and x0 + out_w <= shape[1] and y0 + out_h <= shape[0]:
+                self.fast = ("slice", x0, y0, form[4], form[5])
+
+
+def _fill_tensor(fills: list[Any], channels: int, device: Any) -> Any:
+    values = np.stack([np.broadcast_to(np.asarray(f, np.float64), (channels,)) for f in fills])
+    return torch.as_tensor(values, dtype=torch.float32).to(device).view(len(fills), channels, 1, 1)
+
+
+def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stage_of: dict[int, int], plans: list[list[Step]], x: Any, masks: Any, integer: bool, top: float) -> tuple[Any, Any, bool]:
+    """Execute per-sample step lists ``plans`` on the float32 batch ``x`` (and ``masks``, float)."""
+    position = {id(leaf): i for i, leaf in enumerate(pipe_leaves)}
+    per_stage: list[list[list[Step]]] = [[[] for _ in plans] for _ in stages]
+    for b, steps in enumerate(plans):
+        last = -1
+        for s in steps:
+            pos = position[id(s.transform)]
+            if pos <= last:
+                value_error("pipeline", "steps in the pipeline's leaf order (batched stages are aligned by leaf)", f"{type(s.transform).__name__} after a later leaf", "avoid containers that reorder (SomeOf with replace or shuffle), or use the numpy executor")
+            last = pos
+            per_stage[stage_of[pos]][b].append(s)
+    for (spatial, leaves), stage_steps in zip(stages, per_stage):
+        active = [b for b, s in enumerate(stage_steps) if s]
+        if not active:
+            continue
+        if spatial:
+            x, masks = _spatial_stage(stage_steps, active, x, masks, integer)
+        else:
+            x, masks, integer = _pixel_stage(pipe_leaves[leaves[0]], stage_steps, active, x, masks, integer, top)
+    return x, masks, integer
+
+
+def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool) -> tuple[Any, Any]:
+    """One spatial stage. Per sample, by the composed matrix's form: an integer window with flips inside
+    the source is sliced (exact, any dtype); a scaled window (crop + resize, the numpy kernel's slice +
+    ``cv2.resize``) is sliced and resized with ``F.interpolate`` (bilinear, half-pixel centres, edges
+    replicated inside the window); everything else goes through ONE ``grid_sample`` per
+    (interpolation, border) group."""
+    B, C, H, W = x.shape
+    shapes = {tuple(stage_steps[b][-1].geometry.out_shape) for b in active}  # type: ignore[union-attr]
+    if len(shapes) > 1 or (len(active) < B and shapes != {(H, W)}):
+        names = sorted({type(s.transform).__name__ for b in active for s in stage_steps[b]})
+        value_error("pipeline", "one output size for every sample of a batch", f"{names} giving sizes {sorted(shapes)}{' (some samples skipped the step)' if len(active) < B else ''}", "end the spatial steps with a fixed-size step applied with p=1 (Resize, RandomResizedCrop, CenterCrop)")
+    out_shape: tuple[int, int] = shapes.pop()  # type: ignore[assignment]
+    oh, ow = out_shape
+    dev = x.device
+    parts = [_Resampling(b, stage_steps[b], (H, W)) for b in active]
+    if len(active) == B:
+        new = torch.empty((B, C, oh, ow), dtype=x.dtype, device=dev)
+        newm = None if masks is None else torch.empty((B, masks.shape[1], oh, ow), dtype=masks.dtype, device=dev)
+    else:  # the others keep their (same-size) pixels
+        new, newm = x.clone(), None if masks is None else masks.clone()
+    groups: dict[tuple[str, str], list[_Resampling]] = {}
+    for r in parts:
+        b = r.index
+        if r.fast is not None and r.fast[0] == "slice":
+            _, x0, y0, fx, fy = r.fast
+            new[b] = _flip(x[b, :, y0 : y0 + oh, x0 : x0 + ow], fx, fy)
+            if newm is not None:
+                newm[b] = _flip(masks[b, :, y0 : y0 + oh, x0 : x0 + ow], fx, fy)
+        elif r.fast is not None:
+            _, x0, y0, x1, y1, fx, fy = r.fast
+            new[b] = _flip(K.resize_window(x[b : b + 1, :, y0:y1, x0:x1], out_shape, integer)[0], fx, fy)
+            if newm is not None:
+                newm[b] = _flip(F.interpolate(masks[b : b + 1, :, y0:y1, x0:x1].float(), size=out_shape, mode="nearest-exact")[0].to(masks.dtype), fx, fy)
+        else:
+            groups.setdefault((r.interp, r.mode), []).append(r)
+    for (interp, mode), group in groups.items():
+        idx = [r.index for r in group]
+        sel = torch.as_tensor(idx, device=dev)
+        src = (x if len(idx) == B else x.index_select(0, sel)).float()
+        msrc = None if masks is None else (masks if len(idx) == B else masks.index_select(0, sel)).float()
+        inverses = np.stack([r.inverse for r in group])
+        windows = np.array([r.window for r in group], np.float64)
+        whole = bool((windows == np.array([0, 0, W, H])).all())
+        grid = sx = sy = None
+        if mode == "constant" and whole:  # normalised coordinates straight away
+            grid = K.normalised_grid(inverses, (H, W), out_shape, dev)
+        else:
+            sx, sy = K.source_points(torch.as_tensor(inverses, dtype=torch.float64).to(dev), out_shape, not np.all(inverses[:, 2] == (0.0, 0.0, 1.0)))
+        mimg = None
+        if mode == "constant":
+            fills = [r.fill for r in group]
+            zero = all(np.all(np.asarray(f) == 0) for f in fills)
+            fill = None if zero else _fill_tensor(fills, C, dev)
+            shifted = src if zero else src - fill
+            if not whole:
+                shifted = shifted * K.window_mask((H, W), windows, dev)
+            img = K.grid_read(shifted, sx, sy, interp, "zeros", grid)
+            if not zero:
+                img = img + fill
+            if msrc is not None:
+                mfill = _fill_tensor([r.fill_mask for r in group], msrc.shape[1], dev)
+                mshift = msrc - mfill
+                if not whole:
+                    mshift = mshift * K.window_mask((H, W), windows, dev)
+                mimg = K.grid_read(mshift, sx, sy, "nearest", "zeros", grid) + mfill
+        else:
+            win = torch.as_tensor(windows, dtype=torch.float32).to(dev)
+            fx_ = K.fold_border(sx, win[:, 0, None, None], win[:, 2, None, None], mode)
+            fy_ = K.fold_border(sy, win[:, 1, None, None], win[:, 3, None, None], mode)
+            img = K.grid_read(src, fx_, fy_, interp, "border")
+            mimg = None if msrc is None else K.grid_read(msrc, fx_, fy_, "nearest", "border")
+        for j, r in enumerate(group):
+            for inverse_k, (hk, wk), fill_k, mfill_k in r.painters:
+                px, py = K.source_points(torch.as_tensor(inverse_k[None], dtype=torch.float64).to(dev), out_shape, not np.all(inverse_k[2] == (0.0, 0.0, 1.0)))
+                outside = ((px < 0) | (py < 0) | (px >= wk) | (py >= hk))[0]
+                img[j] = torch.where(outside, _fill_tensor([fill_k], C, dev)[0], img[j])
+                if mimg is not None:
+                    mimg[j] = torch.where(outside, _fill_tensor([mfill_k], mimg.shape[1], dev)[0], mimg[j])
+        if integer:
+            img = torch.round(img).clamp_(0.0, 255.0)
+        if len(idx) == B and len(groups) == 1:  # the whole batch in one resampling
+            return img.to(new.dtype), (None if mimg is None else (torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg))
+        new.index_copy_(0, sel, img.to(new.dtype))
+        if newm is not None and mimg is not None:
+            newm.index_copy_(0, sel, torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg)
+    return new, newm
+
+
+def _flip(a: Any, fx: bool, fy: bool) -> Any:
+    dims = [d for d, f in ((-1, fx), (-2, fy)) if f]
+    return a.flip(dims) if dims else a
+
+
+_HOLE_KERNELS = ("CoarseDropout", "RandomErasing", "CutOut")
+
+
+def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float) -> tuple[Any, Any, bool]:
+    """One pixel leaf over the samples that applied it: float in, rounded and saturated back to uint8
+    storage for uint8 input (clamped to [0, top] for float input), Normalize's float output kept."""
+    B = x.shape[0]
+    name = type(t).__name__
+    kernel = K.PIXEL_KERNELS[name]
+    params = [stage_steps[b][0].params for b in active]
+    floats = name in _FLOAT_OUTPUT
+    if floats and len(active) < B:
+        value_error(name, "applied to every sample of a batch (p=1)", f"applied to {len(active)} of {B}", f"construct {name} with p=1")
+    part = x if len(active) == B else x.index_select(0, torch.as_tensor(active, device=x.device))
+    result = kernel(t, part.float(), params, top)
+    if floats:
+        integer = False
+    elif integer:
+        result = torch.round(result).clamp_(0.0, 255.0).to(x.dtype)
+    else:
+        result = result.clamp(0.0, top)
+    if masks is not None and name in _HOLE_KERNELS and t.fill_mask is not None:
+        masks = masks.clone()
+        for b, p in zip(active, params):
+            for x0, y0, x1, y1 in p["holes"]:
+                masks[b, :, y0:y1, x0:x1] = float(t.fill_mask)
+    if len(active) == B:
+        return result, masks, integer
+    if result.shape[1] != x.shape[1]:
+        value_error(name, "the same channel count for every sample", "a channel change on some samples", f"construct {name} with p=1")
+    out = x.clone()
+    out.index_copy_(0, torch.as_tensor(active, device=x.device), result)
+    return out, masks, integer
+
+
+# ---- the module ---------------------------------------------------------------------------------------------
+
+
+class BatchedPipeline(torch.nn.Module):
+    """``pipe`` as a ``torch.nn.Module`` over ``(B, C, H, W)`` uint8 or float tensors (see the module doc).
+
+    forward(images, indices=None, epoch=None, mask=None, bboxes=None, keypoints=None, **label_fields):
+    sample ``i`` uses ``derive_rng(seed, epoch, indices[i])``. ``indices`` default to a running counter
+    (each call continues where the last stopped) and ``epoch`` to ``set_epoch``'s value (0). Returns the
+    float32 image batch (values in the input's units: 0..255 for uint8, 0..1 for float; Normalize's
+    output when the pipeline normalizes), or, when any target is passed, a dict: ``image``, ``mask``
+    (the same rank and dtype as given, resampled nearest), and for boxes/keypoints one tensor per sample
+    (a list: after filtering every sample keeps a different count) with label lists and
+    ``bbox_indices`` / ``keypoint_indices``. ``last_timing`` holds the host planning and execution
+    seconds of the last call (execution is asynchronous on an accelerator: time it synchronised)."""
+
+    def __init__(self, pipe: Compose, device: Any = None, channels_last: bool = False, seed: int | None = None) -> None:
+        super().__init__()
+        if not isinstance(pipe, Compose):
+            type_error("pipe", "an iv.Compose", pipe, "wrap the transforms in iv.Compose([...])")
+        missing = [why for leaf in pipe._leaf_list if (why := unsupported(leaf)) is not None]
+        if missing:
+            value_error("pipeline", "transforms with batched kernels", "; ".join(missing), "run these with the numpy executor (per sample, e.g. in the Dataset), or drop them from the batched pipeline")
+        self.pipe = pipe
+        self.device = None if device is None else torch.device(device)
+        self.channels_last = bool(channels_last)
+        self.seed = int(seed if seed is not None else (pipe.seed if pipe.seed is not None else fresh_seed()))
+        self.epoch = 0
+        self._next = 0
+        self.leaves = list(pipe._leaf_list)
+        self.stages, self.stage_of = _stages(self.leaves)
+        self.last_timing: dict[str, float] = {}
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch used when ``forward`` gets none."""
+        self.epoch = int(epoch)
+
+    def plans(self, shape: tuple[int, int, int], dtype: np.dtype, indices: Sequence[int], epoch: int, targets: list[dict[str, Any]] | None = None) -> list[Plan]:
+        """Each sample's ``Plan``, drawn with ``derive_rng(seed, epoch, index)`` on a placeholder image of
+        ``shape`` (H, W, C) (no pixel is read: the library's batched transforms draw from the shape)."""
+        placeholder = np.broadcast_to(np.zeros((1, 1, shape[2]), dtype), shape)
+        out = []
+        for k, index in enumerate(indices):
+            extra = targets[k] if targets else {}
+            out.append(self.pipe.plan(rng=derive_rng(self.seed, epoch, int(index)), image=placeholder, **extra))
+        return out
+
+    def forward(self, images: Any, indices: Any = None, epoch: int | None = None, mask: Any = None, **targets: Any) -> Any:
+        if not torch.is_tensor(images) or images.ndim != 4:
+            type_error("images", "a (B, C, H, W) torch tensor", images, "stack the images: torch.stack(list_of_chw) or x.permute(0, 3, 1, 2) for (B, H, W, C)")
+        if images.dtype not in (torch.uint8, torch.float32, torch.float16, torch.bfloat16, torch.float64):
+            value_error("images", "uint8 or float values", str(images.dtype), "convert with .float() / 255 or keep uint8")
+        B, C, H, W = images.shape
+        if self.device is not None:
+            images = images.to(self.device, non_blocking=True)
+        integer = images.dtype == torch.uint8
+        top = 255.0 if integer else 1.0
+        if indices is None:
+            indices = list(range(self._next, self._next + B))
+            self._next += B
+        else:
+            indices = [int(i) for i in (indices.tolist() if hasattr(indices, "tolist") else indices)]
+            if len(indices) != B:
+                value_error("indices", f"{B} dataset indices (one per image)", len(indices), "pass the batch's dataset indices")
+        epoch = self.epoch if epoch is None else int(epoch)
+        per_sample = _split_targets(targets, B)
+        t0 = time.perf_counter()
+        plans = self.plans((H, W, C), np.dtype(np.uint8 if integer else np.float32), indices, epoch, per_sample)
+        t1 = time.perf_counter()
+        x = images if integer else images.to(torch.float32)  # uint8 stays uint8 storage (exact: rounded per step)
+        m = None
+        if mask is not None:
+            m = (mask[:, None] if mask.ndim == 3 else mask).to(x.device)
+        x, m, _ = run_batch(self.leaves, self.stages, self.stage_of, [p.steps for p in plans], x, m, integer, top)
+        x = x.float() if x.dtype != torch.float32 else x
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        self.last_timing = {"plan_s": t1 - t0, "execute_s": time.perf_counter() - t1}
+        if mask is None and not targets:
+            return x
+        out: dict[str, Any] = {"image": x}
+        if m is not None:
+            out["mask"] = m[:, 0] if mask.ndim == 3 else m
+        if targets:
+            written = [_write_points(self.pipe, p) for p in plans]
+            for key in written[0]:
+                out[key] = [w[key] for w in written]
+        return out
+
+
+def _split_targets(targets: dict[str, Any], n: int) -> list[dict[str, Any]] | None:
+    """Per-sample keyword dicts from per-keyword lists (boxes, keypoints, their label fields)."""
+    if not targets:
+        return None
+    out: list[dict[str, Any]] = [{} for _ in range(n)]
+    for key, values in targets.items():
+        if not isinstance(values, (list, tuple)) or len(values) != n:
+            type_error(key, f"a list of {n} per-sample entries (ragged targets)", values, f"pass {key}=[sample_0, ..., sample_{n - 1}]")
+        for k, v in enumerate(values):
+            out[k][key] = v.detach().cpu().numpy() if torch.is_tensor(v) else v
+    return out
+
+
+def _write_points(pipe: Compose, plan: Plan) -> dict[str, Any]:
+    """The sample's boxes/keypoints (and labels, indices) in the caller's format; arrays as tensors."""
+    out: dict[str, Any] = {}
+    targets = plan.sample.annotations.targets
+    for kw in plan.meta["points"]:
+        targets[kw].write(pipe, plan.sample.shape, out)
+    return {k: torch.as_tensor(np.asarray(v)) if isinstance(v, np.ndarray) else v for k, v in out.items()}
+
+
+# ---- the executor registered for single plans ---------------------------------------------------------------
+
+
+class TorchExecutor(Executor):
+    """Runs one ``Plan`` with the batched kernels (a batch of one), writing numpy arrays back:
+    ``pipe.execute(plan, executor="torch")``. Image and mask kinds only."""
+
+    name = "torch"
+
+    def run(self, plan: Plan) -> None:
+        sample = plan.sample
+        leaves = _leaves_of(plan)
+        stages, stage_of = _stages(leaves)
+        image = sample.arrays["image"]
+        integer = image.dtype == np.uint8
+        if not integer and image.dtype != np.float32:
+            value_error("image", "uint8 or float32 for the torch executor", str(image.dtype), "use the numpy executor")
+        x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
+        mask_names = [n for n, k in sample.kinds.items() if k == "mask"]
+        for n, k in sample.kinds.items():
+            if k not in ("image", "mask") or (k == "image" and n != "image"):
+                value_error(n, "image and mask arrays for the torch executor", k, "use the numpy executor")
+        m = None
+        if mask_names:
+            m = torch.from_numpy(np.ascontiguousarray(np.concatenate([sample.arrays[n] for n in mask_names], axis=2).astype(np.float32).transpose(2, 0, 1)))[None]
+        x, m, still_integer = run_batch(leaves, stages, stage_of, [plan.steps], x, m, integer, 255.0 if integer else 1.0)
+        out = x[0].permute(1, 2, 0).numpy()
+        sample.arrays["image"] = np.ascontiguousarray(out if still_integer else out.astype(np.float32))
+        if m is not None:
+            mm = m[0].permute(1, 2, 0).numpy()
+            c0 = 0
+            for n in mask_names:
+                c = sample.arrays[n].shape[2]
+                sample.arrays[n] = np.ascontiguousarray(mm[:, :, c0 : c0 + c].astype(sample.arrays[n].dtype))
+                c0 += c
+
+
+def _leaves_of(plan: Plan) -> list[Any]:
+    """The distinct transforms of a plan, in first-use order (the stage layout of a single plan)."""
+    seen: dict[int, Any] = {}
+    for s in plan.steps:
+        seen.setdefault(id(s.transform), s.transform)
+    leaves = list(seen.values())
+    missing = [why for leaf in leaves if (why := unsupported(leaf)) is not None]
+    if missing:
+        value_error("plan", "transforms with batched kernels", "; ".join(missing), "use the numpy executor")
+    return leaves
+
+
+register_executor("torch", TorchExecutor())
+
+
+def batched(pipe: Compose, device: Any = None, channels_last: bool = False, seed: int | None = None) -> BatchedPipeline:
+    """``pipe.batched(...)``: the pipeline as a ``BatchedPipeline`` module."""
+    return BatchedPipeline(pipe, device=device, channels_last=channels_last, seed=seed)
+
+
+hooks.register("batched_pipeline", batched)
