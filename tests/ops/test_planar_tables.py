@@ -76,3 +76,13 @@ def test_hue_saturation_value_matches_opencv_hsv_by_hand() -> None:
     hsv[:, :, 2] = np.clip(np.rint(hsv[:, :, 2] + 0.07 * 255.0), 0, 255)
     expected = C.cv2.cvtColor(hsv.astype(np.uint8), C.cv2.COLOR_HSV2RGB_FULL)
     assert np.array_equal(iv.HueSaturationValue(p=1).apply_image(photo, params), expected)
+
+
+@pytest.mark.parametrize("levels", [(20.0, -20.0, 5.0), (255.0, -255.0, 0.0), (-3.0, 0.0, 128.0)])
+def test_channel_shift_uint8_saturates_like_integer_arithmetic(levels: tuple[float, float, float]) -> None:
+    photo = data.astronaut()
+    expected = np.clip(photo.astype(np.int16) + np.array(levels, np.int16), 0, 255).astype(np.uint8)
+    assert np.array_equal(C.channel_shift(photo, np.array(levels)), expected)
+    assert np.array_equal(C.channel_shift(photo, np.array(levels)), C.cv2.add(photo, levels + (0.0,)))  # OpenCV's saturating add
+    shifted = iv.RGBShift(p=1).apply_image(photo, {"shift": [v / 255 for v in levels]})
+    assert np.array_equal(shifted, expected)
