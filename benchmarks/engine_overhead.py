@@ -26,6 +26,13 @@ cases = {
     "1-transform 32x32 (RandomBrightnessContrast)": (iv.Compose([iv.RandomBrightnessContrast(p=1.0)], seed=0), tiny),
     "RRC224+HFlip+Normalize 256x256": (iv.Compose([iv.RandomResizedCrop(224), iv.HorizontalFlip(), iv.Normalize()], seed=0), photo),
     "Rotate+Crop+HFlip 256x256 (fused)": (iv.Compose([iv.Rotate(20, p=1), iv.RandomCrop(200), iv.HorizontalFlip()], seed=0), photo),
+    # kernels with per-channel tables (planar table pass) and the single-step path on a 256x256 photo
+    "HorizontalFlip 256x256": (iv.Compose([iv.HorizontalFlip(p=1.0)], seed=0), photo),
+    "Equalize 256x256": (iv.Compose([iv.Equalize(p=1.0)], seed=0), photo),
+    "HueSaturationValue 256x256": (iv.Compose([iv.HueSaturationValue(p=1.0)], seed=0), photo),
+    "RGBShift 256x256": (iv.Compose([iv.RGBShift(p=1.0)], seed=0), photo),
+    "AutoContrast 256x256": (iv.Compose([iv.AutoContrast(p=1.0)], seed=0), photo),
+    "RBC+Gamma+Normalize 256x256 (one table)": (iv.Compose([iv.RandomBrightnessContrast(p=1), iv.RandomGamma(p=1), iv.Normalize()], seed=0), photo),
 }
 out = {}
 for name, (pipe, img) in cases.items():
