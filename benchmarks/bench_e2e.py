@@ -1,9 +1,9 @@
 """End-to-end input pipeline: JPEG files -> decode -> ImageNet recipe -> collated batches.
 
 invariant (ImageFolderDataset + make_loader: reduced-size JPEG decoding, uint8 batches, normalise
-after collation with DeviceNormalize, here on the CPU and timed) against albumentations 2.0.8 with
-cv2.imread decoding (Normalize + ToTensorV2 in the worker, default collate), side by side in one
-run, with DataLoader num_workers 0/1/2 and the memory of each worker process.
+after collation with DeviceNormalize, here on the CPU and timed) against albumentations 2.0.8 (or
+AlbumentationsX, when that is what ``import albumentations`` finds) with cv2.imread decoding
+(Normalize + ToTensorV2 in the worker, default collate), side by side in one run, with DataLoader num_workers 0/1/2 and the memory of each worker process.
 
     python benchmarks/bench_e2e.py [--images 48] [--repeats 3] [--decoders]
 
@@ -27,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import setup_single_thread  # noqa: E402  (sets OMP/BLAS to one thread first)
+from harness import ALB, alb as anchor, setup_single_thread  # noqa: E402  (sets OMP/BLAS to one thread first)
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -109,7 +109,7 @@ class AlbumentationsFolder:
         self.pipe = A.Compose([
             A.RandomResizedCrop((224, 224)),
             A.HorizontalFlip(),
-            A.ColorJitter(**JITTER, p=0.8),
+            anchor("ColorJitter", **JITTER, p=0.8),
             A.Normalize(mean=iv.IMAGENET_MEAN, std=iv.IMAGENET_STD),
             ToTensorV2(),
         ], seed=0)
@@ -170,11 +170,11 @@ def run(root: Path, workers_list: list[int], batch_size: int, epochs: int, repea
         ours_full = make_loader(ours_dataset(root, reduce=False), **common)
         alb_options = dict(common, worker_init_fn=_alb_worker_init, persistent_workers=True) if workers else common
         alb = torch.utils.data.DataLoader(AlbumentationsFolder(root), generator=torch.Generator().manual_seed(0), **alb_options)
-        return {"invariant": (ours, normalize), "invariant, full decode": (ours_full, normalize), "albumentations": (alb, None)}
+        return {"invariant": (ours, normalize), "invariant, full decode": (ours_full, normalize), ALB: (alb, None)}
 
     print(f"\nImageNet recipe: decode + RandomResizedCrop(224) + HorizontalFlip + ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8)"
           f" + Normalize + collate, batch {batch_size}; invariant normalises after collation (DeviceNormalize on CPU, timed)")
-    print("| loader | workers | images/s | ratio vs albumentations | RSS per worker (MB) | PSS per worker (MB) |")
+    print(f"| loader | workers | images/s | ratio vs {ALB} | RSS per worker (MB) | PSS per worker (MB) |")
     print("|---|---|---|---|---|---|")
     for workers in workers_list:
         built = loaders(workers)
@@ -185,7 +185,7 @@ def run(root: Path, workers_list: list[int], batch_size: int, epochs: int, repea
                 rate, mem = measure(loader, epochs, post)
                 rates[name].append(rate)
                 memory[name] = mem
-        alb = statistics.median(rates["albumentations"])
+        alb = statistics.median(rates[ALB])
         for name in built:
             r = statistics.median(rates[name])
             mem = memory[name]

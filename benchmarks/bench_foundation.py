@@ -1,4 +1,5 @@
-"""Foundation transforms vs albumentations 2.0.8: same photos, one thread, side by side.
+"""Foundation transforms vs albumentations 2.0.8 (or AlbumentationsX, when that is what ``import
+albumentations`` finds) and kornia: same photos, one thread, side by side.
 
     python benchmarks/bench_foundation.py [--native] [--quick]
 """
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import albumentations_call, invariant_call, load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
+from harness import ALB, albumentations_call, invariant_call, load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
 
 import invariant as iv  # noqa: E402
 
@@ -45,17 +46,17 @@ def pairs() -> list:
     ours, alb = invariant_call, albumentations_call
     mean, std = iv.IMAGENET_MEAN, iv.IMAGENET_STD
     return [
-        ("HorizontalFlip", ours(iv.HorizontalFlip(p=1)), with_kornia({"albumentations": alb(A.HorizontalFlip(p=1))}, lambda K: K.RandomHorizontalFlip(p=1.0))),
-        ("VerticalFlip", ours(iv.VerticalFlip(p=1)), with_kornia({"albumentations": alb(A.VerticalFlip(p=1))}, lambda K: K.RandomVerticalFlip(p=1.0))),
-        ("RandomCrop(128)", ours(iv.RandomCrop(128)), {"albumentations": alb(A.RandomCrop(128, 128))}),
-        ("CenterCrop(128)", ours(iv.CenterCrop(128)), {"albumentations": alb(A.CenterCrop(128, 128))}),
-        ("RandomResizedCrop(224)", ours(iv.RandomResizedCrop(224)), with_kornia({"albumentations": alb(A.RandomResizedCrop((224, 224)))}, lambda K: K.RandomResizedCrop((224, 224)))),
-        ("Resize(224, 224)", ours(iv.Resize(224, 224)), {"albumentations": alb(A.Resize(224, 224))}),
-        ("Normalize", ours(iv.Normalize()), {"albumentations": alb(A.Normalize(mean=mean, std=std))}),
+        ("HorizontalFlip", ours(iv.HorizontalFlip(p=1)), with_kornia({ALB: alb(A.HorizontalFlip(p=1))}, lambda K: K.RandomHorizontalFlip(p=1.0))),
+        ("VerticalFlip", ours(iv.VerticalFlip(p=1)), with_kornia({ALB: alb(A.VerticalFlip(p=1))}, lambda K: K.RandomVerticalFlip(p=1.0))),
+        ("RandomCrop(128)", ours(iv.RandomCrop(128)), {ALB: alb(A.RandomCrop(128, 128))}),
+        ("CenterCrop(128)", ours(iv.CenterCrop(128)), {ALB: alb(A.CenterCrop(128, 128))}),
+        ("RandomResizedCrop(224)", ours(iv.RandomResizedCrop(224)), with_kornia({ALB: alb(A.RandomResizedCrop((224, 224)))}, lambda K: K.RandomResizedCrop((224, 224)))),
+        ("Resize(224, 224)", ours(iv.Resize(224, 224)), {ALB: alb(A.Resize(224, 224))}),
+        ("Normalize", ours(iv.Normalize()), {ALB: alb(A.Normalize(mean=mean, std=std))}),
         (
             "RRC(224)+HFlip+Normalize",
             ours(iv.RandomResizedCrop(224), iv.HorizontalFlip(), iv.Normalize()),
-            {"albumentations": alb(A.RandomResizedCrop((224, 224)), A.HorizontalFlip(), A.Normalize(mean=mean, std=std))},
+            {ALB: alb(A.RandomResizedCrop((224, 224)), A.HorizontalFlip(), A.Normalize(mean=mean, std=std))},
         ),
     ]
 
@@ -70,7 +71,7 @@ def main() -> None:
     images = load_photos(native=True) if args.native else load_photos((256, 256))
     rows = run_pairs(pairs(), images, repeats=3 if args.quick else 7)
     print()
-    print_table(rows, ["albumentations", "kornia"], title=f"Foundation transforms, {'native-size' if args.native else '256x256'} photos, 1 thread")
+    print_table(rows, [ALB, "kornia"], title=f"Foundation transforms, {'native-size' if args.native else '256x256'} photos, 1 thread")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
+# albumentations 2.0.8 checks PyPI for updates and AlbumentationsX sends telemetry on import unless told not to
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+os.environ.setdefault("ALBUMENTATIONS_NO_TELEMETRY", "1")
 
 import platform
 import statistics
@@ -33,6 +36,79 @@ import numpy as np
 Fn = Callable[[np.ndarray], Any]
 
 
+def albumentations_flavour() -> tuple[str, str]:
+    """(column label, version) of the ``albumentations`` module importable here: albumentations 2.0.8 (the
+    original) or AlbumentationsX (its maintained successor, installed as ``albumentationsx`` and imported
+    under the same name)."""
+    from importlib import metadata
+
+    try:
+        return f"AlbumentationsX {metadata.version('albumentationsx')}", metadata.version("albumentationsx")
+    except metadata.PackageNotFoundError:
+        import albumentations
+
+        return "albumentations", albumentations.__version__
+
+
+ALB, ALB_VERSION = albumentations_flavour()  # the anchor column's name in every table
+IS_X = ALB.startswith("AlbumentationsX")
+
+# albumentations 2.0.8 keywords -> AlbumentationsX's (ranges are always (low, high) tuples there; a scalar
+# limit x of a symmetric range is (-x, x)); AlbumentationsX ignores some old keywords instead of refusing them
+_X_RENAMES = {
+    "blur_limit": "blur_range", "sigma_limit": "sigma_range", "gamma_limit": "gamma_range", "clip_limit": "clip_range",
+    "color_shift": "color_shift_range", "intensity": "intensity_range", "limit": "angle_range",
+    "shift_limit": "shift_range", "scale_limit": "scale_range", "rotate_limit": "rotate_range",
+    "brightness_limit": "brightness_range", "contrast_limit": "contrast_range",
+    "r_shift_limit": "r_shift_range", "g_shift_limit": "g_shift_range", "b_shift_limit": "b_shift_range",
+    "hue_shift_limit": "hue_shift_range", "sat_shift_limit": "sat_shift_range", "val_shift_limit": "val_shift_range",
+}  # fmt: skip
+_SYMMETRIC = {"limit", "shift_limit", "scale_limit", "rotate_limit", "brightness_limit", "contrast_limit", "r_shift_limit",
+              "g_shift_limit", "b_shift_limit", "hue_shift_limit", "sat_shift_limit", "val_shift_limit"}  # fmt: skip
+_X_UNSUPPORTED = {("ElasticTransform", "alpha"), ("ElasticTransform", "sigma")}  # AlbumentationsX: another parametrisation
+
+
+def alb(name: str, **kwargs: Any) -> Any:
+    """``A.<name>(**kwargs)`` with albumentations 2.0.8 keywords, translated for AlbumentationsX (same meaning:
+    its hue is in degrees, 2x OpenCV's half-degree units; ColorJitter's factors become (1 - x, 1 + x) ranges).
+    None when AlbumentationsX has no equivalent of the arguments (the row then has no value in its column)."""
+    import warnings
+
+    import albumentations as A
+
+    if IS_X:
+        if any((name, k) in _X_UNSUPPORTED for k in kwargs):
+            return None
+        translated: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            if name == "ColorJitter" and key in ("brightness", "contrast", "saturation", "hue"):
+                translated[f"{key}_range"] = (-value, value) if key == "hue" else (max(0.0, 1 - value), 1 + value)
+                continue
+            if key in _SYMMETRIC and not isinstance(value, (tuple, list)):
+                value = (-value, value)
+            if key == "hue_shift_limit":
+                value = (2 * value[0], 2 * value[1])
+            translated[_X_RENAMES.get(key, key)] = tuple(value) if isinstance(value, list) else value
+        if name == "RandomBrightnessContrast":  # 2.0.8 scales brightness by the dtype's max; X by default not
+            translated.setdefault("brightness_by_max", True)
+        kwargs = translated
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return getattr(A, name)(**kwargs)
+
+
+def alb_target_params(**kwargs: Any) -> dict[str, Any]:
+    """``bbox_params`` / ``keypoint_params`` for A.Compose from 2.0.8 keywords (``format`` is ``coord_format``
+    in AlbumentationsX)."""
+    import albumentations as A
+
+    key = "coord_format" if IS_X else "format"
+    return {
+        "bbox_params": A.BboxParams(**{key: kwargs["bbox_format"]}, label_fields=kwargs.get("label_fields")),
+        "keypoint_params": A.KeypointParams(**{key: kwargs["keypoint_format"]}),
+    }
+
+
 def setup_single_thread() -> dict[str, str]:
     """Pin OpenCV and torch to one thread; returns the versions found (for the table header)."""
     cv2.setNumThreads(0)
@@ -43,7 +119,8 @@ def setup_single_thread() -> dict[str, str]:
         versions["invariant"] = invariant.__version__
     except ImportError:  # pragma: no cover
         pass
-    for name in ("albumentations", "torch", "torchvision", "kornia"):
+    versions["albumentationsx" if IS_X else "albumentations"] = ALB_VERSION
+    for name in ("torch", "torchvision", "kornia"):
         try:
             module = __import__(name)
             versions[name] = module.__version__
@@ -69,7 +146,10 @@ def invariant_call(*transforms: Any, extras: Callable[[np.ndarray], dict] | None
 
 
 def albumentations_call(*transforms: Any, extras: Callable[[np.ndarray], dict] | None = None, **compose_kwargs: Any) -> Fn:
-    """One image -> ``A.Compose(transforms, seed=0, **compose_kwargs)(image=..., **extras(image))``."""
+    """One image -> ``A.Compose(transforms, seed=0, **compose_kwargs)(image=..., **extras(image))``; None when
+    a transform is None (no equivalent in the installed albumentations, see ``alb``)."""
+    if any(t is None for t in transforms):
+        return None  # type: ignore[return-value]
     import warnings
 
     import albumentations as A
@@ -138,6 +218,7 @@ def run_pairs(
     the anchors per repeat so machine noise hits both alike."""
     rows = []
     for name, ours, anchors in pairs:
+        anchors = {a: fn for a, fn in anchors.items() if fn is not None}
         ours_rates: list[float] = []
         anchor_rates: dict[str, list[float]] = {a: [] for a in anchors}
         for _ in range(repeats):

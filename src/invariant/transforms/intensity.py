@@ -210,12 +210,12 @@ class Equalize(PointwiseTransform):
         super().__init__(p)
 
     def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> np.ndarray | None:
-        return C.equalize_table(stats.hist(), 255).astype(np.uint8)
+        return C.equalize_rows_uint8(np.ascontiguousarray(stats.hist().T)).T
 
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
-        stats = C.ImageStats(image)
         if image.dtype == np.uint8:
-            return C.apply_table(image, self.lookup_table(params, image.dtype, image.shape[2], stats))  # type: ignore[arg-type]
+            return C.equalize_uint8(image)
+        stats = C.ImageStats(image)
         table = C.equalize_table(stats.hist(), 65535)
         if image.dtype == np.uint16:
             return C.apply_table16(image, table.astype(np.uint16))
