@@ -17,8 +17,8 @@ are unchanged. For the 28 x 28 digits of the demo ``s = 1/8``. Where the rule me
   pixel to swap, so its displacement is ``max(1, round(delta * s))``: at 28 px every severity shuffles
   by one pixel and the severities differ in sigma and iterations (an approximation, stated here).
 * motion blur (and the streaks of snow): ImageMagick's ``-motion-blur radius x sigma`` is a one-sided
-  line kernel with Gaussian weights ``exp(-d^2 / 2 sigma^2)`` over ``d = 0 .. 2 radius`` along the
-  angle; here ``d`` and ``sigma`` are scaled by ``s`` and the taps are splatted bilinearly.
+  line kernel, taps ``i = 0 .. 2 radius`` weighted ``exp(-i^2 / 2 sigma^2)`` along the angle; here tap
+  ``i`` sits at ``i * s`` pixels, splatted bilinearly.
 * snow: the flake layer is drawn, zoomed and thresholded on the reference's 224 x 224 grid, resized
   to the image (area) and streaked with the motion kernel scaled by ``s`` (flakes thus keep their
   relative size; at 28 px they are faint specks).
@@ -32,8 +32,9 @@ are unchanged. For the 28 x 28 digits of the demo ``s = 1/8``. Where the rule me
 * elastic: the reference's constants are fractions of 244 px ("should have been 224" in its comment);
   they are used as ``244 * fraction * s`` pixels (random affine of the corner points plus a Simard
   field, ``ops.distort.elastic_field``), sampled bilinearly with reflect-101 borders.
-* zoom blur: zoom about the image centre by each factor (bilinear), averaged with the original; the
-  reference crops ``ceil(h / z)`` pixels and trims, which differs by under half a pixel.
+* zoom blur: the reference's centre crop, corner-aligned linear zoom and trim (``clipped_zoom``); the
+  zoom factors are relative and unchanged (``np.arange(1, 1.11, 0.01)`` yields 1.00..1.11 in floating
+  point, 12 factors, exactly as in the reference).
 * pixelate: box (area) down to ``int(side * c)`` as the reference (PIL BOX), nearest back up.
 * JPEG: ``ops.degrade.image_compression`` (libjpeg through OpenCV; PIL's quality scale is the same IJG one).
 
@@ -129,14 +130,14 @@ def _disk_kernel(radius: float, alias_sigma: float) -> np.ndarray:
     return k / k.sum()
 
 
-def motion_streak_kernel(radius: float, sigma: float, angle: float) -> np.ndarray:
-    """One-sided line kernel with Gaussian weights ``exp(-d^2 / 2 sigma^2)`` at distances ``d = 0..2 radius``
-    along ``angle`` degrees (ImageMagick's MotionBlurImage with radius and sigma), bilinearly splatted."""
-    length = 2.0 * radius
-    n = max(2, int(math.ceil(length * 4)) + 1)
-    d = np.linspace(0.0, length, n)
-    w = np.exp(-(d**2) / (2.0 * max(sigma, 1e-6) ** 2))
-    half = int(math.ceil(length)) + 1
+def motion_streak_kernel(radius: float, sigma: float, angle: float, scale: float = 1.0) -> np.ndarray:
+    """ImageMagick's MotionBlurImage kernel: taps ``i = 0 .. 2 ceil(radius)`` with weights ``exp(-i^2 / 2 sigma^2)``
+    at distance ``i`` along ``angle`` degrees (one-sided), here placed at ``i * scale`` pixels and splatted
+    bilinearly (bilinear splatting keeps each tap's mass and the kernel's centroid)."""
+    i = np.arange(2 * math.ceil(radius) + 1, dtype=np.float64)
+    w = np.exp(-(i**2) / (2.0 * max(sigma, 1e-6) ** 2))
+    d = i * scale
+    half = int(math.ceil(d[-1])) + 1
     size = 2 * half + 1
     k = np.zeros((size, size), np.float64)
     rad = math.radians(angle)
@@ -144,15 +145,25 @@ def motion_streak_kernel(radius: float, sigma: float, angle: float) -> np.ndarra
     x0, y0 = np.floor(xs).astype(int), np.floor(ys).astype(int)
     fx, fy = xs - x0, ys - y0
     for dx, dy, ww in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
-        np.add.at(k, (np.clip(y0 + dy, 0, size - 1), np.clip(x0 + dx, 0, size - 1)), w * ww)
+        np.add.at(k, (y0 + dy, x0 + dx), w * ww)
     return (k / k.sum()).astype(np.float32)
 
 
-def _zoom_about_centre(x: np.ndarray, factor: float) -> np.ndarray:
+def clipped_zoom(x: np.ndarray, factor: float) -> np.ndarray:
+    """The reference's ``clipped_zoom``: the centre ``ceil(h / z)`` crop resized by ``z`` with scipy's
+    corner-aligned linear ``zoom`` (output size ``round(ch * z)``) and trimmed to the centre ``h x w``."""
     h, w = x.shape[:2]
-    m = np.float32([[factor, 0, (1 - factor) * (w - 1) / 2], [0, factor, (1 - factor) * (h - 1) / 2]])
-    out = cv2.warpAffine(x, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
-    return out if out.ndim == 3 else out[:, :, None]
+    ch, cw = int(np.ceil(h / factor)), int(np.ceil(w / factor))
+    top, left = (h - ch) // 2, (w - cw) // 2
+    crop = np.ascontiguousarray(x[top : top + ch, left : left + cw])
+    nh, nw = round(ch * factor), round(cw * factor)
+    gx = np.arange(nw, dtype=np.float32) * np.float32((cw - 1) / max(nw - 1, 1))
+    gy = np.arange(nh, dtype=np.float32) * np.float32((ch - 1) / max(nh - 1, 1))
+    map_x, map_y = np.meshgrid(gx, gy)
+    out = cv2.remap(crop, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out = out if out.ndim == 3 else out[:, :, None]
+    th, tw = (nh - h) // 2, (nw - w) // 2
+    return out[th : th + h, tw : tw + w]
 
 
 def plasma_fractal(mapsize: int, wibbledecay: float, rng: np.random.Generator) -> np.ndarray:
@@ -246,14 +257,14 @@ def _glass_blur(x: np.ndarray, c: tuple, rng: np.random.Generator) -> np.ndarray
 
 def _motion_blur(x: np.ndarray, c: tuple, rng: np.random.Generator) -> np.ndarray:
     s = _scale(x.shape)
-    k = motion_streak_kernel(c[0] * s, c[1] * s, float(rng.uniform(-45, 45)))
+    k = motion_streak_kernel(c[0], c[1], float(rng.uniform(-45, 45)), s)
     return _clip01(filter2d(x, k))
 
 
 def _zoom_blur(x: np.ndarray, c: tuple, rng: np.random.Generator) -> np.ndarray:
     out = x.copy()
     for z in c:
-        out += _zoom_about_centre(x, float(z))
+        out += clipped_zoom(x, float(z))
     return _clip01(out / (len(c) + 1))
 
 
@@ -261,14 +272,14 @@ def _snow(x: np.ndarray, c: tuple, rng: np.random.Generator) -> np.ndarray:
     h, w, ch = x.shape
     n = REFERENCE_SIDE
     layer = rng.normal(c[0], c[1], (n, n)).astype(np.float32)
-    layer = _zoom_about_centre(layer, float(c[2]))[:, :, 0]
+    layer = clipped_zoom(layer, float(c[2]))[:, :, 0]
     layer[layer < c[3]] = 0
     layer = np.round(np.clip(layer, 0, 1) * 255) / 255  # the reference's 8-bit PNG round trip
     # area-resize, then streak with the kernel scaled by s: both steps are linear, so this equals streaking
     # on the 224 grid up to the resampling, at a fraction of the cost of a 51 x 51 kernel on 224 x 224
     s = _scale(x.shape)
     layer = cv2.resize(layer.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-    layer = cv2.filter2D(layer, -1, motion_streak_kernel(c[4] * s, c[5] * s, float(rng.uniform(-135, -45))), borderType=cv2.BORDER_REFLECT_101)[:, :, None]
+    layer = cv2.filter2D(layer, -1, motion_streak_kernel(c[4], c[5], float(rng.uniform(-135, -45)), s), borderType=cv2.BORDER_REFLECT_101)[:, :, None]
     gray = x.mean(axis=2, keepdims=True) if ch == 1 else cv2.cvtColor(x, cv2.COLOR_RGB2GRAY)[:, :, None]
     y = c[6] * x + (1 - c[6]) * np.maximum(x, gray * 1.5 + 0.5)
     return _clip01((y + layer + np.rot90(layer, 2)).astype(np.float32))
