@@ -39,7 +39,9 @@ are unchanged. For the 28 x 28 digits of the demo ``s = 1/8``. Where the rule me
 * JPEG: ``ops.degrade.image_compression`` (libjpeg through OpenCV; PIL's quality scale is the same IJG one).
 
 Images: HW, HWC (1 or 3 channels) uint8 or float32 in [0, 1]; the result has the input's shape and
-dtype. Each call is deterministic given ``seed``.
+dtype. Each call is deterministic given ``seed``, and the random draws (noise, layers, angles) depend on
+the seed and the corruption but not the severity, so the five severities of one image are paired
+(common random numbers): a severity step changes the constants only.
 """
 
 from __future__ import annotations
@@ -386,7 +388,7 @@ def corrupt(image: np.ndarray, name: str, severity: int, seed: int = 0) -> np.nd
         value_error("image", "at least 8 x 8 pixels", image, "corrupt images of at least 8 pixels per side")
     x = image if image.ndim == 3 else image[:, :, None]
     x = x.astype(np.float32) / 255 if x.dtype == np.uint8 else np.clip(x, 0, 1).astype(np.float32)
-    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, CORRUPTIONS.index(name), int(severity)])
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, CORRUPTIONS.index(name)])  # not the severity: paired draws across severities
     out = _FUNCS[name](np.ascontiguousarray(x), SEVERITIES[name][severity - 1], rng)
     out = to_dtype(out * 255, np.dtype(np.uint8)) if image.dtype == np.uint8 else out.astype(np.float32)
     return out if image.ndim == 3 else out[:, :, 0]
