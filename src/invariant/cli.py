@@ -188,7 +188,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     epochs = _epochs(args, default=3 if args.quick else 30)
     _threads(args.threads)
     severities = tuple(args.severities)
-    run_robustness(args.folder, args.out, quick=args.quick, epochs=epochs, test=args.test, severities=severities, seed=args.seed, progress=not args.no_progress)
+    run_robustness(args.folder, args.out, quick=args.quick, epochs=epochs, test=args.test, severities=severities, seed=args.seed, progress=not args.no_progress, train_size=args.train_size)
     return EXIT_OK
 
 
@@ -298,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     robust.add_argument("--quick", action="store_true", help="train small models here (1200 images, 3 epochs) and evaluate on 500 test digits")
     robust.add_argument("--epochs", type=int, help="epochs when training here (default 30, --quick 3)")
     robust.add_argument("--test", type=int, help="held-out images to corrupt (default: all the split's test images, --quick 500)")
+    robust.add_argument("--train-size", type=int, default=1200, help="training images when training here (MNIST, stratified)")
     robust.add_argument("--severities", type=int, nargs="+", default=[1, 2, 3, 4, 5], help="severities to evaluate (1..5)")
     robust.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     robust.set_defaults(func=cmd_robustness)

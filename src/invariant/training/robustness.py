@@ -382,7 +382,7 @@ def robustness_stage(models: Mapping[str, Any], mean: float, std: float, test_im
 
 
 def run_robustness(folder: str | Path | None, out: str | Path, *, quick: bool = False, epochs: int = 3, test: int | None = None,
-                   severities: Sequence[int] = (1, 2, 3, 4, 5), seed: int = 0, progress: bool = True,
+                   severities: Sequence[int] = (1, 2, 3, 4, 5), seed: int = 0, progress: bool = True, train_size: int = 1200,
                    echo: Callable[[str], None] = print) -> list[Report]:  # fmt: skip
     """``invariant robustness``: load the demo's saved models from ``folder/models`` (or, with ``quick`` or
     when none are saved, train none / domain-aware / AugMix models here), corrupt the demo's held-out
@@ -401,7 +401,7 @@ def run_robustness(folder: str | Path | None, out: str | Path, *, quick: bool = 
     else:
         if not quick:
             echo(f"no saved models in {models_dir}: training them here (as --quick would, with {epochs} epochs)")
-        meta = {"dataset": "mnist", "train": 1200, "val": 300, "test": 1000, "seed": seed, "epochs": epochs, "lr": 3e-3, "batch_size": 64}
+        meta = {"dataset": "mnist", "train": int(train_size), "val": 300, "test": 1000, "seed": seed, "epochs": epochs, "lr": 3e-3, "batch_size": 64}
         split = load_split("mnist", meta["train"], meta["val"], meta["test"], seed=seed)
         train = from_arrays(split.train_images, split.train_labels, split.classes)
         val = from_arrays(split.val_images, split.val_labels, split.classes)
