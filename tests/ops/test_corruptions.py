@@ -142,7 +142,7 @@ def test_pixelate_and_jpeg_against_pil() -> None:
             c = PAPER["pixelate"][sev - 1]
             pil = Image.fromarray(image).resize((int(224 * c), int(224 * c)), Image.BOX).resize((224, 224), Image.BOX)
             ours = corrupt(image, "pixelate", sev)
-            assert _psnr(ours, np.asarray(pil)) > 35.0, sev  # OpenCV area down + nearest-exact up vs PIL BOX both ways: ~37-38 dB apart here
+            assert np.abs(ours.astype(int) - np.asarray(pil).astype(int)).max() <= 1, sev  # PIL rounds to 8 bits between the two resizes
             buf = io.BytesIO()
             Image.fromarray(image).save(buf, "JPEG", quality=PAPER["jpeg_compression"][sev - 1])
             ref = np.asarray(Image.open(buf))

@@ -35,7 +35,7 @@ are unchanged. For the 28 x 28 digits of the demo ``s = 1/8``. Where the rule me
 * zoom blur: the reference's centre crop, corner-aligned linear zoom and trim (``clipped_zoom``); the
   zoom factors are relative and unchanged (``np.arange(1, 1.11, 0.01)`` yields 1.00..1.11 in floating
   point, 12 factors, exactly as in the reference).
-* pixelate: box (area) down to ``int(side * c)`` as the reference (PIL BOX), nearest back up.
+* pixelate: down to ``int(side * c)`` and back with Pillow's BOX weights, as the reference (``box_resize_matrix``).
 * JPEG: ``ops.degrade.image_compression`` (libjpeg through OpenCV; PIL's quality scale is the same IJG one).
 
 Images: HW, HWC (1 or 3 channels) uint8 or float32 in [0, 1]; the result has the input's shape and
@@ -336,11 +336,31 @@ def _elastic(x: np.ndarray, c: tuple, rng: np.random.Generator) -> np.ndarray:
     return _clip01(out if out.ndim == 3 else out[:, :, None])
 
 
+def box_resize_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) weights of Pillow's BOX resampling along one axis (its ``precompute_coeffs``): output
+    pixel ``i`` averages the input pixels whose centres fall in its footprint ``(i + 0.5) * scale +- scale / 2``
+    (box(t) = 1 for -0.5 < t <= 0.5, t in footprint units); on enlarging, the input pixel under its centre."""
+    scale = n_in / n_out
+    fscale = max(scale, 1.0)
+    support = 0.5 * fscale
+    m = np.zeros((n_out, n_in), np.float64)
+    for i in range(n_out):
+        centre = (i + 0.5) * scale
+        lo, hi = max(int(centre - support + 0.5), 0), min(int(centre + support + 0.5), n_in)
+        t = (np.arange(lo, hi) - centre + 0.5) / fscale
+        m[i, lo:hi] = (t > -0.5) & (t <= 0.5)
+    return m / m.sum(axis=1, keepdims=True)
+
+
 def _pixelate(x: np.ndarray, c: float, rng: np.random.Generator) -> np.ndarray:
+    """The reference's PIL ``resize((int(224 c),) * 2, BOX)`` and back, with Pillow's BOX weights (in float)."""
     h, w = x.shape[:2]
-    small = cv2.resize(x, (max(1, int(w * c)), max(1, int(h * c))), interpolation=cv2.INTER_AREA)
-    out = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST_EXACT)
-    return out if out.ndim == 3 else out[:, :, None]
+    sh, sw = max(1, int(h * c)), max(1, int(w * c))
+    rows = box_resize_matrix(sh, h) @ box_resize_matrix(h, sh)
+    cols = box_resize_matrix(sw, w) @ box_resize_matrix(w, sw)
+    out = np.tensordot(rows, x.astype(np.float64), axes=(1, 0))  # (h, w, C): along the rows
+    out = np.tensordot(cols, out, axes=(1, 1)).transpose(1, 0, 2)  # along the columns
+    return _clip01(out.astype(np.float32))
 
 
 def _jpeg(x: np.ndarray, c: int, rng: np.random.Generator) -> np.ndarray:
