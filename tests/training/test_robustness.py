@@ -124,3 +124,26 @@ def test_cli_end_to_end_trains_evaluates_and_reloads(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "again" / "robustness.json").read_text()) == data
     missing = subprocess.run([sys.executable, "-m", "invariant.cli", "robustness", str(tmp_path / "nothing"), "--epochs", "0"], capture_output=True, text=True, timeout=120, env=env)
     assert missing.returncode == 1 and "--epochs" in missing.stderr
+
+
+def test_demo_robustness_stage_saves_models_and_writes_the_report(tmp_path: Path) -> None:
+    from invariant.training.demo import DemoSettings, run_demo
+    from invariant.training.robustness import load_models
+
+    settings = DemoSettings(train=200, val=100, test=100, epochs=1, threads=1, robustness_test=20)
+    lines: list[str] = []
+    run_demo(tmp_path, settings, progress=False, echo=lines.append)
+    data = json.loads((tmp_path / "robustness" / "robustness.json").read_text())
+    assert [r["name"] for r in data] == ["none", "domain-aware", "augmix"] and all(r["baseline"] == "none" for r in data)
+    assert all(len(errs) == 5 for errs in data[2]["errors"].values()) and (tmp_path / "robustness" / "robustness.png").is_file()
+    models, mean, std, meta = load_models(tmp_path / "models")
+    assert sorted(models) == ["augmix", "domain-aware", "domain-violating", "none"] and meta["epochs"] == 1
+    assert 0 < mean < 1 and 0 < std < 1
+    assert any("augmix" in line for line in lines)
+    # the reloaded baseline reproduces the stage's clean error on the same 20 held-out digits
+    from invariant.training.datasets_builtin import load_split
+    from invariant.training.robustness import torch_classifier
+
+    split = load_split("mnist", 200, 100, 100, seed=0)
+    predicted = torch_classifier(models["none"], mean, std)(split.test_images[:20])
+    assert float(np.mean(predicted != split.test_labels[:20])) == pytest.approx(data[0]["clean_error"])
