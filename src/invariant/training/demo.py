@@ -32,6 +32,7 @@ from ..core.serialization import from_dict, save
 from ..core.transform import REGISTRY
 from .adapters import LabelledImages, from_arrays
 from .datasets_builtin import load_split
+from .models import small_cnn
 from .trainer import RunResult, train_model
 
 # Each pipeline is data: (transform name, arguments). Transforms not registered in this build are
@@ -68,11 +69,12 @@ class DemoSettings:
     batch_size: int = 64
     seed: int = 0
     threads: int = 2
+    robustness_test: int = 1000  # held-out images corrupted by the robustness stage (0: skip the stage)
 
     @classmethod
     def quick(cls, **overrides: Any) -> "DemoSettings":
         """Under a minute on 2 cores: fewer images and epochs (a smoke run, not the experiment)."""
-        base = dict(train=1200, val=300, test=1000, epochs=5)
+        base = dict(train=1200, val=300, test=1000, epochs=5, robustness_test=0)  # the robustness stage: `invariant robustness --quick`
         base.update(overrides)
         return cls(**base)
 
@@ -256,6 +258,7 @@ def run_demo(out: str | Path = "invariant-report", settings: DemoSettings | None
     test = from_arrays(split.test_images, split.test_labels, split.classes)
     echo(split.describe())
     report = DemoReport(settings, [], out=out)
+    models: dict[str, Any] = {}
     started = time.perf_counter()
     for name in PIPELINES:
         pipe, missing = build_pipeline(name, settings.dataset)
@@ -269,10 +272,13 @@ def run_demo(out: str | Path = "invariant-report", settings: DemoSettings | None
             report.check[name] = checked
             echo(f"[{name}] iv.check before training:\n{checked}")
         sample_grid(pipe, train, out / f"samples_{name}.png", settings.seed)
+        held: list[Any] = []
         result = train_model(
-            pipe, train, val, test, epochs=settings.epochs, lr=settings.lr, batch_size=settings.batch_size, seed=settings.seed, name=name, progress=progress
-        )
+            pipe, train, val, test, epochs=settings.epochs, lr=settings.lr, batch_size=settings.batch_size, seed=settings.seed, name=name, progress=progress,
+            model_fn=lambda c, k: held.append(small_cnn(c, k)) or held[-1],
+        )  # fmt: skip
         report.results.append(result)
+        models[name] = held[-1]  # train_model leaves the best-validation weights in it
     report.table = format_table(report.results, settings.epochs)
     echo(report.table)
     echo(compare_line(report.results))
@@ -286,5 +292,26 @@ def run_demo(out: str | Path = "invariant-report", settings: DemoSettings | None
         "results": [asdict(r) for r in report.results],
     }
     (out / "results.json").write_text(json.dumps(payload, indent=2))
+    _robustness(models, train, val, split, settings, out, progress, echo)
     echo(f"report written to {out}/summary.md (and summary.html)")
     return report
+
+
+def _robustness(models: dict[str, Any], train: LabelledImages, val: LabelledImages, split: Any, settings: DemoSettings, out: Path, progress: bool, echo: Callable[[str], None]) -> None:
+    """Save the trained models to ``out/models`` (for ``invariant robustness``); with ``robustness_test > 0`` the
+    robustness stage: an AugMix model (JSD loss, same budget) is trained and saved too, and the none /
+    domain-aware / AugMix models are evaluated under the 15 ImageNet-C corruptions (``out/robustness``)."""
+    from .robustness import robustness_stage, save_models, standardisation, train_augmix
+
+    mean, std = standardisation(split.train_images)
+    meta = {k: getattr(settings, k) for k in ("dataset", "train", "val", "test", "seed", "epochs", "lr", "batch_size")}
+    if settings.robustness_test <= 0:
+        save_models(models, mean, std, out / "models", meta)
+        return
+    echo("[augmix] training with AugMix and the JSD consistency loss")
+    augmix, _ = train_augmix(train, val, epochs=settings.epochs, lr=settings.lr, batch_size=settings.batch_size, seed=settings.seed, progress=progress)
+    save_models({**models, "augmix": augmix}, mean, std, out / "models", meta)
+    chosen = {"none": models["none"], "domain-aware": models["domain-aware"], "augmix": augmix}
+    n = min(settings.robustness_test, len(split.test_labels))
+    note = f"Demo models ({settings.epochs} epochs, {settings.train} training images, seed {settings.seed}) on {n} held-out test images; baseline 'none'."
+    robustness_stage(chosen, mean, std, split.test_images[:n], split.test_labels[:n], out / "robustness", seed=settings.seed, note=note, echo=echo)
