@@ -88,7 +88,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     _epochs(args, default=30)  # refuse --epochs 0 before any data are read, like ablate and tune
 
-    overrides = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr)) if v is not None}
+    if args.robustness is not None and args.robustness < 0:
+        raise ValueError(f"--robustness: expected 0 (skip the stage) or a positive number of held-out digits, got {args.robustness}. Fix: pass e.g. --robustness 1000")
+    overrides = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("robustness_test", args.robustness)) if v is not None}
     common = dict(dataset=args.dataset, seed=args.seed, threads=args.threads, **overrides)
     settings = DemoSettings.quick(**common) if args.quick else DemoSettings(**common)
     run_demo(args.out, settings, progress=not args.no_progress)
@@ -264,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--epochs", type=int, help="epochs per pipeline, a positive integer (default 30, --quick 5)")
     demo.add_argument("--lr", type=float, help="peak learning rate (default 3e-3)")
     demo.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    demo.add_argument("--robustness", type=int, metavar="N", help="held-out digits corrupted by the robustness stage (AugMix model + ImageNet-C corruptions); 0 skips it (default 1000, --quick 0)")
     demo.set_defaults(func=cmd_demo)
 
     preview = sub.add_parser(

@@ -10,7 +10,7 @@ import pytest
 import invariant as iv
 from invariant.cli import EXIT_INPUT, EXIT_USAGE, main
 
-SUBCOMMANDS = ("demo", "preview", "ablate", "tune")
+SUBCOMMANDS = ("demo", "preview", "ablate", "tune", "pba", "robustness")
 
 
 @pytest.mark.parametrize("command", [None, *SUBCOMMANDS])
@@ -103,6 +103,13 @@ def test_epochs_below_one_is_refused_by_every_command(command: str, epochs: str,
     err = capsys.readouterr().err
     assert f"--epochs: expected a positive integer (training epochs), got int {epochs}" in err and "Fix: pass e.g. --epochs 10" in err
     assert not (tmp_path / "o").exists()  # refused before anything ran
+
+
+def test_demo_refuses_a_negative_robustness_count(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--robustness", "-1", "--quick", "--no-progress", "--out", str(tmp_path / "o")]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "--robustness: expected 0 (skip the stage) or a positive number" in err and "Fix: pass e.g. --robustness 1000" in err
+    assert not (tmp_path / "o").exists()
 
 
 def test_epochs_below_one_is_refused_by_the_python_api() -> None:
