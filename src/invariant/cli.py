@@ -216,7 +216,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 def cmd_robustness(args: argparse.Namespace) -> int:
-    from .training.robustness import run_robustness
+    from .training.robustness_run import run_robustness
 
     epochs = _epochs(args, default=3 if args.quick else 30)
     _threads(args.threads)
