@@ -100,7 +100,7 @@ def numpy_copy_paste(sample: dict[str, Any], source: dict[str, Any], rng: np.ran
     union = np.zeros((h, w), bool)
     pasted = []
     for k in chosen:
-        m = cv2.resize(source["masks"][k], (sw, sh), interpolation=cv2.INTER_NEAREST)[:ph, :pw]
+        m = cv2.resize(source["masks"][k], (sw, sh), interpolation=cv2.INTER_NEAREST_EXACT)[:ph, :pw]
         full = np.zeros((h, w), np.uint8)
         full[y0 : y0 + ph, x0 : x0 + pw] = m
         if full.any():

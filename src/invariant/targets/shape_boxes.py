@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import value_error
+from ..core.sources import CHANNEL
 from .bboxes import min_side
 
 BBOX_SOURCES = ("corners", "mask", "polygon")
@@ -93,7 +94,10 @@ def boxes_from_shapes(sample: Any, pipe: Any) -> None:
         else:
             if hasattr(masks, "permute"):  # ToTensor ran: (N, H, W) tensor
                 masks = np.moveaxis(np.asarray(masks.cpu()), 0, -1)
-            boxes, found = _mask_boxes(masks, target.indices)
+            # a box's mask is at its hidden ``_channel`` position in the stacked masks; its index is only its
+            # position in its own sample (after CopyPaste/Mosaic several samples share index values)
+            channels = target.labels.get(CHANNEL, target.indices)
+            boxes, found = _mask_boxes(masks, channels)
     else:
         boxes, found = _polygon_boxes(sample.annotations.targets.get("polygons"), target.indices)
     height, width = sample.shape
