@@ -186,7 +186,10 @@ def pairs(items: list[dict[str, Any]]) -> list:
     rng = np.random.default_rng(0)
 
     def mrcnn_theirs(s: dict[str, Any]) -> Any:
-        return lsj_alb(**numpy_copy_paste(s, others(s, 1)[0], rng))
+        pasted = numpy_copy_paste(s, others(s, 1)[0], rng)
+        if IS_X:  # AlbumentationsX takes instance masks as one (N, H, W) array, not a list
+            pasted["masks"] = np.stack(pasted["masks"])
+        return lsj_alb(**pasted)
 
     return [
         ("YOLO: Mosaic+Affine+HSV+HFlip+LMS/Pad 640, 19 boxes", yolo_ours, {ALB: yolo_theirs}),
