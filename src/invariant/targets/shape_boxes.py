@@ -54,14 +54,19 @@ def check_shape_sources(pipe: Any, data: dict[str, Any]) -> None:
 
 
 def _mask_boxes(masks: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Tight boxes of ``masks[..., i]`` (H, W, N) for i in ``indices``, and which are non-empty."""
+    """Tight boxes of ``masks[..., i]`` (H, W, N) for i in ``indices``, and which are non-empty. The row and
+    column occupancies of all channels come from two contiguous reductions over the stack (slicing one
+    channel of an HWC stack at a time reads it strided, N times)."""
     boxes = np.zeros((len(indices), 4))
     found = np.zeros(len(indices), dtype=bool)
+    if not len(indices):
+        return boxes, found
+    occupied = masks != 0
+    cols_any, rows_any = occupied.any(axis=0), occupied.any(axis=1)  # (W, N), (H, N)
     for k, i in enumerate(indices):
-        m = masks[:, :, int(i)] != 0
-        cols = np.flatnonzero(m.any(axis=0))
+        cols = np.flatnonzero(cols_any[:, int(i)])
         if len(cols):
-            rows = np.flatnonzero(m.any(axis=1))
+            rows = np.flatnonzero(rows_any[:, int(i)])
             boxes[k] = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)
             found[k] = True
     return boxes, found
