@@ -61,8 +61,7 @@ def _mask_boxes(masks: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.
     found = np.zeros(len(indices), dtype=bool)
     if not len(indices):
         return boxes, found
-    occupied = masks != 0
-    cols_any, rows_any = occupied.any(axis=0), occupied.any(axis=1)  # (W, N), (H, N)
+    cols_any, rows_any = masks.any(axis=0), masks.any(axis=1)  # (W, N), (H, N): any() counts nonzero as set
     for k, i in enumerate(indices):
         cols = np.flatnonzero(cols_any[:, int(i)])
         if len(cols):
