@@ -4,6 +4,10 @@ README.md between the ``<!-- bench:start -->`` / ``<!-- bench:end -->`` markers.
     python benchmarks/run_all.py                 # print the tables
     python benchmarks/run_all.py --write-readme  # ... and regenerate the README table
     python benchmarks/run_all.py --x-python /tmp/venv-albx/bin/python --write-readme
+    python benchmarks/run_all.py --only bench_detection_pipelines.py --x-python ... --write-readme
+
+``--only``: run just the named scripts; with ``--write-readme`` their tables replace the README tables of the
+same title (new titles are appended) and every other table stays as it was.
 
 ``--x-python``: also run every script with that interpreter (a venv where ``import albumentations`` is
 AlbumentationsX) and add its anchor columns to each table, row by row: the AlbumentationsX rate and
@@ -21,6 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 SCRIPTS = ["bench_foundation.py", "bench_spatial.py", "bench_pixel.py", "bench_e2e.py"]
+SCRIPTS.append("bench_detection_pipelines.py")
 
 
 def tables_from(output: str) -> str:
@@ -86,9 +91,38 @@ def merge_tables(base: str, extra: str) -> str:
     return "\n".join(out).strip()
 
 
-def run_scripts(python: str, quick: bool, env: dict[str, str]) -> str:
+def _titled_tables(text: str) -> list[tuple[str, list[str]]]:
+    """(title, lines) of each table in a README block (a title is the non-table line above a table)."""
+    tables: list[tuple[str, list[str]]] = []
+    title = ""
+    for line in text.splitlines():
+        if line.startswith("|"):
+            if not tables or tables[-1][0] != title or tables[-1][1] and not tables[-1][1][-1].startswith("|"):
+                tables.append((title, []))
+            tables[-1][1].append(line)
+        elif line.strip():
+            title = line.strip()
+    return tables
+
+
+def replace_tables(old: str, new: str) -> str:
+    """``old`` (the README block) with each table of ``new`` put in place of the table of the same title,
+    or appended when ``old`` has none."""
+    fresh = dict(_titled_tables(new))
+    out: list[str] = []
+    seen = set()
+    for title, rows in _titled_tables(old):
+        seen.add(title)
+        out += ["", title, ""] + fresh.get(title, rows) if title else [""] + rows
+    for title, rows in _titled_tables(new):
+        if title not in seen:
+            out += ["", title, ""] + rows
+    return "\n".join(out).strip()
+
+
+def run_scripts(python: str, quick: bool, env: dict[str, str], only: list[str] | None = None) -> str:
     sections = []
-    for script in SCRIPTS:
+    for script in only or SCRIPTS:
         path = HERE / script
         if not path.exists():
             continue
@@ -108,14 +142,18 @@ def main() -> None:
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--quick", action="store_true", help="pass --quick to the scripts")
     parser.add_argument("--x-python", default=None, help="interpreter of a venv with AlbumentationsX: adds its columns")
+    parser.add_argument("--only", nargs="+", default=None, help="run just these scripts; --write-readme then replaces only their tables")
     args = parser.parse_args()
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", ALBUMENTATIONS_NO_TELEMETRY="1", NO_ALBUMENTATIONS_UPDATE="1")
-    text = run_scripts(sys.executable, args.quick, env)
+    text = run_scripts(sys.executable, args.quick, env, args.only)
     if args.x_python:
-        text = merge_tables(text, run_scripts(args.x_python, args.quick, env))
+        text = merge_tables(text, run_scripts(args.x_python, args.quick, env, args.only))
     if args.write_readme:
         readme = HERE.parent / "README.md"
         content = readme.read_text()
+        if args.only:
+            found = re.search(r"<!-- bench:start -->\n?(.*?)\n?<!-- bench:end -->", content, flags=re.S)
+            text = replace_tables(found.group(1) if found else "", text)
         block = f"<!-- bench:start -->\n{text}\n<!-- bench:end -->"
         content, n = re.subn(r"<!-- bench:start -->.*?<!-- bench:end -->", lambda _: block, content, flags=re.S)
         if n != 1:

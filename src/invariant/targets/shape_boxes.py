@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import value_error
+from ..core.sources import CHANNEL
 from .bboxes import min_side
 
 BBOX_SOURCES = ("corners", "mask", "polygon")
@@ -53,14 +54,18 @@ def check_shape_sources(pipe: Any, data: dict[str, Any]) -> None:
 
 
 def _mask_boxes(masks: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Tight boxes of ``masks[..., i]`` (H, W, N) for i in ``indices``, and which are non-empty."""
+    """Tight boxes of ``masks[..., i]`` (H, W, N) for i in ``indices``, and which are non-empty. The row and
+    column occupancies of all channels come from two contiguous reductions over the stack (slicing one
+    channel of an HWC stack at a time reads it strided, N times)."""
     boxes = np.zeros((len(indices), 4))
     found = np.zeros(len(indices), dtype=bool)
+    if not len(indices):
+        return boxes, found
+    cols_any, rows_any = masks.any(axis=0), masks.any(axis=1)  # (W, N), (H, N): any() counts nonzero as set
     for k, i in enumerate(indices):
-        m = masks[:, :, int(i)] != 0
-        cols = np.flatnonzero(m.any(axis=0))
+        cols = np.flatnonzero(cols_any[:, int(i)])
         if len(cols):
-            rows = np.flatnonzero(m.any(axis=1))
+            rows = np.flatnonzero(rows_any[:, int(i)])
             boxes[k] = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)
             found[k] = True
     return boxes, found
@@ -93,7 +98,10 @@ def boxes_from_shapes(sample: Any, pipe: Any) -> None:
         else:
             if hasattr(masks, "permute"):  # ToTensor ran: (N, H, W) tensor
                 masks = np.moveaxis(np.asarray(masks.cpu()), 0, -1)
-            boxes, found = _mask_boxes(masks, target.indices)
+            # a box's mask is at its hidden ``_channel`` position in the stacked masks; its index is only its
+            # position in its own sample (after CopyPaste/Mosaic several samples share index values)
+            channels = target.labels.get(CHANNEL, target.indices)
+            boxes, found = _mask_boxes(masks, channels)
     else:
         boxes, found = _polygon_boxes(sample.annotations.targets.get("polygons"), target.indices)
     height, width = sample.shape
