@@ -286,12 +286,14 @@ def test_coco_polygons_and_skeleton_are_drawn_where_the_pipeline_moved_them(tmp_
     assert checked >= 5
 
 
-def test_oriented_boxes_are_drawn_at_their_moved_corners() -> None:
+def _voc_obbs() -> tuple[np.ndarray, list[np.ndarray]]:
+    """The VOC photo and the minimum-area rectangles (OpenCV) of its instance masks that lie on the canvas
+    and apart from each other (so no outline covers another)."""
     samples, _ = default_samples()
     image, masks = samples[0]["image"], samples[0]["masks"]
     H, W = image.shape[:2]
     corners, taken = [], np.zeros((H, W), np.uint8)
-    for m in masks:  # each instance's minimum-area rectangle (OpenCV), kept when on the canvas, apart from those kept
+    for m in masks:
         ys, xs = np.nonzero(m)
         c = cv2.boxPoints(cv2.minAreaRect(np.stack([xs, ys], axis=1).astype(np.float32) + 0.5))
         area = cv2.fillPoly(np.zeros((H, W), np.uint8), [np.round(c).astype(np.int32)], 1)
@@ -299,13 +301,15 @@ def test_oriented_boxes_are_drawn_at_their_moved_corners() -> None:
             corners.append(c)
             taken |= area
     assert len(corners) >= 4
-    obbs = np.stack([c.reshape(-1) for c in corners])
-    tiles = preview_pipeline(iv.Compose([iv.Transpose(p=1.0)]), [{"image": image, "oriented_bboxes": obbs}], n=1)
-    tile = tiles[1]
-    assert tile.shape[:2] == (W, H)
+    return image, corners
+
+
+def _assert_transposed_obbs_drawn(tile: np.ndarray, corners: list[np.ndarray]) -> None:
+    """Box i's palette colour at (within 1 px of) each transposed corner, (x, y) -> (y, x) computed here,
+    and along the rectangle's edges between them."""
     for i, c in enumerate(corners):
         colour = PALETTE[i % len(PALETTE)]
-        moved = c[:, ::-1].astype(np.float64)  # transpose: (x, y) -> (y, x)
+        moved = c[:, ::-1].astype(np.float64)
         centre = moved.mean(axis=0)
         ring = np.floor(moved[np.argsort(np.arctan2(moved[:, 1] - centre[1], moved[:, 0] - centre[0]))])
         hits = total = 0
@@ -314,6 +318,39 @@ def test_oriented_boxes_are_drawn_at_their_moved_corners() -> None:
                 total += 1
                 hits += bool(np.abs(tile[max(0, y - 1) : y + 2, max(0, x - 1) : x + 2].astype(int) - colour).sum(axis=2).min() == 0)
         assert hits / total > 0.9, (i, hits, total)
+
+
+def test_oriented_boxes_are_drawn_at_their_moved_corners() -> None:
+    image, corners = _voc_obbs()
+    H, W = image.shape[:2]
+    obbs = np.stack([c.reshape(-1) for c in corners])
+    tiles = preview_pipeline(iv.Compose([iv.Transpose(p=1.0)]), [{"image": image, "oriented_bboxes": obbs}], n=1)
+    assert tiles[1].shape[:2] == (W, H)
+    _assert_transposed_obbs_drawn(tiles[1], corners)
+
+
+def test_cli_reads_yolo_obb_labels(tmp_path) -> None:
+    from invariant.io.yolo import write_yolo
+
+    image, corners = _voc_obbs()
+    H, W = image.shape[:2]
+    (tmp_path / "images").mkdir()
+    (tmp_path / "labels").mkdir()
+    cv2.imwrite(str(tmp_path / "images" / "voc.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    obbs = np.stack([c.reshape(-1) for c in corners]).astype(np.float64)
+    write_yolo(tmp_path / "labels" / "voc.txt", {"oriented_bboxes": obbs, "oriented_labels": [0] * len(obbs)}, H, W, task="obb")
+    config = tmp_path / "t.yaml"
+    iv.save(iv.Compose([iv.Transpose(p=1.0)]), config)
+    out = tmp_path / "p.png"
+    cell = max(H, W)
+    assert main(["preview", str(config), str(tmp_path / "images" / "voc.png"), "--yolo-task", "obb", "-n", "1", "--cell", str(cell), "--out", str(out)]) == 0
+    grid = cv2.cvtColor(cv2.imread(str(out)), cv2.COLOR_BGR2RGB)
+    _assert_transposed_obbs_drawn(grid[4 : 4 + W, 8 + cell : 8 + cell + H], corners)
+    cv2.imwrite(str(tmp_path / "other.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))  # no labels/other.txt
+    with pytest.raises(ValueError, match="YOLO .txt label file"):
+        write_preview(iv.Compose([iv.Transpose(p=1.0)]), tmp_path / "q.png", images=[tmp_path / "other.png"], n=1, yolo_task="obb")
+    with pytest.raises(ValueError, match="yolo_task"):
+        write_preview(iv.Compose([iv.Transpose(p=1.0)]), tmp_path / "q.png", images=[tmp_path / "images" / "voc.png"], n=1, yolo_task="pose")
 
 
 def test_coco_person_skeleton_is_the_published_one() -> None:

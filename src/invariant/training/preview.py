@@ -330,23 +330,57 @@ def grid_layout(tiles: Sequence[np.ndarray], inputs: int, n: int, per_row: int =
     return cells, columns
 
 
+def yolo_label_path(image_path: str | Path) -> Path:
+    """The YOLO label file of an image: ``labels/<stem>.txt`` in the image's folder when it exists, else
+    Ultralytics' layout, the last ``images`` folder of the path replaced by ``labels``."""
+    path = Path(image_path)
+    beside = path.parent / "labels" / f"{path.stem}.txt"
+    parts = list(path.parent.parts)
+    if beside.is_file() or "images" not in parts:
+        return beside
+    k = len(parts) - 1 - parts[::-1].index("images")
+    return Path(*parts[:k], "labels", *parts[k + 1 :]) / f"{path.stem}.txt"
+
+
+def _add_yolo(sample: dict[str, Any], image_path: str | Path, task: str) -> None:
+    """Merge an image's YOLO labels (``io.yolo.read_yolo``: boxes, polygons or oriented-box corners, in pixels)."""
+    from ..io.yolo import read_yolo
+
+    h, w = sample["image"].shape[:2]
+    labels = yolo_label_path(image_path)
+    found = read_yolo(labels, h, w, task=task, bbox_format="pascal_voc")
+    both = sorted(k for k in found if k in sample)
+    if both:
+        value_error("yolo_task", f"one source of {', '.join(both)} per image", f"{', '.join(both)} from both --annotations and {labels}", "pass them in one of the two")
+    if task == "detect":  # YOLO boxes may overshoot the border by rounding, as COCO's do
+        found["bboxes"][:, [0, 2]] = found["bboxes"][:, [0, 2]].clip(0, w)
+        found["bboxes"][:, [1, 3]] = found["bboxes"][:, [1, 3]].clip(0, h)
+    sample.update(found)
+
+
 def write_preview(
     pipeline: Transform, path: str | Path, images: Sequence[str | Path] = (), annotations: Sequence[str | Path] = (), n: int = 8, seed: int = 0, cell: int = 200,
-    flags: list[str] | None = None,
+    flags: list[str] | None = None, yolo_task: str | None = None,
 ) -> Path:  # fmt: skip
     """Render the preview grid to ``path`` (PNG): one row per input, first column the input itself.
-    Range warnings (see ``preview_pipeline``) are written above the grid and appended to ``flags``."""
+    Range warnings (see ``preview_pipeline``) are written above the grid and appended to ``flags``.
+    ``yolo_task`` ("detect", "segment" or "obb") also reads each image's YOLO label file
+    (``yolo_label_path``): boxes, polygons or oriented boxes, drawn where the pipeline moves them."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         value_error("n", "a non-negative int (augmented samples per input)", n, "pass e.g. n=8")
+    if yolo_task is not None and yolo_task not in ("detect", "segment", "obb"):
+        value_error("yolo_task", "'detect', 'segment', 'obb' or None", yolo_task, "pass the task the label files were written for")
     class_names: list[str] | None = None
     if images:
         table = load_annotation_files(annotations)
         samples = []
         for image_path in images:
             sample, names = sample_for_image(image_path, table, outlines=True)
+            if yolo_task is not None:
+                _add_yolo(sample, image_path, yolo_task)
             samples.append(sample)
             class_names = class_names or names
-    elif annotations:
+    elif annotations or yolo_task is not None:
         raise ValueError("images: expected the IMAGE files the annotation file describes, got none. Fix: list them after the config: invariant preview CONFIG img1.jpg ...")
     else:
         samples, class_names = default_samples()
