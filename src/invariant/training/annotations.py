@@ -1,7 +1,8 @@
 """Read COCO-style JSON and Pascal VOC XML annotation files into pipeline keyword samples.
 
 Only what a preview needs: boxes (returned as pascal_voc pixels), category labels, instance masks
-from COCO polygons or RLE (compressed or not), and COCO keypoints (visible ones). COCO files are read
+from COCO polygons or RLE (compressed or not), the polygons themselves (moved as a target), and COCO
+keypoints (visible ones) with the skeleton lines between them (the category's ``skeleton``, 1-based pairs). COCO files are read
 by ``io.coco`` (the library's one COCO reader); this module adds VOC XML and the by-file-name table. Files are matched to
 images by file name (the base name), as both formats record it.
 """
@@ -25,6 +26,7 @@ def _coco(path: Path, data: dict[str, Any]) -> dict[str, Entry]:
     """The COCO part of the table, read by the library's one COCO reader (``io.coco.read_coco``)."""
     records, categories = read_coco(data, bbox_format="pascal_voc", masks=False, name=str(path))
     names = {int(c["id"]): str(c.get("name", c["id"])) for c in categories}
+    skeletons = {int(c["id"]): _category_skeleton(c, path) for c in categories}
     table: dict[str, Entry] = {}
     for record in records:
         image, t = record["image"], record["targets"]
@@ -32,10 +34,12 @@ def _coco(path: Path, data: dict[str, Any]) -> dict[str, Entry]:
         polygons = [[p.reshape(-1).tolist() for p in polys] for polys, kind in zip(t.get("polygons", [[]] * len(kinds)), kinds) if kind == "polygon"]
         entry: Entry = {
             "boxes": t["bboxes"].tolist(), "labels": [names.get(c, str(c)) for c in t["labels"]], "polygons": polygons,
-            "rles": [], "keypoints": [], "size": (int(image.get("height", 0)), int(image.get("width", 0))),
+            "rles": [], "keypoints": [], "skeleton": [], "size": (int(image.get("height", 0)), int(image.get("width", 0))),
         }
         if "keypoints" in t:
-            entry["keypoints"] = [(float(x), float(y)) for (x, y), v in zip(t["keypoints"], t["keypoints_visibility"]) if v > 0]
+            visible = np.asarray(t["keypoints_visibility"]) > 0
+            entry["keypoints"] = [(float(x), float(y)) for (x, y), v in zip(t["keypoints"], visible) if v]
+            entry["skeleton"] = _skeleton_edges(visible, [int(c) for c in t["labels"]], skeletons)
         table[Path(str(image["file_name"])).name] = entry
     names_of = {int(i["id"]): Path(str(i["file_name"])).name for i in data["images"]}
     for ann in data["annotations"]:  # RLE segmentations as stored (decoded to masks per image)
@@ -43,6 +47,40 @@ def _coco(path: Path, data: dict[str, Any]) -> dict[str, Entry]:
         if isinstance(seg, dict):
             table[names_of[int(ann["image_id"])]]["rles"].append(seg)
     return table
+
+
+def _category_skeleton(category: dict[str, Any], path: Path) -> list[tuple[int, int]]:
+    """A COCO category's ``skeleton`` (1-based keypoint index pairs), or the COCO person skeleton for a
+    category with the 17 COCO person keypoints and no skeleton of its own; 0-based pairs."""
+    from .preview import COCO_PERSON_SKELETON
+    from ..targets.keypoints import COCO_PERSON_KEYPOINTS
+
+    pairs = category.get("skeleton")
+    if pairs is None:
+        return [(a - 1, b - 1) for a, b in COCO_PERSON_SKELETON] if tuple(category.get("keypoints") or ()) == tuple(COCO_PERSON_KEYPOINTS) else []
+    k = len(category.get("keypoints") or ())
+    try:
+        edges = [(int(a) - 1, int(b) - 1) for a, b in pairs]
+    except (TypeError, ValueError):
+        raise ValueError(f"{path}: category {category.get('id')!r} has a skeleton that is not a list of [a, b] pairs: {str(pairs)[:60]}. Fix: store 1-based keypoint index pairs.") from None
+    if any(not (0 <= v < k) for e in edges for v in e) if k else any(v < 0 for e in edges for v in e):
+        raise ValueError(f"{path}: category {category.get('id')!r} has skeleton pairs outside 1..{k or 'K'}: {str(pairs)[:60]}. Fix: COCO skeletons are 1-based keypoint indices.")
+    return edges
+
+
+def _skeleton_edges(visible: np.ndarray, labels: list[int], skeletons: dict[int, list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """Skeleton lines as pairs of positions in the list of visible keypoints (K per instance, in instance
+    order): a limb is kept only when both its keypoints are visible (v > 0)."""
+    if not labels:
+        return []
+    k = len(visible) // len(labels)
+    position = np.cumsum(visible) - 1  # position of each visible keypoint in the visible list
+    edges = []
+    for i, label in enumerate(labels):
+        for a, b in skeletons.get(label, []):
+            if a < k and b < k and visible[i * k + a] and visible[i * k + b]:
+                edges.append((int(position[i * k + a]), int(position[i * k + b])))
+    return edges
 
 
 def _voc(path: Path) -> dict[str, Entry]:
@@ -53,7 +91,7 @@ def _voc(path: Path) -> dict[str, Entry]:
     name = root.findtext("filename")
     if root.tag != "annotation" or not name:
         raise ValueError(f"{path}: expected a Pascal VOC <annotation> with a <filename>, got <{root.tag}>. Fix: pass a VOC XML file.")
-    entry: Entry = {"boxes": [], "labels": [], "polygons": [], "rles": [], "keypoints": [], "size": (0, 0)}
+    entry: Entry = {"boxes": [], "labels": [], "polygons": [], "rles": [], "keypoints": [], "skeleton": [], "size": (0, 0)}
     for k, obj in enumerate(root.iter("object")):
         box = obj.find("bndbox")
         if box is None:
@@ -85,9 +123,11 @@ def load_annotation_files(paths: Sequence[str | Path]) -> dict[str, Entry]:
     return table
 
 
-def sample_for_image(image_path: str | Path, table: dict[str, Entry]) -> tuple[dict[str, Any], list[str] | None]:
+def sample_for_image(image_path: str | Path, table: dict[str, Entry], outlines: bool = False) -> tuple[dict[str, Any], list[str] | None]:
     """Read an image (RGB; 16-bit kept) and attach its annotations when the table has them.
-    Labels are returned as class-name strings, so ``class_names`` is None."""
+    Labels are returned as class-name strings, so ``class_names`` is None. ``outlines`` (the preview's
+    drawing data) also attaches the COCO ``polygons`` (a target) and ``skeleton`` (pairs of positions in
+    ``keypoints``, not a pipeline keyword: ``preview_pipeline`` takes it out)."""
     path = Path(image_path)
     if not path.exists():
         raise FileNotFoundError(f"image: file {str(path)!r} does not exist. Fix: check the path.")
@@ -113,6 +153,10 @@ def sample_for_image(image_path: str | Path, table: dict[str, Entry]) -> tuple[d
         masks = [polygons_mask(p, h, w) for p in entry["polygons"]] + [rle_decode(r, (h, w)) for r in entry["rles"]]
         if masks:
             sample["masks"] = masks
+        if outlines and entry["polygons"]:
+            sample["polygons"] = [[np.asarray(p, np.float64).reshape(-1, 2) for p in polys] for polys in entry["polygons"]]
         if entry["keypoints"]:
             sample["keypoints"] = list(entry["keypoints"])
+            if outlines and entry.get("skeleton"):
+                sample["skeleton"] = list(entry["skeleton"])
     return sample, None

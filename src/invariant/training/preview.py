@@ -1,8 +1,9 @@
 """Preview grids of augmented samples: look at what the network will see before training on it.
 
 ``preview_pipeline`` runs a pipeline ``n`` times over each input and draws what came out: boxes
-with their labels, keypoints and instance masks on top of the image, so a flipped label or a mask
-that no longer sits on its object is visible at a glance. Float outputs are shown in the library's
+with their labels, keypoints (joined by their skeleton's lines), instance masks, polygon outlines and
+oriented boxes on top of the image, so a flipped label or a mask that no longer sits on its object is
+visible at a glance. Float outputs are shown in the library's
 float convention, [0, 1]: with the pipeline's own ``Normalize`` inverted once (never min-max scaled,
 which would make any affine mistake look normal) and clipped; a sample with more than 1% of its values
 outside that range by more than 0.05 (a normalisation applied twice, a missing one) is outlined in red
@@ -26,6 +27,13 @@ PALETTE = np.array(
     [[230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48], [145, 30, 180], [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212], [0, 128, 128], [170, 110, 40]],
     dtype=np.uint8,
 )
+SKELETON_COLOUR = (255, 0, 255)  # RGB of the lines joining connected keypoints (magenta: not in PALETTE)
+# COCO person skeleton: the 19 limbs of the 17 COCO keypoints, 1-based pairs as stored in the "skeleton" of
+# the person category of person_keypoints_{train,val}2017.json (Lin et al., "Microsoft COCO", ECCV 2014).
+COCO_PERSON_SKELETON = (
+    (16, 14), (14, 12), (17, 15), (15, 13), (12, 13), (6, 12), (7, 13), (6, 7), (6, 8), (7, 9),
+    (8, 10), (9, 11), (2, 3), (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7),
+)  # fmt: skip
 FLAG_COLOUR = (220, 0, 0)  # RGB outline of a sample whose values leave the expected range
 RANGE_MARGIN = 0.05  # how far beyond [0, 1] a value must be to count (resampling overshoot stays inside)
 RANGE_FRACTION = 0.01  # flag a sample when more than this share of its values are beyond the margin
@@ -160,10 +168,25 @@ def _as_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def draw_sample(out: dict[str, Any], class_names: Sequence[str] | None = None, alpha: float = 0.45, normalization: Normalization | None = None) -> np.ndarray:
+def _pixel(point: np.ndarray) -> tuple[int, int]:
+    """The pixel holding a continuous-coordinate point (pixel ``i`` spans ``[i, i + 1)``)."""
+    return int(np.floor(point[0])), int(np.floor(point[1]))
+
+
+def _pixel_ring(points: np.ndarray) -> np.ndarray:
+    """A (K, 2) continuous-coordinate ring as int32 pixel positions for ``cv2.polylines``."""
+    return np.floor(np.asarray(points, dtype=np.float64).reshape(-1, 2)).clip(-(2**20), 2**20).astype(np.int32)
+
+
+def draw_sample(
+    out: dict[str, Any], class_names: Sequence[str] | None = None, alpha: float = 0.45, normalization: Normalization | None = None, skeleton: Any = None,
+) -> np.ndarray:  # fmt: skip
     """Render a pipeline output (``image`` plus optional ``masks``/``mask``, ``bboxes`` in pascal_voc
-    pixels with ``labels``, ``keypoints``) as one uint8 RGB picture; ``normalization`` is the pipeline's
-    declared one, inverted once for display (see ``to_display``)."""
+    pixels with ``labels``, ``polygons``, ``oriented_bboxes`` as (N, 8) corners, ``keypoints``) as one
+    uint8 RGB picture. Polygon outlines and oriented boxes take their instance's palette colour (by input
+    position, ``polygon_indices`` / ``oriented_bbox_indices``). ``skeleton``: (E, 2) pairs of input keypoint
+    positions joined by a ``SKELETON_COLOUR`` line when both survived (``keypoint_indices``).
+    ``normalization`` is the pipeline's declared one, inverted once for display (see ``to_display``)."""
     canvas = to_display(out["image"], normalization).copy()
     height, width = canvas.shape[:2]
     masks = out.get("masks")
@@ -188,8 +211,22 @@ def draw_sample(out: dict[str, Any], class_names: Sequence[str] | None = None, a
         if label is not None:
             text = class_names[int(label)] if class_names is not None and str(label).isdigit() and int(label) < len(class_names) else str(label)
             cv2.putText(canvas, text, (x0 + 2, max(y0 - 3, 10)), cv2.FONT_HERSHEY_SIMPLEX, 0.35 * thickness, color, thickness, cv2.LINE_AA)
+    for parts, index in zip(out.get("polygons") or [], out.get("polygon_indices", range(len(out.get("polygons") or [])))):
+        color = tuple(int(c) for c in PALETTE[int(index) % len(PALETTE)])
+        rings = [_pixel_ring(part) for part in parts if len(part)]
+        cv2.polylines(canvas, rings, True, color, thickness, cv2.LINE_8)
+    obbs = np.asarray(out.get("oriented_bboxes", np.zeros((0, 8))), dtype=np.float64).reshape(-1, 8)
+    for corners, index in zip(obbs, out.get("oriented_bbox_indices", range(len(obbs)))):
+        color = tuple(int(c) for c in PALETTE[int(index) % len(PALETTE)])
+        cv2.polylines(canvas, [_pixel_ring(corners.reshape(4, 2))], True, color, thickness, cv2.LINE_8)
     raw_keypoints = out.get("keypoints")
     keypoints = np.asarray(raw_keypoints, dtype=np.float64).reshape(len(raw_keypoints), -1) if raw_keypoints is not None and len(raw_keypoints) else np.zeros((0, 2))
+    if skeleton is not None and len(keypoints):
+        where = {int(i): k for k, i in enumerate(out.get("keypoint_indices", range(len(keypoints))))}  # input position -> output row
+        for a, b in np.asarray(skeleton, dtype=np.int64).reshape(-1, 2):
+            if int(a) in where and int(b) in where:
+                p, q = keypoints[where[int(a)], :2], keypoints[where[int(b)], :2]
+                cv2.line(canvas, _pixel(p), _pixel(q), SKELETON_COLOUR, thickness, cv2.LINE_8)
     for k, point in enumerate(keypoints):
         centre = (int(point[0]), int(point[1]))
         cv2.circle(canvas, centre, 2 * thickness + 1, (255, 255, 255), -1, cv2.LINE_AA)
@@ -233,8 +270,10 @@ def preview_pipeline(
     pipeline: Transform, samples: Sequence[dict[str, Any]], n: int = 8, seed: int = 0, class_names: Sequence[str] | None = None, flags: list[str] | None = None
 ) -> list[np.ndarray]:
     """For each sample: the input drawn as is, then ``n`` augmented versions (drawn). Boxes are given
-    and drawn in pascal_voc pixels whatever the config says; the pipeline's transforms and
-    box-filtering rules are kept. Augmented float images are displayed with the pipeline's declared
+    and drawn in pascal_voc pixels, oriented boxes as (N, 8) corners (``xyxyxyxy``), whatever the config
+    says; the pipeline's transforms and box-filtering rules are kept. Polygons and oriented boxes go
+    through the pipeline as targets, so they are drawn where they land. A sample's ``skeleton`` (pairs of
+    positions in its ``keypoints``) is not passed to the pipeline: it names the lines to draw. Augmented float images are displayed with the pipeline's declared
     normalisation inverted once; samples with values outside the expected range are outlined in red
     and described in ``flags`` (optional, appended to)."""
     if not isinstance(pipeline, Transform):
@@ -248,17 +287,20 @@ def preview_pipeline(
         min_width=base.min_width,
         min_height=base.min_height,
         additional_targets=base.additional_targets,
+        oriented_bbox_format="xyxyxyxy",
         seed=seed,
         fuse=base.fuse,
     )
     normalization = declared_normalization(base)
     tiles = []
-    for k, sample in enumerate(samples):
-        tiles.append(draw_sample(dict(sample), class_names))
+    for k, given in enumerate(samples):
+        sample = dict(given)
+        skeleton = sample.pop("skeleton", None)
+        tiles.append(draw_sample(dict(sample), class_names, skeleton=skeleton))
         outside: list[float] = []
         for _ in range(n):
             out = pipe(**sample)
-            tile = draw_sample(out, class_names, normalization=normalization)
+            tile = draw_sample(out, class_names, normalization=normalization, skeleton=skeleton)
             fraction = out_of_range(out["image"], normalization)
             if fraction > RANGE_FRACTION:
                 outside.append(fraction)
@@ -288,23 +330,57 @@ def grid_layout(tiles: Sequence[np.ndarray], inputs: int, n: int, per_row: int =
     return cells, columns
 
 
+def yolo_label_path(image_path: str | Path) -> Path:
+    """The YOLO label file of an image: ``labels/<stem>.txt`` in the image's folder when it exists, else
+    Ultralytics' layout, the last ``images`` folder of the path replaced by ``labels``."""
+    path = Path(image_path)
+    beside = path.parent / "labels" / f"{path.stem}.txt"
+    parts = list(path.parent.parts)
+    if beside.is_file() or "images" not in parts:
+        return beside
+    k = len(parts) - 1 - parts[::-1].index("images")
+    return Path(*parts[:k], "labels", *parts[k + 1 :]) / f"{path.stem}.txt"
+
+
+def _add_yolo(sample: dict[str, Any], image_path: str | Path, task: str) -> None:
+    """Merge an image's YOLO labels (``io.yolo.read_yolo``: boxes, polygons or oriented-box corners, in pixels)."""
+    from ..io.yolo import read_yolo
+
+    h, w = sample["image"].shape[:2]
+    labels = yolo_label_path(image_path)
+    found = read_yolo(labels, h, w, task=task, bbox_format="pascal_voc")
+    both = sorted(k for k in found if k in sample)
+    if both:
+        value_error("yolo_task", f"one source of {', '.join(both)} per image", f"{', '.join(both)} from both --annotations and {labels}", "pass them in one of the two")
+    if task == "detect":  # YOLO boxes may overshoot the border by rounding, as COCO's do
+        found["bboxes"][:, [0, 2]] = found["bboxes"][:, [0, 2]].clip(0, w)
+        found["bboxes"][:, [1, 3]] = found["bboxes"][:, [1, 3]].clip(0, h)
+    sample.update(found)
+
+
 def write_preview(
     pipeline: Transform, path: str | Path, images: Sequence[str | Path] = (), annotations: Sequence[str | Path] = (), n: int = 8, seed: int = 0, cell: int = 200,
-    flags: list[str] | None = None,
+    flags: list[str] | None = None, yolo_task: str | None = None,
 ) -> Path:  # fmt: skip
     """Render the preview grid to ``path`` (PNG): one row per input, first column the input itself.
-    Range warnings (see ``preview_pipeline``) are written above the grid and appended to ``flags``."""
+    Range warnings (see ``preview_pipeline``) are written above the grid and appended to ``flags``.
+    ``yolo_task`` ("detect", "segment" or "obb") also reads each image's YOLO label file
+    (``yolo_label_path``): boxes, polygons or oriented boxes, drawn where the pipeline moves them."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         value_error("n", "a non-negative int (augmented samples per input)", n, "pass e.g. n=8")
+    if yolo_task is not None and yolo_task not in ("detect", "segment", "obb"):
+        value_error("yolo_task", "'detect', 'segment', 'obb' or None", yolo_task, "pass the task the label files were written for")
     class_names: list[str] | None = None
     if images:
         table = load_annotation_files(annotations)
         samples = []
         for image_path in images:
-            sample, names = sample_for_image(image_path, table)
+            sample, names = sample_for_image(image_path, table, outlines=True)
+            if yolo_task is not None:
+                _add_yolo(sample, image_path, yolo_task)
             samples.append(sample)
             class_names = class_names or names
-    elif annotations:
+    elif annotations or yolo_task is not None:
         raise ValueError("images: expected the IMAGE files the annotation file describes, got none. Fix: list them after the config: invariant preview CONFIG img1.jpg ...")
     else:
         samples, class_names = default_samples()
