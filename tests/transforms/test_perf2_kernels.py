@@ -41,3 +41,22 @@ def test_posterize_uint16_equals_integer_floor(bits: int) -> None:
     out = iv.Posterize(p=1).apply_image(img, {"bits": bits})
     assert out.dtype == np.uint16
     assert np.array_equal(out, (img.astype(np.int64) // step * step).astype(np.uint16))
+
+
+@pytest.mark.parametrize("flip, reference", [(iv.HorizontalFlip, lambda a: a[:, ::-1]), (iv.VerticalFlip, lambda a: a[::-1])])
+@pytest.mark.parametrize("channels", [1, 3, 5])
+def test_single_flip_fast_path_is_a_contiguous_mirror(flip, reference, channels: int) -> None:
+    """The executor's single-step flip path against numpy's mirror: a C-contiguous copy that shares no
+    memory with the input, also for strided input and channel counts OpenCV's flip does not take."""
+    rgb = astronaut()
+    img = np.concatenate([rgb, rgb[..., :2]], axis=2)[5:69:2, 3:50, :channels]  # strided, not contiguous
+    out = iv.Compose([flip(p=1.0)], seed=0)(image=img)["image"]
+    assert out.flags.c_contiguous and not np.shares_memory(out, img)
+    assert np.array_equal(out, reference(img))
+
+
+def test_single_flip_with_a_mask_keeps_the_generic_path() -> None:
+    img = astronaut()[:64, :80]
+    mask = (img[..., 0] > 100).astype(np.uint8)
+    out = iv.Compose([iv.HorizontalFlip(p=1.0)], seed=0)(image=img, mask=mask)
+    assert np.array_equal(out["image"], img[:, ::-1]) and np.array_equal(out["mask"], mask[:, ::-1])
