@@ -189,6 +189,11 @@ class Posterize(PointwiseTransform):
     def table_key(self, params: Params) -> Any:
         return params["bits"]
 
+    def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
+        if image.dtype in (np.uint8, np.uint16):  # floor(x / 2**k) * 2**k keeps the top bits: x & mask
+            return C.posterize_integer(image, params["bits"])
+        return super().apply_image(image, params)
+
 
 class AutoContrast(PointwiseTransform):
     """Stretch each channel's [min, max] to the dtype's full range (torchvision autocontrast; PIL's
