@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from ..targets.base import CHANNEL
 from .errors import type_error, value_error
 
-CHANNEL = "_channel"  # hidden per-box label: the box's instance mask position in the stacked ``masks``
 INSTANCE_FIELD = "keypoint_instances"  # per-keypoint label: the instance (box index) a keypoint belongs to
 
 # the label each point target gets for "which sample did this item come from" (0: the primary sample,

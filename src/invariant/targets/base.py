@@ -23,6 +23,10 @@ import numpy as np
 from ..core.errors import type_error, value_error
 
 
+# hidden per-box label: the box's instance mask position in the stacked ``masks`` (set by core.sources)
+CHANNEL = "_channel"
+
+
 class PointTarget:
     """One call's state of a point-like target type (see the module docstring for the protocol).
 

@@ -83,6 +83,13 @@ def _check_pairs(pairs: Any, size: int | None) -> tuple[tuple[int, int], ...]:
 COCO_PERSON = KeypointSchema(COCO_PERSON_KEYPOINTS, ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)))
 """The COCO person schema: the eight left/right pairs of ``COCO_PERSON_KEYPOINTS``."""
 
+# COCO person skeleton: the 19 limbs of the 17 COCO keypoints, 1-based pairs as stored in the "skeleton" of
+# the person category of person_keypoints_{train,val}2017.json (Lin et al., "Microsoft COCO", ECCV 2014).
+COCO_PERSON_SKELETON = (
+    (16, 14), (14, 12), (17, 15), (15, 13), (12, 13), (6, 12), (7, 13), (6, 7), (6, 8), (7, 9),
+    (8, 10), (9, 11), (2, 3), (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7),
+)  # fmt: skip
+
 
 def check_swap(value: Any) -> KeypointSchema | None:
     """``Compose(keypoint_swap=...)``: None, a ``KeypointSchema`` (or its ``to_dict()``), or bare pairs

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import value_error
-from ..core.sources import CHANNEL
+from .base import CHANNEL
 from .bboxes import min_side
 
 BBOX_SOURCES = ("corners", "mask", "polygon")

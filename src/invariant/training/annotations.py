@@ -52,7 +52,7 @@ def _coco(path: Path, data: dict[str, Any]) -> dict[str, Entry]:
 def _category_skeleton(category: dict[str, Any], path: Path) -> list[tuple[int, int]]:
     """A COCO category's ``skeleton`` (1-based keypoint index pairs), or the COCO person skeleton for a
     category with the 17 COCO person keypoints and no skeleton of its own; 0-based pairs."""
-    from .preview import COCO_PERSON_SKELETON
+    from ..targets.keypoints import COCO_PERSON_SKELETON
     from ..targets.keypoints import COCO_PERSON_KEYPOINTS
 
     pairs = category.get("skeleton")

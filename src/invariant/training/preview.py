@@ -21,6 +21,7 @@ import numpy as np
 from ..core.compose import Compose
 from ..core.errors import type_error, value_error
 from ..core.transform import Transform
+from ..targets.keypoints import COCO_PERSON_SKELETON  # noqa: F401  (re-exported: the skeleton preview draws)
 from .annotations import load_annotation_files, sample_for_image
 
 PALETTE = np.array(
@@ -28,12 +29,6 @@ PALETTE = np.array(
     dtype=np.uint8,
 )
 SKELETON_COLOUR = (255, 0, 255)  # RGB of the lines joining connected keypoints (magenta: not in PALETTE)
-# COCO person skeleton: the 19 limbs of the 17 COCO keypoints, 1-based pairs as stored in the "skeleton" of
-# the person category of person_keypoints_{train,val}2017.json (Lin et al., "Microsoft COCO", ECCV 2014).
-COCO_PERSON_SKELETON = (
-    (16, 14), (14, 12), (17, 15), (15, 13), (12, 13), (6, 12), (7, 13), (6, 7), (6, 8), (7, 9),
-    (8, 10), (9, 11), (2, 3), (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7),
-)  # fmt: skip
 FLAG_COLOUR = (220, 0, 0)  # RGB outline of a sample whose values leave the expected range
 RANGE_MARGIN = 0.05  # how far beyond [0, 1] a value must be to count (resampling overshoot stays inside)
 RANGE_FRACTION = 0.01  # flag a sample when more than this share of its values are beyond the margin
