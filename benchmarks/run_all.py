@@ -4,6 +4,11 @@ README.md between the ``<!-- bench:start -->`` / ``<!-- bench:end -->`` markers.
     python benchmarks/run_all.py                 # print the tables
     python benchmarks/run_all.py --write-readme  # ... and regenerate the README table
     python benchmarks/run_all.py --x-python /tmp/venv-albx/bin/python --write-readme
+    python benchmarks/run_all.py --only bench_optics.py bench_detection.py --x-python ... --write-readme
+
+``--only``: run just the named scripts and replace just their sections of the README block (each script's
+tables sit between ``<!-- bench:script NAME -->`` / ``<!-- bench:script-end NAME -->``); every other section,
+and anything else in the block, is kept byte for byte. A section not in the block yet is appended to it.
 
 ``--x-python``: also run every script with that interpreter (a venv where ``import albumentations`` is
 AlbumentationsX) and add its anchor columns to each table, row by row: the AlbumentationsX rate and
@@ -21,6 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 SCRIPTS = ["bench_foundation.py", "bench_spatial.py", "bench_pixel.py", "bench_e2e.py"]
+SCRIPTS += ["bench_robustness.py", "bench_optics.py", "bench_detection.py", "bench_multi_sample.py"]
 
 
 def tables_from(output: str) -> str:
@@ -86,9 +92,31 @@ def merge_tables(base: str, extra: str) -> str:
     return "\n".join(out).strip()
 
 
-def run_scripts(python: str, quick: bool, env: dict[str, str]) -> str:
-    sections = []
-    for script in SCRIPTS:
+def section(script: str, tables: str) -> str:
+    """One script's tables between its own markers (what ``--only`` replaces)."""
+    return f"<!-- bench:script {script} -->\n{tables}\n<!-- bench:script-end {script} -->"
+
+
+def replace_sections(block: str, sections: dict[str, str]) -> str:
+    """``block`` (the text between the README's bench markers) with the section of each script in ``sections``
+    replaced by its new tables (appended when the block has none); everything else stays as it was."""
+    for script, tables in sections.items():
+        new = section(script, tables)
+        pattern = re.compile(rf"<!-- bench:script {re.escape(script)} -->.*?<!-- bench:script-end {re.escape(script)} -->", re.S)
+        found = pattern.findall(block)
+        if len(found) > 1:
+            raise SystemExit(f"README.md's bench block has {len(found)} sections for {script}: keep one")
+        if found:
+            block = pattern.sub(lambda _: new, block)
+        else:
+            block = f"{block.rstrip()}\n\n{new}" if block.strip() else new
+    return block
+
+
+def run_scripts(python: str, quick: bool, env: dict[str, str], scripts: list[str] | None = None) -> dict[str, str]:
+    """{script: its tables} for each script that exists, run with ``python``."""
+    sections: dict[str, str] = {}
+    for script in scripts or SCRIPTS:
         path = HERE / script
         if not path.exists():
             continue
@@ -99,8 +127,8 @@ def run_scripts(python: str, quick: bool, env: dict[str, str]) -> str:
         if proc.returncode != 0:
             print(proc.stderr[-4000:], file=sys.stderr)
             raise SystemExit(f"{script} failed")
-        sections.append(tables_from(proc.stdout))
-    return "\n\n".join(s for s in sections if s)
+        sections[script] = tables_from(proc.stdout)
+    return sections
 
 
 def main() -> None:
@@ -108,20 +136,30 @@ def main() -> None:
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--quick", action="store_true", help="pass --quick to the scripts")
     parser.add_argument("--x-python", default=None, help="interpreter of a venv with AlbumentationsX: adds its columns")
+    parser.add_argument("--only", nargs="+", default=None, metavar="SCRIPT", help="run just these scripts; replace just their README sections")
     args = parser.parse_args()
+    if args.only:
+        unknown = [s for s in args.only if s not in SCRIPTS]
+        if unknown:
+            parser.error(f"--only: {', '.join(unknown)} not in SCRIPTS ({', '.join(SCRIPTS)})")
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", ALBUMENTATIONS_NO_TELEMETRY="1", NO_ALBUMENTATIONS_UPDATE="1")
-    text = run_scripts(sys.executable, args.quick, env)
+    sections = run_scripts(sys.executable, args.quick, env, args.only)
     if args.x_python:
-        text = merge_tables(text, run_scripts(args.x_python, args.quick, env))
+        extra = run_scripts(args.x_python, args.quick, env, args.only)
+        sections = {script: merge_tables(tables, extra.get(script, "")) for script, tables in sections.items()}
+    sections = {script: tables for script, tables in sections.items() if tables}
     if args.write_readme:
         readme = HERE.parent / "README.md"
         content = readme.read_text()
-        block = f"<!-- bench:start -->\n{text}\n<!-- bench:end -->"
-        content, n = re.subn(r"<!-- bench:start -->.*?<!-- bench:end -->", lambda _: block, content, flags=re.S)
-        if n != 1:
-            raise SystemExit("README.md has no <!-- bench:start --> ... <!-- bench:end --> block")
+        match = re.search(r"<!-- bench:start -->\n?(.*?)\n?<!-- bench:end -->", content, flags=re.S)
+        if match is None or content.count("<!-- bench:start -->") != 1:
+            raise SystemExit("README.md has no single <!-- bench:start --> ... <!-- bench:end --> block")
+        body = replace_sections(match.group(1) if args.only else "", sections)
+        content = content[: match.start()] + f"<!-- bench:start -->\n{body}\n<!-- bench:end -->" + content[match.end() :]
         readme.write_text(content)
         print("README.md updated")
+    else:
+        print("\n\n".join(sections.values()))
 
 
 if __name__ == "__main__":
