@@ -113,6 +113,17 @@ def replace_sections(block: str, sections: dict[str, str]) -> str:
     return block
 
 
+def update_readme(readme: Path, sections: dict[str, str], keep_others: bool) -> None:
+    """Write ``sections`` into the README's bench block: with ``keep_others`` (``--only``) only their own
+    sections change; without, the block becomes exactly these sections."""
+    content = readme.read_text()
+    match = re.search(r"<!-- bench:start -->\n?(.*?)\n?<!-- bench:end -->", content, flags=re.S)
+    if match is None or content.count("<!-- bench:start -->") != 1:
+        raise SystemExit(f"{readme.name} has no single <!-- bench:start --> ... <!-- bench:end --> block")
+    body = replace_sections(match.group(1) if keep_others else "", sections)
+    readme.write_text(content[: match.start()] + f"<!-- bench:start -->\n{body}\n<!-- bench:end -->" + content[match.end() :])
+
+
 def run_scripts(python: str, quick: bool, env: dict[str, str], scripts: list[str] | None = None) -> dict[str, str]:
     """{script: its tables} for each script that exists, run with ``python``."""
     sections: dict[str, str] = {}
@@ -149,14 +160,7 @@ def main() -> None:
         sections = {script: merge_tables(tables, extra.get(script, "")) for script, tables in sections.items()}
     sections = {script: tables for script, tables in sections.items() if tables}
     if args.write_readme:
-        readme = HERE.parent / "README.md"
-        content = readme.read_text()
-        match = re.search(r"<!-- bench:start -->\n?(.*?)\n?<!-- bench:end -->", content, flags=re.S)
-        if match is None or content.count("<!-- bench:start -->") != 1:
-            raise SystemExit("README.md has no single <!-- bench:start --> ... <!-- bench:end --> block")
-        body = replace_sections(match.group(1) if args.only else "", sections)
-        content = content[: match.start()] + f"<!-- bench:start -->\n{body}\n<!-- bench:end -->" + content[match.end() :]
-        readme.write_text(content)
+        update_readme(HERE.parent / "README.md", sections, keep_others=bool(args.only))
         print("README.md updated")
     else:
         print("\n\n".join(sections.values()))

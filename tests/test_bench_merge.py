@@ -55,3 +55,67 @@ def test_rows_missing_from_the_x_run_get_dashes() -> None:
     extra = EXTRA.replace("| Equalize | 90 | 100 | 0.90x |\n", "")
     merged = _run_all().merge_tables(BASE, extra).splitlines()
     assert "| Equalize | 100 | 80 | 1.25x | - | - |" in merged
+
+
+# --only: a run of some scripts replaces just their README sections
+
+LEGACY = "**Old table from before per-script sections**\n\n| transform | invariant img/s |\n|---|---|\n| Flip | 1 |"
+
+
+def _readme(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "README.md"
+    path.write_text(f"# title\n\nintro\n\n<!-- bench:start -->\n{body}\n<!-- bench:end -->\n\n## after\n\ntext\n")
+    return path
+
+
+def test_only_replaces_its_own_sections_and_keeps_every_other_byte(tmp_path: Path) -> None:
+    ra = _run_all()
+    body = "\n\n".join([LEGACY, ra.section("bench_pixel.py", BASE), ra.section("bench_optics.py", "**Optics**\n\n| a | 1 |"), ra.section("bench_e2e.py", "**E2E**\n\n| b | 2 |")])
+    readme = _readme(tmp_path, body)
+    before = readme.read_text()
+    ra.update_readme(readme, {"bench_optics.py": "**Optics**\n\n| a | 9 |"}, keep_others=True)
+    after = readme.read_text()
+    assert after == before.replace("| a | 1 |", "| a | 9 |")  # exactly one line changed: nothing else dropped or moved
+    assert after.count("<!-- bench:script bench_optics.py -->") == 1
+
+
+def test_only_appends_a_section_the_block_lacks_after_everything_kept(tmp_path: Path) -> None:
+    ra = _run_all()
+    readme = _readme(tmp_path, f"{LEGACY}\n\n{ra.section('bench_pixel.py', BASE)}")
+    ra.update_readme(readme, {"bench_detection.py": "**Detection**\n\n| c | 3 |", "bench_multi_sample.py": "**Mosaic**\n\n| d | 4 |"}, keep_others=True)
+    text = readme.read_text()
+    block = text.split("<!-- bench:start -->\n")[1].split("\n<!-- bench:end -->")[0]
+    assert block.startswith(f"{LEGACY}\n\n{ra.section('bench_pixel.py', BASE)}")  # old content first, unchanged
+    assert block.index("bench:script bench_detection.py") < block.index("bench:script bench_multi_sample.py")
+    assert "| c | 3 |" in block and "| d | 4 |" in block
+    assert text.startswith("# title\n\nintro\n\n") and text.endswith("## after\n\ntext\n")
+    again = text
+    ra.update_readme(readme, {"bench_detection.py": "**Detection**\n\n| c | 3 |"}, keep_others=True)
+    assert readme.read_text() == again  # re-running with the same tables changes nothing
+
+
+def test_a_full_run_rewrites_the_block_and_duplicate_sections_are_refused(tmp_path: Path) -> None:
+    import pytest
+
+    ra = _run_all()
+    readme = _readme(tmp_path, f"{LEGACY}\n\n{ra.section('bench_pixel.py', BASE)}")
+    ra.update_readme(readme, {"bench_pixel.py": EXTRA}, keep_others=False)
+    text = readme.read_text()
+    assert LEGACY not in text and BASE not in text and ra.section("bench_pixel.py", EXTRA) in text
+    twice = _readme(tmp_path, "\n\n".join([ra.section("bench_pixel.py", BASE)] * 2))
+    with pytest.raises(SystemExit, match="2 sections for bench_pixel.py"):
+        ra.update_readme(twice, {"bench_pixel.py": EXTRA}, keep_others=True)
+
+
+def test_only_names_must_be_registered_scripts() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run_all.py"), "--only", "bench_nope.py"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "bench_nope.py not in SCRIPTS" in proc.stderr
+
+
+def test_the_new_scripts_are_registered() -> None:
+    scripts = _run_all().SCRIPTS
+    for name in ("bench_robustness.py", "bench_optics.py", "bench_detection.py", "bench_multi_sample.py"):
+        assert name in scripts and (ROOT / "benchmarks" / name).exists()
