@@ -119,3 +119,32 @@ def test_the_new_scripts_are_registered() -> None:
     scripts = _run_all().SCRIPTS
     for name in ("bench_robustness.py", "bench_optics.py", "bench_detection.py", "bench_multi_sample.py"):
         assert name in scripts and (ROOT / "benchmarks" / name).exists()
+
+
+# every anchor keyword is one its constructor declares (AlbumentationsX ignores unknown ones silently)
+
+X_PYTHON = Path("/tmp/venv-albx/bin/python")
+
+
+def _check_keywords(python: str) -> "subprocess.CompletedProcess[str]":
+    import os
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), ALBUMENTATIONS_NO_TELEMETRY="1", NO_ALBUMENTATIONS_UPDATE="1")
+    return subprocess.run([python, str(ROOT / "benchmarks" / "check_anchor_keywords.py")], capture_output=True, text=True, env=env)
+
+
+def test_every_albumentations_2_0_8_anchor_keyword_is_declared() -> None:
+    import sys
+
+    proc = _check_keywords(sys.executable)
+    assert proc.returncode == 0 and "every anchor keyword is declared" in proc.stdout, proc.stdout + proc.stderr[-2000:]
+
+
+def test_every_albumentationsx_anchor_keyword_is_declared() -> None:
+    import pytest
+
+    if not X_PYTHON.exists():
+        pytest.skip(f"no AlbumentationsX venv at {X_PYTHON} (docs/benchmarks.md sets it up)")
+    proc = _check_keywords(str(X_PYTHON))
+    assert proc.returncode == 0 and "AlbumentationsX" in proc.stdout, proc.stdout + proc.stderr[-2000:]
