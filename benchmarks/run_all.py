@@ -27,6 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 SCRIPTS = ["bench_foundation.py", "bench_spatial.py", "bench_pixel.py", "bench_e2e.py"]
 SCRIPTS += ["bench_robustness.py", "bench_optics.py", "bench_detection.py", "bench_multi_sample.py"]
+QUICK_NOTE = "_Written with `--quick`: fewer and shorter timed passes per library than a full run._"
 
 
 def tables_from(output: str) -> str:
@@ -159,6 +160,8 @@ def main() -> None:
         extra = run_scripts(args.x_python, args.quick, env, args.only)
         sections = {script: merge_tables(tables, extra.get(script, "")) for script, tables in sections.items()}
     sections = {script: tables for script, tables in sections.items() if tables}
+    if args.quick:
+        sections = {script: f"{tables}\n\n{QUICK_NOTE}" for script, tables in sections.items()}
     if args.write_readme:
         update_readme(HERE.parent / "README.md", sections, keep_others=bool(args.only))
         print("README.md updated")

@@ -148,3 +148,17 @@ def test_every_albumentationsx_anchor_keyword_is_declared() -> None:
         pytest.skip(f"no AlbumentationsX venv at {X_PYTHON} (docs/benchmarks.md sets it up)")
     proc = _check_keywords(str(X_PYTHON))
     assert proc.returncode == 0 and "AlbumentationsX" in proc.stdout, proc.stdout + proc.stderr[-2000:]
+
+
+def test_a_quick_run_says_so_under_its_tables(tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    ra = _run_all()
+    readme = _readme(tmp_path, ra.section("bench_pixel.py", BASE))
+    monkeypatch.setattr(ra, "HERE", tmp_path / "benchmarks")
+    monkeypatch.setattr(ra, "run_scripts", lambda python, quick, env, scripts=None: {"bench_optics.py": "**Optics**\n\n| a | 1 |"})
+    monkeypatch.setattr(sys, "argv", ["run_all.py", "--quick", "--only", "bench_optics.py", "--write-readme"])
+    ra.main()
+    text = readme.read_text()
+    assert ra.section("bench_pixel.py", BASE) in text  # the other section is kept
+    assert ra.section("bench_optics.py", f"**Optics**\n\n| a | 1 |\n\n{ra.QUICK_NOTE}") in text
