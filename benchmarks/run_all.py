@@ -95,7 +95,7 @@ def merge_tables(base: str, extra: str) -> str:
 
 def section(script: str, tables: str) -> str:
     """One script's tables between its own markers (what ``--only`` replaces)."""
-    return f"<!-- bench:script {script} -->\n{tables}\n<!-- bench:script-end {script} -->"
+    return f"<!-- bench:script {script} -->\n\n{tables}\n\n<!-- bench:script-end {script} -->"  # blank lines: markdown ends the table
 
 
 def replace_sections(block: str, sections: dict[str, str]) -> str:
