@@ -7,6 +7,9 @@ a flip and an affine), RandomSizedBBoxSafeCrop and RandomScale, every call with 
 Photos are the harness's real ones at native size (or resized to ``--size``). The 20 boxes per image are
 drawn once from a seeded generator inside each photo (benchmark load, not test data: no bundled photo
 carries 20 annotated objects).
+
+Run with an interpreter whose ``albumentations`` is AlbumentationsX (its own venv) and the anchor column is
+AlbumentationsX's: ``harness.alb`` translates the 2.0.8 keywords (``run_all.py --x-python`` merges both).
 """
 
 from __future__ import annotations

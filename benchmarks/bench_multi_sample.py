@@ -7,6 +7,9 @@ labels (and, for CopyPaste, one instance mask per box).
 The two Mosaics lay cells out differently (ultralytics' layout here; cells cropped or letterboxed to
 ``cell_shape`` there, ``fit_mode="contain"`` chosen as the closest), so this times the same job (four
 photos in, one 256x256 mosaic out), not the same pixels.
+
+Run with an interpreter whose ``albumentations`` is AlbumentationsX (its own venv) and the anchor column is
+AlbumentationsX's: ``harness.alb`` translates the 2.0.8 keywords (``run_all.py --x-python`` merges both).
 """
 
 from __future__ import annotations

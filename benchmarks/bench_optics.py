@@ -8,6 +8,9 @@ AdvancedBlur: albumentations also multiplies its kernel by noise (noise_limit), 
 with noise_limit=(1, 1)). SpeckleNoise has no albumentations counterpart (timed alone). Reference images
 for the domain-adaptation rows are scikit-image's coffee photo (albumentations 2.0.8: passed as call metadata,
 its documented interface).
+
+Run with an interpreter whose ``albumentations`` is AlbumentationsX (its own venv) and the anchor column is
+AlbumentationsX's: ``harness.alb`` translates the 2.0.8 keywords (``run_all.py --x-python`` merges both).
 """
 
 from __future__ import annotations

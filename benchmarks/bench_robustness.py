@@ -3,6 +3,9 @@ arguments, side by side in one process (ratio > 1: invariant is faster). The ran
 between the libraries (each uses its own generator); the work per call is the same kind.
 
     python benchmarks/bench_robustness.py [--native] [--quick]
+
+Run with an interpreter whose ``albumentations`` is AlbumentationsX (its own venv) and the anchor column is
+AlbumentationsX's: ``harness.alb`` translates the 2.0.8 keywords (``run_all.py --x-python`` merges both).
 """
 
 from __future__ import annotations
