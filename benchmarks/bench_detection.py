@@ -7,6 +7,9 @@ a flip and an affine), RandomSizedBBoxSafeCrop and RandomScale, every call with 
 Photos are the harness's real ones at native size (or resized to ``--size``). The 20 boxes per image are
 drawn once from a seeded generator inside each photo (benchmark load, not test data: no bundled photo
 carries 20 annotated objects).
+
+Run with an interpreter whose ``albumentations`` is AlbumentationsX (its own venv) and the anchor column is
+AlbumentationsX's: ``harness.alb`` translates the 2.0.8 keywords (``run_all.py --x-python`` merges both).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import albumentations_call, invariant_call, load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
+from harness import ALB, alb, alb_bbox_params, albumentations_call, invariant_call, load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -37,8 +40,6 @@ def boxes_for(shape: tuple[int, int], seed: int = 0) -> list[list[float]]:
 
 
 def pairs(with_mask: bool) -> list:
-    import albumentations as A
-
     cache: dict[tuple[int, int], dict] = {}
 
     def extras(img: np.ndarray) -> dict:
@@ -57,32 +58,32 @@ def pairs(with_mask: bool) -> list:
     def ours(*transforms):
         return invariant_call(*transforms, extras=extras)
 
-    def alb(*transforms):
-        return albumentations_call(*transforms, extras=extras, bbox_params=A.BboxParams(format="pascal_voc", label_fields=["labels"]))
+    def theirs(*transforms):
+        return albumentations_call(*transforms, extras=extras, bbox_params=alb_bbox_params("pascal_voc", ["labels"]))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        letterbox_alb = (A.LongestMaxSize(max_size=640), A.PadIfNeeded(640, 640, border_mode=cv2.BORDER_CONSTANT, fill=114))
+        letterbox_alb = (alb("LongestMaxSize", max_size=640), alb("PadIfNeeded", min_height=640, min_width=640, border_mode=cv2.BORDER_CONSTANT, fill=114))
     return [
         (
             "LongestMaxSize(640)+PadIfNeeded(640)",
             ours(iv.LongestMaxSize(640), iv.PadIfNeeded(640, 640, fill=114)),
-            {"albumentations": alb(*letterbox_alb)},
+            {ALB: theirs(*letterbox_alb)},
         ),
         (
             "letterbox(640)+HFlip+Affine",
             ours(iv.LongestMaxSize(640), iv.PadIfNeeded(640, 640, fill=114), iv.HorizontalFlip(p=1), iv.Affine(rotate=(-10, 10), scale=(0.9, 1.1), p=1)),
-            {"albumentations": alb(*letterbox_alb, A.HorizontalFlip(p=1), A.Affine(rotate=(-10, 10), scale=(0.9, 1.1), keep_ratio=True, p=1))},
+            {ALB: theirs(*letterbox_alb, alb("HorizontalFlip", p=1), alb("Affine", rotate=(-10, 10), scale=(0.9, 1.1), keep_ratio=True, p=1))},
         ),
         (
             "RandomSizedBBoxSafeCrop(320, 320)",
             ours(iv.RandomSizedBBoxSafeCrop(320, 320)),
-            {"albumentations": alb(A.RandomSizedBBoxSafeCrop(320, 320))},
+            {ALB: theirs(alb("RandomSizedBBoxSafeCrop", height=320, width=320))},
         ),
         (
             "RandomScale(0.3)",
             ours(iv.RandomScale(scale_limit=0.3, p=1)),
-            {"albumentations": alb(A.RandomScale(scale_limit=0.3, p=1))},
+            {ALB: theirs(alb("RandomScale", scale_limit=0.3, p=1))},
         ),
     ]
 
@@ -99,7 +100,7 @@ def main() -> None:
     rows = run_pairs(pairs(args.mask), images, repeats=3 if args.quick else 5, min_time=0.1 if args.quick else 0.2)
     print()
     size = f"{args.size}x{args.size}" if args.size else "native-size"
-    print_table(rows, ["albumentations"], title=f"Detection transforms, {size} photos, {N_BOXES} boxes{' and a mask' if args.mask else ''}, 1 thread")
+    print_table(rows, [ALB], title=f"Detection transforms, {size} photos, {N_BOXES} boxes{' and a mask' if args.mask else ''}, 1 thread")
 
 
 if __name__ == "__main__":

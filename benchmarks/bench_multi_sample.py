@@ -7,6 +7,9 @@ labels (and, for CopyPaste, one instance mask per box).
 The two Mosaics lay cells out differently (ultralytics' layout here; cells cropped or letterboxed to
 ``cell_shape`` there, ``fit_mode="contain"`` chosen as the closest), so this times the same job (four
 photos in, one 256x256 mosaic out), not the same pixels.
+
+Run with an interpreter whose ``albumentations`` is AlbumentationsX (its own venv) and the anchor column is
+AlbumentationsX's: ``harness.alb`` translates the 2.0.8 keywords (``run_all.py --x-python`` merges both).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
+from harness import ALB, alb, alb_bbox_params, load_photos, print_table, run_pairs, setup_single_thread  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -52,23 +55,23 @@ def pairs(images: list[np.ndarray], with_targets: bool) -> list:
         return [images[(k + j) % len(images)] for j in range(1, n + 1)]
 
     mosaic = iv.Compose([iv.Mosaic(256)], seed=0)
-    kw = {"bbox_params": A.BboxParams(format="pascal_voc", label_fields=["labels"])} if with_targets else {}
+    kw = {"bbox_params": alb_bbox_params("pascal_voc", ["labels"])} if with_targets else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        alb = A.Compose([A.Mosaic(target_size=(256, 256), cell_shape=(256, 256), center_range=(0.25, 0.75), fit_mode="contain", fill=114, p=1)], seed=0, **kw)
+        anchor = A.Compose([alb("Mosaic", target_size=(256, 256), cell_shape=(256, 256), center_range=(0.25, 0.75), fit_mode="contain", fill=114, p=1)], seed=0, **kw)
 
     def ours(img: np.ndarray):
         return mosaic(image=img, **annotations(img), sources=[{"image": o, **annotations(o)} for o in others(img, 3)])
 
     def theirs(img: np.ndarray):
-        return alb(image=img, **annotations(img), mosaic_metadata=[{"image": o, **annotations(o)} for o in others(img, 3)])
+        return anchor(image=img, **annotations(img), mosaic_metadata=[{"image": o, **annotations(o)} for o in others(img, 3)])
 
     paste = iv.Compose([iv.CopyPaste(scale_range=(0.5, 1.5))], seed=0)
 
     def ours_paste(img: np.ndarray):
         return paste(image=img, **with_masks(img), sources=[{"image": o, **with_masks(o)} for o in others(img, 1)])
 
-    rows = [("Mosaic 2x2 -> 256x256", ours, {"albumentations": theirs})]
+    rows = [("Mosaic 2x2 -> 256x256", ours, {ALB: theirs})]
     if with_targets:
         rows.append(("CopyPaste(scale 0.5-1.5)", ours_paste, {}))
     return rows
@@ -84,7 +87,7 @@ def main() -> None:
     images = load_photos(native=True)
     rows = run_pairs(pairs(images, args.targets), images, repeats=3 if args.quick else 5, min_time=0.1 if args.quick else 0.2)
     print()
-    print_table(rows, ["albumentations"], title=f"Multi-sample transforms, native-size photos{' with boxes' if args.targets else ''}, 1 thread")
+    print_table(rows, [ALB], title=f"Multi-sample transforms, native-size photos{' with boxes' if args.targets else ''}, 1 thread")
 
 
 if __name__ == "__main__":

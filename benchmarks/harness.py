@@ -62,7 +62,22 @@ _X_RENAMES = {
     "brightness_limit": "brightness_range", "contrast_limit": "contrast_range",
     "r_shift_limit": "r_shift_range", "g_shift_limit": "g_shift_range", "b_shift_limit": "b_shift_range",
     "hue_shift_limit": "hue_shift_range", "sat_shift_limit": "sat_shift_range", "val_shift_limit": "val_shift_range",
+    "num_shadows_limit": "num_shadows_range", "temperature_limit": "temperature_range", "noise_limit": "noise_range",
+    "sigma_x_limit": "sigma_x_range", "sigma_y_limit": "sigma_y_range", "beta_limit": "beta_range",
+    "primary_distortion_limit": "primary_distortion_range", "secondary_distortion_limit": "secondary_distortion_range",
+    "max_factor": "max_factor_range", "step_factor": "step_factor_range", "alias_blur": "alias_blur_range",
+    "cutoff": "cutoff_range", "p_replace": "p_replace_range", "n_segments": "n_segments_range",
+    "amount": "amount_range", "salt_vs_pepper": "salt_vs_pepper_range", "max_objects": "max_objects_range",
+    "num_masks_x": "num_masks_x_range", "num_masks_y": "num_masks_y_range",
+    "mask_x_length": "mask_x_length_range", "mask_y_length": "mask_y_length_range",
 }  # fmt: skip
+# keywords whose AlbumentationsX name depends on the transform (``alpha`` stays ``alpha`` in FancyPCA)
+_X_RENAMES_BY_TRANSFORM = {
+    ("Sharpen", "alpha"): "alpha_range", ("Sharpen", "lightness"): "lightness_range",
+    ("Emboss", "alpha"): "alpha_range", ("Emboss", "strength"): "strength_range", ("Defocus", "radius"): "radius_range",
+}  # fmt: skip
+# XYMasking's 2.0.8 keywords take ``int | (low, high)``, a scalar x meaning exactly x: (x, x) in AlbumentationsX
+_FIXED = {"num_masks_x", "num_masks_y", "mask_x_length", "mask_y_length"}
 _SYMMETRIC = {"limit", "shift_limit", "scale_limit", "rotate_limit", "brightness_limit", "contrast_limit", "r_shift_limit",
               "g_shift_limit", "b_shift_limit", "hue_shift_limit", "sat_shift_limit", "val_shift_limit"}  # fmt: skip
 _X_UNSUPPORTED = {("ElasticTransform", "alpha"), ("ElasticTransform", "sigma")}  # AlbumentationsX: another parametrisation
@@ -86,12 +101,17 @@ def alb(name: str, **kwargs: Any) -> Any:
                 continue
             if key in _SYMMETRIC and not isinstance(value, (tuple, list)):
                 value = (-value, value)
+            if key in _FIXED and not isinstance(value, (tuple, list)):
+                value = (value, value)
             if key == "hue_shift_limit":
                 value = (2 * value[0], 2 * value[1])
-            translated[_X_RENAMES.get(key, key)] = tuple(value) if isinstance(value, list) else value
+            new_key = _X_RENAMES_BY_TRANSFORM.get((name, key)) or _X_RENAMES.get(key, key)
+            translated[new_key] = tuple(value) if isinstance(value, list) else value
         if name == "RandomBrightnessContrast":  # 2.0.8 scales brightness by the dtype's max; X by default not
             translated.setdefault("brightness_by_max", True)
         kwargs = translated
+    if not hasattr(A, name):  # a transform this albumentations lacks: "-" in its column
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return getattr(A, name)(**kwargs)
@@ -107,6 +127,13 @@ def alb_target_params(**kwargs: Any) -> dict[str, Any]:
         "bbox_params": A.BboxParams(**{key: kwargs["bbox_format"]}, label_fields=kwargs.get("label_fields")),
         "keypoint_params": A.KeypointParams(**{key: kwargs["keypoint_format"]}),
     }
+
+
+def alb_bbox_params(bbox_format: str, label_fields: list[str] | None = None) -> Any:
+    """``A.BboxParams`` for boxes only, from 2.0.8 keywords (``format`` is ``coord_format`` in AlbumentationsX)."""
+    import albumentations as A
+
+    return A.BboxParams(**{"coord_format" if IS_X else "format": bbox_format}, label_fields=label_fields)
 
 
 def setup_single_thread() -> dict[str, str]:

@@ -4,10 +4,11 @@ README.md between the ``<!-- bench:start -->`` / ``<!-- bench:end -->`` markers.
     python benchmarks/run_all.py                 # print the tables
     python benchmarks/run_all.py --write-readme  # ... and regenerate the README table
     python benchmarks/run_all.py --x-python /tmp/venv-albx/bin/python --write-readme
-    python benchmarks/run_all.py --only bench_detection_pipelines.py --x-python ... --write-readme
+    python benchmarks/run_all.py --only bench_optics.py bench_detection.py --x-python ... --write-readme
 
-``--only``: run just the named scripts; with ``--write-readme`` their tables replace the README tables of the
-same title (new titles are appended) and every other table stays as it was.
+``--only``: run just the named scripts and replace just their sections of the README block (each script's
+tables sit between ``<!-- bench:script NAME -->`` / ``<!-- bench:script-end NAME -->``); every other section,
+and anything else in the block, is kept byte for byte. A section not in the block yet is appended to it.
 
 ``--x-python``: also run every script with that interpreter (a venv where ``import albumentations`` is
 AlbumentationsX) and add its anchor columns to each table, row by row: the AlbumentationsX rate and
@@ -25,7 +26,8 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 SCRIPTS = ["bench_foundation.py", "bench_spatial.py", "bench_pixel.py", "bench_e2e.py"]
-SCRIPTS.append("bench_detection_pipelines.py")
+SCRIPTS += ["bench_robustness.py", "bench_optics.py", "bench_detection.py", "bench_multi_sample.py", "bench_detection_pipelines.py"]
+QUICK_NOTE = "_Written with `--quick`: fewer and shorter timed passes per library than a full run._"
 
 
 def tables_from(output: str) -> str:
@@ -91,38 +93,42 @@ def merge_tables(base: str, extra: str) -> str:
     return "\n".join(out).strip()
 
 
-def _titled_tables(text: str) -> list[tuple[str, list[str]]]:
-    """(title, lines) of each table in a README block (a title is the non-table line above a table)."""
-    tables: list[tuple[str, list[str]]] = []
-    title = ""
-    for line in text.splitlines():
-        if line.startswith("|"):
-            if not tables or tables[-1][0] != title or tables[-1][1] and not tables[-1][1][-1].startswith("|"):
-                tables.append((title, []))
-            tables[-1][1].append(line)
-        elif line.strip():
-            title = line.strip()
-    return tables
+def section(script: str, tables: str) -> str:
+    """One script's tables between its own markers (what ``--only`` replaces)."""
+    return f"<!-- bench:script {script} -->\n\n{tables}\n\n<!-- bench:script-end {script} -->"  # blank lines: markdown ends the table
 
 
-def replace_tables(old: str, new: str) -> str:
-    """``old`` (the README block) with each table of ``new`` put in place of the table of the same title,
-    or appended when ``old`` has none."""
-    fresh = dict(_titled_tables(new))
-    out: list[str] = []
-    seen = set()
-    for title, rows in _titled_tables(old):
-        seen.add(title)
-        out += ["", title, ""] + fresh.get(title, rows) if title else [""] + rows
-    for title, rows in _titled_tables(new):
-        if title not in seen:
-            out += ["", title, ""] + rows
-    return "\n".join(out).strip()
+def replace_sections(block: str, sections: dict[str, str]) -> str:
+    """``block`` (the text between the README's bench markers) with the section of each script in ``sections``
+    replaced by its new tables (appended when the block has none); everything else stays as it was."""
+    for script, tables in sections.items():
+        new = section(script, tables)
+        pattern = re.compile(rf"<!-- bench:script {re.escape(script)} -->.*?<!-- bench:script-end {re.escape(script)} -->", re.S)
+        found = pattern.findall(block)
+        if len(found) > 1:
+            raise SystemExit(f"README.md's bench block has {len(found)} sections for {script}: keep one")
+        if found:
+            block = pattern.sub(lambda _: new, block)
+        else:
+            block = f"{block.rstrip()}\n\n{new}" if block.strip() else new
+    return block
 
 
-def run_scripts(python: str, quick: bool, env: dict[str, str], only: list[str] | None = None) -> str:
-    sections = []
-    for script in only or SCRIPTS:
+def update_readme(readme: Path, sections: dict[str, str], keep_others: bool) -> None:
+    """Write ``sections`` into the README's bench block: with ``keep_others`` (``--only``) only their own
+    sections change; without, the block becomes exactly these sections."""
+    content = readme.read_text()
+    match = re.search(r"<!-- bench:start -->\n?(.*?)\n?<!-- bench:end -->", content, flags=re.S)
+    if match is None or content.count("<!-- bench:start -->") != 1:
+        raise SystemExit(f"{readme.name} has no single <!-- bench:start --> ... <!-- bench:end --> block")
+    body = replace_sections(match.group(1) if keep_others else "", sections)
+    readme.write_text(content[: match.start()] + f"<!-- bench:start -->\n{body}\n<!-- bench:end -->" + content[match.end() :])
+
+
+def run_scripts(python: str, quick: bool, env: dict[str, str], scripts: list[str] | None = None) -> dict[str, str]:
+    """{script: its tables} for each script that exists, run with ``python``."""
+    sections: dict[str, str] = {}
+    for script in scripts or SCRIPTS:
         path = HERE / script
         if not path.exists():
             continue
@@ -133,8 +139,8 @@ def run_scripts(python: str, quick: bool, env: dict[str, str], only: list[str] |
         if proc.returncode != 0:
             print(proc.stderr[-4000:], file=sys.stderr)
             raise SystemExit(f"{script} failed")
-        sections.append(tables_from(proc.stdout))
-    return "\n\n".join(s for s in sections if s)
+        sections[script] = tables_from(proc.stdout)
+    return sections
 
 
 def main() -> None:
@@ -142,24 +148,25 @@ def main() -> None:
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--quick", action="store_true", help="pass --quick to the scripts")
     parser.add_argument("--x-python", default=None, help="interpreter of a venv with AlbumentationsX: adds its columns")
-    parser.add_argument("--only", nargs="+", default=None, help="run just these scripts; --write-readme then replaces only their tables")
+    parser.add_argument("--only", nargs="+", default=None, metavar="SCRIPT", help="run just these scripts; replace just their README sections")
     args = parser.parse_args()
+    if args.only:
+        unknown = [s for s in args.only if s not in SCRIPTS]
+        if unknown:
+            parser.error(f"--only: {', '.join(unknown)} not in SCRIPTS ({', '.join(SCRIPTS)})")
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", ALBUMENTATIONS_NO_TELEMETRY="1", NO_ALBUMENTATIONS_UPDATE="1")
-    text = run_scripts(sys.executable, args.quick, env, args.only)
+    sections = run_scripts(sys.executable, args.quick, env, args.only)
     if args.x_python:
-        text = merge_tables(text, run_scripts(args.x_python, args.quick, env, args.only))
+        extra = run_scripts(args.x_python, args.quick, env, args.only)
+        sections = {script: merge_tables(tables, extra.get(script, "")) for script, tables in sections.items()}
+    sections = {script: tables for script, tables in sections.items() if tables}
+    if args.quick:
+        sections = {script: f"{tables}\n\n{QUICK_NOTE}" for script, tables in sections.items()}
     if args.write_readme:
-        readme = HERE.parent / "README.md"
-        content = readme.read_text()
-        if args.only:
-            found = re.search(r"<!-- bench:start -->\n?(.*?)\n?<!-- bench:end -->", content, flags=re.S)
-            text = replace_tables(found.group(1) if found else "", text)
-        block = f"<!-- bench:start -->\n{text}\n<!-- bench:end -->"
-        content, n = re.subn(r"<!-- bench:start -->.*?<!-- bench:end -->", lambda _: block, content, flags=re.S)
-        if n != 1:
-            raise SystemExit("README.md has no <!-- bench:start --> ... <!-- bench:end --> block")
-        readme.write_text(content)
+        update_readme(HERE.parent / "README.md", sections, keep_others=bool(args.only))
         print("README.md updated")
+    else:
+        print("\n\n".join(sections.values()))
 
 
 if __name__ == "__main__":
