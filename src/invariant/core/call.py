@@ -93,6 +93,8 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
         raw_sources = data.pop("sources")
         sample, meta = read_sample(pipe, data)
         if raw_sources is not None:
+            if not getattr(pipe, "_takes_sources", True):
+                value_error("sources", "extra samples only for a pipeline with a multi-sample transform (Mosaic, CopyPaste)", f"{len(raw_sources) if hasattr(raw_sources, '__len__') else raw_sources} sources", "drop sources=..., or add Mosaic/CopyPaste at the start of the pipeline")
             sample.sources = read_sources(pipe, raw_sources, sample, read_sample)
         return sample, meta
     known, array_targets, point_targets, _ = _known_keys(pipe)

@@ -25,7 +25,7 @@ from .call import read_sample, write_sample
 from .plan import Plan, Step
 from .planner import plan_leaf
 from .sample import ARRAY_KINDS, Annotations, Sample
-from .sources import check_order
+from .sources import check_multi_sample_settings, check_order
 from .transform import Params, Transform, check_choice, check_number, check_probability
 
 PlanEntry = Step
@@ -283,6 +283,8 @@ class Compose(Container):
         self.keypoint_swap = kp_mod.check_swap(keypoint_swap)
         if self.keypoint_swap is not None:
             self.__dict__["_init_args"]["keypoint_swap"] = self.keypoint_swap.to_dict()  # configs stay plain data
+        check_multi_sample_settings(self, self._leaf_list)
+        self._takes_sources = any(t.multi_sample for t in self._leaf_list)
         self.task = None
         if task is not None:  # the check lives in ``domains``, registered as the "task_check" hook
             self.task = hooks.hook("task_check")(self, task, on_violation)

@@ -10,9 +10,10 @@ Instance binding (``Compose(bind_instances=True)``): box ``i``, instance mask ``
 ``polygons[i]`` and the keypoints whose ``keypoint_instances`` is ``i`` are one instance. Boxes decide: when a
 box is dropped (clipped away, failing ``min_*``, fully occluded by CopyPaste), its mask, polygon and keypoints
 leave with it (and a box whose polygon was clipped away entirely leaves with it), polygons come back in box
-order, and
-``out["instance_indices"]`` lists the surviving instances (with ``out["bbox_sources"]`` after a
-multi-sample step). Internally each box carries the position of its mask in the stacked ``masks`` array
+order, and ``out["instance_indices"]`` lists the surviving instances (with ``out["bbox_sources"]`` after a
+multi-sample step). Not yet supported beside multi-sample steps, and refused when the pipeline is built:
+``keypoint_swap`` and ``bbox_from="polygon"`` (both match items by input index, which merged samples share);
+CopyPaste refuses ``polygons`` (it pastes masks, not outlines). Internally each box carries the position of its mask in the stacked ``masks`` array
 as the hidden label ``_channel``; it is set at input whenever ``masks`` and ``bboxes`` have the same length.
 """
 
@@ -70,7 +71,7 @@ def read_sources(pipe: Any, value: Any, primary: Any, read: Any) -> SourceSet:
     for k, data in enumerate(value):
         if "sources" in data:
             value_error(f"sources[{k}]", "a sample without its own sources", sorted(data), "pass every extra sample in the one top-level sources list")
-        sample, meta = read(pipe, data)
+        sample, meta = read_source(pipe, data, k, read)
         _check_like(f"sources[{k}]", sample, primary)
         samples.append(sample)
     return SourceSet(samples)
@@ -194,6 +195,27 @@ def concat_targets(parts: list[Any]) -> Any:
     if hasattr(out, "holes"):
         out.holes = []
     return out
+
+
+def check_multi_sample_settings(pipe: Any, leaves: list[Any]) -> None:
+    """Settings not yet supported beside multi-sample transforms are refused when the pipeline is built
+    (instead of giving wrong labels): left/right keypoint swapping and polygon-derived boxes both match
+    items by their input index, which several merged samples share."""
+    names = [type(t).__name__ for t in leaves if t.multi_sample]
+    if not names:
+        return
+    if getattr(pipe, "keypoint_swap", None) is not None:
+        value_error("keypoint_swap", f"no keypoint swap map beside {names[0]} (not supported with multi-sample transforms yet)", "a swap map", f"drop keypoint_swap, or apply {names[0]} in a pipeline of its own before the mirroring one")
+    if getattr(pipe, "bbox_from", "corners") == "polygon":
+        value_error("bbox_from", f"'corners' or 'mask' beside {names[0]} ('polygon' is not supported with multi-sample transforms yet)", "polygon", "pass bbox_from='mask' with one instance mask per box")
+
+
+def read_source(pipe: Any, data: dict[str, Any], k: int, read: Any) -> Any:
+    """One extra sample read like the call; an error names it (``sources[k]``) instead of the call's keyword."""
+    try:
+        return read(pipe, data)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"sources[{k}]: {exc}") from exc
 
 
 def check_order(leaves: list[Any]) -> None:

@@ -372,6 +372,9 @@ class CopyPaste(_MultiSample):
 
     def plan_sample(self, sample: Any, params: Params, plan: list) -> None:
         _check_first(self, plan)
+        polygons = sample.annotations.targets.get("polygons")
+        if polygons is not None and len(polygons):  # pasted instances would have boxes and masks but no outline
+            value_error("polygons", "no polygons in a call with CopyPaste (pasting outlines is not supported yet)", f"{len(polygons)} polygons", "pass the instances as masks=[...] (and bbox_from='mask' for tight boxes), or drop polygons=...")
         position = int(params["source"])
         (source,) = _sources(sample, "CopyPaste", [position])
         H, W = sample.shape
