@@ -74,7 +74,7 @@ class SeededDataset(EpochSeeded):
         self._progress_seen: float | None = None
 
     def __len__(self) -> int:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: a SeededDataset subclass implements __len__ (how many samples it holds)")
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -111,7 +111,7 @@ class SeededDataset(EpochSeeded):
 
     def load(self, index: int, rng: np.random.Generator) -> Any:
         """Sample ``index`` augmented with ``rng``."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: a SeededDataset subclass implements load(index, rng) (read sample index, augment it with rng)")
 
 
 def _single_thread_in_worker() -> None:
