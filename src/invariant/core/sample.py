@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
+from ..ops.geometric import Box, nonzero_box
 from ..targets.base import PointTarget
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,65 @@ def kind_fill(t: Any, kind: str) -> Any:
     """The fill of spatial transform ``t`` for pixels it reveals in an array of ``kind``."""
     attr = ARRAY_KIND_TABLE[kind].fill
     return getattr(t, attr) if attr is not None else 0
+
+
+class Planes:
+    """Instance masks (the ``masks`` keyword) held as N separate C-contiguous (H, W) planes of one dtype, as
+    callers pass and get them, instead of one (H, W, N) stack: a stack's channels are interleaved, so every
+    step reads and writes all N of them at every pixel (a 1024x1024 canvas with 40 instances is 40 MB), while
+    an instance is mostly zeros. ``boxes[i]``: an integer box outside which plane i is zero (None: not known
+    yet, found on demand), so planar kernels (``ops.geometric.warp_planes``) resample only that part. The
+    planes are never written in place: a step that changes one makes a new array. Code that wants the stack
+    calls ``as_stack``."""
+
+    __slots__ = ("planes", "boxes", "height", "width", "dtype")
+
+    def __init__(self, planes: list[np.ndarray], height: int, width: int, dtype: np.dtype, boxes: list[Box | None] | None = None) -> None:
+        self.planes = planes
+        self.boxes = boxes if boxes is not None else [None] * len(planes)
+        self.height, self.width, self.dtype = int(height), int(width), np.dtype(dtype)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(H, W, N), the shape of the equivalent stack."""
+        return (self.height, self.width, len(self.planes))
+
+    def __len__(self) -> int:
+        return len(self.planes)
+
+    def box(self, i: int) -> Box:
+        """Plane i's tight nonzero box (computed inside its known box, then remembered)."""
+        known = self.boxes[i]
+        tight = nonzero_box(self.planes[i], known)
+        self.boxes[i] = tight
+        return tight
+
+    def stack(self) -> np.ndarray:
+        """The (H, W, N) stack (OpenCV's merge where it takes the dtype and count: one pass)."""
+        if not self.planes:
+            return np.zeros((self.height, self.width, 0), self.dtype)
+        if len(self.planes) <= 512 and self.dtype in _CV_MERGE:
+            return cv2.merge(self.planes).reshape(self.height, self.width, len(self.planes))
+        return np.stack(self.planes, axis=2)
+
+    @classmethod
+    def from_stack(cls, stack: np.ndarray) -> Planes:
+        """Planes of an (H, W, N) stack (copies: OpenCV's split where it takes the dtype and count)."""
+        h, w, n = stack.shape
+        if 1 < n <= 512 and stack.dtype in _CV_MERGE and stack.flags.c_contiguous:
+            planes = list(cv2.split(stack))
+        else:
+            planes = [np.ascontiguousarray(stack[:, :, c]) for c in range(n)]
+        return cls(planes, h, w, stack.dtype)
+
+
+# dtypes cv2.merge / cv2.split take (up to 512 channels)
+_CV_MERGE = frozenset(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64))
+
+
+def as_stack(array: Any) -> Any:
+    """An array target as an (H, W, C) array: ``Planes`` stacked, anything else as it is."""
+    return array.stack() if type(array) is Planes else array
 
 
 _NO_BOXES = np.zeros((0, 4))

@@ -238,27 +238,36 @@ def _crop_to_footprint(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[i
     reach), so per-call work (channel padding, pre-shrinks, cache traffic) scales with what is read.
     Only when no border rule can read pixels outside the box: the border is constant (sides that
     reach the image edge are then kept whole), or the footprint lies inside the image."""
-    H, W = image.shape[:2]
+    box = _footprint(image.shape[:2], matrix, out_shape, constant)
+    if box is None:
+        return image, matrix
+    x0, y0, x1, y1 = box
+    return image[y0:y1, x0:x1], matrix @ translation(x0, y0)
+
+
+def _footprint(in_shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int], constant: bool) -> tuple[int, int, int, int] | None:
+    """The source window (x0, y0, x1, y1) ``_crop_to_footprint`` slices, or None when it keeps the whole source."""
+    H, W = in_shape
     out_h, out_w = out_shape
     inv = inverse(matrix)
     # the corners go through numpy's product (its rounding decides the crop); the rest is exact
     # element-wise work done on Python floats: far cheaper than numpy reductions over 4 values
     (x_a, y_a, z_a), (x_b, y_b, z_b), (x_c, y_c, z_c), (x_d, y_d, z_d) = (_canvas_corners(out_w, out_h) @ inv.T).tolist()
     if z_a <= 1e-9 or z_b <= 1e-9 or z_c <= 1e-9 or z_d <= 1e-9:
-        return image, matrix
+        return None
     xs, ys = (x_a / z_a, x_b / z_b, x_c / z_c, x_d / z_d), (y_a / z_a, y_b / z_b, y_c / z_c, y_d / z_d)
     if not math.isfinite(sum(xs) + sum(ys)):  # a NaN or infinity anywhere (min/max would skip a NaN)
-        return image, matrix
+        return None
     x_lo, x_hi, y_lo, y_hi = min(xs), max(xs), min(ys), max(ys)
     x0 = max(0, math.floor(x_lo) - _KERNEL_MARGIN)
     y0 = max(0, math.floor(y_lo) - _KERNEL_MARGIN)
     x1 = min(W, math.ceil(x_hi) + _KERNEL_MARGIN)
     y1 = min(H, math.ceil(y_hi) + _KERNEL_MARGIN)
     if x1 <= x0 or y1 <= y0 or (x1 - x0) * (y1 - y0) > 0.8 * W * H:
-        return image, matrix
+        return None
     if not constant and (x_lo < _KERNEL_MARGIN or y_lo < _KERNEL_MARGIN or x_hi > W - _KERNEL_MARGIN or y_hi > H - _KERNEL_MARGIN):
-        return image, matrix
-    return image[y0:y1, x0:x1], matrix @ translation(x0, y0)
+        return None
+    return x0, y0, x1, y1
 
 
 def _antialias(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], min_scale: float):
@@ -512,6 +521,150 @@ def warp_mask(
     work = mask.astype(via) if via is not None else mask
     out = warp(work, matrix, out_shape, "nearest", border_mode, fill, kernel=kernel)
     return out.astype(mask.dtype) if via is not None else out
+
+
+# ---- instance-mask planes -----------------------------------------------------------------------------------
+
+Box = tuple[int, int, int, int]  # integer (x0, y0, x1, y1), end exclusive
+_EMPTY_BOX: Box = (0, 0, 0, 0)
+
+
+def nonzero_box(plane: np.ndarray, within: Box | None = None) -> Box:
+    """The tight integer box (x0, y0, x1, y1) of a 2-D array's nonzero pixels, searched inside ``within``
+    (the whole plane when None); (0, 0, 0, 0) when there is none. OpenCV's boundingRect reads a uint8
+    plane in one pass (many times numpy's any() reductions)."""
+    x0, y0 = (within[0], within[1]) if within is not None else (0, 0)
+    view = plane[within[1] : within[3], within[0] : within[2]] if within is not None else plane
+    if view.size == 0:
+        return _EMPTY_BOX
+    if view.dtype != np.uint8:
+        view = (view != 0).view(np.uint8)
+    x, y, w, h = cv2.boundingRect(view)
+    return (x0 + x, y0 + y, x0 + x + w, y0 + y + h) if w and h else _EMPTY_BOX
+
+
+def _resize_map(n_in: int, n_out: int) -> np.ndarray:
+    """Source index of each of ``n_out`` samples where ``resize(..., "nearest")`` (INTER_NEAREST_EXACT)
+    takes ``n_in`` samples to ``n_out`` along one axis, read from OpenCV itself: an index row resized."""
+    if n_in == n_out:
+        return np.arange(n_in, dtype=np.int64)
+    index = np.arange(n_in, dtype=np.float32)[None, :]  # float32 holds every index below 2**24 exactly
+    return cv2.resize(index, (n_out, 1), interpolation=cv2.INTER_NEAREST_EXACT)[0].astype(np.int64)
+
+
+def _warp_map(n_in: int, inverse_row: tuple[float, float], n_out: int) -> np.ndarray:
+    """Source index (-1: outside the source) of each of ``n_out`` samples where warpAffine (INTER_NEAREST,
+    constant border) samples an axis at ``x_in = scale * x_out + offset`` (``inverse_row``: (scale, offset),
+    the inverse OpenCV derives), read from OpenCV itself: an index row warped with the other axis pinned."""
+    index = np.arange(n_in, dtype=np.float32)[None, :]  # float32 holds every index below 2**24 exactly
+    m = np.array([[inverse_row[0], 0.0, inverse_row[1]], [0.0, 0.0, 0.0]])
+    flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+    return cv2.warpAffine(index, m, (n_out, 1), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)[0].astype(np.int64)
+
+
+def _cv_inverse_axes(m: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """For a 2x3 pixel-centre matrix with zero off-diagonal: the inverse warpAffine computes (its own
+    formula, in the same double operations), per axis as (scale, offset)."""
+    a, c, e, f = float(m[0, 0]), float(m[0, 2]), float(m[1, 1]), float(m[1, 2])
+    d = a * e - 0.0 * 0.0
+    d = 1.0 / d if d != 0 else 0.0
+    a11, a22 = e * d, a * d
+    return (a11, -a11 * c - (0.0 * -d) * f), (a22, -((0.0 * -d) * c) - a22 * f)
+
+
+def _outside(index: np.ndarray, size: int) -> np.ndarray:
+    index[(index < 0) | (index >= size)] = -1
+    return index
+
+
+def plane_maps(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int, int], kernel: tuple | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """For ``warp_mask`` with a constant border, when the kernel it runs is separable (flips, crops, pads,
+    axis-aligned scaling): the source column of every output column and the source row of every output row
+    (-1: the border), so that ``out[y, x] = plane[rows[y], cols[x]]`` exactly as the kernel samples. None for
+    the others (90-degree turns, rotations, shears, projective maps)."""
+    H, W = int(in_shape[0]), int(in_shape[1])
+    out_h, out_w = int(out_shape[0]), int(out_shape[1])
+    if kernel is None or kernel[0] != (H, W):
+        kernel = classify(matrix, (H, W), (out_h, out_w))
+    code = kernel[1]
+    if code == IDENTITY:
+        return np.arange(W, dtype=np.int64), np.arange(H, dtype=np.int64)
+    if code == WINDOW:  # window [x0, x0 + out_w) x [y0, y0 + out_h) (outside: the border), then the flips
+        _, _, x0, y0, flip_x, flip_y = kernel
+        cols, rows = _outside(np.arange(x0, x0 + out_w, dtype=np.int64), W), _outside(np.arange(y0, y0 + out_h, dtype=np.int64), H)
+        return (cols[::-1].copy() if flip_x else cols), (rows[::-1].copy() if flip_y else rows)
+    if code == RESIZE:  # the window resized (nearest), then the flips
+        _, _, x0, y0, x1, y1, _, flip_x, flip_y = kernel
+        cols, rows = x0 + _resize_map(x1 - x0, out_w), y0 + _resize_map(y1 - y0, out_h)
+        return (cols[::-1].copy() if flip_x else cols), (rows[::-1].copy() if flip_y else rows)
+    if code == PLACE:  # the whole source resized (nearest) onto [ox0, ox1) x [oy0, oy1), flipped there; border around
+        _, _, ox0, oy0, ox1, oy1, _, flip_x, flip_y = kernel
+        cols, rows = np.full(out_w, -1, np.int64), np.full(out_h, -1, np.int64)
+        inner_x, inner_y = _resize_map(W, ox1 - ox0), _resize_map(H, oy1 - oy0)
+        cols[ox0:ox1] = inner_x[::-1] if flip_x else inner_x
+        rows[oy0:oy1] = inner_y[::-1] if flip_y else inner_y
+        return cols, rows
+    if code != GENERAL:
+        return None
+    # _warp_general with nearest and a constant border: the footprint crop, then warpAffine when affine
+    box = _footprint((H, W), matrix, (out_h, out_w), True)
+    fx0, fy0, fx1, fy1 = box if box is not None else (0, 0, W, H)
+    m = to_pixel_centre(matrix @ translation(fx0, fy0) if box is not None else matrix)
+    if not is_affine(m) or m[0, 1] != 0.0 or m[1, 0] != 0.0:
+        return None
+    inv_x, inv_y = _cv_inverse_axes(m)
+    cols, rows = _warp_map(fx1 - fx0, inv_x, out_w), _warp_map(fy1 - fy0, inv_y, out_h)
+    cols[cols >= 0] += fx0
+    rows[rows >= 0] += fy0
+    return cols, rows
+
+
+def _is_zero(fill: float | tuple[float, ...]) -> bool:
+    values = np.atleast_1d(np.asarray(fill, dtype=np.float64))
+    return values.size == 1 and float(values[0]) == 0.0
+
+
+def remap_planes(planes: list[np.ndarray], boxes: list[Box | None], cols: np.ndarray, rows: np.ndarray) -> tuple[list[np.ndarray], list[Box]]:
+    """``out[y, x] = plane[rows[y], cols[x]]`` (0 where an index is -1) for each 2-D plane that is zero
+    outside its box (None: found first): only the output rows and columns whose source lies in the box are
+    read, the rest of each output is zeros. Returns the planes and a box each (zero outside it)."""
+    out_h, out_w = len(rows), len(cols)
+    outs: list[np.ndarray] = []
+    out_boxes: list[Box] = []
+    for plane, box in zip(planes, boxes):
+        x0, y0, x1, y1 = box if box is not None else nonzero_box(plane)
+        out = np.zeros((out_h, out_w), plane.dtype)
+        if x1 > x0 and y1 > y0:
+            cs = np.flatnonzero((cols >= x0) & (cols < x1))
+            rs = np.flatnonzero((rows >= y0) & (rows < y1))
+            if len(cs) and len(rs):
+                c0, c1, r0, r1 = int(cs[0]), int(cs[-1]) + 1, int(rs[0]), int(rs[-1]) + 1
+                if c1 - c0 == len(cs) and r1 - r0 == len(rs):  # monotone maps: one rectangle
+                    out[r0:r1, c0:c1] = plane[rows[r0:r1, None], cols[None, c0:c1]]
+                else:
+                    out[np.ix_(rs, cs)] = plane[np.ix_(rows[rs], cols[cs])]
+                outs.append(out)
+                out_boxes.append((c0, r0, c1, r1))
+                continue
+        outs.append(out)
+        out_boxes.append(_EMPTY_BOX)
+    return outs, out_boxes
+
+
+def warp_planes(
+    planes: list[np.ndarray], boxes: list[Box | None], matrix: np.ndarray, out_shape: tuple[int, int], border_mode: str = "constant", fill: float = 0, kernel: tuple | None = None
+) -> tuple[list[np.ndarray], list[Box | None]]:
+    """``warp_mask`` of each 2-D instance-mask plane, with the same result: with a constant border of 0 and a
+    separable kernel (``plane_maps``) only the part of each output its nonzero box lands on is computed (an
+    instance is mostly zeros); otherwise each whole plane is warped. Returns the planes and their boxes
+    (None: unknown)."""
+    if not planes:
+        return [], []
+    maps = plane_maps(matrix, planes[0].shape[:2], out_shape, kernel) if border_mode == "constant" and _is_zero(fill) else None
+    if maps is None:
+        return [warp_mask(p[:, :, None], matrix, out_shape, border_mode, fill, kernel)[:, :, 0] for p in planes], [None] * len(planes)
+    outs, out_boxes = remap_planes(planes, boxes, *maps)
+    return outs, list(out_boxes)
 
 
 # ---- points ------------------------------------------------------------------------------------------------
