@@ -32,7 +32,7 @@ from ..core.errors import require_torch, type_error, value_error
 from ..core.executor import Executor, register_executor
 from ..core.plan import Plan, SpatialRun, Step, analyse, interpolation_of
 from ..core.rng import derive_rng, fresh_seed
-from ..core.sample import kind_fill
+from ..core.sample import Planes, kind_fill
 from ..ops import geometric as geo
 from ..core.transform import SpatialTransform, executes_generically
 from ..transforms.distortions import FieldTransform
@@ -409,6 +409,9 @@ class TorchExecutor(Executor):
 
     def run(self, plan: Plan) -> None:
         sample = plan.sample
+        for n, a in sample.arrays.items():  # instance masks as one (H, W, N) stack: the batched kernels' form
+            if type(a) is Planes:
+                sample.arrays[n] = a.stack()
         leaves = _leaves_of(plan)
         stages, stage_of = _stages(leaves)
         image = sample.arrays["image"]

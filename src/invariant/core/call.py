@@ -9,7 +9,7 @@ import numpy as np
 
 from ..targets.base import generation, registered_targets
 from .errors import type_error, value_error
-from .sample import Annotations, Sample
+from .sample import Annotations, Planes, Sample
 from .sources import mark_channels, read_sources, write_bound
 
 IMAGE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
@@ -126,13 +126,20 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
                 for i, m in enumerate(checked):
                     if m.shape != checked[0].shape or m.dtype != checked[0].dtype:
                         value_error(f"masks[{i}]", f"the shape and dtype of masks[0] {checked[0].shape[:2]}", m, "give every mask the same shape and dtype")
-                arrays["masks"] = np.concatenate(checked, axis=2)
+                if all(m.ndim == 2 for m in masks):  # one plane per instance: kept apart (``Planes``)
+                    arrays["masks"] = Planes(list(masks), *checked[0].shape[:2], checked[0].dtype)
+                    meta["masks_in"] = {id(m) for m in masks}
+                else:
+                    arrays["masks"] = np.concatenate(checked, axis=2)
                 kinds["masks"] = "mask"
             meta["masks_list"] = len(masks)
         elif isinstance(masks, np.ndarray) and masks.ndim == 3 and masks.shape[0] == 0:
             meta["masks_empty"] = masks.dtype  # no instances: an empty (0, H', W') array comes back
         elif isinstance(masks, np.ndarray) and masks.ndim == 3:
-            arrays["masks"] = _check_array("masks", np.moveaxis(masks, 0, -1), "mask")
+            _check_array("masks", np.moveaxis(masks, 0, -1), "mask")
+            planes = list(masks)  # views of the caller's array, never written
+            arrays["masks"] = Planes(planes, masks.shape[1], masks.shape[2], masks.dtype)
+            meta["masks_in"] = {id(m) for m in planes}
             kinds["masks"] = "mask"
         else:
             type_error("masks", "a list of (H, W) masks or an (N, H, W) array", masks, "stack the instance masks")
@@ -183,7 +190,9 @@ def write_sample(pipe: Any, sample: Sample, meta: dict[str, Any]) -> dict[str, A
         out[name] = arr
     if "masks" in sample.arrays:
         stacked = sample.arrays["masks"]
-        if hasattr(stacked, "permute"):  # torch tensor produced by ToTensor: already (N, H, W)
+        if type(stacked) is Planes:
+            out["masks"] = _planes_out(stacked, meta)
+        elif hasattr(stacked, "permute"):  # torch tensor produced by ToTensor: already (N, H, W)
             out["masks"] = list(stacked) if meta["masks_list"] is not None else stacked
         else:
             out["masks"] = _mask_list(stacked) if meta["masks_list"] is not None else np.ascontiguousarray(np.moveaxis(stacked, -1, 0))
@@ -209,3 +218,13 @@ def _mask_list(stacked: np.ndarray) -> list[np.ndarray]:
     if stacked.ndim == 3 and 1 < stacked.shape[2] <= 512 and stacked.dtype in _SPLIT_DTYPES and stacked.flags.c_contiguous:
         return list(cv2.split(stacked))
     return [np.ascontiguousarray(m) for m in np.moveaxis(stacked, -1, 0)]
+
+
+def _planes_out(masks: Planes, meta: dict[str, Any]) -> Any:
+    """The instance-mask planes as the caller passed them: a list of C-contiguous (H, W) arrays, or one (N, H, W)
+    array. A plane no step changed is the caller's own array (or a view of it): it goes back as a copy, as
+    every output mask is a new array."""
+    if meta["masks_list"] is None:
+        return np.stack(masks.planes) if len(masks) else np.zeros((0, masks.height, masks.width), masks.dtype)
+    given = meta.get("masks_in", ())
+    return [m.copy() if id(m) in given or not m.flags.c_contiguous else m for m in masks.planes]

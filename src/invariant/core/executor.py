@@ -27,7 +27,7 @@ from . import lut
 from .errors import value_error
 from .plan import Plan, SingleStep, SpatialRun, Step, TableRun, analyse, interpolation_of
 from .sample import ARRAY_KIND_TABLE as KINDS
-from .sample import Sample, kind_fill
+from .sample import Planes, Sample, kind_fill
 from .transform import _GENERIC, executes_generically
 
 KERNELS: dict[tuple[str, str], Callable[..., Any]] = {}
@@ -156,12 +156,16 @@ class NumpyExecutor(Executor):
         """One step on every array of the sample."""
         t, params, g = step.transform, step.params, step.geometry
         arrays, kinds = sample.arrays, sample.kinds
-        if g is not None and (_GENERIC.get(type(t)) or executes_generically(t)):
-            if g.matrix is not None:
-                matrix, out_shape, form = g.matrix, g.out_shape, g.form
+        generic = g is not None and (_GENERIC.get(type(t)) or executes_generically(t))
+        _planes_only_if(sample, generic and g.matrix is not None and self.warp_mask is geo.warp_mask)  # type: ignore[union-attr]
+        if generic:
+            if g.matrix is not None:  # type: ignore[union-attr]
+                matrix, out_shape, form = g.matrix, g.out_shape, g.form  # type: ignore[union-attr]
                 for name, array in arrays.items():
                     kind = kinds[name]
-                    if kind == "image":
+                    if type(array) is Planes:
+                        arrays[name] = _warp_planes(array, matrix, out_shape, t.border_mode, kind_fill(t, kind), form)
+                    elif kind == "image":
                         arrays[name] = self.warp(array, matrix, out_shape, t.interpolation, t.border_mode, t.fill, kernel=form)
                     elif KINDS[kind].mask_kernels:
                         arrays[name] = self.warp_mask(array, matrix, out_shape, t.border_mode, kind_fill(t, kind), kernel=form)
@@ -222,6 +226,7 @@ class NumpyExecutor(Executor):
         out_shape = run_steps[-1].geometry.out_shape  # type: ignore[union-attr]
         # steps after the border step that reveal: their fill is painted where they revealed
         painters = [k for k in range(border_at + 1, len(run_steps)) if run_steps[k].geometry.reveals]  # type: ignore[union-attr]
+        _planes_only_if(sample, all_matrices and not painters and self.warp_mask is geo.warp_mask)
         if all_matrices:
             matrix = composite
             regions = _inside_regions(run_steps, painters, out_shape) if painters else []
@@ -230,6 +235,9 @@ class NumpyExecutor(Executor):
             form = None  # chosen once for every array of the sample (they share one size)
             for name, array in sample.arrays.items():
                 kind = sample.kinds[name]
+                if type(array) is Planes:
+                    sample.arrays[name] = _warp_planes(array.window(window) if window else array, matrix, out_shape, border_t.border_mode, kind_fill(border_t, kind), None)
+                    continue
                 src = source(array)
                 if form is None:
                     form = geo.classify(matrix, src.shape[:2], out_shape)  # type: ignore[arg-type]
@@ -254,6 +262,21 @@ class NumpyExecutor(Executor):
             else:
                 out = self.remap(array, map_x, map_y, KINDS[kind].interpolation or interp, border_t.border_mode, kind_fill(border_t, kind))
             sample.arrays[name] = self.paint(out, array, [(r, _fills(run_steps[k].transform, kind)) for k, r in outside])
+
+
+def _planes_only_if(sample: Sample, planar: bool) -> None:
+    """Instance masks held as ``Planes`` go through a step as planes only when it is a matrix warp with the
+    numpy kernels (``_warp_planes``); for every other step they are stacked first (the (H, W, N) form every
+    kernel takes)."""
+    masks = sample.arrays.get("masks")
+    if not planar and type(masks) is Planes:
+        sample.arrays["masks"] = masks.stack()
+
+
+def _warp_planes(masks: Planes, matrix: np.ndarray, out_shape: tuple[int, int], border_mode: str, fill: Any, kernel: tuple | None) -> Planes:
+    """``warp_mask`` of every plane (``geo.warp_planes``: only the part each instance lands on)."""
+    planes, boxes = geo.warp_planes(masks.planes, masks.boxes, matrix, out_shape, border_mode, fill, kernel)
+    return Planes(planes, int(out_shape[0]), int(out_shape[1]), masks.dtype, boxes)
 
 
 register_executor("numpy", NumpyExecutor())

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..ops.color import ImageStats, apply_table, compose_tables
-from .sample import Sample
+from .sample import Sample, as_stack
 
 _U8 = np.dtype(np.uint8)
 
@@ -97,6 +97,6 @@ def execute_run(steps: list, i: int, sample: Sample, limit: int | None = None) -
         if kind == "image":
             continue
         for step in steps[i:stop]:
-            t, params, array = step.transform, step.params, sample.arrays[name]
+            t, params, array = step.transform, step.params, as_stack(sample.arrays[name])
             sample.arrays[name] = t.apply_mask(array, params) if kind == "mask" else t.apply_depth(array, params)
     return stop

@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import value_error
 from .plan import Step
-from .sample import ARRAY_KIND_TABLE, Annotations, Sample
+from .sample import ARRAY_KIND_TABLE, Annotations, Sample, as_stack
 from .transform import Params, Transform
 
 
@@ -139,7 +139,7 @@ class SampleView:
                 sub = Sample(dict(picked), {n: kind for n in picked}, Annotations(), self._steps[0].in_shape, s.dtype, s.channels, s.rules)
                 NumpyExecutor().execute(self._steps, sub, getattr(s.rules, "fuse", True))
                 picked = sub.arrays
-            self._arrays[kind] = {n: _read_only(a) for n, a in picked.items()}
+            self._arrays[kind] = {n: _read_only(as_stack(a)) for n, a in picked.items()}
         return self._arrays[kind]
 
 

@@ -76,6 +76,11 @@ class Planes:
         self.boxes[i] = tight
         return tight
 
+    def window(self, window: tuple[int, int, int, int]) -> Planes:
+        """The part [x0, x1) x [y0, y1) of every plane (views; boxes found again on demand)."""
+        x0, y0, x1, y1 = window
+        return Planes([p[y0:y1, x0:x1] for p in self.planes], y1 - y0, x1 - x0, self.dtype)
+
     def stack(self) -> np.ndarray:
         """The (H, W, N) stack (OpenCV's merge where it takes the dtype and count: one pass)."""
         if not self.planes:

@@ -71,6 +71,19 @@ def _mask_boxes(masks: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.
     return boxes, found
 
 
+def _plane_boxes(masks: Any, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_mask_boxes`` for instance masks held as separate planes (``core.sample.Planes``, whose ``box(i)``
+    is plane i's tight integer box, searched only inside the part known to hold it)."""
+    boxes = np.zeros((len(indices), 4))
+    found = np.zeros(len(indices), dtype=bool)
+    for k, i in enumerate(indices):
+        x0, y0, x1, y1 = masks.box(int(i))
+        if x1 > x0:
+            boxes[k] = (x0, y0, x1, y1)
+            found[k] = True
+    return boxes, found
+
+
 def _polygon_boxes(polygons: Any, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     boxes = np.zeros((len(indices), 4))
     found = np.zeros(len(indices), dtype=bool)
@@ -101,7 +114,10 @@ def boxes_from_shapes(sample: Any, pipe: Any) -> None:
             # a box's mask is at its hidden ``_channel`` position in the stacked masks; its index is only its
             # position in its own sample (after CopyPaste/Mosaic several samples share index values)
             channels = target.labels.get(CHANNEL, target.indices)
-            boxes, found = _mask_boxes(masks, channels)
+            if hasattr(masks, "box"):  # instance masks held apart (``core.sample.Planes``): each plane's own box
+                boxes, found = _plane_boxes(masks, channels)
+            else:
+                boxes, found = _mask_boxes(masks, channels)
     else:
         boxes, found = _polygon_boxes(sample.annotations.targets.get("polygons"), target.indices)
     height, width = sample.shape

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
+from ..core.sample import as_stack
 from ..core.transform import Params, Transform, check_number, input_description
 from ..ops import dropout_extra as X
 from ..ops.color import max_value
@@ -169,7 +170,7 @@ class ConstrainedCoarseDropout(_Occlusion):
             boxes = np.zeros((0, 4))
             extra["objects"] = []
             if names:  # without a mask no objects are known
-                mask = sample.arrays[names[0]]
+                mask = as_stack(sample.arrays[names[0]])
                 if mask.shape[:2] != tuple(sample.shape):
                     value_error("ConstrainedCoarseDropout", "to come before spatial transforms when mask_indices is set (it reads the mask as planned)", input_description(sample), "move it before crops, resizes and other spatial steps")
                 region = X.label_region(mask[..., 0], self.mask_indices)
@@ -237,7 +238,7 @@ class MaskDropout(Transform):
         names = sample.names_of("mask")
         if not names:  # no objects are known: nothing to drop
             return {"labels": [], "runs": []}
-        mask = sample.arrays[names[0]]
+        mask = as_stack(sample.arrays[names[0]])
         if mask.shape[:2] != tuple(sample.shape):
             value_error("MaskDropout", "to come before spatial transforms (it reads the mask as planned)", input_description(sample), "move MaskDropout before crops, resizes and other spatial steps")
         plane = mask[..., 0]

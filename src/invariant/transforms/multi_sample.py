@@ -23,6 +23,7 @@ import numpy as np
 
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
+from ..core.sample import Planes, as_stack
 from ..core.sources import CHANNEL, INSTANCE_FIELD, SourceSet, concat_targets, tag_source
 from ..core.transform import INTERPOLATION_NAMES, Params, Transform, as_range, check_choice, check_number
 from ..ops import geometric as geo
@@ -240,7 +241,7 @@ class Mosaic(_MultiSample):
         count = 0
         for s, place, (matrix, rect) in zip(cell_samples, places, tiles):
             offsets.append(count)
-            m = s.arrays.get("masks")
+            m = as_stack(s.arrays.get("masks"))
             if m is None:
                 continue
             block = np.zeros((out_h, out_w, m.shape[2]), m.dtype)
@@ -385,18 +386,24 @@ class CopyPaste(_MultiSample):
         chosen = [int(i) for i in params["chosen"]]
         src_boxes = source.annotations.targets.get("bboxes")
         channels = np.asarray(src_boxes.labels[CHANNEL], dtype=np.int64)[chosen] if src_boxes is not None and chosen else np.asarray(chosen, dtype=np.int64)
-        src_masks = source.arrays.get("masks")
-        ref_dtype = sample.arrays["masks"].dtype if "masks" in sample.arrays else (src_masks.dtype if src_masks is not None else np.dtype(np.uint8))
-        place = (dx, dy, sw, sh)
+        src_masks = _planes(source.arrays.get("masks"))
+        before = _planes(sample.arrays.get("masks"))
+        ref_dtype = before.dtype if before is not None else (src_masks.dtype if src_masks is not None else np.dtype(np.uint8))
         rect = (min(max(dx, 0), W), min(max(dy, 0), H), min(max(dx + sw, 0), W), min(max(dy + sh, 0), H))
-        pasted = np.zeros((H, W, len(channels)), ref_dtype)
+        pasted: list[np.ndarray] = []
+        pasted_boxes: list[geo.Box] = []
         if len(channels) and src_masks is not None:
-            _paste_tile(pasted, np.ascontiguousarray(src_masks[:, :, channels]).astype(ref_dtype, copy=False), "mask", place, rect, 0, 0, "nearest", 0, 0)
-        alpha = _union(pasted)
+            planes = [src_masks.planes[c].astype(ref_dtype, copy=False) for c in channels]
+            pasted, pasted_boxes = _place_planes(planes, [src_masks.boxes[c] for c in channels], (h, w), (dx, dy, sw, sh), rect, (H, W))
         # everything pasted lies in the source's rectangle: work there only
         window = (slice(rect[1], rect[3]), slice(rect[0], rect[2]))
-        inside = alpha[window][:, :, None]
-        pasting = bool(inside.any())
+        alpha = np.zeros((rect[3] - rect[1], rect[2] - rect[0]), bool)
+        for plane, (x0, y0, x1, y1) in zip(pasted, pasted_boxes):
+            if x1 > x0:
+                alpha[y0 - rect[1] : y1 - rect[1], x0 - rect[0] : x1 - rect[0]] |= plane[y0:y1, x0:x1] != 0
+        inside = alpha[:, :, None]
+        pasting = bool(alpha.any())
+        place = (dx, dy, sw, sh)
         for name, kind in list(sample.kinds.items()):
             if name == "masks" or not pasting:
                 continue
@@ -406,19 +413,30 @@ class CopyPaste(_MultiSample):
             out = sample.arrays[name].copy()
             out[window] = np.where(inside, moved[window], out[window])
             sample.arrays[name] = out
-        before = sample.arrays.get("masks")
-        n_before = 0 if before is None else before.shape[2]
-        if before is not None:
-            occluded = before.copy()
-            if pasting:
-                occluded[window] = np.where(inside, np.zeros((), before.dtype), before[window])
-        else:
-            occluded = np.zeros((H, W, 0), ref_dtype)
-        sample.arrays["masks"] = _stack([occluded, pasted]) if n_before + len(channels) else occluded
+        # the call's masks lose the pasted region (a plane the paste misses stays as it is)
+        kept: list[np.ndarray] = []
+        kept_boxes: list[geo.Box | None] = []
+        hits: list[int] = []
+        for i, plane in enumerate(before.planes if before is not None else []):
+            x0, y0, x1, y1 = box = before.box(i)
+            ix0, iy0, ix1, iy1 = max(x0, rect[0]), max(y0, rect[1]), min(x1, rect[2]), min(y1, rect[3])
+            hit = 0
+            if pasting and ix1 > ix0 and iy1 > iy0:
+                covered = alpha[iy0 - rect[1] : iy1 - rect[1], ix0 - rect[0] : ix1 - rect[0]] & (plane[iy0:iy1, ix0:ix1] != 0)
+                hit = int(np.count_nonzero(covered))
+                if hit:
+                    plane = plane.copy()
+                    plane[iy0:iy1, ix0:ix1][covered] = 0
+            kept.append(plane)
+            kept_boxes.append(box)
+            hits.append(hit)
+        n_before = len(kept)
+        masks = Planes(kept + pasted, H, W, ref_dtype, kept_boxes + list(pasted_boxes))
+        sample.arrays["masks"] = masks
         sample.kinds["masks"] = "mask"
         boxes = sample.annotations.targets.get("bboxes")
         if boxes is not None:
-            self._occlude(boxes, before, occluded, inside[:, :, 0], window)
+            self._occlude(boxes, before, masks, hits)
             tag_source(boxes, "bboxes", 0)
             part = copy.deepcopy(src_boxes)
             keep = np.zeros(len(part), dtype=bool)
@@ -427,7 +445,7 @@ class CopyPaste(_MultiSample):
             part.geometry_changed()
             part.move_matrix(matrix, "corners")
             part.labels[CHANNEL] = n_before + np.arange(len(chosen), dtype=np.int64)
-            tight = [_tight_box(pasted[:, :, j]) for j in range(len(chosen))]
+            tight = [_box_array(masks.box(n_before + j)) for j in range(len(chosen))]
             alive = np.array([b is not None for b in tight], dtype=bool)
             for j, b in enumerate(tight):
                 if b is not None:
@@ -453,22 +471,52 @@ class CopyPaste(_MultiSample):
             sample.annotations.targets["keypoints"] = concat_targets([kps, part])
         sample.annotations.filter(sample.shape, sample.rules)
 
-    def _occlude(self, boxes: Any, before: np.ndarray | None, after: np.ndarray, alpha: np.ndarray, window: tuple[slice, slice]) -> None:
+    def _occlude(self, boxes: Any, before: Planes | None, after: Planes, hits: list[int]) -> None:
         """Recompute the boxes whose mask the paste hit (tight box of the visible rest); drop those with less
-        than ``min_visible`` of their mask (or nothing) left. ``alpha``: the paste region inside ``window``."""
-        if before is None or not len(boxes) or not alpha.any():
+        than ``min_visible`` of their mask (or nothing) left. ``hits[c]``: the pixels of mask c pasted over."""
+        if before is None or not len(boxes) or not any(hits):
             return
         keep = np.ones(len(boxes), dtype=bool)
         for j, ch in enumerate(np.asarray(boxes.labels[CHANNEL], dtype=np.int64)):
-            hit = int(np.count_nonzero((before[window][:, :, ch] != 0) & alpha))
+            hit = hits[int(ch)]
             if not hit:
                 continue
-            left = after[:, :, ch] != 0
-            area = int(np.count_nonzero(before[:, :, ch]))
+            x0, y0, x1, y1 = before.box(int(ch))
+            area = int(np.count_nonzero(before.planes[int(ch)][y0:y1, x0:x1]))
             visible = area - hit
-            box = _tight_box(left)
+            box = _box_array(after.box(int(ch)))
             if box is None or visible < self.min_visible * area:
                 keep[j] = False
             else:
                 boxes.boxes[j] = box
         boxes.keep(keep)
+
+
+def _planes(masks: Any) -> Planes | None:
+    """Instance masks as ``Planes`` (an (H, W, N) stack split; None stays None)."""
+    if masks is None or type(masks) is Planes:
+        return masks
+    return Planes.from_stack(masks)
+
+
+def _box_array(box: geo.Box) -> np.ndarray | None:
+    """An integer box as float xyxy (continuous coordinates: pixel i spans [i, i+1)); None when empty."""
+    return np.array(box, dtype=np.float64) if box[2] > box[0] else None
+
+
+def _place_planes(planes: list[np.ndarray], boxes: list[Any], size: tuple[int, int], place: tuple[int, int, int, int], rect: tuple[int, int, int, int], out_shape: tuple[int, int]) -> tuple[list[np.ndarray], list[geo.Box]]:
+    """``_paste_tile`` for each 2-D plane onto a zero ``out_shape`` canvas (nearest, constant 0): the plane
+    resized to its tile ``place`` = (x0, y0, w, h), the part inside ``rect`` kept. One separable map
+    (``geo.plane_maps``) takes every plane there, reading only each plane's nonzero box."""
+    h, w = size
+    x0, y0, nw, nh = place
+    rx0, ry0, rx1, ry1 = rect
+    maps = geo.plane_maps(geo.scaling(nw / w, nh / h), (h, w), (nh, nw))
+    assert maps is not None  # an axis-aligned scaling is always separable
+    tile_cols, tile_rows = maps
+    H, W = out_shape
+    cols, rows = np.full(W, -1, np.int64), np.full(H, -1, np.int64)
+    if rx1 > rx0 and ry1 > ry0:
+        cols[rx0:rx1] = tile_cols[rx0 - x0 : rx1 - x0]
+        rows[ry0:ry1] = tile_rows[ry0 - y0 : ry1 - y0]
+    return geo.remap_planes(planes, boxes, cols, rows)
