@@ -28,7 +28,7 @@ from .errors import value_error
 from .plan import Plan, SingleStep, SpatialRun, Step, TableRun, analyse, interpolation_of
 from .sample import ARRAY_KIND_TABLE as KINDS
 from .sample import Planes, Sample, kind_fill
-from .transform import _GENERIC, executes_generically
+from .transform import _GENERIC, Transform, executes_generically
 
 KERNELS: dict[tuple[str, str], Callable[..., Any]] = {}
 EXECUTORS: dict[str, "Executor"] = {}
@@ -157,7 +157,9 @@ class NumpyExecutor(Executor):
         t, params, g = step.transform, step.params, step.geometry
         arrays, kinds = sample.arrays, sample.kinds
         generic = g is not None and (_GENERIC.get(type(t)) or executes_generically(t))
-        _planes_only_if(sample, generic and g.matrix is not None and self.warp_mask is geo.warp_mask)  # type: ignore[union-attr]
+        # planes go through a matrix warp with the numpy kernels, and through a step that leaves masks alone
+        planar = (generic and g.matrix is not None and self.warp_mask is geo.warp_mask) or (not generic and type(t).apply_mask is Transform.apply_mask)  # type: ignore[union-attr]
+        _planes_only_if(sample, planar)
         if generic:
             if g.matrix is not None:  # type: ignore[union-attr]
                 matrix, out_shape, form = g.matrix, g.out_shape, g.form  # type: ignore[union-attr]
@@ -265,9 +267,8 @@ class NumpyExecutor(Executor):
 
 
 def _planes_only_if(sample: Sample, planar: bool) -> None:
-    """Instance masks held as ``Planes`` go through a step as planes only when it is a matrix warp with the
-    numpy kernels (``_warp_planes``); for every other step they are stacked first (the (H, W, N) form every
-    kernel takes)."""
+    """Instance masks held as ``Planes`` stay planes only through the steps that can take them (``planar``);
+    for every other step they are stacked first (the (H, W, N) form every kernel takes)."""
     masks = sample.arrays.get("masks")
     if not planar and type(masks) is Planes:
         sample.arrays["masks"] = masks.stack()
