@@ -552,26 +552,6 @@ def _resize_map(n_in: int, n_out: int) -> np.ndarray:
     return cv2.resize(index, (n_out, 1), interpolation=cv2.INTER_NEAREST_EXACT)[0].astype(np.int64)
 
 
-def _warp_map(n_in: int, inverse_row: tuple[float, float], n_out: int) -> np.ndarray:
-    """Source index (-1: outside the source) of each of ``n_out`` samples where warpAffine (INTER_NEAREST,
-    constant border) samples an axis at ``x_in = scale * x_out + offset`` (``inverse_row``: (scale, offset),
-    the inverse OpenCV derives), read from OpenCV itself: an index row warped with the other axis pinned."""
-    index = np.arange(n_in, dtype=np.float32)[None, :]  # float32 holds every index below 2**24 exactly
-    m = np.array([[inverse_row[0], 0.0, inverse_row[1]], [0.0, 0.0, 0.0]])
-    flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
-    return cv2.warpAffine(index, m, (n_out, 1), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)[0].astype(np.int64)
-
-
-def _cv_inverse_axes(m: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
-    """For a 2x3 pixel-centre matrix with zero off-diagonal: the inverse warpAffine computes (its own
-    formula, in the same double operations), per axis as (scale, offset)."""
-    a, c, e, f = float(m[0, 0]), float(m[0, 2]), float(m[1, 1]), float(m[1, 2])
-    d = a * e - 0.0 * 0.0
-    d = 1.0 / d if d != 0 else 0.0
-    a11, a22 = e * d, a * d
-    return (a11, -a11 * c - (0.0 * -d) * f), (a22, -((0.0 * -d) * c) - a22 * f)
-
-
 def _outside(index: np.ndarray, size: int) -> np.ndarray:
     index[(index < 0) | (index >= size)] = -1
     return index
@@ -579,9 +559,9 @@ def _outside(index: np.ndarray, size: int) -> np.ndarray:
 
 def plane_maps(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int, int], kernel: tuple | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """For ``warp_mask`` with a constant border, when the kernel it runs is separable (flips, crops, pads,
-    axis-aligned scaling): the source column of every output column and the source row of every output row
-    (-1: the border), so that ``out[y, x] = plane[rows[y], cols[x]]`` exactly as the kernel samples. None for
-    the others (90-degree turns, rotations, shears, projective maps)."""
+    axis-aligned scaling by ``cv2.resize``): the source column of every output column and the source row of
+    every output row (-1: the border), so that ``out[y, x] = plane[rows[y], cols[x]]`` exactly as the kernel
+    samples. None for the others (warpAffine, 90-degree turns)."""
     H, W = int(in_shape[0]), int(in_shape[1])
     out_h, out_w = int(out_shape[0]), int(out_shape[1])
     if kernel is None or kernel[0] != (H, W):
@@ -604,19 +584,70 @@ def plane_maps(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[i
         cols[ox0:ox1] = inner_x[::-1] if flip_x else inner_x
         rows[oy0:oy1] = inner_y[::-1] if flip_y else inner_y
         return cols, rows
-    if code != GENERAL:
-        return None
-    # _warp_general with nearest and a constant border: the footprint crop, then warpAffine when affine
+    return None
+
+
+# plane dtypes the general (warpAffine) planar path takes: uint8, and bool (warp_mask warps it as uint8)
+_GENERAL_PLANE_DTYPES = frozenset({np.dtype(np.uint8), np.dtype(np.bool_)})
+
+
+def _general_maps(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
+    """For ``warp_mask`` of a uint8 plane whose kernel is a warpAffine (nearest, constant border): the source
+    column and row (-1: the border) every output pixel reads, as OpenCV computes them: the column and row
+    indices (plus one, 0 for the border) as uint8 low and high bytes, each warped exactly as a uint8 plane is
+    (same call: footprint crop, matrix, flags, border). OpenCV 5's nearest warp rounds ties differently from
+    row to row, so the maps are read whole rather than derived per axis. None when the warp is projective."""
+    H, W = int(in_shape[0]), int(in_shape[1])
+    out_h, out_w = int(out_shape[0]), int(out_shape[1])
     box = _footprint((H, W), matrix, (out_h, out_w), True)
     fx0, fy0, fx1, fy1 = box if box is not None else (0, 0, W, H)
     m = to_pixel_centre(matrix @ translation(fx0, fy0) if box is not None else matrix)
-    if not is_affine(m) or m[0, 1] != 0.0 or m[1, 0] != 0.0:
+    if not is_affine(m) or max(fx1 - fx0, fy1 - fy0) >= 65535:
         return None
-    inv_x, inv_y = _cv_inverse_axes(m)
-    cols, rows = _warp_map(fx1 - fx0, inv_x, out_w), _warp_map(fy1 - fy0, inv_y, out_h)
+    h, w = fy1 - fy0, fx1 - fx0
+    maps = []
+    for index, shape in ((np.arange(1, w + 1, dtype=np.uint16)[None, :], (h, w)), (np.arange(1, h + 1, dtype=np.uint16)[:, None], (h, w))):
+        full = np.broadcast_to(index, shape)
+        lo = np.ascontiguousarray(full & 0xFF).astype(np.uint8)
+        hi = np.ascontiguousarray(full >> 8).astype(np.uint8)
+        lo, hi = (cv2.warpAffine(b, m[:2], (out_w, out_h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0) for b in (lo, hi))
+        found = (hi.astype(np.int32) << 8) | lo
+        found -= 1
+        maps.append(found)
+    cols, rows = maps
     cols[cols >= 0] += fx0
     rows[rows >= 0] += fy0
     return cols, rows
+
+
+def _gather_planes(planes: list[np.ndarray], boxes: list[Box | None], matrix: np.ndarray, cols: np.ndarray, rows: np.ndarray) -> tuple[list[np.ndarray], list[Box]]:
+    """``out[y, x] = plane[rows[y, x], cols[y, x]]`` (0 where -1) for each plane that is zero outside its box,
+    computed only over the output rectangle the box lands on (its corners, widened a pixel, moved by
+    ``matrix``, plus a pixel of margin: every output pixel whose nearest source pixel lies in the box)."""
+    out_h, out_w = cols.shape
+    outs: list[np.ndarray] = []
+    out_boxes: list[Box] = []
+    for plane, box in zip(planes, boxes):
+        x0, y0, x1, y1 = box if box is not None else nonzero_box(plane)
+        out = np.zeros((out_h, out_w), plane.dtype)
+        if x1 > x0 and y1 > y0:
+            corners = np.array([[x0 - 1, y0 - 1], [x1 + 1, y0 - 1], [x1 + 1, y1 + 1], [x0 - 1, y1 + 1]], dtype=np.float64)
+            moved = apply_to_points(matrix, corners)
+            c0, r0 = (max(0, math.floor(v) - 1) for v in moved.min(axis=0).tolist())
+            c1, r1 = (math.ceil(v) + 1 for v in moved.max(axis=0).tolist())
+            c1, r1 = min(out_w, c1), min(out_h, r1)
+            if c1 > c0 and r1 > r0:
+                cs, rs = cols[r0:r1, c0:c1], rows[r0:r1, c0:c1]
+                inside = (cs >= x0) & (cs < x1) & (rs >= y0) & (rs < y1)
+                if inside.any():
+                    region = out[r0:r1, c0:c1]
+                    region[inside] = plane[rs[inside], cs[inside]]
+                    outs.append(out)
+                    out_boxes.append((c0, r0, c1, r1))
+                    continue
+        outs.append(out)
+        out_boxes.append(_EMPTY_BOX)
+    return outs, out_boxes
 
 
 def _is_zero(fill: float | tuple[float, ...]) -> bool:
@@ -660,11 +691,20 @@ def warp_planes(
     (None: unknown)."""
     if not planes:
         return [], []
-    maps = plane_maps(matrix, planes[0].shape[:2], out_shape, kernel) if border_mode == "constant" and _is_zero(fill) else None
-    if maps is None:
-        return [warp_mask(p[:, :, None], matrix, out_shape, border_mode, fill, kernel)[:, :, 0] for p in planes], [None] * len(planes)
-    outs, out_boxes = remap_planes(planes, boxes, *maps)
-    return outs, list(out_boxes)
+    in_shape = planes[0].shape[:2]
+    if border_mode == "constant" and _is_zero(fill):
+        if kernel is None or kernel[0] != in_shape:
+            kernel = classify(matrix, in_shape, out_shape)
+        maps = plane_maps(matrix, in_shape, out_shape, kernel)
+        if maps is not None:
+            outs, out_boxes = remap_planes(planes, boxes, *maps)
+            return outs, list(out_boxes)
+        if kernel[1] == GENERAL and planes[0].dtype in _GENERAL_PLANE_DTYPES:
+            maps = _general_maps(matrix, in_shape, out_shape)
+            if maps is not None:
+                outs, out_boxes = _gather_planes(planes, boxes, matrix, *maps)
+                return outs, list(out_boxes)
+    return [warp_mask(p[:, :, None], matrix, out_shape, border_mode, fill, kernel)[:, :, 0] for p in planes], [None] * len(planes)
 
 
 # ---- points ------------------------------------------------------------------------------------------------
