@@ -195,3 +195,19 @@ def test_planes_in_and_out_formats() -> None:
     stacked = pipe(**{**data, "masks": np.stack(data["masks"])})
     assert isinstance(stacked["masks"], np.ndarray) and stacked["masks"].shape == (len(data["masks"]), *data["image"].shape[:2])
     np.testing.assert_array_equal(stacked["masks"], np.stack(data["masks"]))
+
+
+def test_copy_paste_placement_without_separable_maps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CopyPaste's placement of the pasted planes falls back to whole tiles (warp_planes, then the window)
+    when no separable map is given: the same call gives the same masks and boxes."""
+    from invariant.transforms import multi_sample
+
+    primary, source = voc(), voc(0.6, flip=True)
+    pipe = iv.Compose([iv.CopyPaste(scale_range=(0.4, 1.2))], seed=3, bind_instances=True, bbox_from="mask")
+    want = [pipe(**primary, sources=[source], rng=np.random.default_rng(k)) for k in range(4)]
+    real = geo.plane_maps
+    monkeypatch.setattr(multi_sample.geo, "plane_maps", lambda m, i, o, k=None: None if o != i else real(m, i, o, k))
+    got = [pipe(**primary, sources=[source], rng=np.random.default_rng(k)) for k in range(4)]
+    for a, b in zip(want, got):
+        np.testing.assert_array_equal(np.asarray(a["bboxes"]), np.asarray(b["bboxes"]))
+        assert len(a["masks"]) == len(b["masks"]) and all(np.array_equal(x, y) for x, y in zip(a["masks"], b["masks"]))

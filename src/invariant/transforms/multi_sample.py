@@ -511,10 +511,18 @@ def _place_planes(planes: list[np.ndarray], boxes: list[Any], size: tuple[int, i
     h, w = size
     x0, y0, nw, nh = place
     rx0, ry0, rx1, ry1 = rect
-    maps = geo.plane_maps(geo.scaling(nw / w, nh / h), (h, w), (nh, nw))
-    assert maps is not None  # an axis-aligned scaling is always separable
-    tile_cols, tile_rows = maps
     H, W = out_shape
+    scaling = geo.scaling(nw / w, nh / h)
+    maps = geo.plane_maps(scaling, (h, w), (nh, nw))
+    if maps is None:  # (a scaling onto the whole tile is a resize; kept general) the whole tile, then the window
+        tiles, _ = geo.warp_planes(planes, boxes, scaling, (nh, nw))
+        outs = []
+        for tile in tiles:
+            out = np.zeros((H, W), tile.dtype)
+            out[ry0:ry1, rx0:rx1] = tile[ry0 - y0 : ry1 - y0, rx0 - x0 : rx1 - x0]
+            outs.append(out)
+        return outs, [geo.nonzero_box(o) for o in outs]
+    tile_cols, tile_rows = maps
     cols, rows = np.full(W, -1, np.int64), np.full(H, -1, np.int64)
     if rx1 > rx0 and ry1 > ry0:
         cols[rx0:rx1] = tile_cols[rx0 - x0 : rx1 - x0]
