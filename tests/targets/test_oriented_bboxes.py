@@ -319,3 +319,78 @@ def test_xyxyxyxy_output_starts_its_width_edge_along_the_moved_first_edge() -> N
         assert len(out) == 2
         for o, m in zip(out, moved):
             assert float((o[1] - o[0]) @ (m[1] - m[0])) > 0
+
+
+# ---- occlusion (dropout holes) -------------------------------------------------------------------------------------
+
+
+def _shapely_ring(corners: np.ndarray) -> Any:
+    return Polygon(corners).convex_hull
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    obb=st.tuples(st.floats(0, 200), st.floats(0, 150), st.floats(2, 120), st.floats(2, 90), st.floats(-180, 180)),
+    holes=st.lists(st.tuples(st.floats(-20, 220), st.floats(-20, 170), st.floats(1, 80), st.floats(1, 80)), min_size=0, max_size=7),
+)
+def test_covered_area_is_shapely_intersection_with_the_union_of_holes(obb: tuple, holes: list) -> None:
+    """The area of a convex polygon under overlapping holes equals GEOS's area of polygon ∩ union(holes)."""
+    from shapely.ops import unary_union
+
+    from invariant.targets.oriented_bboxes import convex_order, covered_area
+
+    ring = convex_order(cxcywha_to_corners(np.array([obb])))[0]
+    rects = [[x, y, x + w, y + h] for x, y, w, h in holes]
+    want = _shapely_ring(ring).intersection(unary_union([shapely_box(*r) for r in rects])).area if rects else 0.0
+    assert covered_area(ring, rects) == pytest.approx(want, rel=1e-9, abs=1e-7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), min_visibility=st.floats(0.05, 0.95))
+def test_dropout_holes_lower_oriented_box_visibility(seed: int, min_visibility: float) -> None:
+    """After CoarseDropout an oriented box survives exactly when (area on the canvas - area erased by the union
+    of the holes) / area of the box >= min_visibility (GEOS areas), with its label."""
+    from shapely.ops import unary_union
+
+    rng = np.random.default_rng(seed)
+    h, w = 120, 160
+    obbs = _random_obbs(rng, 12, h, w)
+    labels = list(range(len(obbs)))
+    pipe = iv.Compose([iv.CoarseDropout(num_holes_range=(1, 6), hole_height_range=(0.1, 0.5), hole_width_range=(0.1, 0.5), p=1.0)], min_visibility=min_visibility, seed=seed)
+    out = pipe(image=np.zeros((h, w, 3), np.uint8), oriented_bboxes=obbs, oriented_labels=labels, return_params=True)
+    holes = out["params"][0]["params"]["holes"]
+    union = unary_union([shapely_box(*hole) for hole in holes])
+    canvas = shapely_box(0, 0, w, h)
+    expected = []
+    for label, corners in zip(labels, cxcywha_to_corners(obbs)):
+        full = _shapely_ring(corners)
+        on_canvas = full.intersection(canvas)
+        visible = (on_canvas.area - on_canvas.intersection(union).area) / full.area
+        if abs(visible - min_visibility) < 1e-7:
+            return  # a tie within rounding: either answer is right
+        if visible >= min_visibility:
+            expected.append(label)
+    # the canvas rules alone (visibility on the canvas, min_side of the written rectangle), without holes
+    alone = iv.Compose([], min_visibility=min_visibility)(image=np.zeros((h, w, 3), np.uint8), oriented_bboxes=obbs, oriented_labels=labels)
+    survivors_without_holes = set(alone["oriented_labels"])
+    assert list(out["oriented_labels"]) == [lab for lab in expected if lab in survivors_without_holes]
+    assert len(out["oriented_bboxes"]) == len(out["oriented_labels"])
+
+
+def test_oriented_and_axis_aligned_boxes_agree_under_holes() -> None:
+    """Axis-aligned rectangles given as oriented boxes (angle 0) and as boxes keep the same items under the same
+    holes: the two targets' occlusion (convex clipping here, coordinate compression there) agree."""
+    rng = np.random.default_rng(5)
+    h, w = 100, 140
+    x0, y0 = rng.uniform(0, w - 30, 40), rng.uniform(0, h - 30, 40)
+    bw, bh = rng.uniform(5, 30, 40), rng.uniform(5, 30, 40)
+    boxes = np.stack([x0, y0, x0 + bw, y0 + bh], axis=1)
+    obbs = np.stack([x0 + bw / 2, y0 + bh / 2, bw, bh, np.zeros(40)], axis=1)
+    labels = list(range(40))
+    kept = []
+    for seed in range(10):
+        pipe = iv.Compose([iv.CoarseDropout(num_holes_range=(2, 8), hole_height_range=(0.1, 0.4), hole_width_range=(0.1, 0.4), p=1.0)], min_visibility=0.6, seed=seed)
+        out = pipe(image=np.zeros((h, w, 3), np.uint8), bboxes=boxes, labels=labels, oriented_bboxes=obbs, oriented_labels=labels)
+        assert list(out["labels"]) == list(out["oriented_labels"])
+        kept.append(len(out["labels"]))
+    assert 0 < min(kept) and max(kept) < 40  # the holes dropped some boxes and kept others

@@ -30,8 +30,10 @@ Filtering, at input and after every spatial step, with the Compose's rules: visi
 ``visible`` (the rectangle's polygon intersected with the canvas); visibility = visible area / area of
 ``full``; a box is dropped with its labels when the written rectangle has a side under
 ``targets.bboxes.min_side``, its width or height is under ``min_width`` / ``min_height``, its visible area
-is under ``min_area``, or its visibility under ``min_visibility``. ``out["oriented_bbox_indices"]`` gives
-the input position of each survivor."""
+is under ``min_area``, or its visibility under ``min_visibility``. Dropout-style transforms (CoarseDropout and
+kin) lower visibility by the part of each box's visible polygon their holes erase (the union of the holes,
+exactly), as they do for axis-aligned boxes. ``out["oriented_bbox_indices"]`` gives the input position of
+each survivor."""
 
 from __future__ import annotations
 
@@ -185,11 +187,12 @@ def _oriented_rects(polygons: list[np.ndarray], axes: np.ndarray) -> np.ndarray:
     return cxcywha_to_corners(boxes)
 
 
-def _clip_convex(poly: np.ndarray, width: float, height: float) -> tuple[np.ndarray, float]:
-    """The part of convex ``poly`` on the canvas and its area: Sutherland-Hodgman in plain Python floats (a
-    box's polygon has at most 8 vertices, where numpy's per-call cost would dominate)."""
+def _clip_convex(poly: np.ndarray, width: float, height: float, x0: float = 0.0, y0: float = 0.0) -> tuple[np.ndarray, float]:
+    """The part of convex ``poly`` in the rectangle [x0, width] x [y0, height] (default: the canvas) and its
+    area: Sutherland-Hodgman in plain Python floats (a box's polygon has at most 8 vertices, where numpy's
+    per-call cost would dominate)."""
     pts = poly.tolist()
-    for axis, bound, upper in ((0, 0.0, False), (0, float(width), True), (1, 0.0, False), (1, float(height), True)):
+    for axis, bound, upper in ((0, float(x0), False), (0, float(width), True), (1, float(y0), False), (1, float(height), True)):
         if not pts:
             break
         inside = [(p[axis] <= bound) if upper else (p[axis] >= bound) for p in pts]
@@ -216,19 +219,84 @@ def _clip_convex(poly: np.ndarray, width: float, height: float) -> tuple[np.ndar
     return np.array(pts, dtype=np.float64), abs(area) / 2
 
 
+def covered_area(ring: np.ndarray, holes: list[Any]) -> float:
+    """The area of convex polygon ``ring`` covered by the union of xyxy ``holes`` (exact: the holes' edges cut
+    the plane into cells, each covered cell's runs along x are rectangles, and each rectangle's part of the
+    polygon is clipped by Sutherland-Hodgman; overlapping holes count once)."""
+    if len(ring) < 3 or not holes:
+        return 0.0
+    h = np.asarray(holes, dtype=np.float64).reshape(-1, 4)
+    (px0, py0), (px1, py1) = ring.min(axis=0), ring.max(axis=0)
+    hx0, hx1 = np.clip(h[:, 0], px0, px1), np.clip(h[:, 2], px0, px1)
+    hy0, hy1 = np.clip(h[:, 1], py0, py1), np.clip(h[:, 3], py0, py1)
+    valid = (hx1 > hx0) & (hy1 > hy0)
+    if not valid.any():
+        return 0.0
+    hx0, hx1, hy0, hy1 = hx0[valid], hx1[valid], hy0[valid], hy1[valid]
+    xs, ys = np.unique(np.concatenate([hx0, hx1])), np.unique(np.concatenate([hy0, hy1]))
+    cx, cy = (xs[:-1] + xs[1:]) / 2, (ys[:-1] + ys[1:]) / 2
+    inside_x = (cx[None, :] >= hx0[:, None]) & (cx[None, :] < hx1[:, None])  # (holes, nx)
+    inside_y = (cy[None, :] >= hy0[:, None]) & (cy[None, :] < hy1[:, None])  # (holes, ny)
+    covered = (inside_y[:, :, None] & inside_x[:, None, :]).any(axis=0)  # (ny, nx)
+    area = 0.0
+    for j in range(len(ys) - 1):
+        row = covered[j]
+        i = 0
+        while i < len(row):  # each run of covered cells along x: one rectangle
+            if not row[i]:
+                i += 1
+                continue
+            k = i
+            while k < len(row) and row[k]:
+                k += 1
+            area += _clip_convex(ring, xs[k], ys[j + 1], xs[i], ys[j])[1]
+            i = k
+    return area
+
+
 class OrientedBoxTarget(PointTarget):
     """Oriented boxes (see the module docstring). ``full``: (N, 4, 2) corners moved, never clipped, in the
     user's order (``c0 -> c1`` is the width side); ``whole``: the box was never cut by a canvas, so its
     visible part is ``full`` itself; ``visible``: for the others, the (K, 2) convex polygon on the canvas.
-    Boxes wholly on every canvas so far, the common case, are handled as arrays; only cut ones are polygons."""
+    Boxes wholly on every canvas so far, the common case, are handled as arrays; only cut ones are polygons.
+    ``occlusion``: the fraction of each box's visible part not erased by dropout-style transforms, as for
+    axis-aligned boxes (``targets.bboxes.BoxTarget``): holes since the last geometric step are kept (``holes``)
+    so overlapping holes count once; across a geometric step the occlusion so far is a factor
+    (``occlusion_base``)."""
 
-    per_item = ("full", "whole", "visible")
+    per_item = ("full", "whole", "visible", "occlusion", "occlusion_base")
     default_label_fields = ("oriented_labels",)
 
     def __init__(self, corners: np.ndarray) -> None:
         self.full = corners
         self.whole = np.ones(len(corners), dtype=bool)
         self.visible = np.empty(len(corners), dtype=object)
+        self.occlusion = self.occlusion_base = np.ones(len(corners))
+        self.holes: list[Any] = []
+
+    def _ring(self, i: int) -> np.ndarray:
+        """Box i's visible part on the canvas as a convex ring."""
+        return convex_order(self.full[i : i + 1])[0] if self.whole[i] else self.visible[i]
+
+    def occlude(self, holes: list[Any]) -> None:
+        """Visible fraction = carried factor x (1 - area of the union of every hole since the last geometric
+        step inside the visible part / area of the visible part)."""
+        if not len(self.full):
+            return
+        self.holes = self.holes + [list(h) for h in holes]
+        fraction = np.zeros(len(self.full))
+        for i in range(len(self.full)):
+            ring = self._ring(i)
+            area = polygon_area(ring) if len(ring) >= 3 else 0.0
+            if area > 0:
+                fraction[i] = min(1.0, covered_area(ring, self.holes) / area)
+        self.occlusion = self.occlusion_base * (1.0 - fraction)
+
+    def geometry_changed(self) -> None:
+        """Holes live in the old canvas's coordinates: carry their effect as a factor from now on."""
+        if self.holes:
+            self.occlusion_base = self.occlusion
+            self.holes = []
 
     @classmethod
     def label_fields(cls, pipe: Any) -> tuple[str, ...]:
@@ -305,14 +373,14 @@ class OrientedBoxTarget(PointTarget):
         self.keep(keep)
 
     def visibility(self, visible_area: np.ndarray | None = None) -> np.ndarray:
-        """Visible area over the area of the moved, unclipped corners."""
+        """Visible area over the area of the moved, unclipped corners, times the part not erased by holes."""
         full = quad_areas(convex_order(self.full))
         if visible_area is None:
             visible_area = full.copy()
             for i in self._cut():
                 visible_area[i] = polygon_area(self.visible[i])
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(full > 0, visible_area / full, 0.0)
+            return np.where(full > 0, visible_area / full, 0.0) * self.occlusion
 
     def write(self, pipe: Any, shape: tuple[int, int], out: dict[str, Any]) -> None:
         fmt = getattr(pipe, "oriented_bbox_format", "cxcywha")
