@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import cv2
 import numpy as np
 
 from ..targets.base import generation, registered_targets
@@ -208,16 +207,10 @@ def write_sample(pipe: Any, sample: Sample, meta: dict[str, Any]) -> dict[str, A
     return out
 
 
-# dtypes cv2.split takes; it copies every plane out in one pass (about 2x numpy's per-plane copies for a
-# 1024x1024x40 instance-mask stack), up to OpenCV's 512-channel limit
-_SPLIT_DTYPES = frozenset(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64))
-
-
 def _mask_list(stacked: np.ndarray) -> list[np.ndarray]:
-    """The (H, W, N) instance-mask stack as a list of N C-contiguous (H, W) masks."""
-    if stacked.ndim == 3 and 1 < stacked.shape[2] <= 512 and stacked.dtype in _SPLIT_DTYPES and stacked.flags.c_contiguous:
-        return list(cv2.split(stacked))
-    return [np.ascontiguousarray(m) for m in np.moveaxis(stacked, -1, 0)]
+    """The (H, W, N) instance-mask stack as a list of N C-contiguous (H, W) masks (``Planes.from_stack``:
+    OpenCV's split where it takes the dtype and count, about 2x numpy's per-plane copies)."""
+    return Planes.from_stack(stacked).planes
 
 
 def _planes_out(masks: Planes, meta: dict[str, Any]) -> Any:

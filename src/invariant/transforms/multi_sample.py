@@ -85,15 +85,6 @@ def _warp_kind(array: np.ndarray, kind: str, matrix: np.ndarray, out_shape: tupl
     return geo.warp(array, matrix, out_shape, "nearest", "constant", 0)
 
 
-def _tight_box(mask: np.ndarray) -> np.ndarray | None:
-    """The tight xyxy box of a 2-D mask's nonzero pixels in continuous coordinates (pixel i spans [i, i+1))."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if not len(rows):
-        return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    return np.array([cols[0], rows[0], cols[-1] + 1, rows[-1] + 1], dtype=np.float64)
-
-
 _CV_MERGE = {np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64)}
 
 
@@ -109,14 +100,6 @@ def _stack(parts: list[np.ndarray]) -> np.ndarray:
         planes = [np.ascontiguousarray(p[:, :, c]) for p in parts for c in range(p.shape[2])]
         return cv2.merge(planes).reshape(parts[0].shape[0], parts[0].shape[1], len(planes))
     return np.concatenate(parts, axis=2)
-
-
-def _union(masks: np.ndarray) -> np.ndarray:
-    """Where any channel of an HWC mask stack is nonzero (channel by channel: faster than ``any(axis=2)``)."""
-    out = np.zeros(masks.shape[:2], bool)
-    for c in range(masks.shape[2]):
-        out |= masks[:, :, c] != 0
-    return out
 
 
 class _MultiSample(Transform):
