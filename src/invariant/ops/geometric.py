@@ -591,43 +591,44 @@ def plane_maps(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[i
 _GENERAL_PLANE_DTYPES = frozenset({np.dtype(np.uint8), np.dtype(np.bool_)})
 
 
-def _general_maps(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
-    """For ``warp_mask`` of a uint8 plane whose kernel is a warpAffine (nearest, constant border): the source
-    column and row (-1: the border) every output pixel reads, as OpenCV computes them: the column and row
-    indices (plus one, 0 for the border) as uint8 low and high bytes, each warped exactly as a uint8 plane is
+def _general_map(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int, int]) -> np.ndarray | None:
+    """For ``warp_mask`` of a uint8 plane whose kernel is a warpAffine (nearest, constant border): the flat
+    source index ``row * W + col`` every output pixel reads (-1: the border), as OpenCV computes it: the flat
+    index plus one (0 for the border), byte by byte as uint8 planes, each warped exactly as a uint8 plane is
     (same call: footprint crop, matrix, flags, border). OpenCV 5's nearest warp rounds ties differently from
-    row to row, so the maps are read whole rather than derived per axis. None when the warp is projective."""
+    row to row (and for 1 and 4 channels), so the map is read whole rather than derived per axis. None when
+    the warp is projective."""
     H, W = int(in_shape[0]), int(in_shape[1])
     out_h, out_w = int(out_shape[0]), int(out_shape[1])
+    if H * W >= 2**31 - 1:
+        return None
     box = _footprint((H, W), matrix, (out_h, out_w), True)
     fx0, fy0, fx1, fy1 = box if box is not None else (0, 0, W, H)
     m = to_pixel_centre(matrix @ translation(fx0, fy0) if box is not None else matrix)
-    if not is_affine(m) or max(fx1 - fx0, fy1 - fy0) >= 65535:
+    if not is_affine(m):
         return None
-    h, w = fy1 - fy0, fx1 - fx0
-    maps = []
-    for index, shape in ((np.arange(1, w + 1, dtype=np.uint16)[None, :], (h, w)), (np.arange(1, h + 1, dtype=np.uint16)[:, None], (h, w))):
-        full = np.broadcast_to(index, shape)
-        lo = np.ascontiguousarray(full & 0xFF).astype(np.uint8)
-        hi = np.ascontiguousarray(full >> 8).astype(np.uint8)
-        lo, hi = (cv2.warpAffine(b, m[:2], (out_w, out_h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0) for b in (lo, hi))
-        found = (hi.astype(np.int32) << 8) | lo
-        found -= 1
-        maps.append(found)
-    cols, rows = maps
-    cols[cols >= 0] += fx0
-    rows[rows >= 0] += fy0
-    return cols, rows
+    index = (np.arange(fy0, fy1, dtype=np.int32)[:, None] * W + np.arange(fx0 + 1, fx1 + 1, dtype=np.int32)[None, :])
+    flat = np.zeros((out_h, out_w), np.int32)
+    shift = 0
+    while H * W >> shift:  # every byte the largest index has
+        byte = np.ascontiguousarray((index >> shift) & 0xFF).astype(np.uint8)
+        moved = cv2.warpAffine(byte, m[:2], (out_w, out_h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        flat |= moved.astype(np.int32) << shift if shift else moved
+        shift += 8
+    flat -= 1
+    return flat
 
 
-def _gather_planes(planes: list[np.ndarray], boxes: list[Box | None], matrix: np.ndarray, cols: np.ndarray, rows: np.ndarray) -> tuple[list[np.ndarray], list[Box]]:
-    """``out[y, x] = plane[rows[y, x], cols[y, x]]`` (0 where -1) for each plane that is zero outside its box,
+def _gather_planes(planes: list[np.ndarray], boxes: list[Box | None], matrix: np.ndarray, flat: np.ndarray) -> tuple[list[np.ndarray], list[Box]]:
+    """``out[y, x] = plane.flat[flat[y, x]]`` (0 where -1) for each plane that is zero outside its box,
     computed only over the output rectangle the box lands on (its corners, widened a pixel, moved by
-    ``matrix``, plus a pixel of margin: every output pixel whose nearest source pixel lies in the box)."""
-    out_h, out_w = cols.shape
+    ``matrix``, plus a pixel of margin: every output pixel whose nearest source pixel lies in the box;
+    outside it the plane reads zeros)."""
+    out_h, out_w = flat.shape
     outs: list[np.ndarray] = []
     out_boxes: list[Box] = []
     for plane, box in zip(planes, boxes):
+        H, W = plane.shape
         x0, y0, x1, y1 = box if box is not None else nonzero_box(plane)
         out = np.zeros((out_h, out_w), plane.dtype)
         if x1 > x0 and y1 > y0:
@@ -637,14 +638,14 @@ def _gather_planes(planes: list[np.ndarray], boxes: list[Box | None], matrix: np
             c1, r1 = (math.ceil(v) + 1 for v in moved.max(axis=0).tolist())
             c1, r1 = min(out_w, c1), min(out_h, r1)
             if c1 > c0 and r1 > r0:
-                cs, rs = cols[r0:r1, c0:c1], rows[r0:r1, c0:c1]
-                inside = (cs >= x0) & (cs < x1) & (rs >= y0) & (rs < y1)
-                if inside.any():
-                    region = out[r0:r1, c0:c1]
-                    region[inside] = plane[rs[inside], cs[inside]]
-                    outs.append(out)
-                    out_boxes.append((c0, r0, c1, r1))
-                    continue
+                index = flat[r0:r1, c0:c1]
+                if x1 < W or y1 < H:  # the last pixel is outside the box, so zero: -1 (the border) reads it
+                    out[r0:r1, c0:c1] = plane.ravel().take(index)
+                else:
+                    out[r0:r1, c0:c1] = np.where(index >= 0, plane.ravel().take(np.maximum(index, 0)), 0)
+                outs.append(out)
+                out_boxes.append((c0, r0, c1, r1))
+                continue
         outs.append(out)
         out_boxes.append(_EMPTY_BOX)
     return outs, out_boxes
@@ -700,9 +701,9 @@ def warp_planes(
             outs, out_boxes = remap_planes(planes, boxes, *maps)
             return outs, list(out_boxes)
         if kernel[1] == GENERAL and planes[0].dtype in _GENERAL_PLANE_DTYPES:
-            maps = _general_maps(matrix, in_shape, out_shape)
-            if maps is not None:
-                outs, out_boxes = _gather_planes(planes, boxes, matrix, *maps)
+            flat = _general_map(matrix, in_shape, out_shape)
+            if flat is not None:
+                outs, out_boxes = _gather_planes(planes, boxes, matrix, flat)
                 return outs, list(out_boxes)
     return [warp_mask(p[:, :, None], matrix, out_shape, border_mode, fill, kernel)[:, :, 0] for p in planes], [None] * len(planes)
 
