@@ -21,7 +21,7 @@ from ..targets.shape_boxes import boxes_from_shapes, check_bbox_from, check_shap
 from . import hooks
 from .errors import type_error, value_error
 from .executor import Executor, get_executor
-from .call import read_sample, write_sample
+from .call import image_meta, image_sample, read_sample, write_image, write_sample
 from .plan import Plan, Step
 from .planner import plan_leaf
 from .sample import ARRAY_KINDS, Annotations, Sample
@@ -300,9 +300,13 @@ class Compose(Container):
     def __call__(self, *, rng: np.random.Generator | None = None, return_params: bool = False, **data: Any) -> dict[str, Any]:
         # plan, then the numpy executor: ``execute(self.plan(**data))`` without building the Plan record
         # (a call's overhead is a few microseconds, so the record and the hops would show)
-        sample, meta = read_sample(self, data)
-        if self.bbox_from != "corners":
-            check_shape_sources(self, data)
+        sample = image_sample(self, data.get("image")) if len(data) == 1 and self.bbox_from == "corners" else None
+        if sample is not None:  # the common call pipe(image=...) of an everyday image: no metadata to build
+            meta = None
+        else:
+            sample, meta = read_sample(self, data)
+            if self.bbox_from != "corners":
+                check_shape_sources(self, data)
         steps: list[Step] = []
         if rng is None:
             rng = self._rng
@@ -317,9 +321,15 @@ class Compose(Container):
         else:
             self.plan_into(rng, sample, steps)
         _NUMPY.execute(steps, sample, self.fuse)
-        if self.bbox_from != "corners":
-            boxes_from_shapes(sample, self)
-        out = write_sample(self, sample, meta)
+        if meta is None:
+            ndim = data["image"].ndim
+            out = write_image(sample, ndim)
+            if out is None:  # a step changed what the sample holds (ToTensor, an added array)
+                out = write_sample(self, sample, image_meta(ndim))
+        else:
+            if self.bbox_from != "corners":
+                boxes_from_shapes(sample, self)
+            out = write_sample(self, sample, meta)
         if return_params:
             out["params"] = self._record(steps)
         return out
