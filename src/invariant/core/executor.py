@@ -127,7 +127,7 @@ class NumpyExecutor(Executor):
 
     def execute(self, steps: list[Step], sample: Sample, fuse: bool = True) -> None:
         if len(steps) == 1:  # (what analyse says of one step, without asking)
-            if not self._whole_flip(steps[0], sample):
+            if not self._single_window(steps[0], sample):
                 self.step(steps[0], sample)
             return
         for run in analyse(steps, fuse):
@@ -138,18 +138,19 @@ class NumpyExecutor(Executor):
             else:
                 self.table_run(steps, run, sample)  # type: ignore[arg-type]
 
-    def _whole_flip(self, step: Step, sample: Sample) -> bool:
-        """The single-step fast path of a whole-image flip of one image (HorizontalFlip, VerticalFlip as a
-        pipeline's only step): ``geo._flip`` directly, the kernel ``geo.warp`` picks for that form, without
-        the generic dispatch. False (nothing done) for anything else."""
+    def _single_window(self, step: Step, sample: Sample) -> bool:
+        """The single-step fast path of an integer window (a flip, a crop) of one image (HorizontalFlip,
+        RandomCrop, CenterCrop as a pipeline's only step): ``geo.window_copy`` directly, the kernel
+        ``geo.warp`` picks for that form, without the generic dispatch. False (nothing done) for anything else."""
         g = step.geometry
-        form = g._form if g is not None else None  # stated by flips; never derived here
-        if form is None or form[1] != geo.WINDOW or form[2] or form[3] or self.warp is not geo.warp or len(sample.arrays) != 1:
+        form = g._form if g is not None else None  # stated by flips and crops; never derived here
+        if form is None or form[1] != geo.WINDOW or self.warp is not geo.warp or len(sample.arrays) != 1:
             return False
         ((name, image),) = sample.arrays.items()
-        if sample.kinds[name] != "image" or image.shape[:2] != form[0] or g.out_shape != form[0] or not executes_generically(step.transform):
+        t = step.transform
+        if sample.kinds[name] != "image" or image.shape[:2] != form[0] or not (_GENERIC.get(type(t)) or executes_generically(t)):
             return False
-        sample.arrays[name] = geo._flip(image, form[4], form[5])
+        sample.arrays[name] = geo.window_copy(image, form, g.out_shape, t.border_mode, t.fill)  # type: ignore[union-attr]
         return True
 
     def step(self, step: Step, sample: Sample) -> None:

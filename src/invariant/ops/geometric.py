@@ -357,6 +357,19 @@ def crop_resize_kernel(in_shape: tuple[int, int], out_shape: tuple[int, int], x0
     return ((H, W), RESIZE, int(x0), int(y0), int(x1), int(y1), min(float(matrix[0, 0]), float(matrix[1, 1])), False, False)
 
 
+def window_copy(image: np.ndarray, kernel: tuple, out_shape: tuple[int, int], border_mode: str = "constant", fill: float | tuple[float, ...] = 0) -> np.ndarray:
+    """``warp`` for a ``WINDOW`` kernel ``((H, W), WINDOW, x0, y0, flip_x, flip_y)`` made for ``image``: the
+    integer window at (x0, y0) of ``out_shape``, mirrored as the kernel says, as a contiguous copy (the
+    border rule fills what lies outside the image)."""
+    (H, W), _, x0, y0, flip_x, flip_y = kernel
+    out_h, out_w = int(out_shape[0]), int(out_shape[1])
+    if x0 == 0 and y0 == 0 and out_h == H and out_w == W:  # a whole-image flip: no slicing
+        return _flip(image, flip_x, flip_y)
+    if not (flip_x or flip_y) and x0 >= 0 and y0 >= 0 and x0 + out_w <= W and y0 + out_h <= H:
+        return image[y0 : y0 + out_h, x0 : x0 + out_w].copy()  # an inner crop: one contiguous copy
+    return _flip(_window(image, x0, y0, out_w, out_h, BORDER_MODES[border_mode], fill), flip_x, flip_y)
+
+
 def warp(
     image: np.ndarray,
     matrix: np.ndarray,
@@ -387,13 +400,7 @@ def warp(
     if code == IDENTITY:
         return image
     if code == WINDOW:
-        (H, W), _, x0, y0, flip_x, flip_y = kernel
-        out_h, out_w = int(out_shape[0]), int(out_shape[1])
-        if x0 == 0 and y0 == 0 and out_h == H and out_w == W:  # a whole-image flip: no slicing
-            return _flip(image, flip_x, flip_y)
-        if not (flip_x or flip_y) and x0 >= 0 and y0 >= 0 and x0 + out_w <= W and y0 + out_h <= H:
-            return image[y0 : y0 + out_h, x0 : x0 + out_w].copy()  # an inner crop: one contiguous copy
-        return _flip(_window(image, x0, y0, out_w, out_h, BORDER_MODES[border_mode], fill), flip_x, flip_y)
+        return window_copy(image, kernel, out_shape, border_mode, fill)
     if code == TWINDOW:  # crop the source window (axes swapped), then transpose + flip in OpenCV
         _, _, x0, y0, flip_x, flip_y = kernel
         src = _window(image, y0, x0, int(out_shape[0]), int(out_shape[1]), BORDER_MODES[border_mode], fill)
@@ -585,7 +592,9 @@ def affine_matrix(a: float = 1.0, b: float = 0.0, c: float = 0.0, d: float = 0.0
 
 
 def translation(tx: float, ty: float) -> np.ndarray:
-    return affine_matrix(c=tx, f=ty)
+    m = _EYE.copy()  # (affine_matrix with two item sets instead of six: crops build one per call)
+    m[0, 2], m[1, 2] = tx, ty
+    return m
 
 
 def scaling(sx: float, sy: float) -> np.ndarray:
