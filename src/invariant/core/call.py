@@ -15,6 +15,7 @@ from .sources import mark_channels, read_sources, write_bound
 IMAGE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 _BASIC_TARGETS = (("image", "image"), ("mask", "mask"))
 _F32 = np.dtype(np.float32)
+_U8 = np.dtype(np.uint8)
 
 
 _IMAGE_DTYPE_SET = frozenset(IMAGE_DTYPES)
@@ -110,7 +111,7 @@ def image_sample(pipe: Any, image: Any) -> Sample | None:
         image, c = image[:, :, None], 1
     else:
         return None
-    if dtype.kind == "f" and not np.isfinite(image.sum(dtype=np.float64)):
+    if dtype is not _U8 and dtype.kind == "f" and not np.isfinite(image.sum(dtype=np.float64)):
         return None
     return Sample({"image": image}, {"image": "image"}, Annotations(), (h, w), dtype, c, pipe)
 

@@ -106,6 +106,8 @@ def paint(out: np.ndarray, source: np.ndarray, regions: list) -> np.ndarray:
 
 # ---- the numpy executor -----------------------------------------------------------------------------------------
 
+_WINDOW, _GEO_WARP, _window_copy = geo.WINDOW, geo.warp, geo.window_copy  # read per call by the single-step path
+
 # Per array kind: "image" is the hot path and is called directly; every other kind is resampled as
 # ``ARRAY_KIND_TABLE`` says (fixed interpolation, its fill attribute, mask kernels or not).
 _fills = kind_fill
@@ -143,14 +145,17 @@ class NumpyExecutor(Executor):
         RandomCrop, CenterCrop as a pipeline's only step): ``geo.window_copy`` directly, the kernel
         ``geo.warp`` picks for that form, without the generic dispatch. False (nothing done) for anything else."""
         g = step.geometry
-        form = g._form if g is not None else None  # stated by flips and crops; never derived here
-        if form is None or form[1] != geo.WINDOW or self.warp is not geo.warp or len(sample.arrays) != 1:
+        if g is None:
             return False
-        ((name, image),) = sample.arrays.items()
+        form = g._form  # stated by flips and crops; never derived here
+        arrays = sample.arrays
+        if form is None or form[1] != _WINDOW or len(arrays) != 1 or self.warp is not _GEO_WARP:
+            return False
+        image = arrays.get("image")  # the keyword "image" always holds kind "image"
         t = step.transform
-        if sample.kinds[name] != "image" or image.shape[:2] != form[0] or not (_GENERIC.get(type(t)) or executes_generically(t)):
+        if image is None or image.shape[:2] != form[0] or not (_GENERIC.get(type(t)) or executes_generically(t)):
             return False
-        sample.arrays[name] = geo.window_copy(image, form, g.out_shape, t.border_mode, t.fill)  # type: ignore[union-attr]
+        arrays["image"] = _window_copy(image, form, g.out_shape, t.border_mode, t.fill)
         return True
 
     def step(self, step: Step, sample: Sample) -> None:

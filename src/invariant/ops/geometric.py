@@ -362,9 +362,9 @@ def window_copy(image: np.ndarray, kernel: tuple, out_shape: tuple[int, int], bo
     integer window at (x0, y0) of ``out_shape``, mirrored as the kernel says, as a contiguous copy (the
     border rule fills what lies outside the image)."""
     (H, W), _, x0, y0, flip_x, flip_y = kernel
-    out_h, out_w = int(out_shape[0]), int(out_shape[1])
-    if x0 == 0 and y0 == 0 and out_h == H and out_w == W:  # a whole-image flip: no slicing
+    if x0 == 0 and y0 == 0 and out_shape == kernel[0]:  # a whole-image flip: no slicing
         return _flip(image, flip_x, flip_y)
+    out_h, out_w = int(out_shape[0]), int(out_shape[1])
     if not (flip_x or flip_y) and x0 >= 0 and y0 >= 0 and x0 + out_w <= W and y0 + out_h <= H:
         return image[y0 : y0 + out_h, x0 : x0 + out_w].copy()  # an inner crop: one contiguous copy
     return _flip(_window(image, x0, y0, out_w, out_h, BORDER_MODES[border_mode], fill), flip_x, flip_y)
