@@ -106,7 +106,7 @@ def paint(out: np.ndarray, source: np.ndarray, regions: list) -> np.ndarray:
 
 # ---- the numpy executor -----------------------------------------------------------------------------------------
 
-_WINDOW, _GEO_WARP, _window_copy = geo.WINDOW, geo.warp, geo.window_copy  # read per call by the single-step path
+_WINDOW, _TWINDOW, _GEO_WARP, _window_copy = geo.WINDOW, geo.TWINDOW, geo.warp, geo.window_copy  # read per call by the single-step path
 
 # Per array kind: "image" is the hot path and is called directly; every other kind is resampled as
 # ``ARRAY_KIND_TABLE`` says (fixed interpolation, its fill attribute, mask kernels or not).
@@ -141,15 +141,15 @@ class NumpyExecutor(Executor):
                 self.table_run(steps, run, sample)  # type: ignore[arg-type]
 
     def _single_window(self, step: Step, sample: Sample) -> bool:
-        """The single-step fast path of an integer window (a flip, a crop) of one image (HorizontalFlip,
-        RandomCrop, CenterCrop as a pipeline's only step): ``geo.window_copy`` directly, the kernel
+        """The single-step fast path of an integer window (a flip, a crop, a transpose) of one image
+        (HorizontalFlip, RandomCrop, CenterCrop, Transpose as a pipeline's only step): ``geo.window_copy`` directly, the kernel
         ``geo.warp`` picks for that form, without the generic dispatch. False (nothing done) for anything else."""
         g = step.geometry
         if g is None:
             return False
-        form = g._form  # stated by flips and crops; never derived here
+        form = g._form  # stated by flips, crops and Transpose; never derived here
         arrays = sample.arrays
-        if form is None or form[1] != _WINDOW or len(arrays) != 1 or self.warp is not _GEO_WARP:
+        if form is None or (form[1] != _WINDOW and form[1] != _TWINDOW) or len(arrays) != 1 or self.warp is not _GEO_WARP:
             return False
         image = arrays.get("image")  # the keyword "image" always holds kind "image"
         t = step.transform
