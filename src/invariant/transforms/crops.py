@@ -10,7 +10,7 @@ import numpy as np
 
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
-from ..core.plan import Geometry
+from ..core.plan import Geometry, TranslationGeometry
 from ..core.transform import Params, SpatialTransform, as_range
 from ..ops import geometric as geo
 
@@ -37,7 +37,7 @@ def _window(shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> Ge
     as its copy, so deriving the form from the matrix would matter)."""
     H, W = shape
     form = ((H, W), geo.IDENTITY) if x == 0 and y == 0 and size[0] == H and size[1] == W else ((H, W), geo.WINDOW, x, y, False, False)
-    return Geometry(shape, size, geo.translation(-x, -y), form=form)
+    return TranslationGeometry(shape, size, -x, -y, form)
 
 
 # CenterCrop geometries by (canvas, size): never changed once built (bounded)
