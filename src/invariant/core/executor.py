@@ -129,8 +129,21 @@ class NumpyExecutor(Executor):
 
     def execute(self, steps: list[Step], sample: Sample, fuse: bool = True) -> None:
         if len(steps) == 1:  # (what analyse says of one step, without asking)
-            if not self._single_window(steps[0], sample):
-                self.step(steps[0], sample)
+            step = steps[0]
+            g = step.geometry
+            if g is not None:
+                # an integer window (a flip, a crop, a transpose) of one image as the pipeline's only step:
+                # ``geo.window_copy`` directly, the kernel ``geo.warp`` picks for that form, without the
+                # generic dispatch (a call costs microseconds)
+                form = g._form  # stated by flips, crops and Transpose; never derived here
+                arrays = sample.arrays
+                if form is not None and (form[1] == _WINDOW or form[1] == _TWINDOW) and len(arrays) == 1 and self.warp is _GEO_WARP:
+                    image = arrays.get("image")  # the keyword "image" always holds kind "image"
+                    t = step.transform
+                    if image is not None and image.shape[:2] == form[0] and (_GENERIC.get(type(t)) or executes_generically(t)):
+                        arrays["image"] = _window_copy(image, form, g.out_shape, t.border_mode, t.fill)
+                        return
+            self.step(step, sample)
             return
         for run in analyse(steps, fuse):
             if type(run) is SingleStep:
@@ -139,24 +152,6 @@ class NumpyExecutor(Executor):
                 self.spatial_run(steps, run, sample)
             else:
                 self.table_run(steps, run, sample)  # type: ignore[arg-type]
-
-    def _single_window(self, step: Step, sample: Sample) -> bool:
-        """The single-step fast path of an integer window (a flip, a crop, a transpose) of one image
-        (HorizontalFlip, RandomCrop, CenterCrop, Transpose as a pipeline's only step): ``geo.window_copy`` directly, the kernel
-        ``geo.warp`` picks for that form, without the generic dispatch. False (nothing done) for anything else."""
-        g = step.geometry
-        if g is None:
-            return False
-        form = g._form  # stated by flips, crops and Transpose; never derived here
-        arrays = sample.arrays
-        if form is None or (form[1] != _WINDOW and form[1] != _TWINDOW) or len(arrays) != 1 or self.warp is not _GEO_WARP:
-            return False
-        image = arrays.get("image")  # the keyword "image" always holds kind "image"
-        t = step.transform
-        if image is None or image.shape[:2] != form[0] or not (_GENERIC.get(type(t)) or executes_generically(t)):
-            return False
-        arrays["image"] = _window_copy(image, form, g.out_shape, t.border_mode, t.fill)
-        return True
 
     def step(self, step: Step, sample: Sample) -> None:
         """One step on every array of the sample."""

@@ -91,6 +91,34 @@ def _plans_something(cls: type) -> bool:
     return found
 
 
+WINDOWED, PIXEL = 1, 2  # ``alone_kind``'s answers (0: neither)
+_ALONE: dict[type, int] = {}
+
+
+def alone_kind(t: Transform) -> int:
+    """How a pipeline whose only transform is ``t`` may run an image-only call in one go (per class):
+    ``WINDOWED``: a spatial step the executor resamples from its geometry (it overrides no ``apply_*``);
+    keeping channels and dtype; ``PIXEL``: a pixel step that neither moves annotations nor changes the
+    canvas (``apply_annotations``, ``output_shape``) and occludes nothing. Either way it reads only the
+    canvas (no ``reads_targets``, no other samples, no item selection), so for such a call ``plan_leaf``
+    only samples it (and states its geometry), and the executor runs its one step on the one image; the
+    canvas bookkeeping left out is read by no later step. 0: anything else (the general path)."""
+    cls = type(t)
+    found = _ALONE.get(cls)
+    if found is None:
+        from .transform import executes_generically
+
+        plain = not (cls.multi_sample or cls.selects_items or cls.reads_targets or cls.occludes)
+        if not plain:
+            found = 0
+        elif cls.spatial:
+            found = WINDOWED if executes_generically(t) and not _changes_format(cls) else 0
+        else:  # (channels and dtype may change: the one output array says so itself)
+            found = PIXEL if cls.apply_annotations is Transform.apply_annotations and cls.output_shape is Transform.output_shape else 0
+        _ALONE[cls] = found
+    return found
+
+
 def filter_annotations(sample: Sample) -> None:
     """Apply the pipeline's box and keypoint rules on the current canvas (``Annotations.filter``):
     clip boxes and drop degenerate or failing ones, mark keypoints that left the canvas invisible
