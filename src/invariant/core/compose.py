@@ -432,11 +432,15 @@ def _call_alone(pipe: Compose, t: Transform, kind: int, rng: np.random.Generator
     in_shape = sample.shape
     g = t.plan_geometry(params, in_shape)  # type: ignore[attr-defined]
     sample.shape = g.out_shape
-    form = g._form
-    if form is not None and (form[1] == _WINDOW or form[1] == _TWINDOW) and form[0] == in_shape and _NUMPY.warp is _GEO_WARP:
-        out = _window_copy(arrays["image"], form, g.out_shape, t.border_mode, t.fill)  # C-contiguous
-        return {"image": out[:, :, 0] if ndim == 2 else out}
-    _NUMPY.execute([Step(t, params, in_shape, g)], sample, pipe.fuse)
+    if _NUMPY.warp is _GEO_WARP and g.field is None:
+        form = g._form
+        if form is not None and (form[1] == _WINDOW or form[1] == _TWINDOW) and form[0] == in_shape:
+            out = _window_copy(arrays["image"], form, g.out_shape, t.border_mode, t.fill)  # C-contiguous
+            return {"image": out[:, :, 0] if ndim == 2 else out}
+        # what ``NumpyExecutor.step`` runs for a matrix step on an image
+        arrays["image"] = _GEO_WARP(arrays["image"], g.matrix, g.out_shape, t.interpolation, t.border_mode, t.fill, kernel=g.form)
+    else:
+        _NUMPY.execute([Step(t, params, in_shape, g)], sample, pipe.fuse)
     return write_image(sample, ndim) or write_sample(pipe, sample, image_meta(ndim))
 
 
