@@ -139,7 +139,7 @@ def test_size_arguments_are_checked():
 @settings(max_examples=60, deadline=None)
 @given(h=st.integers(1, 80), w=st.integers(1, 80), seed=st.integers(0, 2**31 - 1))
 def test_direct_kernels_equal_the_generic_classifier(h, w, seed):
-    """Flips and crops state the form of their geometry without classifying their matrix; it must be
+    """Flips, crops and Transpose state the form of their geometry without classifying their matrix; it must be
     exactly what the generic classifier derives from that matrix (and their matrix what geometry() says)."""
     from invariant.core.sample import Annotations, Sample
     from invariant.ops import geometric as geo
@@ -157,6 +157,7 @@ def test_direct_kernels_equal_the_generic_classifier(h, w, seed):
         iv.Resize(*size),
         iv.Resize(h, w),
         iv.Resize(max(1, min(h, w))),
+        iv.Transpose(p=1),
     ]
     sample = Sample({}, {}, Annotations(), (h, w), np.dtype(np.uint8), 3)
     for t in candidates:

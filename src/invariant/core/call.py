@@ -14,6 +14,7 @@ from .sources import mark_channels, read_sources, write_bound
 IMAGE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 _BASIC_TARGETS = (("image", "image"), ("mask", "mask"))
 _F32 = np.dtype(np.float32)
+_U8 = np.dtype(np.uint8)
 
 
 _IMAGE_DTYPE_SET = frozenset(IMAGE_DTYPES)
@@ -82,12 +83,52 @@ def _known_keys(pipe: Any) -> tuple[set[str], tuple[tuple[str, str], ...], tuple
     return cached
 
 
+# dtypes of the everyday image that ``image_sample`` checks inline (float32 adds the finite check)
+_LEAN_DTYPES = frozenset((np.dtype(np.uint8), np.dtype(np.uint16), _F32))
+
+
+def image_sample(pipe: Any, image: Any) -> Sample | None:
+    """The Sample of the common call ``pipe(image=...)`` when ``image`` is an everyday image: a plain
+    numpy array, (H, W) or (H, W, C) with H > CHW_MAX_CHANNELS (so it cannot look channel-first), non-empty,
+    uint8 / uint16 / finite float32. None otherwise: ``read_sample`` then runs every check (and raises
+    its errors). The same checks as ``_check_array`` in a few comparisons, since the call costs
+    microseconds."""
+    if type(image) is not np.ndarray:
+        return None
+    dtype = image.dtype
+    if dtype not in _LEAN_DTYPES:
+        return None
+    shape = image.shape
+    if len(shape) == 3:
+        h, w, c = shape
+        if h <= CHW_MAX_CHANNELS or not w or not c:
+            return None
+    elif len(shape) == 2:
+        h, w = shape
+        if not h or not w:
+            return None
+        image, c = image[:, :, None], 1
+    else:
+        return None
+    if dtype is not _U8 and dtype.kind == "f" and not np.isfinite(image.sum(dtype=np.float64)):
+        return None
+    return Sample({"image": image}, {"image": "image"}, Annotations(), (h, w), dtype, c, pipe)
+
+
+def image_meta(ndim: int) -> dict[str, Any]:
+    """Output metadata of the call ``pipe(image=...)`` with an ``ndim``-dimensional image."""
+    return {"ndim": {"image": ndim}, "masks_list": None, "points": ()}
+
+
 def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]]:
     """Validate the keyword call of ``pipe`` and build the internal Sample plus output metadata."""
     if len(data) == 1 and data.get("image") is not None:  # the common call pipe(image=...): no targets to reconcile
-        image = _check_array("image", data["image"], "image", getattr(pipe, "layout", "auto"))
-        meta = {"ndim": {"image": data["image"].ndim}, "masks_list": None, "points": ()}
-        return Sample({"image": image}, {"image": "image"}, Annotations(), image.shape[:2], image.dtype, image.shape[2], pipe), meta
+        raw = data["image"]
+        sample = image_sample(pipe, raw)
+        if sample is not None:
+            return sample, image_meta(raw.ndim)
+        image = _check_array("image", raw, "image", getattr(pipe, "layout", "auto"))
+        return Sample({"image": image}, {"image": "image"}, Annotations(), image.shape[:2], image.dtype, image.shape[2], pipe), image_meta(raw.ndim)
     if "sources" in data:  # extra samples for multi-sample steps (Mosaic, CopyPaste): read like this one
         data = dict(data)
         raw_sources = data.pop("sources")
@@ -170,6 +211,22 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
     meta["points"] = present
     sample = Sample(arrays, kinds, ann, shape, image.dtype, image.shape[2], rules=pipe)
     return sample, meta
+
+
+def write_image(sample: Sample, ndim: int) -> dict[str, Any] | None:
+    """``write_sample``'s output for a call ``pipe(image=...)`` whose sample still holds just that numpy
+    image (``ndim``: the caller's), without building metadata; None when anything else is there."""
+    arrays = sample.arrays
+    if len(arrays) != 1:
+        return None
+    arr = arrays.get("image")
+    if type(arr) is not np.ndarray:
+        return None
+    if ndim == 2 and arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if not arr.flags.c_contiguous:  # e.g. an identity step on a strided input
+        arr = np.ascontiguousarray(arr)
+    return {"image": arr}
 
 
 def write_sample(pipe: Any, sample: Sample, meta: dict[str, Any]) -> dict[str, Any]:

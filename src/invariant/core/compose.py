@@ -13,6 +13,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from ..ops import geometric as geo
 from ..targets import bboxes as bbox_mod
 from ..targets import keypoints as kp_mod
 from ..targets.base import registered_targets
@@ -21,9 +22,9 @@ from ..targets.shape_boxes import boxes_from_shapes, check_bbox_from, check_shap
 from . import hooks
 from .errors import type_error, value_error
 from .executor import Executor, get_executor
-from .call import read_sample, write_sample
+from .call import image_meta, image_sample, read_sample, write_image, write_sample
 from .plan import Plan, Step
-from .planner import plan_leaf
+from .planner import _ALONE, PIXEL, alone_kind, plan_leaf
 from .sample import ARRAY_KINDS, Annotations, Sample
 from .sources import check_multi_sample_settings, check_order
 from .transform import Params, Transform, check_choice, check_number, check_probability
@@ -300,14 +301,24 @@ class Compose(Container):
     def __call__(self, *, rng: np.random.Generator | None = None, return_params: bool = False, **data: Any) -> dict[str, Any]:
         # plan, then the numpy executor: ``execute(self.plan(**data))`` without building the Plan record
         # (a call's overhead is a few microseconds, so the record and the hops would show)
-        sample, meta = read_sample(self, data)
-        if self.bbox_from != "corners":
-            check_shape_sources(self, data)
-        steps: list[Step] = []
+        sample = image_sample(self, data.get("image")) if len(data) == 1 and self.bbox_from == "corners" else None
+        if sample is not None:  # the common call pipe(image=...) of an everyday image: no metadata to build
+            meta = None
+        else:
+            sample, meta = read_sample(self, data)
+            if self.bbox_from != "corners":
+                check_shape_sources(self, data)
         if rng is None:
             rng = self._rng
         elif not isinstance(rng, np.random.Generator):
             _refuse_rng(rng)
+        transforms = self.transforms
+        if meta is None and len(transforms) == 1 and not return_params and self.p >= 1.0:
+            t = transforms[0]
+            kind = _ALONE.get(type(t))
+            if kind if kind is not None else alone_kind(t):
+                return _call_alone(self, t, kind or alone_kind(t), rng, sample, data["image"].ndim)
+        steps: list[Step] = []
         if self.p >= 1.0:
             for t in self.transforms:
                 if isinstance(t, Container):
@@ -317,9 +328,15 @@ class Compose(Container):
         else:
             self.plan_into(rng, sample, steps)
         _NUMPY.execute(steps, sample, self.fuse)
-        if self.bbox_from != "corners":
-            boxes_from_shapes(sample, self)
-        out = write_sample(self, sample, meta)
+        if meta is None:
+            ndim = data["image"].ndim
+            out = write_image(sample, ndim)
+            if out is None:  # a step changed what the sample holds (ToTensor, an added array)
+                out = write_sample(self, sample, image_meta(ndim))
+        else:
+            if self.bbox_from != "corners":
+                boxes_from_shapes(sample, self)
+            out = write_sample(self, sample, meta)
         if return_params:
             out["params"] = self._record(steps)
         return out
@@ -397,6 +414,37 @@ class Compose(Container):
 
     def _write(self, sample: Sample, meta: dict[str, Any]) -> dict[str, Any]:
         return write_sample(self, sample, meta)
+
+
+def _call_alone(pipe: Compose, t: Transform, kind: int, rng: np.random.Generator, sample: Sample, ndim: int) -> dict[str, Any]:
+    """``pipe(image=...)`` when ``t`` is the pipeline's only transform and ``alone_kind(t)`` (``kind``) says
+    it may run in one go: exactly what ``plan_leaf`` and the numpy executor do for that one step on that
+    one image (same draws, same kernel, same output), without the plan list, the ``Step`` record and the
+    dispatch, which would cost as much as a flip's or a crop's pixel work."""
+    if t.p < 1.0 and rng.random() >= t.p:
+        return write_image(sample, ndim) or write_sample(pipe, sample, image_meta(ndim))
+    t.check_input(sample)
+    params = t.sample_params(rng, sample)
+    arrays = sample.arrays
+    if kind == PIXEL:
+        arrays["image"] = t.apply_image(arrays["image"], params)
+        return write_image(sample, ndim) or write_sample(pipe, sample, image_meta(ndim))
+    in_shape = sample.shape
+    g = t.plan_geometry(params, in_shape)  # type: ignore[attr-defined]
+    sample.shape = g.out_shape
+    if _NUMPY.warp is _GEO_WARP and g.field is None:
+        form = g._form
+        if form is not None and (form[1] == _WINDOW or form[1] == _TWINDOW) and form[0] == in_shape:
+            out = _window_copy(arrays["image"], form, g.out_shape, t.border_mode, t.fill)  # C-contiguous
+            return {"image": out[:, :, 0] if ndim == 2 else out}
+        # what ``NumpyExecutor.step`` runs for a matrix step on an image
+        arrays["image"] = _GEO_WARP(arrays["image"], g.matrix, g.out_shape, t.interpolation, t.border_mode, t.fill, kernel=g.form)
+    else:
+        _NUMPY.execute([Step(t, params, in_shape, g)], sample, pipe.fuse)
+    return write_image(sample, ndim) or write_sample(pipe, sample, image_meta(ndim))
+
+
+_WINDOW, _TWINDOW, _GEO_WARP, _window_copy = geo.WINDOW, geo.TWINDOW, geo.warp, geo.window_copy
 
 
 _TARGET_SETTINGS = (

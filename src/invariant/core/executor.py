@@ -106,6 +106,8 @@ def paint(out: np.ndarray, source: np.ndarray, regions: list) -> np.ndarray:
 
 # ---- the numpy executor -----------------------------------------------------------------------------------------
 
+_WINDOW, _TWINDOW, _GEO_WARP, _window_copy = geo.WINDOW, geo.TWINDOW, geo.warp, geo.window_copy  # read per call by the single-step path
+
 # Per array kind: "image" is the hot path and is called directly; every other kind is resampled as
 # ``ARRAY_KIND_TABLE`` says (fixed interpolation, its fill attribute, mask kernels or not).
 _fills = kind_fill
@@ -127,8 +129,21 @@ class NumpyExecutor(Executor):
 
     def execute(self, steps: list[Step], sample: Sample, fuse: bool = True) -> None:
         if len(steps) == 1:  # (what analyse says of one step, without asking)
-            if not self._whole_flip(steps[0], sample):
-                self.step(steps[0], sample)
+            step = steps[0]
+            g = step.geometry
+            if g is not None:
+                # an integer window (a flip, a crop, a transpose) of one image as the pipeline's only step:
+                # ``geo.window_copy`` directly, the kernel ``geo.warp`` picks for that form, without the
+                # generic dispatch (a call costs microseconds)
+                form = g._form  # stated by flips, crops and Transpose; never derived here
+                arrays = sample.arrays
+                if form is not None and (form[1] == _WINDOW or form[1] == _TWINDOW) and len(arrays) == 1 and self.warp is _GEO_WARP:
+                    image = arrays.get("image")  # the keyword "image" always holds kind "image"
+                    t = step.transform
+                    if image is not None and image.shape[:2] == form[0] and (_GENERIC.get(type(t)) or executes_generically(t)):
+                        arrays["image"] = _window_copy(image, form, g.out_shape, t.border_mode, t.fill)
+                        return
+            self.step(step, sample)
             return
         for run in analyse(steps, fuse):
             if type(run) is SingleStep:
@@ -137,20 +152,6 @@ class NumpyExecutor(Executor):
                 self.spatial_run(steps, run, sample)
             else:
                 self.table_run(steps, run, sample)  # type: ignore[arg-type]
-
-    def _whole_flip(self, step: Step, sample: Sample) -> bool:
-        """The single-step fast path of a whole-image flip of one image (HorizontalFlip, VerticalFlip as a
-        pipeline's only step): ``geo._flip`` directly, the kernel ``geo.warp`` picks for that form, without
-        the generic dispatch. False (nothing done) for anything else."""
-        g = step.geometry
-        form = g._form if g is not None else None  # stated by flips; never derived here
-        if form is None or form[1] != geo.WINDOW or form[2] or form[3] or self.warp is not geo.warp or len(sample.arrays) != 1:
-            return False
-        ((name, image),) = sample.arrays.items()
-        if sample.kinds[name] != "image" or image.shape[:2] != form[0] or g.out_shape != form[0] or not executes_generically(step.transform):
-            return False
-        sample.arrays[name] = geo._flip(image, form[4], form[5])
-        return True
 
     def step(self, step: Step, sample: Sample) -> None:
         """One step on every array of the sample."""

@@ -82,6 +82,38 @@ class Geometry:
         return f"Geometry({self.in_shape} -> {self.out_shape}, {what})"
 
 
+_MATRIX_SLOT = Geometry.__dict__["matrix"]  # the slot itself, for the lazily built matrix below
+
+
+class TranslationGeometry(Geometry):
+    """The geometry of an integer crop: the translation ``(tx, ty)`` onto ``out_shape``, its ``form`` stated.
+    The matrix is built on first read (fusion, moving boxes): a crop that runs alone on an image never
+    reads it, and building it costs a fair share of such a call."""
+
+    __slots__ = ("_shift",)
+
+    def __init__(self, in_shape: tuple[int, int], out_shape: tuple[int, int], tx: float, ty: float, form: tuple) -> None:
+        self.in_shape = in_shape
+        self.out_shape = out_shape
+        _MATRIX_SLOT.__set__(self, None)
+        self.field = None
+        self._form = form
+        self._reveals = None
+        self._shift = (tx, ty)
+
+    @property  # type: ignore[override]
+    def matrix(self) -> np.ndarray:
+        m = _MATRIX_SLOT.__get__(self)
+        if m is None:
+            m = geo.translation(*self._shift)
+            _MATRIX_SLOT.__set__(self, m)
+        return m
+
+    @matrix.setter
+    def matrix(self, value: np.ndarray) -> None:
+        _MATRIX_SLOT.__set__(self, value)
+
+
 @dataclass(slots=True, eq=False)
 class Step:
     """One applied transform: its drawn ``params``, the canvas it receives, its geometry when spatial."""

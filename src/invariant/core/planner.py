@@ -29,7 +29,8 @@ def plan_leaf(
         if not force and t.p < 1.0 and rng.random() >= t.p:  # type: ignore[union-attr]
             return
         t.check_input(sample)
-        params = t.sample_params(rng, SampleView(sample, plan, t.reads_targets) if t.reads_targets else sample)  # type: ignore[arg-type]
+        reads = t.reads_targets
+        params = t.sample_params(rng, SampleView(sample, plan, reads) if reads else sample)  # type: ignore[arg-type]
     in_shape = sample.shape
     ann = sample.annotations
     if t.selects_items:
@@ -45,14 +46,16 @@ def plan_leaf(
             ann.geometry_changed()
             ann.move(geometry, t.box_mode)  # type: ignore[attr-defined]
         sample.shape = geometry.out_shape
-        if _changes_format(type(t)):
+        changes = _FORMAT_CHANGERS.get(type(t))  # (``_changes_format``'s cache read first: one call less per step)
+        if changes if changes is not None else _changes_format(type(t)):
             sample.channels = t.output_channels(params, sample.channels)
             sample.dtype = t.output_dtype(sample.dtype)
         if annotated:
             filter_annotations(sample)
         plan.append(Step(t, params, in_shape, geometry))
         return
-    if _plans_something(type(t)):  # most pixel transforms keep annotations, shape, channels and dtype
+    plans = _PLANS_SOMETHING.get(type(t))
+    if plans if plans is not None else _plans_something(type(t)):  # most pixel transforms keep annotations, shape, channels and dtype
         t.apply_annotations(ann, params, in_shape)
         sample.shape = t.output_shape(params, in_shape)
         sample.channels = t.output_channels(params, sample.channels)
@@ -85,6 +88,34 @@ def _plans_something(cls: type) -> bool:
     if found is None:
         found = any(getattr(cls, name) is not getattr(Transform, name) for name in _PLAN_HOOKS)
         _PLANS_SOMETHING[cls] = found
+    return found
+
+
+WINDOWED, PIXEL = 1, 2  # ``alone_kind``'s answers (0: neither)
+_ALONE: dict[type, int] = {}
+
+
+def alone_kind(t: Transform) -> int:
+    """How a pipeline whose only transform is ``t`` may run an image-only call in one go (per class):
+    ``WINDOWED``: a spatial step the executor resamples from its geometry (it overrides no ``apply_*``);
+    keeping channels and dtype; ``PIXEL``: a pixel step that neither moves annotations nor changes the
+    canvas (``apply_annotations``, ``output_shape``) and occludes nothing. Either way it reads only the
+    canvas (no ``reads_targets``, no other samples, no item selection), so for such a call ``plan_leaf``
+    only samples it (and states its geometry), and the executor runs its one step on the one image; the
+    canvas bookkeeping left out is read by no later step. 0: anything else (the general path)."""
+    cls = type(t)
+    found = _ALONE.get(cls)
+    if found is None:
+        from .transform import executes_generically
+
+        plain = not (cls.multi_sample or cls.selects_items or cls.reads_targets or cls.occludes)
+        if not plain:
+            found = 0
+        elif cls.spatial:
+            found = WINDOWED if executes_generically(t) and not _changes_format(cls) else 0
+        else:  # (channels and dtype may change: the one output array says so itself)
+            found = PIXEL if cls.apply_annotations is Transform.apply_annotations and cls.output_shape is Transform.output_shape else 0
+        _ALONE[cls] = found
     return found
 
 

@@ -155,6 +155,9 @@ def check_finite(value: Any, argument: str, allow_infinite: bool = False) -> Non
                     check_finite(v, f"{argument}.{k}", allow_infinite)
 
 
+_DTYPES_OK: dict[type, frozenset] = {}  # class -> its ``dtypes`` as numpy dtypes (``Transform.check_input``)
+
+
 class Transform:
     """Base of every transform. Subclasses are registered by class name for serialization.
 
@@ -256,10 +259,9 @@ class Transform:
 
     # -- conveniences ----------------------------------------------------------------------------------------
     def check_input(self, sample: Any) -> None:
-        dtype_ok = type(self).__dict__.get("_dtype_objects")
+        dtype_ok = _DTYPES_OK.get(type(self))  # per class (run on every step of every call)
         if dtype_ok is None:
-            dtype_ok = frozenset(np.dtype(d) for d in self.dtypes)
-            type.__setattr__(type(self), "_dtype_objects", dtype_ok)
+            dtype_ok = _DTYPES_OK[type(self)] = frozenset(np.dtype(d) for d in self.dtypes)
         if sample.dtype not in dtype_ok:
             value_error(
                 f"{type(self).__name__} image",

@@ -190,6 +190,16 @@ def transpose_matrix() -> np.ndarray:
     return np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]], dtype=np.float64)
 
 
+_TRANSPOSE = transpose_matrix()
+_TRANSPOSE.flags.writeable = False
+
+
+def cached_transpose_matrix() -> np.ndarray:
+    """``transpose_matrix()`` shared read-only (a transpose states it every call; nothing in the engine
+    writes to a step's matrix, and a write would raise instead of corrupting the cache)."""
+    return _TRANSPOSE
+
+
 def is_transposing(matrix: np.ndarray) -> bool:
     """True when the linear part is anti-diagonal (a 90-degree turn or a transpose, possibly flipped)."""
     (a, _, _), (_, e, _), (g, h, k) = matrix.tolist()
@@ -366,6 +376,22 @@ def crop_resize_kernel(in_shape: tuple[int, int], out_shape: tuple[int, int], x0
     return ((H, W), RESIZE, int(x0), int(y0), int(x1), int(y1), min(float(matrix[0, 0]), float(matrix[1, 1])), False, False)
 
 
+def window_copy(image: np.ndarray, kernel: tuple, out_shape: tuple[int, int], border_mode: str = "constant", fill: float | tuple[float, ...] = 0) -> np.ndarray:
+    """``warp`` for a ``WINDOW`` or ``TWINDOW`` kernel ``((H, W), code, x0, y0, flip_x, flip_y)`` made for
+    ``image``: the integer window at (x0, y0) of ``out_shape`` (of the transposed image for ``TWINDOW``),
+    mirrored as the kernel says, as a contiguous copy (the border rule fills what lies outside the image)."""
+    (H, W), code, x0, y0, flip_x, flip_y = kernel
+    if code == TWINDOW:  # crop the source window (axes swapped), then transpose + flip in OpenCV
+        src = _window(image, y0, x0, int(out_shape[0]), int(out_shape[1]), BORDER_MODES[border_mode], fill)
+        return _flip(_transpose(src), flip_x, flip_y)
+    if x0 == 0 and y0 == 0 and out_shape == kernel[0]:  # a whole-image flip: no slicing
+        return _flip(image, flip_x, flip_y)
+    out_h, out_w = int(out_shape[0]), int(out_shape[1])
+    if not (flip_x or flip_y) and x0 >= 0 and y0 >= 0 and x0 + out_w <= W and y0 + out_h <= H:
+        return image[y0 : y0 + out_h, x0 : x0 + out_w].copy()  # an inner crop: one contiguous copy
+    return _flip(_window(image, x0, y0, out_w, out_h, BORDER_MODES[border_mode], fill), flip_x, flip_y)
+
+
 def warp(
     image: np.ndarray,
     matrix: np.ndarray,
@@ -396,17 +422,9 @@ def warp(
     if code == IDENTITY:
         return image
     if code == WINDOW:
-        (H, W), _, x0, y0, flip_x, flip_y = kernel
-        out_h, out_w = int(out_shape[0]), int(out_shape[1])
-        if x0 == 0 and y0 == 0 and out_h == H and out_w == W:  # a whole-image flip: no slicing
-            return _flip(image, flip_x, flip_y)
-        if not (flip_x or flip_y) and x0 >= 0 and y0 >= 0 and x0 + out_w <= W and y0 + out_h <= H:
-            return image[y0 : y0 + out_h, x0 : x0 + out_w].copy()  # an inner crop: one contiguous copy
-        return _flip(_window(image, x0, y0, out_w, out_h, BORDER_MODES[border_mode], fill), flip_x, flip_y)
-    if code == TWINDOW:  # crop the source window (axes swapped), then transpose + flip in OpenCV
-        _, _, x0, y0, flip_x, flip_y = kernel
-        src = _window(image, y0, x0, int(out_shape[0]), int(out_shape[1]), BORDER_MODES[border_mode], fill)
-        return _flip(_transpose(src), flip_x, flip_y)
+        return window_copy(image, kernel, out_shape, border_mode, fill)
+    if code == TWINDOW:
+        return window_copy(image, kernel, out_shape, border_mode, fill)
     if min_scale is None:
         min_scale = 1.0 if interpolation == "area" else 0.0
     if code == RESIZE:
@@ -779,7 +797,9 @@ def affine_matrix(a: float = 1.0, b: float = 0.0, c: float = 0.0, d: float = 0.0
 
 
 def translation(tx: float, ty: float) -> np.ndarray:
-    return affine_matrix(c=tx, f=ty)
+    m = _EYE.copy()  # (affine_matrix with two item sets instead of six: crops build one per call)
+    m[0, 2], m[1, 2] = tx, ty
+    return m
 
 
 def scaling(sx: float, sy: float) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
-from ..core.plan import Geometry
+from ..core.plan import Geometry, TranslationGeometry
 from ..core.transform import Params, SpatialTransform, as_range
 from ..ops import geometric as geo
 
@@ -37,7 +37,11 @@ def _window(shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> Ge
     as its copy, so deriving the form from the matrix would matter)."""
     H, W = shape
     form = ((H, W), geo.IDENTITY) if x == 0 and y == 0 and size[0] == H and size[1] == W else ((H, W), geo.WINDOW, x, y, False, False)
-    return Geometry(shape, size, geo.translation(-x, -y), form=form)
+    return TranslationGeometry(shape, size, -x, -y, form)
+
+
+# CenterCrop geometries by (canvas, size): never changed once built (bounded)
+_CENTRES: dict[tuple[tuple[int, int], tuple[int, int]], Geometry] = {}
 
 
 class _Rescaling(SpatialTransform):
@@ -74,13 +78,17 @@ class RandomCrop(_Rescaling):
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         h, w = self.size
-        H, W = sample.shape[0] + 2 * self.padding, sample.shape[1] + 2 * self.padding
+        pad = self.padding
+        H, W = sample.shape
+        if pad:
+            H, W = H + 2 * pad, W + 2 * pad
         if (h > H or w > W) and not self.pad_if_needed:
             value_error("size", f"a crop no larger than the (padded) image {H}x{W}", self.size, "pass pad_if_needed=True or a smaller size")
-        # with pad_if_needed, the window is centred on the short axis
-        y = _randint(rng, H - h + 1) if H >= h else -((h - H) // 2)
-        x = _randint(rng, W - w + 1) if W >= w else -((w - W) // 2)
-        return {"x": x - self.padding, "y": y - self.padding}
+        # with pad_if_needed, the window is centred on the short axis; ``_randint`` written out (one call
+        # less per draw: a crop's whole call costs a few microseconds)
+        y = min(int(rng.random() * (H - h + 1)), H - h) if H >= h else -((h - H) // 2)
+        x = min(int(rng.random() * (W - w + 1)), W - w) if W >= w else -((w - W) // 2)
+        return {"x": x - pad, "y": y - pad}
 
     def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
         return _window(shape, params["x"], params["y"], self.size)
@@ -97,8 +105,16 @@ class CenterCrop(_Rescaling):
     example_args = {"size": (16, 16)}
 
     def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
-        h, w = self.size
-        return _window(shape, int(round((shape[1] - w) / 2.0)), int(round((shape[0] - h) / 2.0)), self.size)
+        key = (shape, self.size)
+        g = _CENTRES.get(key)  # depends on the canvas and the size only: built once per pair
+        if g is None:
+            h, w = self.size
+            g = _window(shape, int(round((shape[1] - w) / 2.0)), int(round((shape[0] - h) / 2.0)), self.size)
+            g.matrix.flags.writeable = False  # type: ignore[union-attr]  # shared: a write raises instead of corrupting
+            if len(_CENTRES) > 256:
+                _CENTRES.clear()
+            _CENTRES[key] = g
+        return g
 
 
 class RandomResizedCrop(_Rescaling):

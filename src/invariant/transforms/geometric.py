@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
+from ..core.plan import Geometry
 from ..core.transform import Params, SpatialTransform, as_range, check_choice
 from ..ops import geometric as geo
 
@@ -396,5 +397,18 @@ class Transpose(_Geometric):
     def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
         return geo.transpose_matrix(), (shape[1], shape[0])
 
+    def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
+        g = _TRANSPOSES.get(shape)  # depends on the canvas only: built once per size, its form stated
+        if g is None:
+            h, w = int(shape[0]), int(shape[1])
+            g = Geometry((h, w), (w, h), geo.cached_transpose_matrix(), form=((h, w), geo.TWINDOW, 0, 0, False, False))
+            if len(_TRANSPOSES) > 256:
+                _TRANSPOSES.clear()
+            _TRANSPOSES[shape] = g
+        return g
+
     def effects(self) -> Effects:
         return Effects(geometric=True, mirrors_horizontal=True, mirrors_vertical=True, max_rotation=90.0)
+
+
+_TRANSPOSES: dict[tuple[int, int], Geometry] = {}  # Transpose geometries by canvas (never changed once built)
