@@ -240,20 +240,21 @@ class MaskDropout(Transform):
         mask = sample.arrays[names[0]]
         if mask.shape[:2] != tuple(sample.shape):
             value_error("MaskDropout", "to come before spatial transforms (it reads the mask as planned)", input_description(sample), "move MaskDropout before crops, resizes and other spatial steps")
-        plane = mask[..., 0]
-        if plane.dtype in (np.uint8, np.uint16):  # a histogram is ~10x faster than a sort for small labels
-            labels = np.flatnonzero(np.bincount(plane.ravel()))
-        else:
-            labels = np.unique(plane)
+        labels = X.label_values(mask[..., 0])
         labels = labels[labels != 0]
         n = min(len(labels), int(rng.integers(self.max_objects[0], self.max_objects[1] + 1)))
         chosen = sorted(rng.choice(labels, size=n, replace=False).tolist()) if n else []
         region = X.label_region(mask[..., 0], chosen) if chosen else np.zeros(mask.shape[:2], bool)
-        return {"labels": chosen, "runs": X.encode_runs(region)}
+        runs = X.encode_runs(region)
+        region.setflags(write=False)
+        self.__dict__["_decoded"] = (runs, region.shape, region)  # the apply steps of this call reuse it
+        return {"labels": chosen, "runs": runs}
 
     def _region(self, params: Params, shape: tuple[int, int]) -> np.ndarray:
         """The erased region, decoded once per call: image, mask and boxes of one call share the same
-        ``params["runs"]`` list (the cache holds that list, so its identity cannot be reused)."""
+        ``params["runs"]`` list (the cache holds that list, so its identity cannot be reused).
+        ``sample_params`` seeds the cache with the region it encoded, so a call decodes nothing; params
+        that were copied or replayed are decoded here."""
         runs = params["runs"]
         cached = self.__dict__.get("_decoded")
         if cached is not None and cached[0] is runs and cached[1] == shape:
@@ -285,9 +286,9 @@ class MaskDropout(Transform):
         region = self._region(params, mask.shape[:2])
         if not (X.label_region(mask[..., 0], params["labels"]) == region).all():
             value_error("MaskDropout", "to come before spatial transforms (the mask changed after it was planned)", mask, "move MaskDropout before crops, flips and other spatial steps")
-        out = mask.copy()
-        out[region] = self.fill_mask
-        return out
+        value = np.empty(1, mask.dtype)
+        value[0] = self.fill_mask  # numpy's assignment cast, as ``mask[region] = fill_mask``
+        return X.drop_pixels(mask, region[:, :, None], value)
 
     def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
         target = annotations.targets.get("bboxes")
