@@ -30,6 +30,12 @@ def _int_range(value: Any, argument: str, low: int) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
+def _draw(rng: np.random.Generator, low: int, high: int) -> int:
+    """``int(rng.integers(low, high + 1))``, without the ~3 us call when the range holds one value: numpy
+    draws nothing from the generator then, so the stream (and every later draw) is the same."""
+    return low if low == high else int(rng.integers(low, high + 1))
+
+
 def _int_pair(value: Any, argument: str, low: int) -> tuple[int, int]:
     """An (x, y) pair of ints >= ``low`` (not a range)."""
     if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)):
@@ -109,11 +115,11 @@ class XYMasking(_Occlusion):
     example_args: ClassVar[Params] = {"num_masks_x": (1, 3), "num_masks_y": (1, 2), "mask_x_length": (2, 8), "mask_y_length": (2, 6)}
 
     def _stripes(self, rng: np.random.Generator, counts: tuple[int, int], lengths: tuple[int, int], side: int) -> list[tuple[int, int]]:
-        n = int(rng.integers(counts[0], counts[1] + 1))
+        n = _draw(rng, *counts)
         out = []
         for _ in range(n):
-            length = min(side, int(rng.integers(lengths[0], lengths[1] + 1)))
-            out.append((int(rng.integers(0, side - length + 1)), length))
+            length = min(side, _draw(rng, *lengths))
+            out.append((_draw(rng, 0, side - length), length))
         return out
 
     def holes(self, rng: np.random.Generator, height: int, width: int) -> list[list[int]]:
