@@ -21,7 +21,7 @@ def fill_holes(image: np.ndarray, holes: Sequence[Sequence[int]], fill: np.ndarr
     out = image.copy()
     rng = np.random.default_rng(seed) if fill is None else None
     top = max_value(image.dtype) if fill is None else 0.0
-    if isinstance(fill, np.ndarray) and fill.size and (fill == fill.flat[0]).all():
+    if isinstance(fill, np.ndarray) and len(set(fill.tolist())) == 1:  # (a NaN is unequal to another NaN)
         # one value for every channel: a numpy fill of each block (slicing clips the far edges; the near
         # ones are clipped here so a negative bound cannot wrap around), 1.5-7x faster than cv2.rectangle
         value = fill.flat[0]
