@@ -6,6 +6,7 @@ images are clipped to [0, 1] after a kernel with negative taps."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import cv2
@@ -155,29 +156,45 @@ def emboss_kernel(alpha: float, strength: float) -> np.ndarray:
     return ((1 - alpha) * IDENTITY_3X3 + alpha * effect).astype(np.float32)
 
 
+_J1_NODES = np.linspace(0.0, math.pi, 257)  # Bessel's integral: trapezoid nodes, their sines and weights
+_J1_SIN = np.sin(_J1_NODES)[None, :]
+_J1_WEIGHTS = np.full(257, 1.0)
+_J1_WEIGHTS[[0, -1]] = 0.5
+for _table in (_J1_NODES, _J1_SIN, _J1_WEIGHTS):
+    _table.setflags(write=False)
+
+
 def bessel_j1(x: np.ndarray) -> np.ndarray:
     """Bessel function of the first kind, order 1, from Bessel's integral
     ``J1(x) = (1/pi) int_0^pi cos(t - x sin t) dt`` (trapezoid on a periodic integrand: converges
     geometrically; 256 nodes give ~1e-15 for |x| < 60, the range sinc kernels use)."""
     x = np.asarray(x, np.float64)
-    t = np.linspace(0.0, math.pi, 257)
-    vals = np.cos(t[None, :] - x.reshape(-1, 1) * np.sin(t)[None, :])
-    weights = np.full(257, 1.0)
-    weights[[0, -1]] = 0.5
-    return ((vals @ weights) * (math.pi / 256) / math.pi).reshape(x.shape)
+    vals = np.cos(_J1_NODES[None, :] - x.reshape(-1, 1) * _J1_SIN)
+    return ((vals @ _J1_WEIGHTS) * (math.pi / 256) / math.pi).reshape(x.shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _sinc_grid(ksize: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ``ksize`` grid's distinct distances from its centre (the centre's as 1), the index of each tap's
+    distance among them, and the centre mask; the same for every cutoff, so computed once per size."""
+    r = np.arange(ksize, dtype=np.float64) - (ksize - 1) / 2.0
+    xx, yy = np.meshgrid(r, r)
+    rad = np.hypot(xx, yy)
+    safe = np.where(rad == 0, 1.0, rad)
+    radii, index = np.unique(safe, return_inverse=True)  # J1 once per distinct radius (~1/6 of the taps)
+    centre = rad == 0
+    for table in (radii, index, centre):
+        table.setflags(write=False)
+    return radii, index.reshape(safe.shape), centre
 
 
 def sinc_kernel(ksize: int, cutoff: float) -> np.ndarray:
     """Ideal circular low-pass (2-D sinc) filter of Real-ESRGAN (Wang et al. 2021,
     ``circular_lowpass_kernel``): ``k(r) = cutoff J1(cutoff r) / (2 pi r)``, ``k(0) = cutoff^2 / (4 pi)``,
     on a ``ksize`` x ``ksize`` grid, normalised to sum 1. Its truncated side lobes ring at edges."""
-    r = np.arange(ksize, dtype=np.float64) - (ksize - 1) / 2.0
-    xx, yy = np.meshgrid(r, r)
-    rad = np.hypot(xx, yy)
-    safe = np.where(rad == 0, 1.0, rad)
-    radii, index = np.unique(safe, return_inverse=True)  # J1 once per distinct radius (~1/6 of the taps)
-    k = (cutoff * bessel_j1(cutoff * radii) / (2 * math.pi * radii))[index].reshape(safe.shape)
-    k[rad == 0] = cutoff**2 / (4 * math.pi)
+    radii, index, centre = _sinc_grid(int(ksize))
+    k = (cutoff * bessel_j1(cutoff * radii) / (2 * math.pi * radii))[index]
+    k[centre] = cutoff**2 / (4 * math.pi)
     return (k / k.sum()).astype(np.float32)
 
 
