@@ -68,7 +68,7 @@ def _central_zoom(image: np.ndarray, factor: float) -> np.ndarray:
     h, w = image.shape[:2]
     ch, cw = math.ceil(h / factor), math.ceil(w / factor)
     top, left = (h - ch) // 2, (w - cw) // 2
-    crop = np.ascontiguousarray(image[top : top + ch, left : left + cw])
+    crop = image[top : top + ch, left : left + cw]  # a view: OpenCV reads strided rows without a copy
     big = _hwc(cv2.resize(crop, (int(cw * factor), int(ch * factor)), interpolation=cv2.INTER_LINEAR))
     t, l_ = (big.shape[0] - h) // 2, (big.shape[1] - w) // 2
     return big[t : t + h, l_ : l_ + w]
@@ -80,6 +80,9 @@ def zoom_blur(image: np.ndarray, factors: list[float]) -> np.ndarray:
     x = image.astype(np.float32) if image.dtype != np.float32 else image
     acc = x.copy()
     for f in factors:
+        if f == 1.0:  # OpenCV copies a same-size resize: the zoom by 1 is the image itself (no resize)
+            acc += x
+            continue
         zoomed = _central_zoom(x, float(f))
         if zoomed.shape != x.shape:  # rounding can leave the zoom 1 px short: pad by edge replication
             zoomed = np.pad(zoomed, ((0, x.shape[0] - zoomed.shape[0]), (0, x.shape[1] - zoomed.shape[1]), (0, 0)), mode="edge")
