@@ -138,3 +138,29 @@ def test_homography_matches_opencv() -> None:
         dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float64)
         expected = cv2.getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32))
         np.testing.assert_allclose(_homography(src, dst), expected / expected[2, 2], rtol=1e-4, atol=1e-4 * max(w, h))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_zoom_blur_equals_mean_of_resized_contiguous_crops(dtype: type) -> None:
+    """ImageNet-C's zoom blur written out: contiguous centre crops, each resized by OpenCV (the zoom by 1
+    included), averaged in float32 and rounded once."""
+    import math
+
+    from invariant.ops import optics as O
+    from invariant.ops.color import to_dtype
+
+    img = load_photo("astronaut")[:97, :131]
+    img = img if dtype == np.uint8 else (img.astype(np.float32) / 255 if dtype == np.float32 else img.astype(np.uint16) * 257)
+    x = img.astype(np.float32)
+    factors = [float(f) for f in np.arange(1.0, 1.21, 0.03)]
+    acc = x.copy()
+    h, w = x.shape[:2]
+    for f in factors:
+        ch, cw = math.ceil(h / f), math.ceil(w / f)
+        top, left = (h - ch) // 2, (w - cw) // 2
+        big = cv2.resize(np.ascontiguousarray(x[top : top + ch, left : left + cw]), (int(cw * f), int(ch * f)), interpolation=cv2.INTER_LINEAR)
+        t, l_ = (big.shape[0] - h) // 2, (big.shape[1] - w) // 2
+        z = big[t : t + h, l_ : l_ + w]
+        acc += np.pad(z, ((0, h - z.shape[0]), (0, w - z.shape[1]), (0, 0)), mode="edge")
+    acc *= np.float32(1.0 / (len(factors) + 1))
+    assert np.array_equal(O.zoom_blur(img, factors), to_dtype(acc, np.dtype(dtype)))
