@@ -129,16 +129,16 @@ def chromatic_aberration(image: np.ndarray, red: tuple[float, float], blue: tupl
     """Lateral chromatic aberration: the red and blue planes resampled through the Brown-Conrady radial model
     ``r' = r (1 + k1 r^2 + k2 r^4)`` (OpenCV's ``initUndistortRectifyMap``, focal length = image size, centre
     at the image centre, replicate border) with their own (k1, k2); green is the reference and unchanged."""
-    out = image.copy()
-    for channel, (k1, k2) in ((0, red), (2, blue)):
+    planes = list(cv2.split(np.ascontiguousarray(image)))  # one pass out to planes and one back (cv2.merge):
+    for channel, (k1, k2) in ((0, red), (2, blue)):  # ~2.5x cheaper than strided plane reads and writes
         mx, my = _lens_maps(image.shape[:2], k1, k2)
-        plane = np.ascontiguousarray(image[:, :, channel])
+        plane = planes[channel]
         warped = cv2.remap(plane, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE)
         if image.dtype == np.float32 and interpolation in (cv2.INTER_CUBIC, cv2.INTER_LANCZOS4):
             # the float rule: overshooting kernels are clipped to [min(0, lo), max(1, hi)] of the input plane
             np.clip(warped, min(0.0, float(plane.min())), max(1.0, float(plane.max())), out=warped)
-        out[:, :, channel] = warped
-    return out
+        planes[channel] = warped
+    return _hwc(cv2.merge(planes))
 
 
 IDENTITY_3X3 = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], np.float32)
