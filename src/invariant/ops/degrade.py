@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import cv2
@@ -99,9 +100,30 @@ def downscale(image: np.ndarray, scale: float, down: str = "nearest", up: str = 
     else:
         flag_down, flag_up = _cv_flag(down), _cv_flag(up)
         small = cv2.resize(np.ascontiguousarray(image), (small_w, small_h), interpolation=flag_down)
-        out = cv2.resize(small, (w, h), interpolation=flag_up)
-        out = out if out.ndim == 3 else out[:, :, None]
+        if up == "nearest":
+            out = _nearest_up(small if small.ndim == 3 else small[:, :, None], h, w)
+        else:
+            out = cv2.resize(small, (w, h), interpolation=flag_up)
+            out = out if out.ndim == 3 else out[:, :, None]
     return clip_overshoot(out, image, down if down in OVERSHOOTING else up)  # integer dtypes saturate inside OpenCV
+
+
+@functools.lru_cache(maxsize=256)
+def _nearest_rows(src: int, dst: int) -> np.ndarray:
+    """The source row of each of ``dst`` output rows in OpenCV's ``INTER_NEAREST_EXACT`` resize from ``src``
+    rows, read off OpenCV itself (a column of row numbers resized), so it cannot drift from its rounding."""
+    rows = cv2.resize(np.arange(src, dtype=np.int32).reshape(src, 1), (1, dst), interpolation=cv2.INTER_NEAREST_EXACT).ravel()
+    rows.setflags(write=False)
+    return rows
+
+
+def _nearest_up(small: np.ndarray, h: int, w: int) -> np.ndarray:
+    """``cv2.resize(small, (w, h), INTER_NEAREST_EXACT)`` of an HWC image with 1-4 channels, bit for bit, ~2x
+    faster when enlarging: OpenCV's nearest copies pixel by pixel, so only the ``small`` rows are widened
+    (the x mapping does not depend on the rows) and the output rows are whole-row copies of those."""
+    wide = cv2.resize(small, (w, small.shape[0]), interpolation=cv2.INTER_NEAREST_EXACT)
+    wide = wide if wide.ndim == 3 else wide[:, :, None]
+    return np.take(wide, _nearest_rows(small.shape[0], h), axis=0)
 
 
 def _cv_flag(name: str) -> int:

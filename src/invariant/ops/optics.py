@@ -6,6 +6,7 @@ images are clipped to [0, 1] after a kernel with negative taps."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import cv2
@@ -67,7 +68,7 @@ def _central_zoom(image: np.ndarray, factor: float) -> np.ndarray:
     h, w = image.shape[:2]
     ch, cw = math.ceil(h / factor), math.ceil(w / factor)
     top, left = (h - ch) // 2, (w - cw) // 2
-    crop = np.ascontiguousarray(image[top : top + ch, left : left + cw])
+    crop = image[top : top + ch, left : left + cw]  # a view: OpenCV reads strided rows without a copy
     big = _hwc(cv2.resize(crop, (int(cw * factor), int(ch * factor)), interpolation=cv2.INTER_LINEAR))
     t, l_ = (big.shape[0] - h) // 2, (big.shape[1] - w) // 2
     return big[t : t + h, l_ : l_ + w]
@@ -79,6 +80,9 @@ def zoom_blur(image: np.ndarray, factors: list[float]) -> np.ndarray:
     x = image.astype(np.float32) if image.dtype != np.float32 else image
     acc = x.copy()
     for f in factors:
+        if f == 1.0:  # OpenCV copies a same-size resize: the zoom by 1 is the image itself (no resize)
+            acc += x
+            continue
         zoomed = _central_zoom(x, float(f))
         if zoomed.shape != x.shape:  # rounding can leave the zoom 1 px short: pad by edge replication
             zoomed = np.pad(zoomed, ((0, x.shape[0] - zoomed.shape[0]), (0, x.shape[1] - zoomed.shape[1]), (0, 0)), mode="edge")
@@ -125,16 +129,16 @@ def chromatic_aberration(image: np.ndarray, red: tuple[float, float], blue: tupl
     """Lateral chromatic aberration: the red and blue planes resampled through the Brown-Conrady radial model
     ``r' = r (1 + k1 r^2 + k2 r^4)`` (OpenCV's ``initUndistortRectifyMap``, focal length = image size, centre
     at the image centre, replicate border) with their own (k1, k2); green is the reference and unchanged."""
-    out = image.copy()
-    for channel, (k1, k2) in ((0, red), (2, blue)):
+    planes = list(cv2.split(np.ascontiguousarray(image)))  # one pass out to planes and one back (cv2.merge):
+    for channel, (k1, k2) in ((0, red), (2, blue)):  # ~2.5x cheaper than strided plane reads and writes
         mx, my = _lens_maps(image.shape[:2], k1, k2)
-        plane = np.ascontiguousarray(image[:, :, channel])
+        plane = planes[channel]
         warped = cv2.remap(plane, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE)
         if image.dtype == np.float32 and interpolation in (cv2.INTER_CUBIC, cv2.INTER_LANCZOS4):
             # the float rule: overshooting kernels are clipped to [min(0, lo), max(1, hi)] of the input plane
             np.clip(warped, min(0.0, float(plane.min())), max(1.0, float(plane.max())), out=warped)
-        out[:, :, channel] = warped
-    return out
+        planes[channel] = warped
+    return _hwc(cv2.merge(planes))
 
 
 IDENTITY_3X3 = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], np.float32)
@@ -155,29 +159,45 @@ def emboss_kernel(alpha: float, strength: float) -> np.ndarray:
     return ((1 - alpha) * IDENTITY_3X3 + alpha * effect).astype(np.float32)
 
 
+_J1_NODES = np.linspace(0.0, math.pi, 257)  # Bessel's integral: trapezoid nodes, their sines and weights
+_J1_SIN = np.sin(_J1_NODES)[None, :]
+_J1_WEIGHTS = np.full(257, 1.0)
+_J1_WEIGHTS[[0, -1]] = 0.5
+for _table in (_J1_NODES, _J1_SIN, _J1_WEIGHTS):
+    _table.setflags(write=False)
+
+
 def bessel_j1(x: np.ndarray) -> np.ndarray:
     """Bessel function of the first kind, order 1, from Bessel's integral
     ``J1(x) = (1/pi) int_0^pi cos(t - x sin t) dt`` (trapezoid on a periodic integrand: converges
     geometrically; 256 nodes give ~1e-15 for |x| < 60, the range sinc kernels use)."""
     x = np.asarray(x, np.float64)
-    t = np.linspace(0.0, math.pi, 257)
-    vals = np.cos(t[None, :] - x.reshape(-1, 1) * np.sin(t)[None, :])
-    weights = np.full(257, 1.0)
-    weights[[0, -1]] = 0.5
-    return ((vals @ weights) * (math.pi / 256) / math.pi).reshape(x.shape)
+    vals = np.cos(_J1_NODES[None, :] - x.reshape(-1, 1) * _J1_SIN)
+    return ((vals @ _J1_WEIGHTS) * (math.pi / 256) / math.pi).reshape(x.shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _sinc_grid(ksize: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ``ksize`` grid's distinct distances from its centre (the centre's as 1), the index of each tap's
+    distance among them, and the centre mask; the same for every cutoff, so computed once per size."""
+    r = np.arange(ksize, dtype=np.float64) - (ksize - 1) / 2.0
+    xx, yy = np.meshgrid(r, r)
+    rad = np.hypot(xx, yy)
+    safe = np.where(rad == 0, 1.0, rad)
+    radii, index = np.unique(safe, return_inverse=True)  # J1 once per distinct radius (~1/6 of the taps)
+    centre = rad == 0
+    for table in (radii, index, centre):
+        table.setflags(write=False)
+    return radii, index.reshape(safe.shape), centre
 
 
 def sinc_kernel(ksize: int, cutoff: float) -> np.ndarray:
     """Ideal circular low-pass (2-D sinc) filter of Real-ESRGAN (Wang et al. 2021,
     ``circular_lowpass_kernel``): ``k(r) = cutoff J1(cutoff r) / (2 pi r)``, ``k(0) = cutoff^2 / (4 pi)``,
     on a ``ksize`` x ``ksize`` grid, normalised to sum 1. Its truncated side lobes ring at edges."""
-    r = np.arange(ksize, dtype=np.float64) - (ksize - 1) / 2.0
-    xx, yy = np.meshgrid(r, r)
-    rad = np.hypot(xx, yy)
-    safe = np.where(rad == 0, 1.0, rad)
-    radii, index = np.unique(safe, return_inverse=True)  # J1 once per distinct radius (~1/6 of the taps)
-    k = (cutoff * bessel_j1(cutoff * radii) / (2 * math.pi * radii))[index].reshape(safe.shape)
-    k[rad == 0] = cutoff**2 / (4 * math.pi)
+    radii, index, centre = _sinc_grid(int(ksize))
+    k = (cutoff * bessel_j1(cutoff * radii) / (2 * math.pi * radii))[index]
+    k[centre] = cutoff**2 / (4 * math.pi)
     return (k / k.sum()).astype(np.float32)
 
 

@@ -31,6 +31,12 @@ def _int_range(value: Any, argument: str, low: int) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
+def _draw(rng: np.random.Generator, low: int, high: int) -> int:
+    """``int(rng.integers(low, high + 1))``, without the ~3 us call when the range holds one value: numpy
+    draws nothing from the generator then, so the stream (and every later draw) is the same."""
+    return low if low == high else int(rng.integers(low, high + 1))
+
+
 def _int_pair(value: Any, argument: str, low: int) -> tuple[int, int]:
     """An (x, y) pair of ints >= ``low`` (not a range)."""
     if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)):
@@ -110,11 +116,11 @@ class XYMasking(_Occlusion):
     example_args: ClassVar[Params] = {"num_masks_x": (1, 3), "num_masks_y": (1, 2), "mask_x_length": (2, 8), "mask_y_length": (2, 6)}
 
     def _stripes(self, rng: np.random.Generator, counts: tuple[int, int], lengths: tuple[int, int], side: int) -> list[tuple[int, int]]:
-        n = int(rng.integers(counts[0], counts[1] + 1))
+        n = _draw(rng, *counts)
         out = []
         for _ in range(n):
-            length = min(side, int(rng.integers(lengths[0], lengths[1] + 1)))
-            out.append((int(rng.integers(0, side - length + 1)), length))
+            length = min(side, _draw(rng, *lengths))
+            out.append((_draw(rng, 0, side - length), length))
         return out
 
     def holes(self, rng: np.random.Generator, height: int, width: int) -> list[list[int]]:
@@ -241,20 +247,21 @@ class MaskDropout(Transform):
         mask = as_stack(sample.arrays[names[0]])
         if mask.shape[:2] != tuple(sample.shape):
             value_error("MaskDropout", "to come before spatial transforms (it reads the mask as planned)", input_description(sample), "move MaskDropout before crops, resizes and other spatial steps")
-        plane = mask[..., 0]
-        if plane.dtype in (np.uint8, np.uint16):  # a histogram is ~10x faster than a sort for small labels
-            labels = np.flatnonzero(np.bincount(plane.ravel()))
-        else:
-            labels = np.unique(plane)
+        labels = X.label_values(mask[..., 0])
         labels = labels[labels != 0]
         n = min(len(labels), int(rng.integers(self.max_objects[0], self.max_objects[1] + 1)))
         chosen = sorted(rng.choice(labels, size=n, replace=False).tolist()) if n else []
         region = X.label_region(mask[..., 0], chosen) if chosen else np.zeros(mask.shape[:2], bool)
-        return {"labels": chosen, "runs": X.encode_runs(region)}
+        runs = X.encode_runs(region)
+        region.setflags(write=False)
+        self.__dict__["_decoded"] = (runs, region.shape, region)  # the apply steps of this call reuse it
+        return {"labels": chosen, "runs": runs}
 
     def _region(self, params: Params, shape: tuple[int, int]) -> np.ndarray:
         """The erased region, decoded once per call: image, mask and boxes of one call share the same
-        ``params["runs"]`` list (the cache holds that list, so its identity cannot be reused)."""
+        ``params["runs"]`` list (the cache holds that list, so its identity cannot be reused).
+        ``sample_params`` seeds the cache with the region it encoded, so a call decodes nothing; params
+        that were copied or replayed are decoded here."""
         runs = params["runs"]
         cached = self.__dict__.get("_decoded")
         if cached is not None and cached[0] is runs and cached[1] == shape:
@@ -286,9 +293,9 @@ class MaskDropout(Transform):
         region = self._region(params, mask.shape[:2])
         if not (X.label_region(mask[..., 0], params["labels"]) == region).all():
             value_error("MaskDropout", "to come before spatial transforms (the mask changed after it was planned)", mask, "move MaskDropout before crops, flips and other spatial steps")
-        out = mask.copy()
-        out[region] = self.fill_mask
-        return out
+        value = np.empty(1, mask.dtype)
+        value[0] = self.fill_mask  # numpy's assignment cast, as ``mask[region] = fill_mask``
+        return X.drop_pixels(mask, region[:, :, None], value)
 
     def apply_annotations(self, annotations: Any, params: Params, shape: tuple[int, int]) -> None:
         target = annotations.targets.get("bboxes")

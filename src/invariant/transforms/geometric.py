@@ -322,9 +322,9 @@ class Perspective(_Geometric):
 
     def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
         h, w = shape
-        j = np.asarray(params["jitter"], dtype=np.float64)
+        (a0, a1), (b0, b1), (c0, c1), (d0, d1) = np.asarray(params["jitter"], dtype=np.float64).tolist()
         # corners tl, tr, br, bl moved inward by their jitter (fractions of width/height)
-        src = np.array([[j[0, 0], j[0, 1]], [1 - j[1, 0], j[1, 1]], [1 - j[2, 0], 1 - j[2, 1]], [j[3, 0], 1 - j[3, 1]]]) * (w, h)
+        src = np.array([[a0, a1], [1 - b0, b1], [1 - c0, 1 - c1], [d0, 1 - d1]]) * (w, h)
         if self.keep_size:
             out_w, out_h = w, h
         else:
@@ -342,16 +342,18 @@ class Perspective(_Geometric):
 
 def _homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """The 3x3 matrix mapping 4 source points onto 4 destination points (direct linear solve in
-    float64; OpenCV's getPerspectiveTransform only takes float32 points)."""
-    x, y = src[:, 0], src[:, 1]
-    u, v = dst[:, 0], dst[:, 1]
-    zeros, ones = np.zeros(4), np.ones(4)
-    a = np.empty((8, 8))
-    a[0::2] = np.stack([x, y, ones, zeros, zeros, zeros, -u * x, -u * y], axis=1)
-    a[1::2] = np.stack([zeros, zeros, zeros, x, y, ones, -v * x, -v * y], axis=1)
-    b = np.empty(8)
-    b[0::2], b[1::2] = u, v
-    return np.append(np.linalg.solve(a, b), 1.0).reshape(3, 3)
+    float64; OpenCV's getPerspectiveTransform only takes float32 points). The 8x8 system is written
+    from Python floats (the same IEEE products as numpy's, without ~20 small-array operations)."""
+    rows: list[list[float]] = []
+    b: list[float] = []
+    for (x, y), (u, v) in zip(np.asarray(src, np.float64).tolist(), np.asarray(dst, np.float64).tolist()):
+        rows.append([x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y])
+        rows.append([0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y])
+        b += (u, v)
+    out = np.empty(9)
+    out[:8] = np.linalg.solve(np.array(rows), np.array(b))
+    out[8] = 1.0
+    return out.reshape(3, 3)
 
 
 class RandomRotate90(_Geometric):
