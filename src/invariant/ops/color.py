@@ -348,15 +348,18 @@ def _translate_inplace(array: np.ndarray, table: np.ndarray) -> None:
 
 
 def equalize_uint8(image: np.ndarray) -> np.ndarray:
-    """PIL's per-channel equalize (``equalize_table``) of a uint8 image, planar: one split, per plane a
-    histogram (cv2.calcHist) and an in-place table translation, one merge; each plane is read twice
-    instead of the interleaved image once per channel for the histograms and again per channel for the
-    tables. Same bytes as ``apply_table(image, equalize_table(ImageStats(image).hist(), 255))``."""
+    """PIL's per-channel equalize (``equalize_table``) of a uint8 image: per channel a histogram
+    (cv2.calcHist on the interleaved image), then one split, per plane an in-place table translation,
+    one merge (translating the interleaved image once per channel and gathering costs more). Same bytes
+    as ``apply_table(image, equalize_table(ImageStats(image).hist(), 255))``."""
     c = image.shape[2]
     if _sz is None or not 1 < c <= 4 or image.shape[0] * image.shape[1] >= 2**24:  # calcHist counts are float32
         return apply_table(image, equalize_table(ImageStats(image).hist(), 255).astype(np.uint8))
-    planes = cv2.split(np.ascontiguousarray(image))
-    counts = np.stack([cv2.calcHist([plane], [0], None, [256], [0, 256]).reshape(256) for plane in planes], dtype=np.float64)
+    image = np.ascontiguousarray(image)
+    # histograms from the interleaved image: calcHist of a single-channel plane takes OpenCV's IPP path,
+    # measured ~3x slower per channel than its own loop over one channel of the interleaved image
+    counts = np.stack([cv2.calcHist([image], [i], None, [256], [0, 256]).reshape(256) for i in range(c)], dtype=np.float64)
+    planes = cv2.split(image)
     rows = equalize_rows_uint8(counts)  # row i: channel i's table
     for plane, row in zip(planes, rows):
         _translate_inplace(plane, row)
