@@ -59,11 +59,13 @@ def salt_and_pepper(image: np.ndarray, amount: float, salt_vs_pepper: float, see
     becomes the dtype's maximum ("salt") with probability ``salt_vs_pepper``, else 0 ("pepper")."""
     rng = np.random.default_rng(int(seed))
     h, w = image.shape[:2]
-    hit = rng.random((h, w)) < amount
-    salt = rng.random((h, w)) < salt_vs_pepper
+    draws = rng.random((2, h * w))  # the same stream as two (h, w) draws: hit, then salt
+    hits = np.flatnonzero(draws[0] < amount)  # a few percent of the pixels: index them, not mask them
+    salt = draws[1, hits] < salt_vs_pepper
     out = image.copy()
-    out[hit & salt] = max_value(image.dtype)
-    out[hit & ~salt] = 0
+    pixels = out.reshape(h * w, -1)  # a view: out is a fresh contiguous copy
+    pixels[hits[salt]] = max_value(image.dtype)
+    pixels[hits[~salt]] = 0
     return out
 
 
