@@ -217,4 +217,8 @@ def unsharp_mask(image: np.ndarray, ksize: int, sigma: float, alpha: float, thre
     residual -= x
     residual *= soft
     residual += x
-    return to_dtype(residual, image.dtype)
+    if image.dtype == np.float32:
+        return to_dtype(residual, image.dtype)
+    # x and sharp are in [0, top] and 0 <= soft <= 1 (+ float rounding of a normalized positive kernel),
+    # so the blend stays within (-0.5, top + 0.5): rounding needs no clip (one pass less than to_dtype)
+    return np.rint(residual, out=residual).astype(image.dtype)
