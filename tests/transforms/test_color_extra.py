@@ -1,5 +1,5 @@
-"""RGBShift, ToSepia and UnsharpMask against independent references: the numpy formula of a per-channel
-shift, the sepia matrix applied in float64 numpy, and unsharp masking written out in the test (float64
+"""RGBShift, ToSepia and UnsharpMask (hard and soft mask) against independent references: the numpy formula of a
+per-channel shift, the sepia matrix applied in float64 numpy, and unsharp masking written out in the test (float64
 numpy with OpenCV's Gaussian) plus albumentations' own kernel on float images; fused == op by op."""
 
 from __future__ import annotations
@@ -143,8 +143,8 @@ def _unsharp_reference(image: np.ndarray, ksize: int, sigma: float, alpha: float
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32"])
-def test_unsharp_mask_matches_the_reference(dtype: str) -> None:
-    t = iv.UnsharpMask(blur_limit=(3, 9), sigma_limit=(0.0, 2.0), alpha=(0.2, 1.0), threshold=5 / 255, p=1)
+def test_unsharp_mask_soft_matches_the_reference(dtype: str) -> None:
+    t = iv.UnsharpMask(blur_limit=(3, 9), sigma_limit=(0.0, 2.0), alpha=(0.2, 1.0), threshold=5 / 255, soft_mask=True, p=1)
     for seed, photo in enumerate(PHOTOS):
         image = _as(photo, dtype)
         out, params = _run(t, image, seed)
@@ -159,12 +159,56 @@ def test_unsharp_mask_matches_the_reference(dtype: str) -> None:
         assert not np.array_equal(out, image)
 
 
+def _unsharp_hard_reference(image: np.ndarray, ksize: int, sigma: float, alpha: float, threshold: float) -> np.ndarray:
+    """PIL's / AlbumentationsX's hard-threshold unsharp mask written out in float64, in the dtype's own units:
+    the sharpened value where |x - G(x)| > threshold, else x."""
+    top = C.MAX_VALUE[image.dtype.name]
+    x = image.astype(np.float64)
+    blur = cv2.GaussianBlur(x, (ksize, ksize), sigmaX=sigma, borderType=cv2.BORDER_REFLECT_101).reshape(x.shape)
+    sharp = np.clip(x + alpha * (x - blur), 0.0, top)
+    return np.where(np.abs(x - blur) > threshold * top, sharp, x)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32"])
+def test_unsharp_mask_hard_matches_the_reference(dtype: str) -> None:
+    t = iv.UnsharpMask(blur_limit=(3, 9), sigma_limit=(0.0, 2.0), alpha=(0.2, 1.0), threshold=5 / 255, soft_mask=False, p=1)
+    for seed, photo in enumerate(PHOTOS):
+        image = _as(photo, dtype)
+        out, params = _run(t, image, seed)
+        expected = _unsharp_hard_reference(image, params["kernel_size"], params["sigma"], params["alpha"], 5 / 255)
+        assert out.dtype == image.dtype and out.shape == image.shape
+        top = C.MAX_VALUE[dtype]
+        # the blur is rounded to the dtype (uint8: OpenCV's fixed point, within ~1 level), which moves the
+        # sharpened value by up to alpha * 1.5 levels; a pixel whose |detail| is within 1.5 levels of the
+        # threshold may switch, by at most alpha * (threshold + 2 levels) (+1 for rounding)
+        unit = 1.0 if dtype != "float32" else 1 / 255
+        x = image.astype(np.float64)
+        blur = cv2.GaussianBlur(x, (params["kernel_size"],) * 2, sigmaX=params["sigma"], borderType=cv2.BORDER_REFLECT_101).reshape(x.shape)
+        near = np.abs(np.abs(x - blur) - 5 / 255 * top) <= 1.5 * unit
+        err = np.abs(out.astype(np.float64) - (expected if dtype == "float32" else np.rint(expected)))
+        assert err[~near].max() <= 2 * unit and near.mean() < 0.25
+        assert err.max() <= params["alpha"] * (5 / 255 * top + 2 * unit) + unit
+        assert not np.array_equal(out, image)
+
+
+def test_unsharp_mask_hard_is_albumentationsx_algorithm_on_uint8() -> None:
+    """AlbumentationsX 2.5.1's ``unsharp_mask`` (cv2.GaussianBlur, cv2.addWeighted, a hard masked copy)
+    written out with the same OpenCV calls: the same bytes."""
+    image = PHOTOS[1]
+    for ksize, sigma, alpha in ((3, 0.0, 0.5), (7, 1.5, 0.3), (5, 0.0, 1.0)):
+        ours = iv.UnsharpMask(blur_limit=ksize, sigma_limit=sigma, alpha=alpha, threshold=10 / 255, soft_mask=False, p=1)(image=image)["image"]
+        blurred = cv2.GaussianBlur(image, (ksize, ksize), sigmaX=sigma)
+        sharpened = cv2.addWeighted(image, 1.0 + alpha, blurred, -alpha, 0)
+        theirs = np.where(cv2.absdiff(image, blurred) > 10, sharpened, image)
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_unsharp_mask_matches_albumentations_kernel_on_float() -> None:
     from albumentations.augmentations.pixel import functional as AF
 
     image = _as(PHOTOS[1], "float32")
     for ksize, sigma, alpha in ((3, 0.0, 0.5), (7, 1.5, 0.3), (5, 0.0, 1.0)):
-        ours = iv.UnsharpMask(blur_limit=ksize, sigma_limit=sigma, alpha=alpha, threshold=10 / 255, p=1)(image=image)["image"]
+        ours = iv.UnsharpMask(blur_limit=ksize, sigma_limit=sigma, alpha=alpha, threshold=10 / 255, soft_mask=True, p=1)(image=image)["image"]
         theirs = AF.unsharp_mask(image, ksize, sigma=sigma, alpha=alpha, threshold=10)
         np.testing.assert_allclose(ours, theirs, atol=1e-4)
 
@@ -198,6 +242,8 @@ def test_unsharp_mask_errors() -> None:
         iv.UnsharpMask(alpha=(0.2, 1.5))
     with pytest.raises(TypeError, match="threshold"):
         iv.UnsharpMask(threshold="10")
+    with pytest.raises(TypeError, match="soft_mask"):
+        iv.UnsharpMask(soft_mask="yes")
 
 
 def test_rgb_shift_stays_out_of_table_runs_and_neighbours_still_fuse(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -84,6 +84,23 @@ def test_salt_and_pepper_fractions(dtype: str) -> None:
     assert not (changed & ~salt & ~pepper).any()  # every other pixel is untouched
 
 
+def test_salt_and_pepper_hits_are_independent_per_pixel() -> None:
+    """Hits are drawn as a Binomial count placed uniformly: over many seeds each pixel is hit with probability
+    ``amount`` independently, so the per-image count has the binomial variance n p (1 - p) (a fixed count
+    per image, as AlbumentationsX draws, would have none) and every position is equally likely."""
+    image = np.full((16, 16, 1), 128, np.uint8)
+    n, amount, seeds = image.size, 0.25, 2000
+    hits = np.stack([N.salt_and_pepper(image, amount, 0.5, seed)[:, :, 0] != 128 for seed in range(seeds)])
+    counts = hits.reshape(seeds, -1).sum(axis=1)
+    assert abs(counts.mean() - n * amount) < 5 * np.sqrt(n * amount * (1 - amount) / seeds)
+    assert 0.85 < counts.var() / (n * amount * (1 - amount)) < 1.15  # sd of this ratio ~ sqrt(2 / seeds) = 0.03
+    per_pixel = hits.mean(axis=0)
+    assert np.abs(per_pixel - amount).max() < 5 * np.sqrt(amount * (1 - amount) / seeds)
+    # two neighbouring pixels are hit together with probability amount ** 2 (independence)
+    both = (hits[:, :, :-1] & hits[:, :, 1:]).mean()
+    assert abs(both - amount**2) < 5 * np.sqrt(amount**2 / (seeds * n))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_multiplicative_noise_elementwise_moments(dtype: str) -> None:
     image = (_astronaut("float32") * 0.5 + 0.25) * TOP[dtype]

@@ -211,6 +211,32 @@ def iso_noise(image: np.ndarray, color_shift: float, intensity: float, seed: int
 # -- unsharp masking --------------------------------------------------------------------------------------------
 
 
+def unsharp_mask_hard(image: np.ndarray, ksize: int, sigma: float, alpha: float, threshold: float) -> np.ndarray:
+    """Unsharp masking with a hard threshold (PIL's ``ImageFilter.UnsharpMask``, AlbumentationsX 2.5.1's
+    ``unsharp_mask``), in the dtype's own units: ``blur = G(x)`` in the dtype (uint8: OpenCV's fixed-point
+    ``cv2.GaussianBlur``, within ~1 level of the exact blur; else ``gaussian_blur``), ``sharp = clip(x +
+    alpha * (x - blur), 0, max)`` (``cv2.addWeighted``, rounded and saturated), and per pixel and channel
+    ``sharp`` where ``|x - blur| > threshold * max``, else ``x``. No float copy of the image and no second
+    blur: about 2.5x faster than ``unsharp_mask`` on uint8 photos."""
+    top = max_value(image.dtype)
+    image = np.ascontiguousarray(image)
+    if image.dtype == np.uint8:
+        blur = _hwc(cv2.GaussianBlur(image, (ksize, ksize), sigmaX=sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT_101))
+    else:
+        blur = gaussian_blur(image, ksize, sigma)
+    sharp = _hwc(cv2.addWeighted(image, 1.0 + float(alpha), blur, -float(alpha), 0.0))
+    if image.dtype == np.float32:
+        np.clip(sharp, 0.0, 1.0, out=sharp)
+    level = float(threshold) * top
+    # integer differences: |d| > t exactly when |d| > floor(t)
+    bound = np.float32(level) if image.dtype == np.float32 else image.dtype.type(min(math.floor(level), top))
+    keep = np.less_equal(_hwc(cv2.absdiff(image, blur)), bound)  # per pixel and channel: detail too small
+    if image.shape[2] in (1, 3, 4):  # OpenCV's masked copy takes a mask with the image's channels
+        cv2.copyTo(image, keep.view(np.uint8), sharp)  # the original back where the detail is too small
+        return sharp
+    return np.where(keep, image, sharp)
+
+
 def unsharp_mask(image: np.ndarray, ksize: int, sigma: float, alpha: float, threshold: float) -> np.ndarray:
     """Unsharp masking with albumentations' semantics (its ``unsharp_mask``), in the dtype's own units:
 
@@ -232,4 +258,8 @@ def unsharp_mask(image: np.ndarray, ksize: int, sigma: float, alpha: float, thre
     residual -= x
     residual *= soft
     residual += x
-    return to_dtype(residual, image.dtype)
+    if image.dtype == np.float32:
+        return to_dtype(residual, image.dtype)
+    # x and sharp are in [0, top] and 0 <= soft <= 1 (+ float rounding of a normalized positive kernel),
+    # so the blend stays within (-0.5, top + 0.5): rounding needs no clip (one pass less than to_dtype)
+    return np.rint(residual, out=residual).astype(image.dtype)

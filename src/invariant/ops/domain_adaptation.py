@@ -59,12 +59,34 @@ def match_cumulative_cdf(source: np.ndarray, template: np.ndarray) -> np.ndarray
 def match_table(source: np.ndarray, template: np.ndarray) -> np.ndarray:
     """For a uint8/uint16 ``source`` plane: the matched value in [0, 1] of every level 0..max (levels absent
     from the source keep their own value; they are never looked up)."""
-    top = max_value(source.dtype)
-    values, counts, _ = _distinct(source)
-    t_values, t_counts, _ = _distinct(template)
-    table = np.arange(int(top) + 1) / top
-    table[np.rint(values * top).astype(np.intp)] = np.interp(np.cumsum(counts) / source.size, np.cumsum(t_counts) / template.size, t_values)
-    return table
+    return match_tables(source[:, :, None], template[:, :, None])[:, 0]
+
+
+def _channel_distinct(image: np.ndarray, c: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_distinct(image[:, :, c])[:2]`` of an HWC image. uint8 channels are counted with cv2.calcHist on the
+    interleaved image (no strided copy of the channel; same integer counts as the bincount)."""
+    if image.dtype == np.uint8 and image.shape[0] * image.shape[1] < 2**24:  # calcHist counts are float32
+        counts = cv2.calcHist([image], [c], None, [256], [0, 256]).reshape(256).astype(np.int64)
+        present = np.flatnonzero(counts)
+        return present / 255.0, counts[present]
+    values, counts, _ = _distinct(image[:, :, c])
+    return values, counts
+
+
+def match_tables(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``match_table`` of every channel of a uint8/uint16 HWC ``image`` against the same channel of an HWC
+    ``reference`` (any dtype, same channel count): a (levels, C) float64 table in [0, 1]."""
+    top = max_value(image.dtype)
+    size, t_size = image.shape[0] * image.shape[1], reference.shape[0] * reference.shape[1]
+    reference = np.ascontiguousarray(reference) if reference.dtype == np.uint8 else reference
+    tables = np.empty((int(top) + 1, image.shape[2]))
+    for c in range(image.shape[2]):
+        values, counts = _channel_distinct(image, c)
+        t_values, t_counts = _channel_distinct(reference, c)
+        table = tables[:, c]
+        table[:] = np.arange(int(top) + 1) / top
+        table[np.rint(values * top).astype(np.intp)] = np.interp(np.cumsum(counts) / size, np.cumsum(t_counts) / t_size, t_values)
+    return tables
 
 
 def match_histograms(image: np.ndarray, reference: np.ndarray) -> np.ndarray:

@@ -139,9 +139,23 @@ def shadow(image: np.ndarray, polygons: Sequence[np.ndarray], intensities: Seque
     """Automold shadows (albumentations ``add_shadow``): pixels inside each polygon are multiplied by
     ``1 - intensity`` (every channel). Only darkens."""
     out = image.copy()
+    h = image.shape[0]
     for vertices, intensity in zip(polygons, intensities):
+        vertices = np.asarray(vertices, dtype=np.int32).reshape(-1, 2)
+        if image.dtype == np.uint8 and image.shape[2] <= 4 and len(vertices):
+            # uint8: the darkened value depends only on the level (the same float64 steps on a table of the
+            # 256 levels), applied to the band of rows the polygon spans through its mask
+            y0, y1 = max(0, int(vertices[:, 1].min())), min(h, int(vertices[:, 1].max()) + 1)
+            if y1 <= y0:
+                continue
+            band = out[y0:y1]  # whole rows: a contiguous view OpenCV writes into
+            region = np.zeros(band.shape[:2], np.uint8)
+            cv2.fillPoly(region, [vertices], 255, offset=(0, -y0))
+            table = to_dtype(np.arange(256, dtype=np.float64) * (1.0 - float(intensity)), image.dtype)
+            cv2.copyTo(cv2.LUT(band, table), region, band)
+            continue
         region = np.zeros(image.shape[:2], np.uint8)
-        cv2.fillPoly(region, [np.asarray(vertices, dtype=np.int32)], 255)
+        cv2.fillPoly(region, [vertices], 255)
         inside = region == 255
         out[inside] = to_dtype(out[inside].astype(np.float64) * (1.0 - float(intensity)), image.dtype)
     return out

@@ -15,7 +15,7 @@ from ..core.effects import Effects
 from ..core.errors import type_error, value_error
 from ..core.transform import Params, Transform, as_range, check_choice
 from ..ops import domain_adaptation as D
-from ..ops.color import to_dtype, max_value
+from ..ops.color import apply_table, max_value, to_dtype
 
 References = Sequence[Any] | Callable[[], Sequence[Any]]
 _FIX = "pass a list of HWC arrays, e.g. reference_images=[ref1, ref2], photo names such as ['coffee'], or a function returning a list"
@@ -121,13 +121,15 @@ class HistogramMatching(ReferenceTransform):
         if image.dtype == np.float32:
             x = D.to_unit(image)
             return _finish(x + b * (D.match_histograms(image, ref) - x), image.dtype)
-        # integer images: one table per channel (value -> blended matched value), applied by indexing
+        # integer images: one table per channel (value -> blended matched value)
         top = max_value(image.dtype)
-        levels = np.arange(int(top) + 1) / top
+        levels = (np.arange(int(top) + 1) / top)[:, None]
+        tables = _finish(levels + b * (D.match_tables(image, ref) - levels), image.dtype)
+        if image.dtype == np.uint8:
+            return apply_table(image, tables)  # one SIMD translation per plane
         out = np.empty_like(image)
         for c in range(image.shape[2]):
-            table = D.match_table(image[:, :, c], ref[:, :, c])
-            out[:, :, c] = _finish(levels + b * (table - levels), image.dtype)[image[:, :, c]]
+            out[:, :, c] = tables[:, c][image[:, :, c]]
         return out
 
 

@@ -131,7 +131,7 @@ class RandomGamma(PointwiseTransform):
         return C.gamma_curve(params["gamma"], C.max_value(dtype))
 
     def lookup_table(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> np.ndarray | None:
-        return C.to_table(C.gamma_curve(params["gamma"], 255.0)(C.X256))  # shared (256, 1): no broadcast checks
+        return C.gamma_table(params["gamma"])  # shared (256, 1): no broadcast checks
 
 
 class Invert(PointwiseTransform):
