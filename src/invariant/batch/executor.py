@@ -38,6 +38,7 @@ from ..core.transform import SpatialTransform, executes_generically
 from ..transforms.distortions import FieldTransform
 from ..core import hooks
 from . import kernels_torch as K
+from . import policies_torch as P
 
 torch = require_torch("invariant.batch.executor (batched execution)")
 F = torch.nn.functional
@@ -143,15 +144,18 @@ def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stag
         last = -1
         for s in steps:
             pos = position[id(s.transform)]
-            if pos <= last:
+            if pos <= last and not (stages[stage_of[pos]][0] == P.POLICY and stage_of[pos] == stage_of[last]):  # a policy picks its ops in any order
                 value_error("pipeline", "steps in the pipeline's leaf order (batched stages are aligned by leaf)", f"{type(s.transform).__name__} after a later leaf", "avoid containers that reorder (SomeOf with replace or shuffle), or use the numpy executor")
             last = pos
             per_stage[stage_of[pos]][b].append(s)
+    P.merge_edges(stages, per_stage)
     for (spatial, leaves), stage_steps in zip(stages, per_stage):
         active = [b for b, s in enumerate(stage_steps) if s]
         if not active:
             continue
-        if spatial:
+        if spatial == P.POLICY:
+            x, masks, integer = P.policy_stage(stage_steps, x, masks, integer, top, _spatial_stage, _pixel_stage)
+        elif spatial:
             x, masks = _spatial_stage(stage_steps, active, x, masks, integer)
         else:
             x, masks, integer = _pixel_stage(pipe_leaves[leaves[0]], stage_steps, active, x, masks, integer, top)
@@ -316,7 +320,7 @@ class BatchedPipeline(torch.nn.Module):
         self.epoch = 0
         self._next = 0
         self.leaves = list(pipe._leaf_list)
-        self.stages, self.stage_of = _stages(self.leaves)
+        self.stages, self.stage_of = P.stages_of(pipe, self.leaves, _stages)
         self.last_timing: dict[str, float] = {}
 
     def set_epoch(self, epoch: int) -> None:
