@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             ours_txt = f"{ours_rate:.0f}" if ours_rate else f"no batched kernel: {why}"
             share = f"{100 * statistics.median(shares):.0f}%" if shares else "-"
             numpy_txt = f"{numpy_rate:.0f}" if numpy_rate else "-"
-            print(f"| {name} | {b} | {ours_txt} | {f"{kornia_rate:.0f}" if kornia_rate else "-"} | {ratio} | {share} | {numpy_txt} |", flush=True)
+            kornia_txt = f"{kornia_rate:.0f}" if kornia_rate else "-"
+            print(f"| {name} | {b} | {ours_txt} | {kornia_txt} | {ratio} | {share} | {numpy_txt} |", flush=True)
     return 0
 
 

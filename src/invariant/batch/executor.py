@@ -276,6 +276,8 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
         result = torch.round(result).clamp_(0.0, 255.0).to(x.dtype)
     else:
         result = result.clamp(0.0, top)
+    if masks is not None and name == "AugMix" and t.geometric:
+        value_error("AugMix targets", "images only when geometric ops are on (a blend of differently moved copies has no single mask)", "a mask", "use AugMix(geometric=False) for masks")
     if masks is not None and name in _HOLE_KERNELS and t.fill_mask is not None:
         masks = masks.clone()
         for b, p in zip(active, params):
@@ -415,6 +417,8 @@ class TorchExecutor(Executor):
         sample = plan.sample
         leaves = _leaves_of(plan)
         stages, stage_of = _stages(leaves)
+        if len(leaves) < len(plan.steps):  # a policy repeated an op: one stage run unit by unit (policies_torch)
+            stages, stage_of = [(P.POLICY, list(range(len(leaves))))], {i: 0 for i in range(len(leaves))}
         image = sample.arrays["image"]
         integer = image.dtype == np.uint8
         if not integer and image.dtype != np.float32:

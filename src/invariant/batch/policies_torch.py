@@ -99,7 +99,9 @@ def stages_of(pipe: Any, leaves: list[Any], plain: Callable[[list[Any]], tuple[l
 
 def merge_edges(stages: list[tuple[Any, list[int]]], per_stage: list[list[list[Step]]]) -> None:
     """Per sample, move a policy's leading geometric ops to the end of the spatial stage before it and its
-    trailing ones to the start of the spatial stage after it (the numpy path fuses them there)."""
+    trailing ones to the start of the spatial stage after it (the numpy path fuses them there); when
+    nothing is left between the two and the stage after keeps the size, the sample's steps of the stage
+    after join the stage before too (one resampling for all, as numpy)."""
     for si, (kind, _) in enumerate(stages):
         if kind != POLICY:
             continue
@@ -113,6 +115,11 @@ def merge_edges(stages: list[tuple[Any, list[int]]], per_stage: list[list[list[S
                 if lead:
                     per_stage[si - 1][b] = per_stage[si - 1][b] + steps[:lead]
                     steps = steps[lead:]
+            if before and after and not steps:  # nothing left between two spatial stages: numpy fuses all three
+                nxt = per_stage[si + 1][b]
+                if nxt and tuple(nxt[-1].geometry.out_shape) == tuple(nxt[0].in_shape):  # type: ignore[union-attr]
+                    per_stage[si - 1][b] = per_stage[si - 1][b] + nxt
+                    per_stage[si + 1][b] = []
             if after and steps:
                 trail = 0
                 while trail < len(steps) and steps[len(steps) - 1 - trail].transform.spatial:
@@ -180,14 +187,13 @@ def _pivot(x: Any) -> Any:
 
 
 def _linear(x: Any, scale: Any, shift: Any, top: float) -> Any:
-    """``x * scale + shift`` with per-sample, per-channel (n, C) float64 parameters. uint8: each sample's
-    (C, 256) table in float64, rounded half-to-even and saturated as ``ops.color.to_table``, gathered
-    (exactly the numpy path's table). Float: float32 multiply then add, as ``linear_curve`` on float32."""
-    n, c, h, w = x.shape
+    """``x * scale + shift`` with per-sample, per-channel (n, C) float64 parameters. uint8: the same
+    float64 multiply and add the numpy path's table entry gets (``table_from_curve`` of ``linear_curve``
+    on the integer level), rounded half-to-even and saturated as ``ops.color.to_table``: every pixel
+    equals its table entry bit for bit, without a gather. Float: float32 multiply then add, as
+    ``linear_curve`` on float32."""
     if top == 255.0:
-        levels = torch.arange(256, dtype=torch.float64, device=x.device)
-        table = torch.round(levels * scale[..., None] + shift[..., None]).clamp_(0.0, 255.0).float()
-        return table.view(n * c, 256).gather(1, x.reshape(n * c, h * w).long()).view(n, c, h, w)
+        return torch.round(x.double() * scale[..., None, None] + shift[..., None, None]).clamp_(0.0, 255.0).float()
     return x * scale.float()[..., None, None] + shift.float()[..., None, None]
 
 
@@ -210,7 +216,8 @@ def _autocontrast(x: Any, params: list, top: float) -> Any:
     lo, hi = x.amin(dim=(2, 3)).double(), x.amax(dim=(2, 3)).double()
     span = hi - lo
     flat = span <= 0
-    scale = torch.where(flat, torch.ones_like(span), top / torch.where(flat, torch.ones_like(span), span))
+    # a tensor divided by a tensor: torch computes ``scalar / tensor`` as a reciprocal product (1 ulp off)
+    scale = torch.where(flat, torch.ones_like(span), torch.full_like(span, top) / torch.where(flat, torch.ones_like(span), span))
     shift = torch.where(flat, torch.zeros_like(span), -lo * scale)
     return _linear(x, scale, shift, top)
 
@@ -245,7 +252,8 @@ def _equalize_float(x: Any) -> Any:
     cum = hist.cumsum(1)
     below = cum - hist
     last = 65535 - torch.argmax((hist > 0).flip(1).to(torch.uint8), dim=1)
-    step = (cum[:, -1] - hist.gather(1, last[:, None])[:, 0]) / 65535.0
+    rest = cum[:, -1] - hist.gather(1, last[:, None])[:, 0]
+    step = rest / torch.full_like(rest, 65535.0)  # true division (a scalar divisor is a reciprocal product)
     flat = step == 0
     safe = torch.where(flat, torch.ones_like(step), step)
     table = torch.floor(((step / 2)[:, None] + below) / safe[:, None])
