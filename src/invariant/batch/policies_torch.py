@@ -161,9 +161,45 @@ def policy_stage(stage_steps: list[list[Step]], x: Any, masks: Any, integer: boo
         active = [b for b in range(B) if spatial[b]]
         if active:
             x, masks = spatial_stage(spatial, active, x, masks, integer)
+        ops = [(t, lists) for t, lists in pixel.values() if type(t).__name__ == "PolicyPixelOp"]
         for t, lists in pixel.values():
-            x, masks, integer = pixel_stage(t, lists, [b for b in range(B) if lists[b]], x, masks, integer, top)
+            if type(t).__name__ != "PolicyPixelOp":  # another leaf inside a policy: the executor's pixel stage
+                x, masks, integer = pixel_stage(t, lists, [b for b in range(B) if lists[b]], x, masks, integer, top)
+        if ops:
+            x = _policy_pixels(ops, x, integer, top)
     return x, masks, integer
+
+
+def _policy_pixels(ops: list[tuple[Any, list[list[Step]]]], x: Any, integer: bool, top: float) -> Any:
+    """One round's policy pixel ops: each op's kernel on the rows that drew it, written into ONE output
+    (a copy of ``x`` only when some rows run no op this round), rounded and saturated to uint8 storage
+    for uint8 input (clamped to [0, top] for float), as the executor's pixel stage."""
+    B = x.shape[0]
+    covered = sum(1 for _, lists in ops for b in range(B) if lists[b])
+    out = torch.empty_like(x) if covered == B else x.clone()
+    for t, lists in ops:
+        rows = [b for b in range(B) if lists[b]]
+        sel = torch.as_tensor(rows, device=x.device)
+        part = x if len(rows) == B else x.index_select(0, sel)
+        res = policy_pixel(t, part.float(), [lists[b][0].params for b in rows], top)
+        if not integer:
+            res = res.clamp(0.0, top)
+        elif t.op == "Color":  # the other ops already give integers in 0..255 (tables, rounded blends)
+            res = torch.round(res).clamp_(0.0, 255.0)
+        if len(rows) == B:
+            return res.to(x.dtype)
+        copy_rows(out, rows, sel, res.to(x.dtype))
+    return out
+
+
+def copy_rows(dst: Any, rows: list[int], sel: Any, src: Any) -> None:
+    """``dst[rows] = src``: one ``index_copy_`` on an accelerator; on CPU one copy per row (torch's CPU
+    ``index_copy_`` of uint8 rows is about 60x slower than the row memcpys it amounts to)."""
+    if dst.device.type != "cpu":
+        dst.index_copy_(0, sel, src)
+        return
+    for j, b in enumerate(rows):
+        dst[b].copy_(src[j])
 
 
 # ---- pixel ops ----------------------------------------------------------------------------------------------
@@ -286,9 +322,9 @@ def _sharpness(x: Any, params: list, top: float) -> Any:
     if min(h, w) < 3:
         return x
     f = np.array([1.0 + float(p["value"]) for p in params])
-    sums = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, stride=1, divisor_override=1)
-    if top == 255.0:
-        sums = torch.round(sums)  # integer sums (avg_pool2d accumulates in float32: exact below 2**24)
+    p = F.pad(x, (1, 1, 1, 1), mode="replicate")
+    rows = p[:, :, :-2] + p[:, :, 1:-1] + p[:, :, 2:]
+    sums = rows[..., :-2] + rows[..., 1:-1] + rows[..., 2:]  # 3x3 box sums (exact integers for uint8)
     a = torch.as_tensor((f + 4.0 * (1.0 - f) / 13.0).astype(np.float32)).to(x.device).view(-1, 1, 1, 1)
     bw = torch.as_tensor(((1.0 - f) / 13.0).astype(np.float32)).to(x.device).view(-1, 1, 1, 1)
     out = x * a + sums * bw
@@ -327,7 +363,7 @@ def policy_pixel(t: Any, x: Any, params: list, top: float) -> Any:
     for op in sorted(set(ops)):
         rows = [i for i, o in enumerate(ops) if o == op]
         sel = torch.as_tensor(rows, device=x.device)
-        out.index_copy_(0, sel, pixel_op(op, x.index_select(0, sel), [params[i] for i in rows], top))
+        copy_rows(out, rows, sel, pixel_op(op, x.index_select(0, sel), [params[i] for i in rows], top))
     return out
 
 
@@ -377,7 +413,7 @@ def augmix(t: Any, x: Any, params: list, top: float) -> Any:
                 else:
                     res = pixel_op(op.op, part, values, top)
                     res = torch.round(res).clamp_(0.0, 255.0) if integer else res.clamp(0.0, top)
-                new.index_copy_(0, sel, res)
+                copy_rows(new, rows, sel, res)
             y = new
         wk = torch.tensor([np.float32(p["weights"][k]) for p in params], dtype=torch.float32).to(x.device).view(-1, 1, 1, 1)
         mix = mix + wk * y
