@@ -244,9 +244,9 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
             img = torch.round(img).clamp_(0.0, 255.0)
         if len(idx) == B and len(groups) == 1:  # the whole batch in one resampling
             return img.to(new.dtype), (None if mimg is None else (torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg))
-        new.index_copy_(0, sel, img.to(new.dtype))
+        P.copy_rows(new, idx, sel, img.to(new.dtype))
         if newm is not None and mimg is not None:
-            newm.index_copy_(0, sel, torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg)
+            P.copy_rows(newm, idx, sel, torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg)
     return new, newm
 
 
@@ -288,7 +288,7 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
     if result.shape[1] != x.shape[1]:
         value_error(name, "the same channel count for every sample", "a channel change on some samples", f"construct {name} with p=1")
     out = x.clone()
-    out.index_copy_(0, torch.as_tensor(active, device=x.device), result)
+    P.copy_rows(out, active, torch.as_tensor(active, device=x.device), result)
     return out, masks, integer
 
 
