@@ -387,7 +387,8 @@ def _warp(x: Any, matrices: np.ndarray, interpolation: str, fill: Any, integer: 
 @register_pixel("AugMix")
 def augmix(t: Any, x: Any, params: list, top: float) -> Any:
     """``(1 - m) x + m * sum_c w_c chain_c(x)`` per sample (``policies.augmix.AugMix.apply_image``): chain
-    ``c`` of every sample runs depth slot by depth slot, each op on the rows that drew it there."""
+    ``c`` of every sample runs depth slot by depth slot: the slot's geometric ops as one ``grid_sample``
+    (per-sample matrices), each pixel op on the rows that drew it."""
     if not isinstance(t, AugMix):
         value_error("AugMix kernel", "an iv.AugMix", type(t).__name__, "register a kernel for this transform")
     n, c, h, w = x.shape
@@ -397,25 +398,38 @@ def augmix(t: Any, x: Any, params: list, top: float) -> Any:
         y = x
         chains = [p["chains"][k] for p in params]
         for d in range(max(len(ch) for ch in chains)):
+            geometric: list[int] = []  # every geometric op of this slot: one grid_sample (shared interpolation, fill)
             by_op: dict[int, list[int]] = {}
             for i, ch in enumerate(chains):
                 if d < len(ch):
-                    by_op.setdefault(int(ch[d][0]), []).append(i)
-            new = y.clone()
+                    if isinstance(t._ops[int(ch[d][0])], PolicyGeometricOp):
+                        geometric.append(i)
+                    else:
+                        by_op.setdefault(int(ch[d][0]), []).append(i)
+            done = len(geometric) + sum(len(r) for r in by_op.values())
+            new = torch.empty_like(y) if done == n else y.clone()
+            if geometric:
+                sel = torch.as_tensor(geometric, device=x.device)
+                part = y if len(geometric) == n else y.index_select(0, sel)
+                mats = np.stack([t._ops[int(chains[i][d][0])].geometry({"value": float(chains[i][d][1])}, (h, w))[0] for i in geometric])
+                res = _warp(part, mats, t.interpolation, t.fill, integer)
+                if len(geometric) == n:
+                    new = res
+                else:
+                    copy_rows(new, geometric, sel, res)
             for op_index, rows in by_op.items():
                 op = t._ops[op_index]
                 sel = torch.as_tensor(rows, device=x.device)
-                part = y.index_select(0, sel)
+                part = y if len(rows) == n else y.index_select(0, sel)
                 values = [{"op": op.op, "value": float(chains[i][d][1])} for i in rows]
-                if isinstance(op, PolicyGeometricOp):
-                    mats = np.stack([op.geometry(v, (h, w))[0] for v in values])
-                    res = _warp(part, mats, t.interpolation, t.fill, integer)
+                res = pixel_op(op.op, part, values, top)
+                res = torch.round(res).clamp_(0.0, 255.0) if integer else res.clamp(0.0, top)
+                if len(rows) == n:
+                    new = res
                 else:
-                    res = pixel_op(op.op, part, values, top)
-                    res = torch.round(res).clamp_(0.0, 255.0) if integer else res.clamp(0.0, top)
-                copy_rows(new, rows, sel, res)
+                    copy_rows(new, rows, sel, res)
             y = new
         wk = torch.tensor([np.float32(p["weights"][k]) for p in params], dtype=torch.float32).to(x.device).view(-1, 1, 1, 1)
-        mix = mix + wk * y
+        mix += wk * y  # numpy: mix += float32(w) * chain (a product, then a sum: no fused multiply-add)
     m = torch.tensor([np.float32(p["m"]) for p in params], dtype=torch.float32).to(x.device).view(-1, 1, 1, 1)
     return (1.0 - m) * x + m * mix
