@@ -268,6 +268,8 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
     floats = name in _FLOAT_OUTPUT
     if floats and len(active) < B:
         value_error(name, "applied to every sample of a batch (p=1)", f"applied to {len(active)} of {B}", f"construct {name} with p=1")
+    if masks is not None and name == "AugMix" and t.geometric:
+        value_error("AugMix targets", "images only when geometric ops are on (a blend of differently moved copies has no single mask)", "a mask", "use AugMix(geometric=False) for masks")
     part = x if len(active) == B else x.index_select(0, torch.as_tensor(active, device=x.device))
     result = kernel(t, part.float(), params, top)
     if floats:
@@ -276,8 +278,6 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
         result = torch.round(result).clamp_(0.0, 255.0).to(x.dtype)
     else:
         result = result.clamp(0.0, top)
-    if masks is not None and name == "AugMix" and t.geometric:
-        value_error("AugMix targets", "images only when geometric ops are on (a blend of differently moved copies has no single mask)", "a mask", "use AugMix(geometric=False) for masks")
     if masks is not None and name in _HOLE_KERNELS and t.fill_mask is not None:
         masks = masks.clone()
         for b, p in zip(active, params):
