@@ -21,6 +21,7 @@ from invariant.transforms.distortions import FieldTransform
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "docs" / "support-table.md"
 KERNELS_PATH = Path(invariant.__file__).resolve().parent / "batch" / "kernels_torch.py"
+KERNEL_PATHS = (KERNELS_PATH, KERNELS_PATH.with_name("policies_torch.py"))  # every module calling register_pixel
 
 
 def support_table() -> str:
@@ -53,12 +54,13 @@ def support_table() -> str:
 
 def batched_pixel_names() -> set[str]:
     """Pixel transforms with a batched torch kernel: the names passed to ``register_pixel`` in
-    ``batch/kernels_torch.py``, read from its source so the table is generated without torch."""
-    tree = ast.parse(KERNELS_PATH.read_text())
+    ``batch/kernels_torch.py`` and ``batch/policies_torch.py``, read from their source so the table is
+    generated without torch."""
     names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "register_pixel":
-            names |= {a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    for path in KERNEL_PATHS:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "register_pixel":
+                names |= {a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
     return names
 
 

@@ -38,6 +38,7 @@ from ..core.transform import SpatialTransform, executes_generically
 from ..transforms.distortions import FieldTransform
 from ..core import hooks
 from . import kernels_torch as K
+from . import policies_torch as P
 
 torch = require_torch("invariant.batch.executor (batched execution)")
 F = torch.nn.functional
@@ -143,15 +144,18 @@ def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stag
         last = -1
         for s in steps:
             pos = position[id(s.transform)]
-            if pos <= last:
+            if pos <= last and not (stages[stage_of[pos]][0] == P.POLICY and stage_of[pos] == stage_of[last]):  # a policy picks its ops in any order
                 value_error("pipeline", "steps in the pipeline's leaf order (batched stages are aligned by leaf)", f"{type(s.transform).__name__} after a later leaf", "avoid containers that reorder (SomeOf with replace or shuffle), or use the numpy executor")
             last = pos
             per_stage[stage_of[pos]][b].append(s)
+    P.merge_edges(stages, per_stage)
     for (spatial, leaves), stage_steps in zip(stages, per_stage):
         active = [b for b, s in enumerate(stage_steps) if s]
         if not active:
             continue
-        if spatial:
+        if spatial == P.POLICY:
+            x, masks, integer = P.policy_stage(stage_steps, x, masks, integer, top, _spatial_stage, _pixel_stage)
+        elif spatial:
             x, masks = _spatial_stage(stage_steps, active, x, masks, integer)
         else:
             x, masks, integer = _pixel_stage(pipe_leaves[leaves[0]], stage_steps, active, x, masks, integer, top)
@@ -240,9 +244,9 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
             img = torch.round(img).clamp_(0.0, 255.0)
         if len(idx) == B and len(groups) == 1:  # the whole batch in one resampling
             return img.to(new.dtype), (None if mimg is None else (torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg))
-        new.index_copy_(0, sel, img.to(new.dtype))
+        P.copy_rows(new, idx, sel, img.to(new.dtype))
         if newm is not None and mimg is not None:
-            newm.index_copy_(0, sel, torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg)
+            P.copy_rows(newm, idx, sel, torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg)
     return new, newm
 
 
@@ -264,6 +268,8 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
     floats = name in _FLOAT_OUTPUT
     if floats and len(active) < B:
         value_error(name, "applied to every sample of a batch (p=1)", f"applied to {len(active)} of {B}", f"construct {name} with p=1")
+    if masks is not None and name == "AugMix" and t.geometric:
+        value_error("AugMix targets", "images only when geometric ops are on (a blend of differently moved copies has no single mask)", "a mask", "use AugMix(geometric=False) for masks")
     part = x if len(active) == B else x.index_select(0, torch.as_tensor(active, device=x.device))
     result = kernel(t, part.float(), params, top)
     if floats:
@@ -282,7 +288,7 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
     if result.shape[1] != x.shape[1]:
         value_error(name, "the same channel count for every sample", "a channel change on some samples", f"construct {name} with p=1")
     out = x.clone()
-    out.index_copy_(0, torch.as_tensor(active, device=x.device), result)
+    P.copy_rows(out, active, torch.as_tensor(active, device=x.device), result)
     return out, masks, integer
 
 
@@ -316,7 +322,7 @@ class BatchedPipeline(torch.nn.Module):
         self.epoch = 0
         self._next = 0
         self.leaves = list(pipe._leaf_list)
-        self.stages, self.stage_of = _stages(self.leaves)
+        self.stages, self.stage_of = P.stages_of(pipe, self.leaves, _stages)
         self.last_timing: dict[str, float] = {}
 
     def set_epoch(self, epoch: int) -> None:
@@ -414,6 +420,8 @@ class TorchExecutor(Executor):
                 sample.arrays[n] = a.stack()
         leaves = _leaves_of(plan)
         stages, stage_of = _stages(leaves)
+        if len(leaves) < len(plan.steps):  # a policy repeated an op: one stage run unit by unit (policies_torch)
+            stages, stage_of = [(P.POLICY, list(range(len(leaves))))], {i: 0 for i in range(len(leaves))}
         image = sample.arrays["image"]
         integer = image.dtype == np.uint8
         if not integer and image.dtype != np.float32:
