@@ -366,6 +366,50 @@ def shift_hsv(x: Any, hue_turns: Any, sat: Any, val: Any, top: float) -> Any:
     return hsv_to_rgb(h, torch.clamp(s + sat, 0, 1), torch.clamp(v + val, 0, 1)) * top
 
 
+_HSV8_TABLES: dict[str, tuple[Any, Any]] = {}
+
+
+def hsv8_tables(device: Any) -> tuple[Any, Any]:
+    """OpenCV's 8-bit full-range HSV conversions as two lookup tables over all 2**24 triples, built once
+    per device by ``cv2.cvtColor`` itself (so exact by construction): ``to_hsv[(r << 16) | (g << 8) | b]``
+    is ``(H << 16) | (S << 8) | V`` and ``to_rgb[(H << 16) | (S << 8) | V]`` holds R, G, B in its three
+    low bytes in memory order. int32, 64 MiB each: two gathers replace ~60 elementwise passes of the
+    arithmetic conversion (``rgb_to_hsv8`` / ``hsv_to_rgb``)."""
+    key = str(torch.device(device))
+    tables = _HSV8_TABLES.get(key)
+    if tables is None:
+        import cv2
+
+        i = np.arange(256, dtype=np.uint8)
+        every = np.empty((256, 256, 256, 3), np.uint8)  # every[a, b, c] = (a, b, c)
+        every[..., 0] = i[:, None, None]
+        every[..., 1] = i[None, :, None]
+        every[..., 2] = i[None, None, :]
+        flat = every.reshape(4096, 4096, 3)
+        packed = np.zeros((1 << 24, 4), np.uint8)
+        hsv = cv2.cvtColor(flat, cv2.COLOR_RGB2HSV_FULL).reshape(-1, 3).astype(np.int32)
+        to_hsv = (hsv[:, 0] << 16) | (hsv[:, 1] << 8) | hsv[:, 2]
+        packed[:, :3] = cv2.cvtColor(flat, cv2.COLOR_HSV2RGB_FULL).reshape(-1, 3)
+        to_rgb = packed.view(np.int32).reshape(-1) if np.little_endian else packed[:, ::-1].copy().view(np.int32).reshape(-1)
+        tables = (torch.from_numpy(to_hsv).to(device), torch.from_numpy(np.ascontiguousarray(to_rgb)).to(device))
+        _HSV8_TABLES[key] = tables
+    return tables
+
+
+def rotate_hue8(x: Any, shifts: list[int]) -> Any:
+    """OpenCV's 8-bit hue rotation (``ops.color.hue_shift`` on uint8: RGB2HSV_FULL, H + shift mod 256,
+    HSV2RGB_FULL) of integer-valued (n, 3, H, W), sample i by ``shifts[i]`` levels, bit for bit through
+    ``hsv8_tables``. Returns float32 (n, 3, H, W) integer values."""
+    to_hsv, to_rgb = hsv8_tables(x.device)
+    n, _, h, w = x.shape
+    key = x[:, 0] * 65536.0 + (x[:, 1] * 256.0 + x[:, 2])  # exact in float32 (< 2**24)
+    hsv = to_hsv.take(key.long())
+    k = torch.tensor([(int(s) % 256) << 16 for s in shifts], dtype=torch.int32).to(x.device, non_blocking=True).view(n, 1, 1)
+    hsv = hsv.add_(k).bitwise_and_(0xFFFFFF)
+    rgb = to_rgb.take(hsv.long()).view(torch.uint8).view(n, h, w, 4)[..., :3]
+    return torch.empty((n, 3, h, w), dtype=torch.float32, device=x.device).copy_(rgb.permute(0, 3, 1, 2))
+
+
 @register_pixel("HueSaturationValue")
 def hue_saturation_value(t: Any, x: Any, params: list, top: float) -> Any:
     """Hue shift in degrees, saturation and value shifts as fractions of full scale (per sample)."""
@@ -373,61 +417,55 @@ def hue_saturation_value(t: Any, x: Any, params: list, top: float) -> Any:
     return shift_hsv(x, hue, _col([p["sat"] for p in params], x), _col([p["val"] for p in params], x), top)
 
 
-def _round_if(x: Any, integer: bool) -> Any:
-    return torch.round(x).clamp_(0.0, 255.0) if integer else x
-
-
 @register_pixel("ColorJitter")
 def color_jitter(t: Any, x: Any, params: list, top: float) -> Any:
     """torchvision's ColorJitter with each sample's own order and factors. At each of the four positions
-    every sample's brightness (``x * b``), contrast (``(x - gray mean) * c + gray mean``) or saturation
-    (``s * x + (1 - s) * gray``) is one per-sample 3x3 colour matrix plus offset, so the position is ONE
-    batched matrix product over all samples (identity for those doing nothing or hue there); the hue
-    rotation (8-bit HSV for uint8, as the numpy path) runs on the samples that rotate at that position."""
+    every sample's brightness (``b x``), contrast (``c x + (1 - c) gray mean``) or saturation (``s x +
+    (1 - s) gray``) is ``a x + g gray + o`` with per-sample ``a``, ``g``, ``o``, so the position is ONE
+    fused multiply-add over all samples (a = 1, g = o = 0 for those doing nothing or hue there), the gray
+    image computed only when a sample saturates; the hue rotation (8-bit HSV tables for uint8, as the
+    numpy path) runs on the samples that rotate at that position."""
     integer = top == 255.0
     n, c = x.shape[:2]
     identity = {"brightness": 1.0, "contrast": 1.0, "saturation": 1.0, "hue": 0.0}
-    eye = np.eye(c)
-    gray_rows = np.outer(np.ones(c), GRAY_WEIGHTS) if c == 3 else None
     out = x
     for k in range(4):
-        mats = np.tile(eye, (n, 1, 1))
-        contrast: list[tuple[int, float]] = []
+        scale, blend, shift = np.ones(n), np.zeros(n), np.zeros(n)
+        contrast = False
         hue: list[tuple[int, float]] = []
         for i, p in enumerate(params):
             name = p["order"][k]
             f = p.get(name)
             if f is None or f == identity[name]:
                 continue
-            if name == "brightness":
-                mats[i] = f * eye
-            elif name == "contrast":
-                mats[i] = f * eye
-                contrast.append((i, f))
-            elif name == "saturation":
-                mats[i] = f * eye + (1.0 - f) * gray_rows
-            else:
+            if name == "hue":
                 hue.append((i, f))
-        if not np.array_equal(mats, np.tile(eye, (n, 1, 1))):
-            m = torch.as_tensor(mats, dtype=torch.float32).to(x.device)
-            flat = torch.bmm(m, out.reshape(n, c, -1)).view(out.shape)
-            if contrast:
-                rows = [i for i, _ in contrast]
-                sel = torch.as_tensor(rows, device=x.device)
-                pivot = contrast_pivot(out.index_select(0, sel))  # (m, 1 or c, 1, 1)
-                f = _col([f for _, f in contrast], x)
-                offset = torch.zeros((n, pivot.shape[1], 1, 1), dtype=torch.float32, device=x.device)
-                offset.index_copy_(0, sel, (1.0 - f) * pivot)
-                flat = flat + offset
-            out = _round_if(flat, integer) if integer else flat.clamp(0.0, top)
+                continue
+            scale[i] = f
+            if name == "contrast":
+                shift[i], contrast = 1.0 - f, True
+            elif name == "saturation":
+                blend[i] = 1.0 - f
+        if (scale != 1.0).any():
+            base = _col(shift.tolist(), x) * contrast_pivot(out) if contrast else None  # (n, 1 or c, 1, 1)
+            if blend.any():
+                g = _col(blend.tolist(), x) * gray(out)
+                base = g if base is None else g + base
+            a = _col(scale.tolist(), x)
+            out = out * a if base is None else torch.addcmul(base, out, a)
+            out = out.round_().clamp_(0.0, 255.0) if integer else out.clamp_(0.0, top)
         if hue:
             rows = [i for i, _ in hue]
             sel = torch.as_tensor(rows, device=x.device)
-            f = _col([f for _, f in hue], x)
+            part = out if len(rows) == n else out.index_select(0, sel)
             if integer:  # OpenCV's 8-bit hue is rotated by a whole number of its 256 levels (ops.color.hue_shift)
-                f = torch.round(f * 256.0) / 256.0
-            part = shift_hsv(out.index_select(0, sel), f, torch.zeros_like(f), torch.zeros_like(f), top)
-            part = _round_if(part, integer) if integer else part.clamp(0.0, top)
+                part = rotate_hue8(part, [int(round(f * 256)) for _, f in hue])
+            else:
+                f = _col([f for _, f in hue], x)
+                part = shift_hsv(part, f, torch.zeros_like(f), torch.zeros_like(f), top).clamp(0.0, top)
+            if len(rows) == n:
+                out = part
+                continue
             out = out.clone() if out is x else out
             out.index_copy_(0, sel, part)
     return out
