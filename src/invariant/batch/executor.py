@@ -147,6 +147,7 @@ def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stag
                 value_error("pipeline", "steps in the pipeline's leaf order (batched stages are aligned by leaf)", f"{type(s.transform).__name__} after a later leaf", "avoid containers that reorder (SomeOf with replace or shuffle), or use the numpy executor")
             last = pos
             per_stage[stage_of[pos]][b].append(s)
+    owned = False  # x is still the caller's tensor
     for (spatial, leaves), stage_steps in zip(stages, per_stage):
         active = [b for b, s in enumerate(stage_steps) if s]
         if not active:
@@ -154,7 +155,8 @@ def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stag
         if spatial:
             x, masks = _spatial_stage(stage_steps, active, x, masks, integer)
         else:
-            x, masks, integer = _pixel_stage(pipe_leaves[leaves[0]], stage_steps, active, x, masks, integer, top)
+            x, masks, integer = _pixel_stage(pipe_leaves[leaves[0]], stage_steps, active, x, masks, integer, top, owned)
+        owned = True  # every stage returns fresh tensors: later ones may write into them
     return x, masks, integer
 
 
@@ -236,10 +238,10 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
                 img[j] = torch.where(outside, _fill_tensor([fill_k], C, dev)[0], img[j])
                 if mimg is not None:
                     mimg[j] = torch.where(outside, _fill_tensor([mfill_k], mimg.shape[1], dev)[0], mimg[j])
-        if integer:
-            img = torch.round(img).clamp_(0.0, 255.0)
-        if len(idx) == B and len(groups) == 1:  # the whole batch in one resampling
-            return img.to(new.dtype), (None if mimg is None else (torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg))
+        if integer:  # bilinear and nearest reads are convex combinations of 0..255 values: no clamp
+            img = img.round_() if interp != "cubic" else img.round_().clamp_(0.0, 255.0)
+        if len(idx) == B and len(groups) == 1:  # the whole batch in one resampling: float storage (integer values)
+            return img, (None if mimg is None else (torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg))
         new.index_copy_(0, sel, img.to(new.dtype))
         if newm is not None and mimg is not None:
             newm.index_copy_(0, sel, torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg)
@@ -254,9 +256,11 @@ def _flip(a: Any, fx: bool, fy: bool) -> Any:
 _HOLE_KERNELS = ("CoarseDropout", "RandomErasing", "CutOut")
 
 
-def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float) -> tuple[Any, Any, bool]:
-    """One pixel leaf over the samples that applied it: float in, rounded and saturated back to uint8
-    storage for uint8 input (clamped to [0, top] for float input), Normalize's float output kept."""
+def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float, owned: bool = False) -> tuple[Any, Any, bool]:
+    """One pixel leaf over the samples that applied it: float in, rounded and saturated to 0..255 for
+    uint8 input (clamped to [0, top] for float input) and kept as float32 storage (converting back to
+    uint8 and out again would cost two passes per step), Normalize's float output kept. ``owned``: x is
+    a tensor of this forward pass (not the caller's), so skipped samples' rows are kept in place."""
     B = x.shape[0]
     name = type(t).__name__
     kernel = K.PIXEL_KERNELS[name]
@@ -265,13 +269,16 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
     if floats and len(active) < B:
         value_error(name, "applied to every sample of a batch (p=1)", f"applied to {len(active)} of {B}", f"construct {name} with p=1")
     part = x if len(active) == B else x.index_select(0, torch.as_tensor(active, device=x.device))
-    result = kernel(t, part.float(), params, top)
+    part = part.float()
+    result = kernel(t, part, params, top)
+    if result is x and not owned:  # a kernel that changed nothing: never write into the caller's tensor
+        result = result.clone()
     if floats:
         integer = False
     elif integer:
-        result = torch.round(result).clamp_(0.0, 255.0).to(x.dtype)
+        result = result.round_().clamp_(0.0, 255.0)
     else:
-        result = result.clamp(0.0, top)
+        result = result.clamp_(0.0, top)
     if masks is not None and name in _HOLE_KERNELS and t.fill_mask is not None:
         masks = masks.clone()
         for b, p in zip(active, params):
@@ -281,7 +288,7 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
         return result, masks, integer
     if result.shape[1] != x.shape[1]:
         value_error(name, "the same channel count for every sample", "a channel change on some samples", f"construct {name} with p=1")
-    out = x.clone()
+    out = x if owned and x.dtype == torch.float32 else x.to(torch.float32, copy=True)
     out.index_copy_(0, torch.as_tensor(active, device=x.device), result)
     return out, masks, integer
 
@@ -355,7 +362,7 @@ class BatchedPipeline(torch.nn.Module):
         t0 = time.perf_counter()
         plans = self.plans((H, W, C), np.dtype(np.uint8 if integer else np.float32), indices, epoch, per_sample)
         t1 = time.perf_counter()
-        x = images if integer else images.to(torch.float32)  # uint8 stays uint8 storage (exact: rounded per step)
+        x = images if integer else images.to(torch.float32)  # uint8 until a step resamples or recolours it
         m = None
         if mask is not None:
             m = (mask[:, None] if mask.ndim == 3 else mask).to(x.device)
@@ -424,8 +431,9 @@ class TorchExecutor(Executor):
         if mask_names:
             m = torch.from_numpy(np.ascontiguousarray(np.concatenate([sample.arrays[n] for n in mask_names], axis=2).astype(np.float32).transpose(2, 0, 1)))[None]
         x, m, still_integer = run_batch(leaves, stages, stage_of, [plan.steps], x, m, integer, 255.0 if integer else 1.0)
-        out = x[0].permute(1, 2, 0).numpy()
-        sample.arrays["image"] = np.ascontiguousarray(out if still_integer else out.astype(np.float32))
+        out = x[0].permute(1, 2, 0)
+        out = (out.to(torch.uint8) if still_integer else out.to(torch.float32)).numpy()  # uint8: values already rounded
+        sample.arrays["image"] = np.ascontiguousarray(out)
         if m is not None:
             mm = m[0].permute(1, 2, 0).numpy()
             c0 = 0

@@ -47,15 +47,20 @@ def _col(values: list[float], x: Any) -> Any:
 
 
 def gray(x: Any) -> Any:
-    """ITU-R 601-2 luma ``0.299 R + 0.587 G + 0.114 B`` of (n, 3, H, W), as (n, 1, H, W)."""
-    w = torch.tensor(GRAY_WEIGHTS, dtype=torch.float32, device=x.device).view(1, 3, 1, 1)
-    return (x * w).sum(1, keepdim=True)
+    """ITU-R 601-2 luma ``0.299 R + 0.587 G + 0.114 B`` of (n, 3, H, W), as (n, 1, H, W) (three
+    single-channel passes: no full-size weighted temporary)."""
+    w = GRAY_WEIGHTS
+    g = x[:, 0:1] * float(w[0])
+    g.add_(x[:, 1:2], alpha=float(w[1]))
+    return g.add_(x[:, 2:3], alpha=float(w[2]))
 
 
 def contrast_pivot(x: Any) -> Any:
     """Per sample: the mean of the gray image for RGB (torchvision), each channel's own mean otherwise;
     float64 sums as the numpy path (``ImageStats.shared_pivot``: gray weights applied to channel means)."""
-    means = x.sum(dim=(2, 3), dtype=torch.float64) / (x.shape[2] * x.shape[3])  # (n, C), no float64 copy
+    # row sums in float32 (exact for integer values while 255 * W < 2**24), then float64 over the rows:
+    # a float64 reduction straight over x converts the whole batch first
+    means = x.sum(dim=3).to(torch.float64).sum(dim=2) / (x.shape[2] * x.shape[3])  # (n, C)
     if x.shape[1] == 3:
         w = torch.tensor(GRAY_WEIGHTS, dtype=torch.float64, device=x.device)
         return (means * w).sum(1).float().view(-1, 1, 1, 1)
@@ -169,7 +174,7 @@ def normalize(t: Any, x: Any, params: list, top: float) -> Any:
     std = np.broadcast_to(np.asarray(t.std, np.float64), (c,))
     scale = torch.tensor(1.0 / (std * max_value), dtype=torch.float32, device=x.device).view(1, c, 1, 1)
     shift = torch.tensor(-mean / std, dtype=torch.float32, device=x.device).view(1, c, 1, 1)
-    return x * scale + shift
+    return torch.addcmul(shift, x, scale)
 
 
 @register_pixel("RandomBrightnessContrast")
@@ -220,7 +225,7 @@ def to_gray(t: Any, x: Any, params: list, top: float) -> Any:
     g = gray(x)
     if top == 255.0:
         g = torch.round(g)
-    return g if t.num_output_channels == 1 else g.expand(-1, 3, -1, -1)
+    return g if t.num_output_channels == 1 else g.repeat(1, 3, 1, 1)
 
 
 @register_pixel("Equalize")
@@ -250,20 +255,23 @@ def gaussian_blur(t: Any, x: Any, params: list, top: float) -> Any:
     """Separable Gaussian blur (``ops.blur_noise.gaussian_kernel`` taps), reflect-101 border; samples are
     grouped by kernel length so each group is two depthwise convolutions with per-sample kernels."""
     kernels = [B.gaussian_kernel(p["kernel_size"], p["sigma"]) for p in params]
-    out = x.clone()
+    sizes = sorted({len(k) for k in kernels})
+    out = x.clone() if len(sizes) > 1 or sizes == [1] else None  # one size: the group is the batch
     n, c, h, w = x.shape
-    for size in sorted({len(k) for k in kernels}):
+    for size in sizes:
         idx = [i for i, k in enumerate(kernels) if len(k) == size]
         if size == 1:
             continue
         rows = torch.as_tensor(np.stack([kernels[i] for i in idx]), device=x.device)  # (m, k)
         m, r = len(idx), size // 2
         sel = torch.as_tensor(idx, device=x.device)
-        part = x.index_select(0, sel).reshape(1, m * c, h, w)
+        part = (x if m == n else x.index_select(0, sel)).reshape(1, m * c, h, w)
         weight = rows.repeat_interleave(c, dim=0)  # (m*c, k)
         part = F.pad(part, (r, r, r, r), mode="reflect")
         part = F.conv2d(part, weight.view(m * c, 1, 1, size), groups=m * c)
         part = F.conv2d(part, weight.view(m * c, 1, size, 1), groups=m * c)
+        if out is None:
+            return part.view(m, c, h, w)
         out.index_copy_(0, sel, part.view(m, c, h, w))
     return out
 
