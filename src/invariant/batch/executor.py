@@ -22,6 +22,7 @@ as the numpy path's uint8 intermediates are.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, Sequence
 
@@ -130,6 +131,24 @@ class _Resampling:
                 self.fast = ("slice", x0, y0, form[4], form[5])
 
 
+_SCRATCH = threading.local()
+
+
+def _as_float(x: Any) -> tuple[Any, bool]:
+    """``x`` as float32, and whether that is a reused scratch buffer: a uint8 batch is converted into a
+    per-thread buffer kept between calls (CPU tensors above glibc's 32 MiB mmap threshold are mapped
+    fresh and page-faulted on every allocation, which costs as much as the conversion itself). The
+    buffer must not escape the step that asked for it."""
+    if x.dtype == torch.float32:
+        return x, False
+    if x.dtype != torch.uint8 or x.device.type != "cpu" or x.numel() < (1 << 22):
+        return x.float(), False
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.numel() < x.numel():
+        buf = _SCRATCH.buf = torch.empty(x.numel(), dtype=torch.float32)
+    return buf[: x.numel()].view(x.shape).copy_(x), True
+
+
 def _fill_tensor(fills: list[Any], channels: int, device: Any) -> Any:
     values = np.stack([np.broadcast_to(np.asarray(f, np.float64), (channels,)) for f in fills])
     return torch.as_tensor(values, dtype=torch.float32).to(device).view(len(fills), channels, 1, 1)
@@ -198,7 +217,7 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
     for (interp, mode), group in groups.items():
         idx = [r.index for r in group]
         sel = torch.as_tensor(idx, device=dev)
-        src = (x if len(idx) == B else x.index_select(0, sel)).float()
+        src, _ = _as_float(x if len(idx) == B else x.index_select(0, sel))  # read only: grid_read returns new tensors
         msrc = None if masks is None else (masks if len(idx) == B else masks.index_select(0, sel)).float()
         inverses = np.stack([r.inverse for r in group])
         windows = np.array([r.window for r in group], np.float64)
@@ -269,10 +288,10 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
     if floats and len(active) < B:
         value_error(name, "applied to every sample of a batch (p=1)", f"applied to {len(active)} of {B}", f"construct {name} with p=1")
     part = x if len(active) == B else x.index_select(0, torch.as_tensor(active, device=x.device))
-    part = part.float()
+    part, scratch = _as_float(part)
     result = kernel(t, part, params, top)
-    if result is x and not owned:  # a kernel that changed nothing: never write into the caller's tensor
-        result = result.clone()
+    if (result is x and not owned) or (scratch and result.untyped_storage().data_ptr() == part.untyped_storage().data_ptr()):
+        result = result.clone()  # a kernel that changed nothing: never write into the caller's tensor or hand out scratch
     if floats:
         integer = False
     elif integer:
