@@ -68,6 +68,7 @@ EXACT = {
     "Solarize": [iv.Solarize(threshold=(0.3, 0.8), p=0.7)],
     "Posterize": [iv.Posterize(bits=(2, 6), p=0.7)],
     "Equalize": [iv.Equalize(p=0.7)],
+    "MedianBlur": [iv.MedianBlur(kernel_size=(3, 9), p=0.8)],
     "HueSaturationValue": [iv.HueSaturationValue(p=0.8)],
     "CoarseDropout": [iv.CoarseDropout(num_holes_range=(1, 4), fill=(10, 200, 30), p=0.8)],
     "RandomErasing": [iv.RandomErasing(p=0.8)],
@@ -186,9 +187,9 @@ def test_float_input_matches_float32_numpy(photos: np.ndarray) -> None:
 
 def test_transforms_without_a_batched_kernel_are_named() -> None:
     with pytest.raises(ValueError) as info:
-        iv.Compose([iv.HorizontalFlip(), iv.MedianBlur(), iv.OneOf([iv.ElasticTransform(), iv.Rotate()])]).batched()
+        iv.Compose([iv.HorizontalFlip(), iv.GaussNoise(), iv.OneOf([iv.ElasticTransform(), iv.Rotate()])]).batched()
     message = str(info.value)
-    assert "MedianBlur" in message and "ElasticTransform" in message and "Rotate" not in message
+    assert "GaussNoise" in message and "ElasticTransform" in message and "Rotate" not in message
 
 
 def test_mixed_output_sizes_are_refused(photos: np.ndarray) -> None:
@@ -237,3 +238,35 @@ def test_whole_recipes_end_to_end(recipe: str, photos: np.ndarray) -> None:
         assert diff.max() <= 1.0 + 1e-3
     else:
         assert diff.max() <= 8.0 + 1e-3 and diff.mean() < 0.3 and (diff > 1 + 1e-3).mean() < 0.05
+
+
+def test_float_median_blur_is_exact(photos: np.ndarray) -> None:
+    pipe = iv.Compose([iv.MedianBlur(kernel_size=(3, 9), p=0.8)])
+    floats = photos.astype(np.float32) / 255.0
+    got = pipe.batched(seed=SEED)(torch.from_numpy(floats).permute(0, 3, 1, 2).contiguous(), indices=INDICES, epoch=EPOCH)
+    ref = np.stack([pipe(image=img, rng=derive_rng(SEED, EPOCH, i))["image"] for img, i in zip(floats, INDICES)])
+    np.testing.assert_array_equal(got.permute(0, 2, 3, 1).numpy(), ref)
+
+
+def test_uint8_hue_tables_match_opencv_rotation() -> None:
+    """``kernels_torch.rotate_hue8`` (two table gathers) against ``ops.color.hue_shift`` (cvtColor both
+    ways) on random colours plus the gray axis, for shifts covering the whole 256-level hue circle."""
+    from invariant.batch.kernels_torch import rotate_hue8
+    from invariant.ops.color import hue_shift
+
+    rng = np.random.default_rng(0)
+    colours = rng.integers(0, 256, (8, 64, 64, 3), dtype=np.uint8)
+    colours[0, 0, :, :] = np.arange(64)[:, None] * 4  # gray pixels: saturation 0
+    shifts = [0, 1, 37, 128, 200, 255, -3, -128]
+    got = rotate_hue8(torch.from_numpy(colours).permute(0, 3, 1, 2).float(), shifts).permute(0, 2, 3, 1).numpy()
+    ref = np.stack([hue_shift(img, s / 256.0) for img, s in zip(colours, shifts)])
+    np.testing.assert_array_equal(got, ref)
+
+
+def test_the_callers_tensor_is_never_written(photos: np.ndarray) -> None:
+    """Steps skipped by some samples, or changing nothing, leave the input batch as it was."""
+    floats = torch.from_numpy(photos.astype(np.float32) / 255.0).permute(0, 3, 1, 2).contiguous()
+    before = floats.clone()
+    pipe = iv.Compose([iv.ColorJitter(brightness=(1.0, 1.0), p=1), iv.RandomGamma(p=0.5), iv.Invert(p=0.5)])
+    pipe.batched(seed=SEED)(floats, indices=INDICES, epoch=EPOCH)
+    torch.testing.assert_close(floats, before, rtol=0, atol=0)

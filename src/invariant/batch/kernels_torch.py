@@ -280,6 +280,33 @@ def gaussian_blur(t: Any, x: Any, params: list, top: float) -> Any:
     return out
 
 
+@register_pixel("MedianBlur")
+def median_blur(t: Any, x: Any, params: list, top: float) -> Any:
+    """Median of each pixel's k x k neighbourhood, replicate border (``cv2.medianBlur``; exact: k * k is
+    odd, so the median is one of the values). Samples are grouped by kernel size; each group is padded
+    once and its windows (an unfold view) are materialised a few samples at a time, in uint8 when the
+    values are uint8 levels (a k * k copy of the image: 49x at k = 7)."""
+    sizes = [int(p["kernel_size"]) for p in params]
+    out = torch.empty_like(x)
+    n, c, h, w = x.shape
+    for k in sorted(set(sizes)):
+        idx = [i for i, s in enumerate(sizes) if s == k]
+        if k == 1:
+            out[idx] = x[idx]
+            continue
+        r = k // 2
+        part = x[idx]
+        part = F.pad(part, (r, r, r, r), mode="replicate")
+        if top == 255.0:
+            part = part.to(torch.uint8)
+        step = max(1, (1 << 25) // (c * h * w * k * k))  # samples per chunk: at most 32 Mi window values
+        for j in range(0, len(idx), step):
+            windows = part[j : j + step].unfold(2, k, 1).unfold(3, k, 1)  # (m, c, h, w, k, k) view
+            med = windows.reshape(*windows.shape[:4], k * k).median(dim=-1).values
+            out[idx[j : j + step]] = med.to(x.dtype)
+    return out
+
+
 @register_pixel("CoarseDropout", "RandomErasing", "CutOut")
 def erase(t: Any, x: Any, params: list, top: float) -> Any:
     """Fill each sample's holes ([x0, y0, x1, y1] integer bounds) with a constant fill, one colour per
