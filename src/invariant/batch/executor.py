@@ -30,13 +30,12 @@ import numpy as np
 
 from ..core.compose import Compose
 from ..core.errors import require_torch, type_error, value_error
-from ..core.executor import Executor, register_executor
+from ..core.executor import Executor, _dense_maps, register_executor
 from ..core.plan import Plan, SpatialRun, Step, analyse, interpolation_of
 from ..core.rng import derive_rng, fresh_seed
 from ..core.sample import kind_fill
 from ..ops import geometric as geo
 from ..core.transform import SpatialTransform, executes_generically
-from ..transforms.distortions import FieldTransform
 from ..core import hooks
 from . import kernels_torch as K
 
@@ -55,8 +54,6 @@ def unsupported(t: Any) -> str | None:
     if isinstance(t, SpatialTransform):
         if not executes_generically(t):
             return f"{name} (executes its own apply_image)"
-        if isinstance(t, FieldTransform):
-            return f"{name} (a displacement field: no matrix to compose)"
         if t.interpolation not in _INTERPOLATIONS:
             return f"{name} (interpolation={t.interpolation!r}; batched: {', '.join(_INTERPOLATIONS)})"
         if t.border_mode not in _BORDERS:
@@ -84,13 +81,18 @@ def _stages(leaves: list[Any]) -> tuple[list[tuple[bool, list[int]]], dict[int, 
 class _Resampling:
     """One sample's part of a spatial stage: backward matrix, interpolation, border rule and window."""
 
-    __slots__ = ("index", "inverse", "interp", "mode", "fill", "fill_mask", "window", "painters", "fast")
+    __slots__ = ("index", "inverse", "interp", "mode", "fill", "fill_mask", "window", "painters", "fast", "maps", "outside")
 
     def __init__(self, index: int, steps: list[Step], shape: tuple[int, int]) -> None:
         self.index = index
+        self.maps: tuple[np.ndarray, np.ndarray] | None = None
+        self.outside: list[tuple[np.ndarray, Any, Any]] = []
         for s in steps:
-            if s.geometry is None or s.geometry.matrix is None:
-                value_error("pipeline", "spatial steps stating a matrix geometry", f"{type(s.transform).__name__} (a displacement field)", "run this transform with the numpy executor")
+            if s.geometry is None:
+                value_error("pipeline", "spatial steps stating a geometry", type(s.transform).__name__, "run this transform with the numpy executor")
+        if any(s.geometry.matrix is None for s in steps):  # type: ignore[union-attr]
+            self._field(steps, shape)
+            return
         composite = steps[0].geometry.matrix  # type: ignore[union-attr]
         for s in steps[1:]:
             composite = s.geometry.matrix @ composite  # type: ignore[union-attr,operator]
@@ -129,6 +131,29 @@ class _Resampling:
             x0, y0 = form[2], form[3]
             if x0 >= 0 and y0 >= 0 and x0 + out_w <= shape[1] and y0 + out_h <= shape[0]:
                 self.fast = ("slice", x0, y0, form[4], form[5])
+
+    def _field(self, steps: list[Step], shape: tuple[int, int]) -> None:
+        """A stage with displacement fields: the numpy executor's own composition of its fields and
+        matrices into dense backward maps over the output canvas (``core.executor._dense_maps``, pixel
+        positions in the input), read by ``grid_sample`` with the border step's rule."""
+        runs = analyse(steps, True)
+        border_at, window = 0, None
+        if len(runs) == 1 and type(runs[0]) is SpatialRun:
+            border_at, window = runs[0].border_at, runs[0].window
+        painters = [k for k in range(border_at + 1, len(steps)) if steps[k].geometry.reveals]  # type: ignore[union-attr]
+        for k in painters:
+            t = steps[k].transform
+            if t.border_mode != "constant":
+                value_error("pipeline", "one resampling per spatial stage", f"{type(t).__name__}(border_mode={t.border_mode!r}) revealing after another spatial step", "use border_mode='constant' for later revealing steps, or the numpy executor")
+        out_shape = steps[-1].geometry.out_shape  # type: ignore[union-attr]
+        map_x, map_y, outside = _dense_maps(steps, painters, out_shape)
+        self.maps = (map_x, map_y)
+        self.outside = [(inside, steps[k].transform.fill, kind_fill(steps[k].transform, "mask")) for k, inside in outside]
+        t = steps[border_at].transform
+        self.interp = next((i for i in (interpolation_of(s) for s in steps) if i is not None), "nearest")
+        self.mode, self.fill, self.fill_mask = t.border_mode, t.fill, kind_fill(t, "mask")
+        self.window = window if window is not None else (0, 0, shape[1], shape[0])
+        self.inverse, self.painters, self.fast = None, [], None
 
 
 _SCRATCH = threading.local()
@@ -213,19 +238,22 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
             if newm is not None:
                 newm[b] = _flip(F.interpolate(masks[b : b + 1, :, y0:y1, x0:x1].float(), size=out_shape, mode="nearest-exact")[0].to(masks.dtype), fx, fy)
         else:
-            groups.setdefault((r.interp, r.mode), []).append(r)
-    for (interp, mode), group in groups.items():
+            groups.setdefault((r.interp, r.mode, r.maps is not None), []).append(r)
+    for (interp, mode, fields), group in groups.items():
         idx = [r.index for r in group]
         sel = torch.as_tensor(idx, device=dev)
         src, _ = _as_float(x if len(idx) == B else x.index_select(0, sel))  # read only: grid_read returns new tensors
         msrc = None if masks is None else (masks if len(idx) == B else masks.index_select(0, sel)).float()
-        inverses = np.stack([r.inverse for r in group])
         windows = np.array([r.window for r in group], np.float64)
         whole = bool((windows == np.array([0, 0, W, H])).all())
         grid = sx = sy = None
-        if mode == "constant" and whole:  # normalised coordinates straight away
-            grid = K.normalised_grid(inverses, (H, W), out_shape, dev)
+        if fields:  # dense maps of pixel positions: + 0.5 gives continuous coordinates
+            sx = torch.from_numpy(np.stack([r.maps[0] for r in group])).to(dev).add_(0.5)  # type: ignore[index]
+            sy = torch.from_numpy(np.stack([r.maps[1] for r in group])).to(dev).add_(0.5)  # type: ignore[index]
+        elif mode == "constant" and whole:  # normalised coordinates straight away
+            grid = K.normalised_grid(np.stack([r.inverse for r in group]), (H, W), out_shape, dev)
         else:
+            inverses = np.stack([r.inverse for r in group])
             sx, sy = K.source_points(torch.as_tensor(inverses, dtype=torch.float64).to(dev), out_shape, not np.all(inverses[:, 2] == (0.0, 0.0, 1.0)))
         mimg = None
         if mode == "constant":
@@ -251,6 +279,11 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
             img = K.grid_read(src, fx_, fy_, interp, "border")
             mimg = None if msrc is None else K.grid_read(msrc, fx_, fy_, "nearest", "border")
         for j, r in enumerate(group):
+            for inside, fill_k, mfill_k in r.outside:
+                outside = torch.from_numpy(inside == 0).to(dev)
+                img[j] = torch.where(outside, _fill_tensor([fill_k], C, dev)[0], img[j])
+                if mimg is not None:
+                    mimg[j] = torch.where(outside, _fill_tensor([mfill_k], mimg.shape[1], dev)[0], mimg[j])
             for inverse_k, (hk, wk), fill_k, mfill_k in r.painters:
                 px, py = K.source_points(torch.as_tensor(inverse_k[None], dtype=torch.float64).to(dev), out_shape, not np.all(inverse_k[2] == (0.0, 0.0, 1.0)))
                 outside = ((px < 0) | (py < 0) | (px >= wk) | (py >= hk))[0]
