@@ -292,3 +292,44 @@ def test_the_callers_tensor_is_never_written(photos: np.ndarray) -> None:
     pipe = iv.Compose([iv.ColorJitter(brightness=(1.0, 1.0), p=1), iv.RandomGamma(p=0.5), iv.Invert(p=0.5)])
     pipe.batched(seed=SEED)(floats, indices=INDICES, epoch=EPOCH)
     torch.testing.assert_close(floats, before, rtol=0, atol=0)
+
+
+UINT16 = {  # name -> (transforms, largest difference in uint16 levels)
+    "crop+flips": (EXACT["crop+flips"], 0),
+    "Invert": (EXACT["Invert"], 0),
+    "Solarize": (EXACT["Solarize"], 0),
+    "CoarseDropout": (EXACT["CoarseDropout"], 0),
+    "MedianBlur": (EXACT["MedianBlur"], 0),
+    "table run": (POINTWISE["table run"], 1),
+    "ToGray": (POINTWISE["ToGray"], 1),
+    "GaussianBlur": (POINTWISE["GaussianBlur"], 1),
+    "HueSaturationValue": (EXACT["HueSaturationValue"], 1),
+    "RandomResizedCrop+flip": (RESIZING["RandomResizedCrop+flip"], 1),
+    "Affine": (WARPS["Affine"], 1),
+    "Rotate(reflect)": (WARPS["Rotate(reflect)"], 1),
+    "Perspective": (WARPS["Perspective"], 1),
+    "ElasticTransform": (FIELDS["ElasticTransform"], 1),
+    "ColorJitter(hue)": (COLOUR["ColorJitter(hue)"], 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UINT16))
+def test_uint16_input_matches_the_uint16_numpy_path(name: str, photos: np.ndarray) -> None:
+    """uint16 batches are held as float32 levels 0..65535 and rounded after every step, as the numpy
+    path's uint16 intermediates; OpenCV resamples and converts 16-bit images in float, so the float
+    families agree within 1 level of 65535 (ColorJitter: a level's difference is scaled by later
+    factors, at most 3)."""
+    wide = photos.astype(np.uint16) * 257
+    transforms, tolerance = UINT16[name]
+    pipe = iv.Compose(transforms)
+    got = pipe.batched(seed=SEED)(torch.from_numpy(wide).permute(0, 3, 1, 2).contiguous(), indices=INDICES, epoch=EPOCH).permute(0, 2, 3, 1).numpy()
+    ref = np.stack([pipe(image=img, rng=derive_rng(SEED, EPOCH, i))["image"] for img, i in zip(wide, INDICES)])
+    assert ref.dtype == np.uint16
+    diff = np.abs(got - ref.astype(np.float32))
+    assert diff.max() <= tolerance, (name, diff.max())
+
+
+def test_uint16_refuses_kernels_with_uint8_semantics(photos: np.ndarray) -> None:
+    wide = torch.from_numpy(photos.astype(np.uint16) * 257).permute(0, 3, 1, 2).contiguous()
+    with pytest.raises(ValueError, match="Posterize"):
+        iv.Compose([iv.HorizontalFlip(), iv.Posterize(p=1)]).batched(seed=SEED)(wide, indices=INDICES)

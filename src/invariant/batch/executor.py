@@ -197,14 +197,14 @@ def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stag
         if not active:
             continue
         if spatial:
-            x, masks = _spatial_stage(stage_steps, active, x, masks, integer)
+            x, masks = _spatial_stage(stage_steps, active, x, masks, integer, top)
         else:
             x, masks, integer = _pixel_stage(pipe_leaves[leaves[0]], stage_steps, active, x, masks, integer, top, owned)
         owned = True  # every stage returns fresh tensors: later ones may write into them
     return x, masks, integer
 
 
-def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool) -> tuple[Any, Any]:
+def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float = 255.0) -> tuple[Any, Any]:
     """One spatial stage. Per sample, by the composed matrix's form: an integer window with flips inside
     the source is sliced (exact, any dtype); a scaled window (crop + resize, the numpy kernel's slice +
     ``cv2.resize``) is sliced and resized with ``F.interpolate`` (bilinear, half-pixel centres, edges
@@ -234,7 +234,10 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
                 newm[b] = _flip(masks[b, :, y0 : y0 + oh, x0 : x0 + ow], fx, fy)
         elif r.fast is not None:
             _, x0, y0, x1, y1, fx, fy = r.fast
-            new[b] = _flip(K.resize_window(x[b : b + 1, :, y0:y1, x0:x1], out_shape, integer)[0], fx, fy)
+            window = K.resize_window(x[b : b + 1, :, y0:y1, x0:x1], out_shape, integer)[0]
+            if integer and window.dtype.is_floating_point:  # float storage of integer levels: round as a step does
+                window = window.round_()
+            new[b] = _flip(window, fx, fy)
             if newm is not None:
                 newm[b] = _flip(F.interpolate(masks[b : b + 1, :, y0:y1, x0:x1].float(), size=out_shape, mode="nearest-exact")[0].to(masks.dtype), fx, fy)
         else:
@@ -290,8 +293,8 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
                 img[j] = torch.where(outside, _fill_tensor([fill_k], C, dev)[0], img[j])
                 if mimg is not None:
                     mimg[j] = torch.where(outside, _fill_tensor([mfill_k], mimg.shape[1], dev)[0], mimg[j])
-        if integer:  # bilinear and nearest reads are convex combinations of 0..255 values: no clamp
-            img = img.round_() if interp != "cubic" else img.round_().clamp_(0.0, 255.0)
+        if integer:  # bilinear and nearest reads are convex combinations of 0..top values: no clamp
+            img = img.round_() if interp != "cubic" else img.round_().clamp_(0.0, top)
         if len(idx) == B and len(groups) == 1:  # the whole batch in one resampling: float storage (integer values)
             return img, (None if mimg is None else (torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg))
         new.index_copy_(0, sel, img.to(new.dtype))
@@ -328,7 +331,7 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
     if floats:
         integer = False
     elif integer:
-        result = result.round_().clamp_(0.0, 255.0)
+        result = result.round_().clamp_(0.0, top)
     else:
         result = result.clamp_(0.0, top)
     if masks is not None and name in _HOLE_KERNELS and t.fill_mask is not None:
@@ -354,7 +357,7 @@ class BatchedPipeline(torch.nn.Module):
     forward(images, indices=None, epoch=None, mask=None, bboxes=None, keypoints=None, **label_fields):
     sample ``i`` uses ``derive_rng(seed, epoch, indices[i])``. ``indices`` default to a running counter
     (each call continues where the last stopped) and ``epoch`` to ``set_epoch``'s value (0). Returns the
-    float32 image batch (values in the input's units: 0..255 for uint8, 0..1 for float; Normalize's
+    float32 image batch (values in the input's units: 0..255 for uint8, 0..65535 for uint16, 0..1 for float; Normalize's
     output when the pipeline normalizes), or, when any target is passed, a dict: ``image``, ``mask``
     (the same rank and dtype as given, resampled nearest), and for boxes/keypoints one tensor per sample
     (a list: after filtering every sample keeps a different count) with label lists and
@@ -395,13 +398,18 @@ class BatchedPipeline(torch.nn.Module):
     def forward(self, images: Any, indices: Any = None, epoch: int | None = None, mask: Any = None, **targets: Any) -> Any:
         if not torch.is_tensor(images) or images.ndim != 4:
             type_error("images", "a (B, C, H, W) torch tensor", images, "stack the images: torch.stack(list_of_chw) or x.permute(0, 3, 1, 2) for (B, H, W, C)")
-        if images.dtype not in (torch.uint8, torch.float32, torch.float16, torch.bfloat16, torch.float64):
-            value_error("images", "uint8 or float values", str(images.dtype), "convert with .float() / 255 or keep uint8")
+        if images.dtype not in (torch.uint8, torch.uint16, torch.float32, torch.float16, torch.bfloat16, torch.float64):
+            value_error("images", "uint8, uint16 or float values", str(images.dtype), "convert with .float() / 255 or keep uint8")
         B, C, H, W = images.shape
         if self.device is not None:
             images = images.to(self.device, non_blocking=True)
-        integer = images.dtype == torch.uint8
-        top = 255.0 if integer else 1.0
+        wide = images.dtype == torch.uint16  # held as float32 levels from the start (torch has few uint16 kernels)
+        if wide:
+            refused = sorted({type(leaf).__name__ for leaf in self.leaves if not leaf.spatial and type(leaf).__name__ not in K.UINT16_KERNELS})
+            if refused:
+                value_error("images", f"uint8 or float input for {', '.join(refused)} (no uint16 batched kernel)", "uint16", "convert to float (x.float() / 65535) or run these per sample with the numpy executor")
+        integer = images.dtype == torch.uint8 or wide
+        top = 65535.0 if wide else 255.0 if integer else 1.0
         if indices is None:
             indices = list(range(self._next, self._next + B))
             self._next += B
@@ -412,9 +420,9 @@ class BatchedPipeline(torch.nn.Module):
         epoch = self.epoch if epoch is None else int(epoch)
         per_sample = _split_targets(targets, B)
         t0 = time.perf_counter()
-        plans = self.plans((H, W, C), np.dtype(np.uint8 if integer else np.float32), indices, epoch, per_sample)
+        plans = self.plans((H, W, C), np.dtype(np.uint16 if wide else np.uint8 if integer else np.float32), indices, epoch, per_sample)
         t1 = time.perf_counter()
-        x = images if integer else images.to(torch.float32)  # uint8 until a step resamples or recolours it
+        x = images if integer and not wide else images.to(torch.float32)  # uint8 until a step resamples or recolours it
         m = None
         if mask is not None:
             m = (mask[:, None] if mask.ndim == 3 else mask).to(x.device)

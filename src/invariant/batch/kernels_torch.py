@@ -28,6 +28,9 @@ F = torch.nn.functional
 
 PixelKernel = Callable[[Any, Any, list, float], Any]
 PIXEL_KERNELS: dict[str, PixelKernel] = {}
+# kernels whose float arithmetic with top = 65535 is the numpy path's uint16 arithmetic (parity-tested)
+UINT16_KERNELS = {"Normalize", "RandomBrightnessContrast", "RandomGamma", "Invert", "Solarize", "ToGray", "GaussianBlur", "MedianBlur"}
+UINT16_KERNELS |= {"CoarseDropout", "RandomErasing", "CutOut", "ColorJitter", "HueSaturationValue"}  # Posterize, Equalize: uint8 semantics
 
 
 def register_pixel(*names: str) -> Callable[[PixelKernel], PixelKernel]:
