@@ -13,6 +13,7 @@ script on an accelerator machine with ``--device cuda`` for the GPU rows (timed 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import time
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 aug = pipe.batched(seed=0)
             except ValueError as exc:
-                aug, why = None, str(exc).split(", got ")[-1].split(". Fix")[0]
+                aug, why = None, ", ".join(dict.fromkeys(re.findall(r"(\w+) \(no batched kernel\)", str(exc)))) or str(exc)
             shares: list[float] = []
 
             def run_ours() -> None:
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                 ours_rate, (kornia_rate,) = None, _rates([run_kornia], b, repeats, min_time)
             numpy_rate = _rates([run_numpy], b, 1, min_time)[0] if b <= 64 else None
             ratio = f"{ours_rate / kornia_rate:.2f}x" if ours_rate else "-"
-            ours_txt = f"{ours_rate:.0f}" if ours_rate else f"no batched kernel: {why}"
+            ours_txt = f"{ours_rate:.0f}" if ours_rate else f"refused: no batched kernel for {why}"
             share = f"{100 * statistics.median(shares):.0f}%" if shares else "-"
             numpy_txt = f"{numpy_rate:.0f}" if numpy_rate else "-"
             print(f"| {name} | {b} | {ours_txt} | {kornia_rate:.0f} | {ratio} | {share} | {numpy_txt} |", flush=True)
