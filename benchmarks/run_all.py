@@ -27,6 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).parent
 SCRIPTS = ["bench_foundation.py", "bench_spatial.py", "bench_pixel.py", "bench_e2e.py"]
 SCRIPTS += ["bench_robustness.py", "bench_optics.py", "bench_detection.py", "bench_multi_sample.py", "bench_detection_pipelines.py"]
+SCRIPTS += ["bench_batched.py"]
+NO_X = {"bench_batched.py"}  # anchored on kornia, not albumentations: not run again under --x-python
 QUICK_NOTE = "_Written with `--quick`: fewer and shorter timed passes per library than a full run._"
 
 
@@ -157,7 +159,7 @@ def main() -> None:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", ALBUMENTATIONS_NO_TELEMETRY="1", NO_ALBUMENTATIONS_UPDATE="1")
     sections = run_scripts(sys.executable, args.quick, env, args.only)
     if args.x_python:
-        extra = run_scripts(args.x_python, args.quick, env, args.only)
+        extra = run_scripts(args.x_python, args.quick, env, [s for s in (args.only or SCRIPTS) if s not in NO_X])
         sections = {script: merge_tables(tables, extra.get(script, "")) for script, tables in sections.items()}
     sections = {script: tables for script, tables in sections.items() if tables}
     if args.quick:

@@ -17,7 +17,6 @@ from pathlib import Path
 import invariant  # noqa: F401  (registers every exported transform)
 from invariant.core.compose import Container
 from invariant.core.transform import DTYPES, SpatialTransform, library_transforms
-from invariant.transforms.distortions import FieldTransform
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "docs" / "support-table.md"
 KERNELS_PATH = Path(invariant.__file__).resolve().parent / "batch" / "kernels_torch.py"
@@ -66,11 +65,10 @@ def batched_pixel_names() -> set[str]:
 
 def has_batched_kernel(cls: type, pixel_kernels: set[str]) -> bool:
     """``pipe.batched()`` runs it: a pixel transform with a registered kernel, or a spatial transform
-    the executors resample from a matrix (no ``apply_*`` of its own, not a displacement field)."""
+    the executors resample from its geometry, a matrix or a displacement field (no ``apply_*`` of its own)."""
     if not cls.spatial:
         return cls.__name__ in pixel_kernels
-    generic = all(getattr(cls, n) is getattr(SpatialTransform, n) for n in ("apply_image", "apply_mask", "apply_depth"))
-    return generic and not issubclass(cls, FieldTransform)
+    return all(getattr(cls, n) is getattr(SpatialTransform, n) for n in ("apply_image", "apply_mask", "apply_depth"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,3 +81,8 @@ def test_keypoints_are_ragged_per_sample() -> None:
         np.testing.assert_array_equal(out["keypoints"][k].numpy(), ref["keypoints"])
         np.testing.assert_array_equal(out["keypoint_indices"][k].numpy(), ref["keypoint_indices"])
     assert len({len(v) for v in out["keypoints"]}) > 1  # ragged: the crops keep different counts
+
+
+def test_boxes_labels_and_mask_through_displacement_fields() -> None:
+    pipe = iv.Compose([iv.CenterCrop(320), iv.ElasticTransform(alpha=40, sigma=6, p=0.8), iv.GridDistortion(p=0.5)], min_visibility=0.2)
+    _compare(pipe, exact_mask=False)

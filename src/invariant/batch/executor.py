@@ -22,6 +22,7 @@ as the numpy path's uint8 intermediates are.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, Sequence
 
@@ -29,13 +30,12 @@ import numpy as np
 
 from ..core.compose import Compose
 from ..core.errors import require_torch, type_error, value_error
-from ..core.executor import Executor, register_executor
+from ..core.executor import Executor, _dense_maps, register_executor
 from ..core.plan import Plan, SpatialRun, Step, analyse, interpolation_of
 from ..core.rng import derive_rng, fresh_seed
 from ..core.sample import Planes, kind_fill
 from ..ops import geometric as geo
 from ..core.transform import SpatialTransform, executes_generically
-from ..transforms.distortions import FieldTransform
 from ..core import hooks
 from . import kernels_torch as K
 from . import policies_torch as P
@@ -55,8 +55,6 @@ def unsupported(t: Any) -> str | None:
     if isinstance(t, SpatialTransform):
         if not executes_generically(t):
             return f"{name} (executes its own apply_image)"
-        if isinstance(t, FieldTransform):
-            return f"{name} (a displacement field: no matrix to compose)"
         if t.interpolation not in _INTERPOLATIONS:
             return f"{name} (interpolation={t.interpolation!r}; batched: {', '.join(_INTERPOLATIONS)})"
         if t.border_mode not in _BORDERS:
@@ -84,13 +82,18 @@ def _stages(leaves: list[Any]) -> tuple[list[tuple[bool, list[int]]], dict[int, 
 class _Resampling:
     """One sample's part of a spatial stage: backward matrix, interpolation, border rule and window."""
 
-    __slots__ = ("index", "inverse", "interp", "mode", "fill", "fill_mask", "window", "painters", "fast")
+    __slots__ = ("index", "inverse", "interp", "mode", "fill", "fill_mask", "window", "painters", "fast", "maps", "outside")
 
     def __init__(self, index: int, steps: list[Step], shape: tuple[int, int]) -> None:
         self.index = index
+        self.maps: tuple[np.ndarray, np.ndarray] | None = None
+        self.outside: list[tuple[np.ndarray, Any, Any]] = []
         for s in steps:
-            if s.geometry is None or s.geometry.matrix is None:
-                value_error("pipeline", "spatial steps stating a matrix geometry", f"{type(s.transform).__name__} (a displacement field)", "run this transform with the numpy executor")
+            if s.geometry is None:
+                value_error("pipeline", "spatial steps stating a geometry", type(s.transform).__name__, "run this transform with the numpy executor")
+        if any(s.geometry.matrix is None for s in steps):  # type: ignore[union-attr]
+            self._field(steps, shape)
+            return
         composite = steps[0].geometry.matrix  # type: ignore[union-attr]
         for s in steps[1:]:
             composite = s.geometry.matrix @ composite  # type: ignore[union-attr,operator]
@@ -130,6 +133,47 @@ class _Resampling:
             if x0 >= 0 and y0 >= 0 and x0 + out_w <= shape[1] and y0 + out_h <= shape[0]:
                 self.fast = ("slice", x0, y0, form[4], form[5])
 
+    def _field(self, steps: list[Step], shape: tuple[int, int]) -> None:
+        """A stage with displacement fields: the numpy executor's own composition of its fields and
+        matrices into dense backward maps over the output canvas (``core.executor._dense_maps``, pixel
+        positions in the input), read by ``grid_sample`` with the border step's rule."""
+        runs = analyse(steps, True)
+        border_at, window = 0, None
+        if len(runs) == 1 and type(runs[0]) is SpatialRun:
+            border_at, window = runs[0].border_at, runs[0].window
+        painters = [k for k in range(border_at + 1, len(steps)) if steps[k].geometry.reveals]  # type: ignore[union-attr]
+        for k in painters:
+            t = steps[k].transform
+            if t.border_mode != "constant":
+                value_error("pipeline", "one resampling per spatial stage", f"{type(t).__name__}(border_mode={t.border_mode!r}) revealing after another spatial step", "use border_mode='constant' for later revealing steps, or the numpy executor")
+        out_shape = steps[-1].geometry.out_shape  # type: ignore[union-attr]
+        map_x, map_y, outside = _dense_maps(steps, painters, out_shape)
+        self.maps = (map_x, map_y)
+        self.outside = [(inside, steps[k].transform.fill, kind_fill(steps[k].transform, "mask")) for k, inside in outside]
+        t = steps[border_at].transform
+        self.interp = next((i for i in (interpolation_of(s) for s in steps) if i is not None), "nearest")
+        self.mode, self.fill, self.fill_mask = t.border_mode, t.fill, kind_fill(t, "mask")
+        self.window = window if window is not None else (0, 0, shape[1], shape[0])
+        self.inverse, self.painters, self.fast = None, [], None
+
+
+_SCRATCH = threading.local()
+
+
+def _as_float(x: Any) -> tuple[Any, bool]:
+    """``x`` as float32, and whether that is a reused scratch buffer: a uint8 batch is converted into a
+    per-thread buffer kept between calls (CPU tensors above glibc's 32 MiB mmap threshold are mapped
+    fresh and page-faulted on every allocation, which costs as much as the conversion itself). The
+    buffer must not escape the step that asked for it."""
+    if x.dtype == torch.float32:
+        return x, False
+    if x.dtype != torch.uint8 or x.device.type != "cpu" or x.numel() < (1 << 22):
+        return x.float(), False
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.numel() < x.numel():
+        buf = _SCRATCH.buf = torch.empty(x.numel(), dtype=torch.float32)
+    return buf[: x.numel()].view(x.shape).copy_(x), True
+
 
 def _fill_tensor(fills: list[Any], channels: int, device: Any) -> Any:
     values = np.stack([np.broadcast_to(np.asarray(f, np.float64), (channels,)) for f in fills])
@@ -149,6 +193,7 @@ def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stag
             last = pos
             per_stage[stage_of[pos]][b].append(s)
     P.merge_edges(stages, per_stage)
+    owned = False  # x is still the caller's tensor
     for (spatial, leaves), stage_steps in zip(stages, per_stage):
         active = [b for b, s in enumerate(stage_steps) if s]
         if not active:
@@ -156,13 +201,14 @@ def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stag
         if spatial == P.POLICY:
             x, masks, integer = P.policy_stage(stage_steps, x, masks, integer, top, _spatial_stage, _pixel_stage)
         elif spatial:
-            x, masks = _spatial_stage(stage_steps, active, x, masks, integer)
+            x, masks = _spatial_stage(stage_steps, active, x, masks, integer, top)
         else:
-            x, masks, integer = _pixel_stage(pipe_leaves[leaves[0]], stage_steps, active, x, masks, integer, top)
+            x, masks, integer = _pixel_stage(pipe_leaves[leaves[0]], stage_steps, active, x, masks, integer, top, owned)
+        owned = True  # every stage returns fresh tensors: later ones may write into them
     return x, masks, integer
 
 
-def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool) -> tuple[Any, Any]:
+def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float = 255.0) -> tuple[Any, Any]:
     """One spatial stage. Per sample, by the composed matrix's form: an integer window with flips inside
     the source is sliced (exact, any dtype); a scaled window (crop + resize, the numpy kernel's slice +
     ``cv2.resize``) is sliced and resized with ``F.interpolate`` (bilinear, half-pixel centres, edges
@@ -192,23 +238,29 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
                 newm[b] = _flip(masks[b, :, y0 : y0 + oh, x0 : x0 + ow], fx, fy)
         elif r.fast is not None:
             _, x0, y0, x1, y1, fx, fy = r.fast
-            new[b] = _flip(K.resize_window(x[b : b + 1, :, y0:y1, x0:x1], out_shape, integer)[0], fx, fy)
+            window = K.resize_window(x[b : b + 1, :, y0:y1, x0:x1], out_shape, integer)[0]
+            if integer and window.dtype.is_floating_point:  # float storage of integer levels: round as a step does
+                window = window.round_()
+            new[b] = _flip(window, fx, fy)
             if newm is not None:
                 newm[b] = _flip(F.interpolate(masks[b : b + 1, :, y0:y1, x0:x1].float(), size=out_shape, mode="nearest-exact")[0].to(masks.dtype), fx, fy)
         else:
-            groups.setdefault((r.interp, r.mode), []).append(r)
-    for (interp, mode), group in groups.items():
+            groups.setdefault((r.interp, r.mode, r.maps is not None), []).append(r)
+    for (interp, mode, fields), group in groups.items():
         idx = [r.index for r in group]
         sel = torch.as_tensor(idx, device=dev)
-        src = (x if len(idx) == B else x.index_select(0, sel)).float()
+        src, _ = _as_float(x if len(idx) == B else x.index_select(0, sel))  # read only: grid_read returns new tensors
         msrc = None if masks is None else (masks if len(idx) == B else masks.index_select(0, sel)).float()
-        inverses = np.stack([r.inverse for r in group])
         windows = np.array([r.window for r in group], np.float64)
         whole = bool((windows == np.array([0, 0, W, H])).all())
         grid = sx = sy = None
-        if mode == "constant" and whole:  # normalised coordinates straight away
-            grid = K.normalised_grid(inverses, (H, W), out_shape, dev)
+        if fields:  # dense maps of pixel positions: + 0.5 gives continuous coordinates
+            sx = torch.from_numpy(np.stack([r.maps[0] for r in group])).to(dev).add_(0.5)  # type: ignore[index]
+            sy = torch.from_numpy(np.stack([r.maps[1] for r in group])).to(dev).add_(0.5)  # type: ignore[index]
+        elif mode == "constant" and whole:  # normalised coordinates straight away
+            grid = K.normalised_grid(np.stack([r.inverse for r in group]), (H, W), out_shape, dev)
         else:
+            inverses = np.stack([r.inverse for r in group])
             sx, sy = K.source_points(torch.as_tensor(inverses, dtype=torch.float64).to(dev), out_shape, not np.all(inverses[:, 2] == (0.0, 0.0, 1.0)))
         mimg = None
         if mode == "constant":
@@ -234,16 +286,21 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
             img = K.grid_read(src, fx_, fy_, interp, "border")
             mimg = None if msrc is None else K.grid_read(msrc, fx_, fy_, "nearest", "border")
         for j, r in enumerate(group):
+            for inside, fill_k, mfill_k in r.outside:
+                outside = torch.from_numpy(inside == 0).to(dev)
+                img[j] = torch.where(outside, _fill_tensor([fill_k], C, dev)[0], img[j])
+                if mimg is not None:
+                    mimg[j] = torch.where(outside, _fill_tensor([mfill_k], mimg.shape[1], dev)[0], mimg[j])
             for inverse_k, (hk, wk), fill_k, mfill_k in r.painters:
                 px, py = K.source_points(torch.as_tensor(inverse_k[None], dtype=torch.float64).to(dev), out_shape, not np.all(inverse_k[2] == (0.0, 0.0, 1.0)))
                 outside = ((px < 0) | (py < 0) | (px >= wk) | (py >= hk))[0]
                 img[j] = torch.where(outside, _fill_tensor([fill_k], C, dev)[0], img[j])
                 if mimg is not None:
                     mimg[j] = torch.where(outside, _fill_tensor([mfill_k], mimg.shape[1], dev)[0], mimg[j])
-        if integer:
-            img = torch.round(img).clamp_(0.0, 255.0)
-        if len(idx) == B and len(groups) == 1:  # the whole batch in one resampling
-            return img.to(new.dtype), (None if mimg is None else (torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg))
+        if integer:  # bilinear and nearest reads are convex combinations of 0..top values: no clamp
+            img = img.round_() if interp != "cubic" else img.round_().clamp_(0.0, top)
+        if len(idx) == B and len(groups) == 1:  # the whole batch in one resampling: float storage (integer values)
+            return img, (None if mimg is None else (torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg))
         P.copy_rows(new, idx, sel, img.to(new.dtype))
         if newm is not None and mimg is not None:
             P.copy_rows(newm, idx, sel, torch.round(mimg).to(newm.dtype) if not newm.dtype.is_floating_point else mimg)
@@ -258,9 +315,11 @@ def _flip(a: Any, fx: bool, fy: bool) -> Any:
 _HOLE_KERNELS = ("CoarseDropout", "RandomErasing", "CutOut")
 
 
-def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float) -> tuple[Any, Any, bool]:
-    """One pixel leaf over the samples that applied it: float in, rounded and saturated back to uint8
-    storage for uint8 input (clamped to [0, top] for float input), Normalize's float output kept."""
+def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float, owned: bool = False) -> tuple[Any, Any, bool]:
+    """One pixel leaf over the samples that applied it: float in, rounded and saturated to 0..255 for
+    uint8 input (clamped to [0, top] for float input) and kept as float32 storage (converting back to
+    uint8 and out again would cost two passes per step), Normalize's float output kept. ``owned``: x is
+    a tensor of this forward pass (not the caller's), so skipped samples' rows are kept in place."""
     B = x.shape[0]
     name = type(t).__name__
     kernel = K.PIXEL_KERNELS[name]
@@ -271,13 +330,16 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
     if masks is not None and name == "AugMix" and t.geometric:
         value_error("AugMix targets", "images only when geometric ops are on (a blend of differently moved copies has no single mask)", "a mask", "use AugMix(geometric=False) for masks")
     part = x if len(active) == B else x.index_select(0, torch.as_tensor(active, device=x.device))
-    result = kernel(t, part.float(), params, top)
+    part, scratch = _as_float(part)
+    result = kernel(t, part, params, top)
+    if (result is x and not owned) or (scratch and result.untyped_storage().data_ptr() == part.untyped_storage().data_ptr()):
+        result = result.clone()  # a kernel that changed nothing: never write into the caller's tensor or hand out scratch
     if floats:
         integer = False
     elif integer:
-        result = torch.round(result).clamp_(0.0, 255.0).to(x.dtype)
+        result = result.round_().clamp_(0.0, top)
     else:
-        result = result.clamp(0.0, top)
+        result = result.clamp_(0.0, top)
     if masks is not None and name in _HOLE_KERNELS and t.fill_mask is not None:
         masks = masks.clone()
         for b, p in zip(active, params):
@@ -287,7 +349,7 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
         return result, masks, integer
     if result.shape[1] != x.shape[1]:
         value_error(name, "the same channel count for every sample", "a channel change on some samples", f"construct {name} with p=1")
-    out = x.clone()
+    out = x if owned and x.dtype == torch.float32 else x.to(torch.float32, copy=True)
     P.copy_rows(out, active, torch.as_tensor(active, device=x.device), result)
     return out, masks, integer
 
@@ -301,7 +363,7 @@ class BatchedPipeline(torch.nn.Module):
     forward(images, indices=None, epoch=None, mask=None, bboxes=None, keypoints=None, **label_fields):
     sample ``i`` uses ``derive_rng(seed, epoch, indices[i])``. ``indices`` default to a running counter
     (each call continues where the last stopped) and ``epoch`` to ``set_epoch``'s value (0). Returns the
-    float32 image batch (values in the input's units: 0..255 for uint8, 0..1 for float; Normalize's
+    float32 image batch (values in the input's units: 0..255 for uint8, 0..65535 for uint16, 0..1 for float; Normalize's
     output when the pipeline normalizes), or, when any target is passed, a dict: ``image``, ``mask``
     (the same rank and dtype as given, resampled nearest), and for boxes/keypoints one tensor per sample
     (a list: after filtering every sample keeps a different count) with label lists and
@@ -342,13 +404,18 @@ class BatchedPipeline(torch.nn.Module):
     def forward(self, images: Any, indices: Any = None, epoch: int | None = None, mask: Any = None, **targets: Any) -> Any:
         if not torch.is_tensor(images) or images.ndim != 4:
             type_error("images", "a (B, C, H, W) torch tensor", images, "stack the images: torch.stack(list_of_chw) or x.permute(0, 3, 1, 2) for (B, H, W, C)")
-        if images.dtype not in (torch.uint8, torch.float32, torch.float16, torch.bfloat16, torch.float64):
-            value_error("images", "uint8 or float values", str(images.dtype), "convert with .float() / 255 or keep uint8")
+        if images.dtype not in (torch.uint8, torch.uint16, torch.float32, torch.float16, torch.bfloat16, torch.float64):
+            value_error("images", "uint8, uint16 or float values", str(images.dtype), "convert with .float() / 255 or keep uint8")
         B, C, H, W = images.shape
         if self.device is not None:
             images = images.to(self.device, non_blocking=True)
-        integer = images.dtype == torch.uint8
-        top = 255.0 if integer else 1.0
+        wide = images.dtype == torch.uint16  # held as float32 levels from the start (torch has few uint16 kernels)
+        if wide:
+            refused = sorted({type(leaf).__name__ for leaf in self.leaves if not leaf.spatial and type(leaf).__name__ not in K.UINT16_KERNELS})
+            if refused:
+                value_error("images", f"uint8 or float input for {', '.join(refused)} (no uint16 batched kernel)", "uint16", "convert to float (x.float() / 65535) or run these per sample with the numpy executor")
+        integer = images.dtype == torch.uint8 or wide
+        top = 65535.0 if wide else 255.0 if integer else 1.0
         if indices is None:
             indices = list(range(self._next, self._next + B))
             self._next += B
@@ -359,9 +426,9 @@ class BatchedPipeline(torch.nn.Module):
         epoch = self.epoch if epoch is None else int(epoch)
         per_sample = _split_targets(targets, B)
         t0 = time.perf_counter()
-        plans = self.plans((H, W, C), np.dtype(np.uint8 if integer else np.float32), indices, epoch, per_sample)
+        plans = self.plans((H, W, C), np.dtype(np.uint16 if wide else np.uint8 if integer else np.float32), indices, epoch, per_sample)
         t1 = time.perf_counter()
-        x = images if integer else images.to(torch.float32)  # uint8 stays uint8 storage (exact: rounded per step)
+        x = images if integer and not wide else images.to(torch.float32)  # uint8 until a step resamples or recolours it
         m = None
         if mask is not None:
             m = (mask[:, None] if mask.ndim == 3 else mask).to(x.device)
@@ -435,8 +502,9 @@ class TorchExecutor(Executor):
         if mask_names:
             m = torch.from_numpy(np.ascontiguousarray(np.concatenate([sample.arrays[n] for n in mask_names], axis=2).astype(np.float32).transpose(2, 0, 1)))[None]
         x, m, still_integer = run_batch(leaves, stages, stage_of, [plan.steps], x, m, integer, 255.0 if integer else 1.0)
-        out = x[0].permute(1, 2, 0).numpy()
-        sample.arrays["image"] = np.ascontiguousarray(out if still_integer else out.astype(np.float32))
+        out = x[0].permute(1, 2, 0)
+        out = (out.to(torch.uint8) if still_integer else out.to(torch.float32)).numpy()  # uint8: values already rounded
+        sample.arrays["image"] = np.ascontiguousarray(out)
         if m is not None:
             mm = m[0].permute(1, 2, 0).numpy()
             c0 = 0

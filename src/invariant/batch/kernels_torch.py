@@ -28,6 +28,9 @@ F = torch.nn.functional
 
 PixelKernel = Callable[[Any, Any, list, float], Any]
 PIXEL_KERNELS: dict[str, PixelKernel] = {}
+# kernels whose float arithmetic with top = 65535 is the numpy path's uint16 arithmetic (parity-tested)
+UINT16_KERNELS = {"Normalize", "RandomBrightnessContrast", "RandomGamma", "Invert", "Solarize", "ToGray", "GaussianBlur", "MedianBlur"}
+UINT16_KERNELS |= {"CoarseDropout", "RandomErasing", "CutOut", "ColorJitter", "HueSaturationValue"}  # Posterize, Equalize: uint8 semantics
 
 
 def register_pixel(*names: str) -> Callable[[PixelKernel], PixelKernel]:
@@ -47,15 +50,20 @@ def _col(values: list[float], x: Any) -> Any:
 
 
 def gray(x: Any) -> Any:
-    """ITU-R 601-2 luma ``0.299 R + 0.587 G + 0.114 B`` of (n, 3, H, W), as (n, 1, H, W)."""
-    w = torch.tensor(GRAY_WEIGHTS, dtype=torch.float32, device=x.device).view(1, 3, 1, 1)
-    return (x * w).sum(1, keepdim=True)
+    """ITU-R 601-2 luma ``0.299 R + 0.587 G + 0.114 B`` of (n, 3, H, W), as (n, 1, H, W) (three
+    single-channel passes: no full-size weighted temporary)."""
+    w = GRAY_WEIGHTS
+    g = x[:, 0:1] * float(w[0])
+    g.add_(x[:, 1:2], alpha=float(w[1]))
+    return g.add_(x[:, 2:3], alpha=float(w[2]))
 
 
 def contrast_pivot(x: Any) -> Any:
     """Per sample: the mean of the gray image for RGB (torchvision), each channel's own mean otherwise;
     float64 sums as the numpy path (``ImageStats.shared_pivot``: gray weights applied to channel means)."""
-    means = x.sum(dim=(2, 3), dtype=torch.float64) / (x.shape[2] * x.shape[3])  # (n, C), no float64 copy
+    # row sums in float32 (exact for integer values while 255 * W < 2**24), then float64 over the rows:
+    # a float64 reduction straight over x converts the whole batch first
+    means = x.sum(dim=3).to(torch.float64).sum(dim=2) / (x.shape[2] * x.shape[3])  # (n, C)
     if x.shape[1] == 3:
         w = torch.tensor(GRAY_WEIGHTS, dtype=torch.float64, device=x.device)
         return (means * w).sum(1).float().view(-1, 1, 1, 1)
@@ -121,9 +129,13 @@ def normalised_grid(inverses: np.ndarray, in_shape: tuple[int, int], out_shape: 
     mt = torch.as_tensor(m, dtype=torch.float32).to(device)
     X = (torch.arange(w, dtype=torch.float32, device=device) + 0.5).view(1, 1, w)
     Y = (torch.arange(h, dtype=torch.float32, device=device) + 0.5).view(1, h, 1)
-    grid = torch.empty((len(m), h, w, 2), dtype=torch.float32, device=device)
-    grid[..., 0] = mt[:, 0, 0, None, None] * X + (mt[:, 0, 1, None, None] * Y + mt[:, 0, 2, None, None])
-    grid[..., 1] = mt[:, 1, 0, None, None] * X + (mt[:, 1, 1, None, None] * Y + mt[:, 1, 2, None, None])
+    # separable: (n, 1, w, 2) column terms a x + (row terms b y + c) of (n, h, 1, 2): one broadcast add
+    # writes the whole grid (the same float32 operations, in the same order, as per-pixel evaluation),
+    # laid out as two planes (the inputs' permuted strides): 3x faster to write than interleaved x, y,
+    # and grid_sample reads it by strides at the same speed
+    cols = (mt[:, 0:2, 0, None, None] * X).permute(0, 2, 3, 1)  # (n, 1, w, 2)
+    rows = (mt[:, 0:2, 1, None, None] * Y + mt[:, 0:2, 2, None, None]).permute(0, 2, 3, 1)  # (n, h, 1, 2)
+    grid = cols + rows
     if not np.all(inverses[:, 2] == (0.0, 0.0, 1.0)):  # projective: rows 0-1 of N_in @ inverse give 2 x z / W - z
         z = mt[:, 2, 0, None, None] * X + mt[:, 2, 1, None, None] * Y + mt[:, 2, 2, None, None]
         grid /= z.unsqueeze(-1)
@@ -169,7 +181,7 @@ def normalize(t: Any, x: Any, params: list, top: float) -> Any:
     std = np.broadcast_to(np.asarray(t.std, np.float64), (c,))
     scale = torch.tensor(1.0 / (std * max_value), dtype=torch.float32, device=x.device).view(1, c, 1, 1)
     shift = torch.tensor(-mean / std, dtype=torch.float32, device=x.device).view(1, c, 1, 1)
-    return x * scale + shift
+    return torch.addcmul(shift, x, scale)
 
 
 @register_pixel("RandomBrightnessContrast")
@@ -220,7 +232,7 @@ def to_gray(t: Any, x: Any, params: list, top: float) -> Any:
     g = gray(x)
     if top == 255.0:
         g = torch.round(g)
-    return g if t.num_output_channels == 1 else g.expand(-1, 3, -1, -1)
+    return g if t.num_output_channels == 1 else g.repeat(1, 3, 1, 1)
 
 
 @register_pixel("Equalize")
@@ -250,21 +262,51 @@ def gaussian_blur(t: Any, x: Any, params: list, top: float) -> Any:
     """Separable Gaussian blur (``ops.blur_noise.gaussian_kernel`` taps), reflect-101 border; samples are
     grouped by kernel length so each group is two depthwise convolutions with per-sample kernels."""
     kernels = [B.gaussian_kernel(p["kernel_size"], p["sigma"]) for p in params]
-    out = x.clone()
+    sizes = sorted({len(k) for k in kernels})
+    out = x.clone() if len(sizes) > 1 or sizes == [1] else None  # one size: the group is the batch
     n, c, h, w = x.shape
-    for size in sorted({len(k) for k in kernels}):
+    for size in sizes:
         idx = [i for i, k in enumerate(kernels) if len(k) == size]
         if size == 1:
             continue
         rows = torch.as_tensor(np.stack([kernels[i] for i in idx]), device=x.device)  # (m, k)
         m, r = len(idx), size // 2
         sel = torch.as_tensor(idx, device=x.device)
-        part = x.index_select(0, sel).reshape(1, m * c, h, w)
+        part = (x if m == n else x.index_select(0, sel)).reshape(1, m * c, h, w)
         weight = rows.repeat_interleave(c, dim=0)  # (m*c, k)
         part = F.pad(part, (r, r, r, r), mode="reflect")
         part = F.conv2d(part, weight.view(m * c, 1, 1, size), groups=m * c)
         part = F.conv2d(part, weight.view(m * c, 1, size, 1), groups=m * c)
+        if out is None:
+            return part.view(m, c, h, w)
         out.index_copy_(0, sel, part.view(m, c, h, w))
+    return out
+
+
+@register_pixel("MedianBlur")
+def median_blur(t: Any, x: Any, params: list, top: float) -> Any:
+    """Median of each pixel's k x k neighbourhood, replicate border (``cv2.medianBlur``; exact: k * k is
+    odd, so the median is one of the values). Samples are grouped by kernel size; each group is padded
+    once and its windows (an unfold view) are materialised a few samples at a time, in uint8 when the
+    values are uint8 levels (a k * k copy of the image: 49x at k = 7)."""
+    sizes = [int(p["kernel_size"]) for p in params]
+    out = torch.empty_like(x)
+    n, c, h, w = x.shape
+    for k in sorted(set(sizes)):
+        idx = [i for i, s in enumerate(sizes) if s == k]
+        if k == 1:
+            out[idx] = x[idx]
+            continue
+        r = k // 2
+        part = x[idx]
+        part = F.pad(part, (r, r, r, r), mode="replicate")
+        if top == 255.0:
+            part = part.to(torch.uint8)
+        step = max(1, (1 << 25) // (c * h * w * k * k))  # samples per chunk: at most 32 Mi window values
+        for j in range(0, len(idx), step):
+            windows = part[j : j + step].unfold(2, k, 1).unfold(3, k, 1)  # (m, c, h, w, k, k) view
+            med = windows.reshape(*windows.shape[:4], k * k).median(dim=-1).values
+            out[idx[j : j + step]] = med.to(x.dtype)
     return out
 
 
@@ -366,6 +408,50 @@ def shift_hsv(x: Any, hue_turns: Any, sat: Any, val: Any, top: float) -> Any:
     return hsv_to_rgb(h, torch.clamp(s + sat, 0, 1), torch.clamp(v + val, 0, 1)) * top
 
 
+_HSV8_TABLES: dict[str, tuple[Any, Any]] = {}
+
+
+def hsv8_tables(device: Any) -> tuple[Any, Any]:
+    """OpenCV's 8-bit full-range HSV conversions as two lookup tables over all 2**24 triples, built once
+    per device by ``cv2.cvtColor`` itself (so exact by construction): ``to_hsv[(r << 16) | (g << 8) | b]``
+    is ``(H << 16) | (S << 8) | V`` and ``to_rgb[(H << 16) | (S << 8) | V]`` holds R, G, B in its three
+    low bytes in memory order. int32, 64 MiB each: two gathers replace ~60 elementwise passes of the
+    arithmetic conversion (``rgb_to_hsv8`` / ``hsv_to_rgb``)."""
+    key = str(torch.device(device))
+    tables = _HSV8_TABLES.get(key)
+    if tables is None:
+        import cv2
+
+        i = np.arange(256, dtype=np.uint8)
+        every = np.empty((256, 256, 256, 3), np.uint8)  # every[a, b, c] = (a, b, c)
+        every[..., 0] = i[:, None, None]
+        every[..., 1] = i[None, :, None]
+        every[..., 2] = i[None, None, :]
+        flat = every.reshape(4096, 4096, 3)
+        packed = np.zeros((1 << 24, 4), np.uint8)
+        hsv = cv2.cvtColor(flat, cv2.COLOR_RGB2HSV_FULL).reshape(-1, 3).astype(np.int32)
+        to_hsv = (hsv[:, 0] << 16) | (hsv[:, 1] << 8) | hsv[:, 2]
+        packed[:, :3] = cv2.cvtColor(flat, cv2.COLOR_HSV2RGB_FULL).reshape(-1, 3)
+        to_rgb = packed.view(np.int32).reshape(-1) if np.little_endian else packed[:, ::-1].copy().view(np.int32).reshape(-1)
+        tables = (torch.from_numpy(to_hsv).to(device), torch.from_numpy(np.ascontiguousarray(to_rgb)).to(device))
+        _HSV8_TABLES[key] = tables
+    return tables
+
+
+def rotate_hue8(x: Any, shifts: list[int]) -> Any:
+    """OpenCV's 8-bit hue rotation (``ops.color.hue_shift`` on uint8: RGB2HSV_FULL, H + shift mod 256,
+    HSV2RGB_FULL) of integer-valued (n, 3, H, W), sample i by ``shifts[i]`` levels, bit for bit through
+    ``hsv8_tables``. Returns float32 (n, 3, H, W) integer values."""
+    to_hsv, to_rgb = hsv8_tables(x.device)
+    n, _, h, w = x.shape
+    key = x[:, 0] * 65536.0 + (x[:, 1] * 256.0 + x[:, 2])  # exact in float32 (< 2**24)
+    hsv = to_hsv.take(key.long())
+    k = torch.tensor([(int(s) % 256) << 16 for s in shifts], dtype=torch.int32).to(x.device, non_blocking=True).view(n, 1, 1)
+    hsv = hsv.add_(k).bitwise_and_(0xFFFFFF)
+    rgb = to_rgb.take(hsv.long()).view(torch.uint8).view(n, h, w, 4)[..., :3]
+    return torch.empty((n, 3, h, w), dtype=torch.float32, device=x.device).copy_(rgb.permute(0, 3, 1, 2))
+
+
 @register_pixel("HueSaturationValue")
 def hue_saturation_value(t: Any, x: Any, params: list, top: float) -> Any:
     """Hue shift in degrees, saturation and value shifts as fractions of full scale (per sample)."""
@@ -373,61 +459,56 @@ def hue_saturation_value(t: Any, x: Any, params: list, top: float) -> Any:
     return shift_hsv(x, hue, _col([p["sat"] for p in params], x), _col([p["val"] for p in params], x), top)
 
 
-def _round_if(x: Any, integer: bool) -> Any:
-    return torch.round(x).clamp_(0.0, 255.0) if integer else x
-
-
 @register_pixel("ColorJitter")
 def color_jitter(t: Any, x: Any, params: list, top: float) -> Any:
     """torchvision's ColorJitter with each sample's own order and factors. At each of the four positions
-    every sample's brightness (``x * b``), contrast (``(x - gray mean) * c + gray mean``) or saturation
-    (``s * x + (1 - s) * gray``) is one per-sample 3x3 colour matrix plus offset, so the position is ONE
-    batched matrix product over all samples (identity for those doing nothing or hue there); the hue
-    rotation (8-bit HSV for uint8, as the numpy path) runs on the samples that rotate at that position."""
+    every sample's brightness (``b x``), contrast (``c x + (1 - c) gray mean``) or saturation (``s x +
+    (1 - s) gray``) is ``a x + g gray + o`` with per-sample ``a``, ``g``, ``o``, so the position is ONE
+    fused multiply-add over all samples (a = 1, g = o = 0 for those doing nothing or hue there), the gray
+    image computed only when a sample saturates; the hue rotation (8-bit HSV tables for uint8, as the
+    numpy path) runs on the samples that rotate at that position."""
     integer = top == 255.0
     n, c = x.shape[:2]
     identity = {"brightness": 1.0, "contrast": 1.0, "saturation": 1.0, "hue": 0.0}
-    eye = np.eye(c)
-    gray_rows = np.outer(np.ones(c), GRAY_WEIGHTS) if c == 3 else None
     out = x
     for k in range(4):
-        mats = np.tile(eye, (n, 1, 1))
-        contrast: list[tuple[int, float]] = []
+        scale, blend, shift = np.ones(n), np.zeros(n), np.zeros(n)
+        contrast = False
         hue: list[tuple[int, float]] = []
         for i, p in enumerate(params):
             name = p["order"][k]
             f = p.get(name)
             if f is None or f == identity[name]:
                 continue
-            if name == "brightness":
-                mats[i] = f * eye
-            elif name == "contrast":
-                mats[i] = f * eye
-                contrast.append((i, f))
-            elif name == "saturation":
-                mats[i] = f * eye + (1.0 - f) * gray_rows
-            else:
+            if name == "hue":
                 hue.append((i, f))
-        if not np.array_equal(mats, np.tile(eye, (n, 1, 1))):
-            m = torch.as_tensor(mats, dtype=torch.float32).to(x.device)
-            flat = torch.bmm(m, out.reshape(n, c, -1)).view(out.shape)
-            if contrast:
-                rows = [i for i, _ in contrast]
-                sel = torch.as_tensor(rows, device=x.device)
-                pivot = contrast_pivot(out.index_select(0, sel))  # (m, 1 or c, 1, 1)
-                f = _col([f for _, f in contrast], x)
-                offset = torch.zeros((n, pivot.shape[1], 1, 1), dtype=torch.float32, device=x.device)
-                offset.index_copy_(0, sel, (1.0 - f) * pivot)
-                flat = flat + offset
-            out = _round_if(flat, integer) if integer else flat.clamp(0.0, top)
+                continue
+            scale[i] = f
+            if name == "contrast":
+                shift[i], contrast = 1.0 - f, True
+            elif name == "saturation":
+                blend[i] = 1.0 - f
+        if (scale != 1.0).any():
+            base = _col(shift.tolist(), x) * contrast_pivot(out) if contrast else None  # (n, 1 or c, 1, 1)
+            if blend.any():
+                g = _col(blend.tolist(), x) * gray(out)
+                base = g if base is None else g + base
+            a = _col(scale.tolist(), x)
+            into = out if out is not x else None  # a tensor of this kernel: write in place (no fresh pages)
+            out = torch.mul(out, a, out=into) if base is None else torch.addcmul(base, out, a, out=into)
+            out = out.round_().clamp_(0.0, 255.0) if integer else out.clamp_(0.0, top)
         if hue:
             rows = [i for i, _ in hue]
             sel = torch.as_tensor(rows, device=x.device)
-            f = _col([f for _, f in hue], x)
+            part = out if len(rows) == n else out.index_select(0, sel)
             if integer:  # OpenCV's 8-bit hue is rotated by a whole number of its 256 levels (ops.color.hue_shift)
-                f = torch.round(f * 256.0) / 256.0
-            part = shift_hsv(out.index_select(0, sel), f, torch.zeros_like(f), torch.zeros_like(f), top)
-            part = _round_if(part, integer) if integer else part.clamp(0.0, top)
+                part = rotate_hue8(part, [int(round(f * 256)) for _, f in hue])
+            else:
+                f = _col([f for _, f in hue], x)
+                part = shift_hsv(part, f, torch.zeros_like(f), torch.zeros_like(f), top).clamp(0.0, top)
+            if len(rows) == n:
+                out = part
+                continue
             out = out.clone() if out is x else out
             out.index_copy_(0, sel, part)
     return out

@@ -160,7 +160,7 @@ def policy_stage(stage_steps: list[list[Step]], x: Any, masks: Any, integer: boo
                 pixel.setdefault(id(t), (t, [[] for _ in range(B)]))[1][b] = unit
         active = [b for b in range(B) if spatial[b]]
         if active:
-            x, masks = spatial_stage(spatial, active, x, masks, integer)
+            x, masks = spatial_stage(spatial, active, x, masks, integer, top)
         ops = [(t, lists) for t, lists in pixel.values() if type(t).__name__ == "PolicyPixelOp"]
         for t, lists in pixel.values():
             if type(t).__name__ != "PolicyPixelOp":  # another leaf inside a policy: the executor's pixel stage
