@@ -41,6 +41,17 @@ class GaussianBlur(Transform):
         self.sigma = as_range(sigma, "sigma")
         if self.sigma[0] <= 0:
             value_error("sigma", "positive values", sigma, "pass e.g. sigma=(0.1, 2.0)")
+        # vectorised sampling when the size is fixed (rng.integers(0, 1) draws nothing) or follows sigma
+        self.batch_samples = self.kernel_size[0] == self.kernel_size[1]  # type: ignore[misc]
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        lo, hi = self.sigma
+        sigma = (lo + (hi - lo) * bits.random(mask=rows)).tolist()  # Generator.uniform's formula
+        if self.kernel_size == (0, 0):
+            size = [B.gaussian_kernel_size(s, sample.dtype) for s in sigma]
+        else:
+            size = [int(self.kernel_size[0])] * len(sigma)
+        return {"kernel_size": size, "sigma": sigma}
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         sigma = float(rng.uniform(*self.sigma))

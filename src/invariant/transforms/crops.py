@@ -147,6 +147,45 @@ class RandomResizedCrop(_Rescaling):
             w, h = W, H
         return {"x": (W - w) // 2, "y": (H - h) // 2, "w": w, "h": h}
 
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        """``sample_params`` for many streams in lockstep: every try draws for the streams still trying,
+        an accepted stream then draws y and x, so each stream consumes exactly its own sequence."""
+        H, W = sample.shape
+        area = H * W
+        log_ratio = (math.log(self.ratio[0]), math.log(self.ratio[1]))
+        s0, s_span = self.scale[0], self.scale[1] - self.scale[0]
+        r0, r_span = log_ratio[0], log_ratio[1] - log_ratio[0]
+        n = len(rows)
+        x, y, w, h = (np.zeros(n, np.int64) for _ in range(4))
+        trying = np.arange(n)
+        for _ in range(10):
+            if not trying.size:
+                break
+            target_area = area * (s0 + s_span * bits.random(mask=rows[trying]))
+            # math.exp per value: numpy's vectorised exp may differ from libm's in the last bit
+            aspect = np.array([math.exp(v) for v in (r0 + r_span * bits.random(mask=rows[trying])).tolist()])
+            ww, hh = np.rint(np.sqrt(target_area * aspect)), np.rint(np.sqrt(target_area / aspect))  # round(): half to even
+            ok = (ww > 0) & (ww <= W) & (hh > 0) & (hh <= H)
+            done = trying[ok]
+            if done.size:
+                wd, hd = ww[ok].astype(np.int64), hh[ok].astype(np.int64)
+                y[done] = np.minimum((bits.random(mask=rows[done]) * (H - hd + 1)).astype(np.int64), H - hd)  # _randint
+                x[done] = np.minimum((bits.random(mask=rows[done]) * (W - wd + 1)).astype(np.int64), W - wd)
+                w[done], h[done] = wd, hd
+            trying = trying[~ok]
+        if trying.size:  # the central fallback crop
+            in_ratio = W / H
+            if in_ratio < self.ratio[0]:
+                fw, fh = W, int(round(W / self.ratio[0]))
+            elif in_ratio > self.ratio[1]:
+                fh, fw = H, int(round(H * self.ratio[1]))
+            else:
+                fw, fh = W, H
+            x[trying], y[trying], w[trying], h[trying] = (W - fw) // 2, (H - fh) // 2, fw, fh
+        return {"x": x.tolist(), "y": y.tolist(), "w": w.tolist(), "h": h.tolist()}
+
     def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
         out_h, out_w = self.size
         x, y, w, h = params["x"], params["y"], params["w"], params["h"]

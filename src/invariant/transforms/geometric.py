@@ -170,6 +170,34 @@ class Affine(_Geometric):
                 value_error("shear", "angles strictly between -90 and 90 degrees", shear, f"narrow the {name} shear range")
         self.fit_output = bool(fit_output)
         self._init_geometric(box_mode)
+        self.batch_samples = self.translate_px is None  # type: ignore[misc]  # translate_px draws rng.integers
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        """``_sample_uniform`` for many streams: the same doubles in the same order, the same formulas."""
+        h, w = sample.shape
+        translate = self.translate_percent
+        u = bits.random(4 + (not self.keep_ratio) + (2 if translate is not None else 0), mask=rows)
+        (s0, s1), k = self.scale_x, 1
+        sx = s0 + (s1 - s0) * u[:, 0]
+        if self.keep_ratio:
+            sy = sx
+        else:
+            sy, k = self.scale_y[0] + (self.scale_y[1] - self.scale_y[0]) * u[:, 1], 2
+        if translate is not None:
+            (x0, x1), (y0, y1) = translate
+            tx, ty, k = (x0 + (x1 - x0) * u[:, k]) * w, (y0 + (y1 - y0) * u[:, k + 1]) * h, k + 2
+        else:
+            tx = ty = np.zeros(len(rows))
+        (r0, r1), (a0, a1), (b0, b1) = self.rotate, self.shear_x, self.shear_y
+        return {
+            "scale_x": sx.tolist(),
+            "scale_y": sy.tolist(),
+            "angle": (r0 + (r1 - r0) * u[:, k]).tolist(),
+            "shear_x": (a0 + (a1 - a0) * u[:, k + 1]).tolist(),
+            "shear_y": (b0 + (b1 - b0) * u[:, k + 2]).tolist(),
+            "tx": tx.tolist(),
+            "ty": ty.tolist(),
+        }
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         h, w = sample.shape
