@@ -6,7 +6,9 @@ the same settings, same photos, one process, one thread (``harness.setup_single_
 Input: a (B, 3, 256, 256) uint8 batch of the harness photos (cycled); every recipe ends at 224x224.
 kornia takes float input, so its time includes ``x.float() / 255``. Columns: images/s of ours and
 kornia, ratio (ours / kornia), our parameter-sampling share (host planning / (planning + execution)),
-and the per-sample numpy path (``pipe(image=...)`` over the same images) for reference. Run the same
+host planning per image with the batch planned at once (``batch.sampling``, the default) and per sample
+(``vectorised_sampling = False``: one numpy Generator and ``pipe.plan`` per sample, as before), and the
+per-sample numpy path (``pipe(image=...)`` over the same images) for reference. Run the same
 script on an accelerator machine with ``--device cuda`` for the GPU rows (timed with synchronisation).
 """
 
@@ -80,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     sync = (lambda: torch.cuda.synchronize()) if dev.type == "cuda" else (lambda: None)
     photos = load_photos(size=(256, 256))
     print(" ".join(f"{k} {v}" for k, v in sorted(versions.items())), f"| device {dev} | threads {torch.get_num_threads()}")
-    print("| recipe | batch | ours img/s | kornia img/s | ratio | sampling share | numpy per-sample img/s |")
-    print("|---|---|---|---|---|---|---|")
+    print("| recipe | batch | ours img/s | kornia img/s | ratio | sampling share | sampling us/img (batch / per sample) | numpy per-sample img/s |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, (ours, theirs) in recipes().items():
         if args.only and name not in args.only:
             continue
@@ -96,12 +98,14 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 aug, why = None, str(exc).split(", got ")[-1].split(". Fix")[0]
             shares: list[float] = []
+            plan_us: list[float] = []
 
             def run_ours() -> None:
                 for v in range(views):
                     aug(x, epoch=v)
                     t = aug.last_timing
                     shares.append(t["plan_s"] / (t["plan_s"] + t["execute_s"]))
+                    plan_us.append(1e6 * t["plan_s"] / b)
                 sync()
 
             def run_kornia() -> None:
@@ -117,11 +121,21 @@ def main(argv: list[str] | None = None) -> int:
             ours_rate = _rate(run_ours, b, args.repeats) if aug is not None else None
             kornia_rate = _rate(run_kornia, b, args.repeats)
             numpy_rate = _rate(run_numpy, b, 1) if b <= 64 else None
+            sampling = "-"
+            if aug is not None:  # per-sample planning (the fallback path) on the same batch, for comparison
+                aug.vectorised_sampling = False
+                shape, per_sample = (x.shape[2], x.shape[3], x.shape[1]), []
+                for _ in range(3):
+                    start = time.perf_counter()
+                    aug.plans(shape, np.dtype(np.uint8), range(b), 0)
+                    per_sample.append(1e6 * (time.perf_counter() - start) / b)
+                aug.vectorised_sampling = True
+                sampling = f"{statistics.median(plan_us):.1f} / {statistics.median(per_sample):.1f}"
             ratio = f"{ours_rate / kornia_rate:.2f}x" if ours_rate else "-"
             ours_txt = f"{ours_rate:.0f}" if ours_rate else f"no batched kernel: {why}"
             share = f"{100 * statistics.median(shares):.0f}%" if shares else "-"
             numpy_txt = f"{numpy_rate:.0f}" if numpy_rate else "-"
-            print(f"| {name} | {b} | {ours_txt} | {kornia_rate:.0f} | {ratio} | {share} | {numpy_txt} |", flush=True)
+            print(f"| {name} | {b} | {ours_txt} | {kornia_rate:.0f} | {ratio} | {share} | {sampling} | {numpy_txt} |", flush=True)
     return 0
 
 

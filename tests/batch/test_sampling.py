@@ -26,6 +26,10 @@ PIPELINES = {
     "fit_output_then_rrc": lambda: [iv.Affine(rotate=(-40, 40), fit_output=True, p=0.6), iv.RandomResizedCrop(24)],
     "colour": lambda: [iv.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), iv.ToGray(p=0.2), iv.GaussianBlur(kernel_size=23, sigma=(0.1, 2.0), p=0.5)],
     "blur_from_sigma": lambda: [iv.GaussianBlur(kernel_size=0, sigma=(0.3, 3.0), p=0.9), iv.ColorJitter(brightness=0.3, contrast=0.2)],
+    "pointwise": lambda: [iv.RandomBrightnessContrast(p=0.7), iv.RandomGamma(p=0.6), iv.Solarize(threshold=(0.3, 0.9), p=0.4), iv.HueSaturationValue(p=0.5)],
+    "rotate_crop": lambda: [iv.Rotate(limit=(-25, 25), p=0.6), iv.RandomCrop(40, padding=4), iv.RandomCrop(52, pad_if_needed=True, p=0.5)],
+    # per-sample canvases: each sampler reads its own sample's shape (streams grouped by canvas)
+    "scales": lambda: [iv.RandomScale(scale_limit=(-0.3, 0.2), p=0.7), iv.LongestMaxSize(max_size=(30, 40, 50), p=0.8), iv.SmallestMaxSize(max_size=24), iv.RandomCrop(20)],
     "simclr": lambda: [iv.RandomResizedCrop(32), iv.HorizontalFlip(p=0.5), iv.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), iv.ToGray(p=0.2), iv.GaussianBlur(kernel_size=23, sigma=(0.1, 2.0), p=0.5), iv.Normalize(MEAN, STD)],
 }
 
@@ -76,6 +80,7 @@ def test_rejection_path_is_exercised() -> None:
 def test_unsupported_pipelines_fall_back() -> None:
     assert not samples_batched(iv.GaussianBlur(kernel_size=(3, 7)))  # an odd range draws rng.integers
     assert not samples_batched(iv.Affine(translate_px=(-4, 4)))
+    assert not samples_batched(iv.Posterize(bits=(4, 6)))  # rng.integers
     assert samples_batched(iv.Affine(translate_percent=(-0.1, 0.1)))
     assert not batch_plannable(iv.Compose([iv.OneOf([iv.HorizontalFlip(), iv.VerticalFlip()])]))
     assert not batch_plannable(iv.Compose([iv.HorizontalFlip()], p=0.5))

@@ -220,6 +220,10 @@ class BatchPCG64:
             return (self.next_uint64(mask) >> np.uint64(11)) * _DOUBLE
         return np.stack([(self.next_uint64(mask) >> np.uint64(11)) * _DOUBLE for _ in range(n)], axis=-1)
 
+    def uniform(self, low: float, high: float, mask: np.ndarray | None = None) -> np.ndarray:
+        """``rng.uniform(low, high)`` per stream: numpy's ``low + (high - low) * next_double``."""
+        return low + (high - low) * self.random(mask=mask)
+
     def generator(self, i: int) -> np.random.Generator:
         """Stream ``i`` as a ``numpy.random.Generator`` at its current position (for per-sample code)."""
         g = fast_generator(self.words[i])

@@ -45,8 +45,7 @@ class GaussianBlur(Transform):
         self.batch_samples = self.kernel_size[0] == self.kernel_size[1]  # type: ignore[misc]
 
     def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
-        lo, hi = self.sigma
-        sigma = (lo + (hi - lo) * bits.random(mask=rows)).tolist()  # Generator.uniform's formula
+        sigma = bits.uniform(*self.sigma, mask=rows).tolist()
         if self.kernel_size == (0, 0):
             size = [B.gaussian_kernel_size(s, sample.dtype) for s in sigma]
         else:

@@ -218,6 +218,13 @@ class HueSaturationValue(Transform):
             "val": float(rng.uniform(*self.val_shift_limit)),
         }
 
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        hue = bits.uniform(*self.hue_shift_limit, mask=rows)  # drawn in sample_params' order
+        sat = bits.uniform(*self.sat_shift_limit, mask=rows)
+        return {"hue": hue.tolist(), "sat": sat.tolist(), "val": bits.uniform(*self.val_shift_limit, mask=rows).tolist()}
+
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
         return C.shift_hsv(image, params["hue"], params["sat"], params["val"])
 

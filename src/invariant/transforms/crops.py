@@ -32,6 +32,11 @@ def _randint(rng: np.random.Generator, n: int) -> int:
     return min(int(rng.random() * n), n - 1)
 
 
+def _randint_batch(bits: Any, rows: np.ndarray, n: Any) -> np.ndarray:
+    """``_randint`` for streams ``rows`` of a ``BatchPCG64`` (``n``: one bound or one per row)."""
+    return np.minimum((bits.random(mask=rows) * n).astype(np.int64), np.asarray(n, np.int64) - 1)
+
+
 def _window(shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> Geometry:
     """The geometry of an integer crop at (x, y), stating the window it is (a crop's plan costs as much
     as its copy, so deriving the form from the matrix would matter)."""
@@ -81,6 +86,18 @@ class RandomCrop(_Rescaling):
         y = _randint(rng, H - h + 1) if H >= h else -((h - H) // 2)
         x = _randint(rng, W - w + 1) if W >= w else -((w - W) // 2)
         return {"x": x - self.padding, "y": y - self.padding}
+
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        h, w = self.size
+        H, W = sample.shape[0] + 2 * self.padding, sample.shape[1] + 2 * self.padding
+        if (h > H or w > W) and not self.pad_if_needed:
+            value_error("size", f"a crop no larger than the (padded) image {H}x{W}", self.size, "pass pad_if_needed=True or a smaller size")
+        n = len(rows)
+        y = _randint_batch(bits, rows, H - h + 1) if H >= h else np.full(n, -((h - H) // 2))
+        x = _randint_batch(bits, rows, W - w + 1) if W >= w else np.full(n, -((w - W) // 2))
+        return {"x": (x - self.padding).tolist(), "y": (y - self.padding).tolist()}
 
     def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
         return _window(shape, params["x"], params["y"], self.size)
@@ -171,8 +188,8 @@ class RandomResizedCrop(_Rescaling):
             done = trying[ok]
             if done.size:
                 wd, hd = ww[ok].astype(np.int64), hh[ok].astype(np.int64)
-                y[done] = np.minimum((bits.random(mask=rows[done]) * (H - hd + 1)).astype(np.int64), H - hd)  # _randint
-                x[done] = np.minimum((bits.random(mask=rows[done]) * (W - wd + 1)).astype(np.int64), W - wd)
+                y[done] = _randint_batch(bits, rows[done], H - hd + 1)
+                x[done] = _randint_batch(bits, rows[done], W - wd + 1)
                 w[done], h[done] = wd, hd
             trying = trying[~ok]
         if trying.size:  # the central fallback crop

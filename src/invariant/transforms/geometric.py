@@ -89,6 +89,11 @@ class Rotate(_Geometric):
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         return {"angle": float(rng.uniform(*self.limit))}
 
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        return {"angle": bits.uniform(*self.limit, mask=rows).tolist()}
+
     def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
         matrix = _centred(rotation_linear(params["angle"]), shape)
         if not self.crop_border:
