@@ -19,7 +19,8 @@ Exactness against numpy is tested for many seeds, keys and indices (``tests/core
 
 from __future__ import annotations
 
-from typing import Sequence
+from functools import lru_cache
+from typing import Any, Sequence
 
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
@@ -55,17 +56,20 @@ def _words32(n: int) -> list[int]:
     return out
 
 
-def _hashmix(value: np.ndarray, hash_const: int) -> tuple[np.ndarray, int]:
-    """``hashmix`` on uint64 arrays holding uint32 values (products reduced mod 2**32)."""
-    value = value ^ np.uint64(hash_const)
+# The hash functions take Python ints (words shared by the whole batch: seed, keys) or uint64 arrays
+# holding uint32 values (per index); uint64 products wrap mod 2**64, so their low 32 bits are exact.
+def _hashmix(value: Any, hash_const: int) -> tuple[Any, int]:
+    """SeedSequence's ``hashmix``."""
+    value = value ^ hash_const
     hash_const = (hash_const * _MULT_A) & _M32
-    value = (value * np.uint64(hash_const)) & _U32
-    return value ^ (value >> np.uint64(16)), hash_const
+    value = (value * hash_const) & _M32
+    return value ^ (value >> 16), hash_const
 
 
-def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    result = (np.uint64(_MIX_MULT_L) * x - np.uint64(_MIX_MULT_R) * y) & _U32
-    return result ^ (result >> np.uint64(16))
+def _mix(x: Any, y: Any) -> Any:
+    """SeedSequence's ``mix``."""
+    result = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _M32
+    return result ^ (result >> 16)
 
 
 def _check_int(value: object, name: str) -> int:
@@ -95,17 +99,16 @@ def seed_words(seed: int, keys: Sequence[int], indices: Sequence[int] | np.ndarr
             tail = [sub & _U32, sub >> _S32]
         else:
             tail = [sub]
-        entropy = [np.full(sub.size, w, np.uint64) for w in prefix] + tail
-        out[group] = _generate(_pool(entropy, sub.size))
+        out[group] = _generate(_pool([*prefix, *tail]), sub.size)
     return out
 
 
-def _pool(entropy: list[np.ndarray], n: int) -> list[np.ndarray]:
-    """``SeedSequence.mix_entropy`` over columns of uint32 values (no spawn key)."""
+def _pool(entropy: list[Any]) -> list[Any]:
+    """``SeedSequence.mix_entropy`` over uint32 words, each an int or a column (no spawn key)."""
     hc = _INIT_A
     mixer = []
     for i in range(_POOL):
-        v, hc = _hashmix(entropy[i] if i < len(entropy) else np.zeros(n, np.uint64), hc)
+        v, hc = _hashmix(entropy[i] if i < len(entropy) else 0, hc)
         mixer.append(v)
     for i_src in range(_POOL):
         for i_dst in range(_POOL):
@@ -119,25 +122,42 @@ def _pool(entropy: list[np.ndarray], n: int) -> list[np.ndarray]:
     return mixer
 
 
-def _generate(pool: list[np.ndarray]) -> np.ndarray:
-    """``generate_state(4, np.uint64)``: 8 uint32 words, paired little-endian into 4 uint64."""
+def _generate(pool: list[Any], n: int) -> np.ndarray:
+    """``generate_state(4, np.uint64)``: 8 uint32 words, paired little-endian into 4 uint64 (n rows)."""
     hc = _INIT_B
     words = []
     for i in range(8):
-        v = pool[i % _POOL] ^ np.uint64(hc)
+        v = pool[i % _POOL] ^ hc
         hc = (hc * _MULT_B) & _M32
-        v = (v * np.uint64(hc)) & _U32
-        words.append(v ^ (v >> np.uint64(16)))
+        v = (v * hc) & _M32
+        words.append(np.broadcast_to(np.asarray(v ^ (v >> 16), np.uint64), (n,)))
     return np.stack([words[2 * k] | (words[2 * k + 1] << _S32) for k in range(4)], axis=1)
 
 
-def _mulhi64(a: np.ndarray, b: np.uint64) -> np.ndarray:
+def _mulhi64(a: np.ndarray, b: Any) -> np.ndarray:
     """High 64 bits of the 128-bit product of uint64 arrays (32-bit limbs)."""
     a_lo, a_hi = a & _U32, a >> _S32
     b_lo, b_hi = b & _U32, b >> _S32
     ll, lh, hl, hh = a_lo * b_lo, a_lo * b_hi, a_hi * b_lo, a_hi * b_hi
     mid = (ll >> _S32) + (lh & _U32) + (hl & _U32)
     return hh + (lh >> _S32) + (hl >> _S32) + (mid >> _S32)
+
+
+def _mul128(ahi: Any, alo: Any, bhi: Any, blo: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(ahi, alo) * (bhi, blo) mod 2**128, uint64 halves (broadcasting)."""
+    return _mulhi64(alo, blo) + alo * bhi + ahi * blo, alo * blo
+
+
+@lru_cache(maxsize=64)
+def _jumps(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For k = 1..n: the LCG after k steps is ``A_k * state + G_k * inc`` (mod 2**128), with
+    ``A_k = MULT**k`` and ``G_k = 1 + MULT + ... + MULT**(k - 1)``: (A_hi, A_lo, G_hi, G_lo), each (n,)."""
+    a, g, rows = 1, 0, []
+    for _ in range(n):
+        g = (g * _PCG_MULT + 1) % 2**128
+        a = (a * _PCG_MULT) % 2**128
+        rows.append((a >> 64, a & 0xFFFFFFFFFFFFFFFF, g >> 64, g & 0xFFFFFFFFFFFFFFFF))
+    return tuple(np.array(col, np.uint64) for col in zip(*rows))  # type: ignore[return-value]
 
 
 def _add128(ahi: np.ndarray, alo: np.ndarray, bhi: np.ndarray, blo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,9 +201,9 @@ class BatchPCG64:
         self.inc_hi = (ihi << np.uint64(1)) | (ilo >> np.uint64(63))
         self.inc_lo = (ilo << np.uint64(1)) | np.uint64(1)
         self.hi, self.lo = np.zeros(n, np.uint64), np.zeros(n, np.uint64)
-        self._step(None)
+        self._states(1, None)
         self.hi, self.lo = _add128(self.hi, self.lo, words[:, 0], words[:, 1])
-        self._step(None)
+        self._states(1, None)
 
     @classmethod
     def derive(cls, seed: int, *keys_and_indices: object) -> "BatchPCG64":
@@ -194,31 +214,36 @@ class BatchPCG64:
     def __len__(self) -> int:
         return len(self.lo)
 
-    def _step(self, mask: np.ndarray | None) -> None:
+    def _states(self, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Advance the streams (the masked ones) by ``n`` steps at once (jump-ahead constants): the
+        states after each step, (B, n) hi and lo halves; the streams keep the last."""
         hi, lo = (self.hi, self.lo) if mask is None else (self.hi[mask], self.lo[mask])
         ihi, ilo = (self.inc_hi, self.inc_lo) if mask is None else (self.inc_hi[mask], self.inc_lo[mask])
-        # (hi, lo) * MULT mod 2**128, then + inc
-        new_lo = lo * _MULT_LO
-        new_hi = _mulhi64(lo, _MULT_LO) + lo * _MULT_HI + hi * _MULT_LO
-        new_hi, new_lo = _add128(new_hi, new_lo, ihi, ilo)
+        a_hi, a_lo, g_hi, g_lo = _jumps(n)
+        shi, slo = _mul128(hi[:, None], lo[:, None], a_hi, a_lo)
+        chi, clo = _mul128(ihi[:, None], ilo[:, None], g_hi, g_lo)
+        shi, slo = _add128(shi, slo, chi, clo)
         if mask is None:
-            self.hi, self.lo = new_hi, new_lo
+            self.hi, self.lo = shi[:, -1].copy(), slo[:, -1].copy()
         else:
-            self.hi[mask], self.lo[mask] = new_hi, new_lo
+            self.hi[mask], self.lo[mask] = shi[:, -1], slo[:, -1]
+        return shi, slo
 
-    def next_uint64(self, mask: np.ndarray | None = None) -> np.ndarray:
-        """One ``next_uint64`` per stream (per masked stream: ``mask`` is a bool or index array)."""
-        self._step(mask)
-        hi, lo = (self.hi, self.lo) if mask is None else (self.hi[mask], self.lo[mask])
+    def _raw(self, n: int, mask: np.ndarray | None) -> np.ndarray:
+        """``next_uint64`` n times per stream: (B, n), XSL-RR of each state after its step."""
+        hi, lo = self._states(n, mask)
         x = hi ^ lo
         rot = hi >> np.uint64(58)
         return (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
 
+    def next_uint64(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """One ``next_uint64`` per stream (per masked stream: ``mask`` is a bool or index array)."""
+        return self._raw(1, mask)[:, 0]
+
     def random(self, n: int | None = None, mask: np.ndarray | None = None) -> np.ndarray:
         """``rng.random()`` per stream, shape (B,) (or (B, n) for ``rng.random(n)``); masked: rows of ``mask``."""
-        if n is None:
-            return (self.next_uint64(mask) >> np.uint64(11)) * _DOUBLE
-        return np.stack([(self.next_uint64(mask) >> np.uint64(11)) * _DOUBLE for _ in range(n)], axis=-1)
+        u = (self._raw(1 if n is None else n, mask) >> np.uint64(11)) * _DOUBLE
+        return u[:, 0] if n is None else u
 
     def uniform(self, low: float, high: float, mask: np.ndarray | None = None) -> np.ndarray:
         """``rng.uniform(low, high)`` per stream: numpy's ``low + (high - low) * next_double``."""
