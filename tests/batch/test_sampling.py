@@ -25,6 +25,8 @@ PIPELINES = {
     "affine_xy": lambda: [iv.Affine(scale={"x": (0.7, 1.1), "y": (0.9, 1.3)}, shear={"x": (-5, 5), "y": (-3, 3)}, p=1)],
     "fit_output_then_rrc": lambda: [iv.Affine(rotate=(-40, 40), fit_output=True, p=0.6), iv.RandomResizedCrop(24)],
     "colour": lambda: [iv.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), iv.ToGray(p=0.2), iv.GaussianBlur(kernel_size=23, sigma=(0.1, 2.0), p=0.5)],
+    # a fixed kernel size calls rng.integers(0, 1), which draws nothing: checked by the leaves after it
+    "blur_then_more": lambda: [iv.GaussianBlur(kernel_size=5, sigma=(0.1, 2.0), p=0.7), iv.RandomGamma(p=0.5), iv.RandomResizedCrop(24)],
     "blur_from_sigma": lambda: [iv.GaussianBlur(kernel_size=0, sigma=(0.3, 3.0), p=0.9), iv.ColorJitter(brightness=0.3, contrast=0.2)],
     "pointwise": lambda: [iv.RandomBrightnessContrast(p=0.7), iv.RandomGamma(p=0.6), iv.Solarize(threshold=(0.3, 0.9), p=0.4), iv.HueSaturationValue(p=0.5)],
     "rotate_crop": lambda: [iv.Rotate(limit=(-25, 25), p=0.6), iv.RandomCrop(40, padding=4), iv.RandomCrop(52, pad_if_needed=True, p=0.5)],
@@ -47,10 +49,15 @@ def test_batch_plans_equal_per_sample_plans(name: str, dtype: type) -> None:
     for seed, epoch in ((0, 0), (2**40 + 3, 5)):
         indices = list(range(0, 600, 3)) + [2**33 + 1]
         template, meta = read_sample(pipe, {"image": image})
-        plans = plan_batch(pipe, BatchPCG64.derive(seed, epoch, indices), template, meta)
+        bits = BatchPCG64.derive(seed, epoch, indices)
+        plans = plan_batch(pipe, bits, template, meta)
         assert plans is not None
-        for plan, index in zip(plans, indices):
-            ref = pipe.plan(rng=derive_rng(seed, epoch, index), image=image)
+        for k, (plan, index) in enumerate(zip(plans, indices)):
+            rng = derive_rng(seed, epoch, index)
+            ref = pipe.plan(rng=rng, image=image)
+            # every stream consumed exactly what the per-sample planner drew (even after the last leaf)
+            state = rng.bit_generator.state
+            assert (state["state"]["state"], state["has_uint32"]) == ((int(bits.hi[k]) << 64) | int(bits.lo[k]), 0)
             assert [type(s.transform).__name__ for s in plan.steps] == [type(s.transform).__name__ for s in ref.steps]
             for ours, theirs in zip(plan.steps, ref.steps):
                 assert ours.params == theirs.params
