@@ -86,3 +86,25 @@ def test_bad_input_names_the_argument() -> None:
         BatchPCG64(np.zeros((3, 2), np.uint64))
     with pytest.raises(ValueError, match="n_words"):
         np.random.MT19937(np.random.SeedSequence(0)).__class__(fast_generator(seed_words(0, (), [0])[0]).bit_generator.seed_seq)
+
+
+def test_look_ahead_then_consume_matches_numpy() -> None:
+    """``random_ahead`` shows each stream's next doubles without moving it; ``consume`` moves each by its
+    own count (0 included), after which the streams continue exactly as numpy's."""
+    indices = list(range(40))
+    bits = BatchPCG64.derive(9, 1, indices)
+    refs = [derive_rng(9, 1, i) for i in indices]
+    rows = np.arange(0, 40, 2)
+    u, ahead = bits.random_ahead(6, mask=rows)
+    assert bits.random_ahead(6, mask=rows)[0].tolist() == u.tolist()  # nothing moved
+    used = np.arange(len(rows)) % 7  # 0..6
+    bits.consume(ahead, used, mask=rows)
+    after = bits.random()
+    for j, k in enumerate(rows.tolist()):
+        assert u[j].tolist() == derive_rng(9, 1, indices[k]).random(6).tolist()
+    for k, g in enumerate(refs):
+        if k % 2 == 0:
+            g.random(int(used[k // 2]))
+        assert after[k] == g.random()
+    with pytest.raises(ValueError, match="used"):
+        bits.consume(ahead, np.full(len(rows), 7), mask=rows)

@@ -165,6 +165,13 @@ def _add128(ahi: np.ndarray, alo: np.ndarray, bhi: np.ndarray, blo: np.ndarray) 
     return ahi + bhi + (lo < alo).astype(np.uint64), lo
 
 
+def _output(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """PCG64's XSL-RR output of 128-bit states: ``rotr64(hi ^ lo, hi >> 58)``."""
+    x = hi ^ lo
+    rot = hi >> np.uint64(58)
+    return (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
+
+
 class _Words(ISeedSequence):
     """A seed sequence that hands numpy's PCG64 precomputed ``generate_state(4, uint64)`` words."""
 
@@ -214,15 +221,17 @@ class BatchPCG64:
     def __len__(self) -> int:
         return len(self.lo)
 
-    def _states(self, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Advance the streams (the masked ones) by ``n`` steps at once (jump-ahead constants): the
-        states after each step, (B, n) hi and lo halves; the streams keep the last."""
+    def _states(self, n: int, mask: np.ndarray | None, advance: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """The states of the streams (the masked ones) after each of the next ``n`` steps, at once
+        (jump-ahead constants): (B, n) hi and lo halves. ``advance``: the streams keep the last."""
         hi, lo = (self.hi, self.lo) if mask is None else (self.hi[mask], self.lo[mask])
         ihi, ilo = (self.inc_hi, self.inc_lo) if mask is None else (self.inc_hi[mask], self.inc_lo[mask])
         a_hi, a_lo, g_hi, g_lo = _jumps(n)
         shi, slo = _mul128(hi[:, None], lo[:, None], a_hi, a_lo)
         chi, clo = _mul128(ihi[:, None], ilo[:, None], g_hi, g_lo)
         shi, slo = _add128(shi, slo, chi, clo)
+        if not advance:
+            return shi, slo
         if mask is None:
             self.hi, self.lo = shi[:, -1].copy(), slo[:, -1].copy()
         else:
@@ -231,10 +240,29 @@ class BatchPCG64:
 
     def _raw(self, n: int, mask: np.ndarray | None) -> np.ndarray:
         """``next_uint64`` n times per stream: (B, n), XSL-RR of each state after its step."""
-        hi, lo = self._states(n, mask)
-        x = hi ^ lo
-        rot = hi >> np.uint64(58)
-        return (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
+        return _output(*self._states(n, mask))
+
+    def random_ahead(self, n: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """The next ``n`` ``random()`` doubles of each stream (of the masked ones), (B', n), WITHOUT
+        advancing, for samplers whose draw count depends on the values (rejection loops). Then call
+        ``consume(ahead, used, mask)`` with the second value and how many doubles each stream used."""
+        hi, lo = self._states(n, mask, advance=False)
+        return (_output(hi, lo) >> np.uint64(11)) * _DOUBLE, (hi, lo)
+
+    def consume(self, ahead: tuple[np.ndarray, np.ndarray], used: np.ndarray, mask: np.ndarray | None = None) -> None:
+        """Advance each stream by ``used`` (0..n) draws of a ``random_ahead(n, mask)`` look-ahead."""
+        hi, lo = ahead
+        used = np.asarray(used, np.int64)
+        if used.shape != (hi.shape[0],) or used.size and (used.min() < 0 or used.max() > hi.shape[1]):
+            value_error("used", f"one count in 0..{hi.shape[1]} per looked-ahead stream ({hi.shape[0]})", used, "pass how many doubles each stream used")
+        rows, last = np.arange(len(used)), np.maximum(used - 1, 0)
+        moved = used > 0
+        cur_hi, cur_lo = (self.hi, self.lo) if mask is None else (self.hi[mask], self.lo[mask])
+        new_hi, new_lo = np.where(moved, hi[rows, last], cur_hi), np.where(moved, lo[rows, last], cur_lo)
+        if mask is None:
+            self.hi, self.lo = new_hi, new_lo
+        else:
+            self.hi[mask], self.lo[mask] = new_hi, new_lo
 
     def next_uint64(self, mask: np.ndarray | None = None) -> np.ndarray:
         """One ``next_uint64`` per stream (per masked stream: ``mask`` is a bool or index array)."""

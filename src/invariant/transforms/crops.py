@@ -176,22 +176,27 @@ class RandomResizedCrop(_Rescaling):
         r0, r_span = log_ratio[0], log_ratio[1] - log_ratio[0]
         n = len(rows)
         x, y, w, h = (np.zeros(n, np.int64) for _ in range(4))
+        # every stream's 22 next doubles at once (10 tries of 2, then y and x); each stream then
+        # consumes only what sample_params would have drawn: 2 per try, plus 2 once accepted
+        u, ahead = bits.random_ahead(22, mask=rows)
+        used = np.full(n, 20, np.int64)
         trying = np.arange(n)
-        for _ in range(10):
+        for k in range(10):
             if not trying.size:
                 break
-            target_area = area * (s0 + s_span * bits.random(mask=rows[trying]))
+            target_area = area * (s0 + s_span * u[trying, 2 * k])
             # math.exp per value: numpy's vectorised exp may differ from libm's in the last bit
-            aspect = np.array([math.exp(v) for v in (r0 + r_span * bits.random(mask=rows[trying])).tolist()])
+            aspect = np.array([math.exp(v) for v in (r0 + r_span * u[trying, 2 * k + 1]).tolist()])
             ww, hh = np.rint(np.sqrt(target_area * aspect)), np.rint(np.sqrt(target_area / aspect))  # round(): half to even
             ok = (ww > 0) & (ww <= W) & (hh > 0) & (hh <= H)
             done = trying[ok]
             if done.size:
                 wd, hd = ww[ok].astype(np.int64), hh[ok].astype(np.int64)
-                y[done] = _randint_batch(bits, rows[done], H - hd + 1)
-                x[done] = _randint_batch(bits, rows[done], W - wd + 1)
-                w[done], h[done] = wd, hd
+                y[done] = np.minimum((u[done, 2 * k + 2] * (H - hd + 1)).astype(np.int64), H - hd)  # _randint
+                x[done] = np.minimum((u[done, 2 * k + 3] * (W - wd + 1)).astype(np.int64), W - wd)
+                w[done], h[done], used[done] = wd, hd, 2 * k + 4
             trying = trying[~ok]
+        bits.consume(ahead, used, mask=rows)
         if trying.size:  # the central fallback crop
             in_ratio = W / H
             if in_ratio < self.ratio[0]:
