@@ -56,20 +56,28 @@ def _words32(n: int) -> list[int]:
     return out
 
 
-# The hash functions take Python ints (words shared by the whole batch: seed, keys) or uint64 arrays
-# holding uint32 values (per index); uint64 products wrap mod 2**64, so their low 32 bits are exact.
-def _hashmix(value: Any, hash_const: int) -> tuple[Any, int]:
-    """SeedSequence's ``hashmix``."""
-    value = value ^ hash_const
-    hash_const = (hash_const * _MULT_A) & _M32
-    value = (value * hash_const) & _M32
-    return value ^ (value >> 16), hash_const
+def _hash_constants(count: int, init: int, mult: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (xor, multiply) constants of ``count`` consecutive hashes: SeedSequence's hash constant
+    sequence does not depend on the data, so a run of hashes is one array expression. (count, 1) each."""
+    xors, mults, hc = [], [], init
+    for _ in range(count):
+        xors.append(hc)
+        hc = (hc * mult) & _M32
+        mults.append(hc)
+    return np.array(xors, np.uint64)[:, None], np.array(mults, np.uint64)[:, None]
 
 
-def _mix(x: Any, y: Any) -> Any:
+def _hash(values: np.ndarray, consts: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """``hashmix`` (or ``generate_state``'s hash) of rows of uint32 values with their constants
+    (uint64 products wrap mod 2**64: their low 32 bits are exact)."""
+    v = ((values ^ consts[0]) * consts[1]) & _U32
+    return v ^ (v >> np.uint64(16))
+
+
+def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """SeedSequence's ``mix``."""
-    result = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _M32
-    return result ^ (result >> 16)
+    result = (np.uint64(_MIX_MULT_L) * x - np.uint64(_MIX_MULT_R) * y) & _U32
+    return result ^ (result >> np.uint64(16))
 
 
 def _check_int(value: object, name: str) -> int:
@@ -99,39 +107,38 @@ def seed_words(seed: int, keys: Sequence[int], indices: Sequence[int] | np.ndarr
             tail = [sub & _U32, sub >> _S32]
         else:
             tail = [sub]
-        out[group] = _generate(_pool([*prefix, *tail]), sub.size)
+        entropy = np.stack([np.full(sub.size, w, np.uint64) for w in prefix] + tail)
+        out[group] = _generate(_pool(entropy))
     return out
 
 
-def _pool(entropy: list[Any]) -> list[Any]:
-    """``SeedSequence.mix_entropy`` over uint32 words, each an int or a column (no spawn key)."""
-    hc = _INIT_A
-    mixer = []
-    for i in range(_POOL):
-        v, hc = _hashmix(entropy[i] if i < len(entropy) else 0, hc)
-        mixer.append(v)
+def _pool(entropy: np.ndarray) -> np.ndarray:
+    """``SeedSequence.mix_entropy`` of (L, B) uint32 words (no spawn key): the (4, B) pool. Every
+    source's hashes into the other words are one expression (the destinations do not feed each other)."""
+    n_words = entropy.shape[0]
+    consts = _hash_constants(_POOL + _POOL * (_POOL - 1) + (n_words - _POOL) * _POOL if n_words > _POOL else _POOL * _POOL, _INIT_A, _MULT_A)
+    first = entropy[:_POOL] if n_words >= _POOL else np.concatenate([entropy, np.zeros((_POOL - n_words, entropy.shape[1]), np.uint64)])
+    mixer = _hash(first, (consts[0][:_POOL], consts[1][:_POOL]))
+    at = _POOL
     for i_src in range(_POOL):
-        for i_dst in range(_POOL):
-            if i_src != i_dst:
-                h, hc = _hashmix(mixer[i_src], hc)
-                mixer[i_dst] = _mix(mixer[i_dst], h)
-    for i_src in range(_POOL, len(entropy)):
-        for i_dst in range(_POOL):
-            h, hc = _hashmix(entropy[i_src], hc)
-            mixer[i_dst] = _mix(mixer[i_dst], h)
+        dst = [i for i in range(_POOL) if i != i_src]
+        h = _hash(mixer[i_src][None], (consts[0][at : at + 3], consts[1][at : at + 3]))
+        mixer[dst] = _mix(mixer[dst], h)
+        at += 3
+    for i_src in range(_POOL, n_words):
+        h = _hash(entropy[i_src][None], (consts[0][at : at + _POOL], consts[1][at : at + _POOL]))
+        mixer = _mix(mixer, h)
+        at += _POOL
     return mixer
 
 
-def _generate(pool: list[Any], n: int) -> np.ndarray:
-    """``generate_state(4, np.uint64)``: 8 uint32 words, paired little-endian into 4 uint64 (n rows)."""
-    hc = _INIT_B
-    words = []
-    for i in range(8):
-        v = pool[i % _POOL] ^ hc
-        hc = (hc * _MULT_B) & _M32
-        v = (v * hc) & _M32
-        words.append(np.broadcast_to(np.asarray(v ^ (v >> 16), np.uint64), (n,)))
-    return np.stack([words[2 * k] | (words[2 * k + 1] << _S32) for k in range(4)], axis=1)
+_GENERATE = _hash_constants(8, _INIT_B, _MULT_B)
+
+
+def _generate(pool: np.ndarray) -> np.ndarray:
+    """``generate_state(4, np.uint64)``: 8 uint32 words from the cycled pool, paired little-endian: (B, 4)."""
+    words = _hash(np.concatenate([pool, pool]), _GENERATE)
+    return (words[0::2] | (words[1::2] << _S32)).T
 
 
 def _mulhi64(a: np.ndarray, b: Any) -> np.ndarray:
