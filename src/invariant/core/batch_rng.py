@@ -209,15 +209,13 @@ class BatchPCG64:
         if words.ndim != 2 or words.shape[1] != 4:
             value_error("words", "a (B, 4) uint64 array of SeedSequence words", words.shape, "build it with seed_words(seed, keys, indices)")
         self.words = words
-        n = len(words)
         # pcg_setseq_128_srandom_r: inc = (initseq << 1) | 1; state = 0; step; state += initstate; step
         ihi, ilo = words[:, 2], words[:, 3]
         self.inc_hi = (ihi << np.uint64(1)) | (ilo >> np.uint64(63))
         self.inc_lo = (ilo << np.uint64(1)) | np.uint64(1)
-        self.hi, self.lo = np.zeros(n, np.uint64), np.zeros(n, np.uint64)
-        self._states(1, None)
-        self.hi, self.lo = _add128(self.hi, self.lo, words[:, 0], words[:, 1])
-        self._states(1, None)
+        # from state 0 one step gives inc; plus initstate; one more step: (inc + initstate) * MULT + inc
+        hi, lo = _add128(self.inc_hi, self.inc_lo, words[:, 0], words[:, 1])
+        self.hi, self.lo = _add128(*_mul128(hi, lo, _MULT_HI, _MULT_LO), self.inc_hi, self.inc_lo)
 
     @classmethod
     def derive(cls, seed: int, *keys_and_indices: object) -> "BatchPCG64":
