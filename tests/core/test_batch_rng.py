@@ -108,3 +108,27 @@ def test_look_ahead_then_consume_matches_numpy() -> None:
         assert after[k] == g.random()
     with pytest.raises(ValueError, match="used"):
         bits.consume(ahead, np.full(len(rows), 7), mask=rows)
+
+
+def test_integers_match_numpy_with_the_32_bit_buffer() -> None:
+    """``integers`` (numpy's Lemire draws on buffered 32-bit halves) interleaved with ``random`` and
+    masks: the values and the whole generator state (including ``has_uint32``) equal numpy's. The range
+    2**31 + 12345 rejects about half of the draws, so the redraw loop runs."""
+    indices = list(range(300))
+    bits = BatchPCG64.derive(3, 1, indices)
+    refs = [derive_rng(3, 1, i) for i in indices]
+    some = np.arange(300) % 3 != 0
+    calls = [(0, 4, None), ("random", None), (3, 8, some), (0, 1, None), (-5, 2**32 - 5, None), (0, 3, some), ("random", some), (0, 2**31 + 12345, None), (7, 10, None)]
+    for call in calls:
+        mask = call[-1]
+        rows = range(300) if mask is None else np.flatnonzero(mask).tolist()
+        if call[0] == "random":
+            ours, theirs = bits.random(mask=mask), [refs[k].random() for k in rows]
+        else:
+            ours, theirs = bits.integers(call[0], call[1], mask), [int(refs[k].integers(call[0], call[1])) for k in rows]
+            assert ours.dtype == np.int64
+        assert ours.tolist() == theirs
+    for k, g in enumerate(refs):
+        assert bits.generator(k).bit_generator.state == g.bit_generator.state
+    with pytest.raises(ValueError, match="high"):
+        bits.integers(0, 2**33)

@@ -172,6 +172,14 @@ def _add128(ahi: np.ndarray, alo: np.ndarray, bhi: np.ndarray, blo: np.ndarray) 
     return ahi + bhi + (lo < alo).astype(np.uint64), lo
 
 
+def _rows(mask: np.ndarray | None, n: int) -> np.ndarray:
+    """A mask (bool or index array, or None for all) as an index array."""
+    if mask is None:
+        return np.arange(n)
+    mask = np.asarray(mask)
+    return np.flatnonzero(mask) if mask.dtype == bool else mask.astype(np.intp)
+
+
 def _output(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
     """PCG64's XSL-RR output of 128-bit states: ``rotr64(hi ^ lo, hi >> 58)``."""
     x = hi ^ lo
@@ -216,6 +224,8 @@ class BatchPCG64:
         # from state 0 one step gives inc; plus initstate; one more step: (inc + initstate) * MULT + inc
         hi, lo = _add128(self.inc_hi, self.inc_lo, words[:, 0], words[:, 1])
         self.hi, self.lo = _add128(*_mul128(hi, lo, _MULT_HI, _MULT_LO), self.inc_hi, self.inc_lo)
+        # pcg64_next32's buffer: the upper half of the last uint64 a 32-bit draw split (has_uint32, uinteger)
+        self.has32, self.buf32 = np.zeros(len(words), bool), np.zeros(len(words), np.uint64)
 
     @classmethod
     def derive(cls, seed: int, *keys_and_indices: object) -> "BatchPCG64":
@@ -278,6 +288,44 @@ class BatchPCG64:
         u = (self._raw(1 if n is None else n, mask) >> np.uint64(11)) * _DOUBLE
         return u[:, 0] if n is None else u
 
+    def next_uint32(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """``pcg64_next32`` per stream: the buffered upper half when there is one, else the lower half of
+        a fresh ``next_uint64`` (whose upper half is buffered). uint64 array of uint32 values."""
+        rows = _rows(mask, len(self.lo))
+        out = np.empty(len(rows), np.uint64)
+        held = self.has32[rows]
+        have = rows[held]
+        out[held] = self.buf32[have]
+        self.has32[have] = False
+        need = rows[~held]
+        if need.size:
+            x = self.next_uint64(need)
+            out[~held] = x & _U32
+            self.has32[need], self.buf32[need] = True, x >> _S32
+        return out
+
+    def integers(self, low: int, high: int, mask: np.ndarray | None = None) -> np.ndarray:
+        """``rng.integers(low, high)`` per stream (int64, one scalar call each): numpy's
+        ``random_bounded_uint64`` for a range below 2**32: nothing drawn for one value, else Lemire's
+        method on ``next_uint32`` (the rare rejected streams draw again, alone)."""
+        low, high = int(low), int(high)
+        rows = _rows(mask, len(self.lo))
+        span = high - low - 1  # numpy's rng
+        if span < 0 or span > _M32:
+            value_error("high", f"low < high <= low + 2**32 (got low={low})", high, "draw wider ranges per sample with numpy")
+        if span == 0:
+            return np.full(len(rows), low, np.int64)
+        if span == _M32:
+            return low + self.next_uint32(rows).astype(np.int64)
+        excl = np.uint64(span + 1)
+        threshold = np.uint64((_M32 - span) % (span + 1))
+        m = self.next_uint32(rows) * excl
+        bad = np.flatnonzero((m & _U32) < threshold)
+        while bad.size:
+            m[bad] = self.next_uint32(rows[bad]) * excl
+            bad = bad[(m[bad] & _U32) < threshold]
+        return low + (m >> _S32).astype(np.int64)
+
     def uniform(self, low: float, high: float, mask: np.ndarray | None = None) -> np.ndarray:
         """``rng.uniform(low, high)`` per stream: numpy's ``low + (high - low) * next_double``."""
         return low + (high - low) * self.random(mask=mask)
@@ -288,7 +336,7 @@ class BatchPCG64:
         g.bit_generator.state = {
             "bit_generator": "PCG64",
             "state": {"state": (int(self.hi[i]) << 64) | int(self.lo[i]), "inc": (int(self.inc_hi[i]) << 64) | int(self.inc_lo[i])},
-            "has_uint32": 0,
-            "uinteger": 0,
+            "has_uint32": int(self.has32[i]),
+            "uinteger": int(self.buf32[i]),
         }
         return g
