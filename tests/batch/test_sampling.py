@@ -32,6 +32,8 @@ PIPELINES = {
     "rotate_crop": lambda: [iv.Rotate(limit=(-25, 25), p=0.6), iv.RandomCrop(40, padding=4), iv.RandomCrop(52, pad_if_needed=True, p=0.5)],
     # per-sample canvases: each sampler reads its own sample's shape (streams grouped by canvas)
     "scales": lambda: [iv.RandomScale(scale_limit=(-0.3, 0.2), p=0.7), iv.LongestMaxSize(max_size=(30, 40, 50), p=0.8), iv.SmallestMaxSize(max_size=24), iv.RandomCrop(20)],
+    # rng.integers: Lemire draws on buffered 32-bit halves, mixed with doubles
+    "integers": lambda: [iv.GaussianBlur(kernel_size=(3, 7), p=0.7), iv.Posterize(bits=(2, 7), p=0.6), iv.RandomRotate90(p=0.5), iv.RandomGamma(p=0.5), iv.Affine(translate_px=(-5, 9), rotate=(-10, 10), p=0.8), iv.ShiftScaleRotate(p=0.5), iv.GaussianBlur(kernel_size=(3, 11), p=1)],
     "simclr": lambda: [iv.RandomResizedCrop(32), iv.HorizontalFlip(p=0.5), iv.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), iv.ToGray(p=0.2), iv.GaussianBlur(kernel_size=23, sigma=(0.1, 2.0), p=0.5), iv.Normalize(MEAN, STD)],
 }
 
@@ -84,13 +86,18 @@ def test_rejection_path_is_exercised() -> None:
 
 
 def test_unsupported_pipelines_fall_back() -> None:
-    assert not samples_batched(iv.GaussianBlur(kernel_size=(3, 7)))  # an odd range draws rng.integers
-    assert not samples_batched(iv.Affine(translate_px=(-4, 4)))
-    assert not samples_batched(iv.Posterize(bits=(4, 6)))  # rng.integers
-    assert samples_batched(iv.Affine(translate_percent=(-0.1, 0.1)))
+    class Redrawn(iv.Rotate):  # overrides sample_params without a sample_batch of its own
+        _abstract = True  # not registered as a transform
+
+        def sample_params(self, rng: np.random.Generator, sample: object) -> dict:
+            return {"angle": float(rng.normal())}
+
+    assert not samples_batched(Redrawn(limit=10))
+    assert samples_batched(iv.Rotate(limit=10)) and samples_batched(iv.ShiftScaleRotate())
+    assert not samples_batched(iv.GaussNoise())  # draws a 63-bit seed: wider than numpy's 32-bit path
     assert not batch_plannable(iv.Compose([iv.OneOf([iv.HorizontalFlip(), iv.VerticalFlip()])]))
     assert not batch_plannable(iv.Compose([iv.HorizontalFlip()], p=0.5))
-    pipe = iv.Compose([iv.RandomResizedCrop(16), iv.GaussianBlur(kernel_size=(3, 7), p=1)], seed=1)
+    pipe = iv.Compose([iv.RandomResizedCrop(16), iv.GaussNoise(p=1)], seed=1)
     template, meta = read_sample(pipe, {"image": _placeholder((32, 32, 3))})
     assert plan_batch(pipe, BatchPCG64.derive(1, 0, [0, 1]), template, meta) is None
 

@@ -36,7 +36,17 @@ def samples_batched(t: Any) -> bool:
         return False
     if t.reads_targets or t.multi_sample or t.selects_items:
         return False
-    return bool(t.batch_samples) or type(t).sample_params is Transform.sample_params
+    cls = type(t)
+    if cls.sample_params is Transform.sample_params:
+        return True
+    # the vectorised sampler must be the drawing one's own (or a subclass's): a subclass overriding
+    # sample_params without sample_batch keeps the per-sample path
+    return bool(t.batch_samples) and issubclass(_definer(cls, "sample_batch"), _definer(cls, "sample_params"))
+
+
+def _definer(cls: type, name: str) -> type:
+    """The class in ``cls``'s MRO that defines ``name``."""
+    return next(c for c in cls.__mro__ if name in c.__dict__)
 
 
 def batch_plannable(pipe: Compose) -> bool:

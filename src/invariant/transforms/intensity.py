@@ -200,6 +200,11 @@ class Posterize(PointwiseTransform):
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         return {"bits": int(rng.integers(self.bits[0], self.bits[1] + 1))}
 
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        return {"bits": bits.integers(self.bits[0], self.bits[1] + 1, mask=rows).tolist()}
+
     def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
         return C.posterize_curve(params["bits"], dtype)
 
