@@ -7,8 +7,11 @@ the same arithmetic runs on numpy arrays for a whole batch of indices:
 * ``seed_words`` is ``SeedSequence([seed, *keys, index]).generate_state(4, np.uint64)`` for every index
   (numpy's ``bit_generator.pyx``: 32-bit ``hashmix``/``mix`` over a pool of 4 words, then 8 output words).
 * ``BatchPCG64`` seeds one PCG64 stream per index from those words (``pcg64_set_seed``: a 128-bit LCG,
-  here in uint64 halves) and draws ``next_uint64`` / ``random()`` for all streams in lockstep, with an
-  optional mask (only the masked streams advance, so streams that draw different counts stay exact).
+  here in uint64 halves) and draws ``next_uint64``, ``random()``, ``uniform()`` and ``integers()`` for
+  all streams in lockstep, with an optional mask (only the masked streams advance, so streams that
+  draw different counts stay exact). ``random(n)`` is one array pass (jump-ahead constants);
+  ``random_ahead`` / ``consume`` serve rejection loops (look ahead, then advance each stream by what it
+  used).
 * ``generator(i)`` is stream ``i``'s ``numpy.random.Generator`` at its current position, for the
   per-sample code path (a transform without a vectorised sampler).
 * ``fast_generator(words)`` builds the numpy Generator from precomputed words through numpy's own
@@ -96,7 +99,7 @@ def seed_words(seed: int, keys: Sequence[int], indices: Sequence[int] | np.ndarr
         value_error("indices", "a 1-D sequence of non-negative integers", idx.dtype if idx.ndim == 1 else idx.shape, "pass e.g. range(start, start + batch)")
     if idx.size and int(idx.min()) < 0:
         value_error("indices", "non-negative integers", int(idx.min()), "pass dataset indices (>= 0)")
-    idx = idx.astype(np.uint64) if idx.size == 0 or int(idx.max()) < 2**64 else idx
+    idx = idx.astype(np.uint64)
     out = np.empty((idx.size, 4), np.uint64)
     big = idx >= np.uint64(2**32)
     for group in (np.flatnonzero(~big), np.flatnonzero(big)):

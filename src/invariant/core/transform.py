@@ -186,11 +186,11 @@ class Transform:
     # ``kept_items(params)`` names point-target items to drop at this step (RandomIoUCrop drops boxes
     # whose centre leaves the crop): {keyword: boolean list over the items present when sampled}
     selects_items: ClassVar[bool] = False
-    # arguments the contract test uses when the transform has required arguments
     # ``sample_batch`` draws many samples' parameters at once, exactly as ``sample_params`` would per sample
     # (the batched executor's vectorised planning, ``batch.sampling``). An instance may turn it off when a
     # setting needs draws it does not vectorise (``self.batch_samples = False``).
     batch_samples: ClassVar[bool] = False
+    # arguments the contract test uses when the transform has required arguments
     example_args: ClassVar[Params] = {}
     # constructor arguments that may be +-inf (e.g. magnitude_std=inf: uniform magnitudes); NaN never is
     allow_infinite: ClassVar[frozenset[str]] = frozenset()
