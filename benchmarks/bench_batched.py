@@ -6,7 +6,9 @@ the same settings, same photos, one process, one thread (``harness.setup_single_
 Input: a (B, 3, 256, 256) uint8 batch of the harness photos (cycled); every recipe ends at 224x224.
 kornia takes float input, so its time includes ``x.float() / 255``. Columns: images/s of ours and
 kornia, ratio (ours / kornia), our parameter-sampling share (host planning / (planning + execution)),
-and the per-sample numpy path (``pipe(image=...)`` over the same images) for reference. Run the same
+host planning per image with the batch planned at once (``batch.sampling``, the default) and per sample
+(``vectorised_sampling = False``: one numpy Generator and ``pipe.plan`` per sample, as before), and the
+per-sample numpy path (``pipe(image=...)`` over the same images) for reference. Run the same
 script on an accelerator machine with ``--device cuda`` for the GPU rows (timed with synchronisation).
 """
 
@@ -95,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"**Batched execution (`pipe.batched()`) on {where}, torch {torch.__version__}: 256x256 uint8 batches -> 224x224, vs kornia {kornia.__version__} AugmentationSequential (float input; its x.float() / 255 timed)**")
     print()
-    print("| recipe | batch | invariant img/s | kornia img/s | ratio vs kornia | sampling share | numpy per-sample img/s |")
-    print("|---|---|---|---|---|---|---|")
+    print("| recipe | batch | invariant img/s | kornia img/s | ratio vs kornia | sampling share | sampling us/img (batch / per sample) | numpy per-sample img/s |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, (ours, theirs) in recipes().items():
         if args.only and name not in args.only:
             continue
@@ -111,12 +113,14 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 aug, why = None, ", ".join(dict.fromkeys(re.findall(r"(\w+) \(no batched kernel\)", str(exc)))) or str(exc)
             shares: list[float] = []
+            plan_us: list[float] = []
 
             def run_ours() -> None:
                 for v in range(views):
                     aug(x, epoch=v)
                     t = aug.last_timing
                     shares.append(t["plan_s"] / (t["plan_s"] + t["execute_s"]))
+                    plan_us.append(1e6 * t["plan_s"] / b)
                 sync()
 
             def run_kornia() -> None:
@@ -134,12 +138,22 @@ def main(argv: list[str] | None = None) -> int:
             ours_rate = next(rates) if aug is not None else None
             kornia_rate = next(rates) if kaug is not None else None
             numpy_rate = _rates([run_numpy], b, 1, min_time)[0] if b <= 64 else None
+            sampling = "-"
+            if aug is not None:  # per-sample planning (the fallback path) on the same batch, for comparison
+                aug.vectorised_sampling = False
+                shape, per_sample = (x.shape[2], x.shape[3], x.shape[1]), []
+                for _ in range(3):
+                    start = time.perf_counter()
+                    aug.plans(shape, np.dtype(np.uint8), range(b), 0)
+                    per_sample.append(1e6 * (time.perf_counter() - start) / b)
+                aug.vectorised_sampling = True
+                sampling = f"{statistics.median(plan_us):.1f} / {statistics.median(per_sample):.1f}"
             ratio = f"{ours_rate / kornia_rate:.2f}x" if ours_rate and kornia_rate else "-"
             ours_txt = f"{ours_rate:.0f}" if ours_rate else f"refused: no batched kernel for {why}"
             share = f"{100 * statistics.median(shares):.0f}%" if shares else "-"
             numpy_txt = f"{numpy_rate:.0f}" if numpy_rate else "-"
             kornia_txt = f"{kornia_rate:.0f}" if kornia_rate else "-"
-            print(f"| {name} | {b} | {ours_txt} | {kornia_txt} | {ratio} | {share} | {numpy_txt} |", flush=True)
+            print(f"| {name} | {b} | {ours_txt} | {kornia_txt} | {ratio} | {share} | {sampling} | {numpy_txt} |", flush=True)
     if dev.type != "cuda":
         why = "no CUDA device on the machine that wrote this table" if not torch.cuda.is_available() else "this run used the CPU"
         print()

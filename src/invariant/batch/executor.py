@@ -32,13 +32,16 @@ from ..core.compose import Compose
 from ..core.errors import require_torch, type_error, value_error
 from ..core.executor import Executor, _dense_maps, register_executor
 from ..core.plan import Plan, SpatialRun, Step, analyse, interpolation_of
-from ..core.rng import derive_rng, fresh_seed
+from ..core.batch_rng import BatchPCG64, fast_generator, seed_words
+from ..core.call import read_sample
+from ..core.rng import fresh_seed
 from ..core.sample import Planes, kind_fill
 from ..ops import geometric as geo
 from ..core.transform import SpatialTransform, executes_generically
 from ..core import hooks
 from . import kernels_torch as K
 from . import policies_torch as P
+from .sampling import plan_batch
 
 torch = require_torch("invariant.batch.executor (batched execution)")
 F = torch.nn.functional
@@ -386,6 +389,7 @@ class BatchedPipeline(torch.nn.Module):
         self.leaves = list(pipe._leaf_list)
         self.stages, self.stage_of = P.stages_of(pipe, self.leaves, _stages)
         self.last_timing: dict[str, float] = {}
+        self.vectorised_sampling = True  # plan the batch at once when every leaf can (False: per sample, for comparison)
 
     def set_epoch(self, epoch: int) -> None:
         """The epoch used when ``forward`` gets none."""
@@ -395,10 +399,17 @@ class BatchedPipeline(torch.nn.Module):
         """Each sample's ``Plan``, drawn with ``derive_rng(seed, epoch, index)`` on a placeholder image of
         ``shape`` (H, W, C) (no pixel is read: the library's batched transforms draw from the shape)."""
         placeholder = np.broadcast_to(np.zeros((1, 1, shape[2]), dtype), shape)
+        # derive_rng(seed, epoch, index)'s streams: the batch's SeedSequence words at once (core.batch_rng)
+        words = seed_words(self.seed, (epoch,), np.asarray(indices, np.int64))
+        if not targets and self.vectorised_sampling:  # every leaf draws for the whole batch at once (batch.sampling)
+            template, meta = read_sample(self.pipe, {"image": placeholder})
+            planned = plan_batch(self.pipe, BatchPCG64(words), template, meta)
+            if planned is not None:
+                return planned
         out = []
-        for k, index in enumerate(indices):
+        for k in range(len(indices)):
             extra = targets[k] if targets else {}
-            out.append(self.pipe.plan(rng=derive_rng(self.seed, epoch, int(index)), image=placeholder, **extra))
+            out.append(self.pipe.plan(rng=fast_generator(words[k]), image=placeholder, **extra))
         return out
 
     def forward(self, images: Any, indices: Any = None, epoch: int | None = None, mask: Any = None, **targets: Any) -> Any:

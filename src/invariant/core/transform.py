@@ -189,6 +189,10 @@ class Transform:
     # ``kept_items(params)`` names point-target items to drop at this step (RandomIoUCrop drops boxes
     # whose centre leaves the crop): {keyword: boolean list over the items present when sampled}
     selects_items: ClassVar[bool] = False
+    # ``sample_batch`` draws many samples' parameters at once, exactly as ``sample_params`` would per sample
+    # (the batched executor's vectorised planning, ``batch.sampling``). An instance may turn it off when a
+    # setting needs draws it does not vectorise (``self.batch_samples = False``).
+    batch_samples: ClassVar[bool] = False
     # arguments the contract test uses when the transform has required arguments
     example_args: ClassVar[Params] = {}
     # constructor arguments that may be +-inf (e.g. magnitude_std=inf: uniform magnitudes); NaN never is
@@ -212,6 +216,12 @@ class Transform:
     # -- what subclasses implement ----------------------------------------------------------------------------
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         """Draw this call's random parameters; ``sample`` gives shape, dtype, channels, annotations."""
+        return {}
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        """Read when ``batch_samples``: the parameters of streams ``rows`` of ``bits`` (a
+        ``core.batch_rng.BatchPCG64``), all on the canvas ``sample``, as columns {name: one value per row},
+        drawing from each stream exactly what ``sample_params`` draws from that sample's generator."""
         return {}
 
     def output_shape(self, params: Params, shape: tuple[int, int]) -> tuple[int, int]:

@@ -30,6 +30,11 @@ def _sample_odd(rng: np.random.Generator, sizes: tuple[int, int]) -> int:
     return int(sizes[0] + 2 * rng.integers(0, (sizes[1] - sizes[0]) // 2 + 1))
 
 
+def _sample_odd_batch(bits: Any, rows: np.ndarray, sizes: tuple[int, int]) -> np.ndarray:
+    """``_sample_odd`` for streams ``rows`` of a ``BatchPCG64`` (one size draws nothing, as there)."""
+    return sizes[0] + 2 * bits.integers(0, (sizes[1] - sizes[0]) // 2 + 1, mask=rows)
+
+
 class GaussianBlur(Transform):
     """Gaussian blur with sigma ~ U[sigma] and an odd kernel size: fixed (torchvision's
     ``GaussianBlur(kernel_size=23, sigma=(0.1, 2.0))``), drawn from an odd range (albumentations'
@@ -41,6 +46,16 @@ class GaussianBlur(Transform):
         self.sigma = as_range(sigma, "sigma")
         if self.sigma[0] <= 0:
             value_error("sigma", "positive values", sigma, "pass e.g. sigma=(0.1, 2.0)")
+
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        sigma = bits.uniform(*self.sigma, mask=rows).tolist()
+        if self.kernel_size == (0, 0):
+            size = [B.gaussian_kernel_size(s, sample.dtype) for s in sigma]
+        else:
+            size = _sample_odd_batch(bits, rows, self.kernel_size).tolist()
+        return {"kernel_size": size, "sigma": sigma}
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         sigma = float(rng.uniform(*self.sigma))

@@ -94,6 +94,18 @@ class ColorJitter(Transform):
             params[_NAMES[i]] = None if r is None else r[0] + (r[1] - r[0]) * u[4 + i]
         return params
 
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        u = bits.random(8, mask=rows)
+        # sorted(range(4), key=u.__getitem__) is a stable sort of the first four draws
+        columns: dict[str, list] = {"order": [[_NAMES[i] for i in o] for o in np.argsort(u[:, :4], axis=1, kind="stable").tolist()]}
+        ranges = (self.brightness, self.contrast, self.saturation, self.hue)
+        for i in range(4):
+            r = ranges[i]
+            columns[_NAMES[i]] = [None] * len(rows) if r is None else (r[0] + (r[1] - r[0]) * u[:, 4 + i]).tolist()
+        return columns
+
     @staticmethod
     def _steps(params: Params) -> list[tuple[str, float]]:
         identity = {"brightness": 1.0, "contrast": 1.0, "saturation": 1.0, "hue": 0.0}
@@ -205,6 +217,13 @@ class HueSaturationValue(Transform):
             "sat": float(rng.uniform(*self.sat_shift_limit)),
             "val": float(rng.uniform(*self.val_shift_limit)),
         }
+
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        hue = bits.uniform(*self.hue_shift_limit, mask=rows)  # drawn in sample_params' order
+        sat = bits.uniform(*self.sat_shift_limit, mask=rows)
+        return {"hue": hue.tolist(), "sat": sat.tolist(), "val": bits.uniform(*self.val_shift_limit, mask=rows).tolist()}
 
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
         return C.shift_hsv(image, params["hue"], params["sat"], params["val"])

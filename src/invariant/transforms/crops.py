@@ -32,6 +32,11 @@ def _randint(rng: np.random.Generator, n: int) -> int:
     return min(int(rng.random() * n), n - 1)
 
 
+def _randint_batch(bits: Any, rows: np.ndarray, n: Any) -> np.ndarray:
+    """``_randint`` for streams ``rows`` of a ``BatchPCG64`` (``n``: one bound or one per row)."""
+    return np.minimum((bits.random(mask=rows) * n).astype(np.int64), np.asarray(n, np.int64) - 1)
+
+
 def _window(shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> Geometry:
     """The geometry of an integer crop at (x, y), stating the window it is (a crop's plan costs as much
     as its copy, so deriving the form from the matrix would matter)."""
@@ -89,6 +94,18 @@ class RandomCrop(_Rescaling):
         y = min(int(rng.random() * (H - h + 1)), H - h) if H >= h else -((h - H) // 2)
         x = min(int(rng.random() * (W - w + 1)), W - w) if W >= w else -((w - W) // 2)
         return {"x": x - pad, "y": y - pad}
+
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        h, w = self.size
+        H, W = sample.shape[0] + 2 * self.padding, sample.shape[1] + 2 * self.padding
+        if (h > H or w > W) and not self.pad_if_needed:
+            value_error("size", f"a crop no larger than the (padded) image {H}x{W}", self.size, "pass pad_if_needed=True or a smaller size")
+        n = len(rows)
+        y = _randint_batch(bits, rows, H - h + 1) if H >= h else np.full(n, -((h - H) // 2))
+        x = _randint_batch(bits, rows, W - w + 1) if W >= w else np.full(n, -((w - W) // 2))
+        return {"x": (x - self.padding).tolist(), "y": (y - self.padding).tolist()}
 
     def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
         return _window(shape, params["x"], params["y"], self.size)
@@ -162,6 +179,50 @@ class RandomResizedCrop(_Rescaling):
         else:
             w, h = W, H
         return {"x": (W - w) // 2, "y": (H - h) // 2, "w": w, "h": h}
+
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        """``sample_params`` for many streams in lockstep: every try draws for the streams still trying,
+        an accepted stream then draws y and x, so each stream consumes exactly its own sequence."""
+        H, W = sample.shape
+        area = H * W
+        log_ratio = (math.log(self.ratio[0]), math.log(self.ratio[1]))
+        s0, s_span = self.scale[0], self.scale[1] - self.scale[0]
+        r0, r_span = log_ratio[0], log_ratio[1] - log_ratio[0]
+        n = len(rows)
+        x, y, w, h = (np.zeros(n, np.int64) for _ in range(4))
+        # every stream's 22 next doubles at once (10 tries of 2, then y and x); each stream then
+        # consumes only what sample_params would have drawn: 2 per try, plus 2 once accepted
+        u, ahead = bits.random_ahead(22, mask=rows)
+        used = np.full(n, 20, np.int64)
+        trying = np.arange(n)
+        for k in range(10):
+            if not trying.size:
+                break
+            target_area = area * (s0 + s_span * u[trying, 2 * k])
+            # math.exp per value: numpy's vectorised exp may differ from libm's in the last bit
+            aspect = np.array([math.exp(v) for v in (r0 + r_span * u[trying, 2 * k + 1]).tolist()])
+            ww, hh = np.rint(np.sqrt(target_area * aspect)), np.rint(np.sqrt(target_area / aspect))  # round(): half to even
+            ok = (ww > 0) & (ww <= W) & (hh > 0) & (hh <= H)
+            done = trying[ok]
+            if done.size:
+                wd, hd = ww[ok].astype(np.int64), hh[ok].astype(np.int64)
+                y[done] = np.minimum((u[done, 2 * k + 2] * (H - hd + 1)).astype(np.int64), H - hd)  # _randint
+                x[done] = np.minimum((u[done, 2 * k + 3] * (W - wd + 1)).astype(np.int64), W - wd)
+                w[done], h[done], used[done] = wd, hd, 2 * k + 4
+            trying = trying[~ok]
+        bits.consume(ahead, used, mask=rows)
+        if trying.size:  # the central fallback crop
+            in_ratio = W / H
+            if in_ratio < self.ratio[0]:
+                fw, fh = W, int(round(W / self.ratio[0]))
+            elif in_ratio > self.ratio[1]:
+                fh, fw = H, int(round(H * self.ratio[1]))
+            else:
+                fw, fh = W, H
+            x[trying], y[trying], w[trying], h[trying] = (W - fw) // 2, (H - fh) // 2, fw, fh
+        return {"x": x.tolist(), "y": y.tolist(), "w": w.tolist(), "h": h.tolist()}
 
     def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
         out_h, out_w = self.size

@@ -90,6 +90,11 @@ class Rotate(_Geometric):
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         return {"angle": float(rng.uniform(*self.limit))}
 
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        return {"angle": bits.uniform(*self.limit, mask=rows).tolist()}
+
     def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
         matrix = _centred(rotation_linear(params["angle"]), shape)
         if not self.crop_border:
@@ -171,6 +176,46 @@ class Affine(_Geometric):
                 value_error("shear", "angles strictly between -90 and 90 degrees", shear, f"narrow the {name} shear range")
         self.fit_output = bool(fit_output)
         self._init_geometric(box_mode)
+
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        """``sample_params`` for many streams: the same draws in the same order, the same formulas."""
+        h, w = sample.shape
+        if self.translate_px is not None:
+            sx = bits.uniform(*self.scale_x, mask=rows)
+            sy = sx if self.keep_ratio else bits.uniform(*self.scale_y, mask=rows)
+            (x0, x1), (y0, y1) = self.translate_px
+            tx = bits.integers(int(x0), int(x1) + 1, mask=rows).astype(np.float64)
+            ty = bits.integers(int(y0), int(y1) + 1, mask=rows).astype(np.float64)
+            angle = bits.uniform(*self.rotate, mask=rows)
+            shear_x = bits.uniform(*self.shear_x, mask=rows)
+            shear_y = bits.uniform(*self.shear_y, mask=rows)
+            columns = {"scale_x": sx, "scale_y": sy, "angle": angle, "shear_x": shear_x, "shear_y": shear_y, "tx": tx, "ty": ty}
+            return {k: v.tolist() for k, v in columns.items()}
+        translate = self.translate_percent
+        u = bits.random(4 + (not self.keep_ratio) + (2 if translate is not None else 0), mask=rows)
+        (s0, s1), k = self.scale_x, 1
+        sx = s0 + (s1 - s0) * u[:, 0]
+        if self.keep_ratio:
+            sy = sx
+        else:
+            sy, k = self.scale_y[0] + (self.scale_y[1] - self.scale_y[0]) * u[:, 1], 2
+        if translate is not None:
+            (x0, x1), (y0, y1) = translate
+            tx, ty, k = (x0 + (x1 - x0) * u[:, k]) * w, (y0 + (y1 - y0) * u[:, k + 1]) * h, k + 2
+        else:
+            tx = ty = np.zeros(len(rows))
+        (r0, r1), (a0, a1), (b0, b1) = self.rotate, self.shear_x, self.shear_y
+        return {
+            "scale_x": sx.tolist(),
+            "scale_y": sy.tolist(),
+            "angle": (r0 + (r1 - r0) * u[:, k]).tolist(),
+            "shear_x": (a0 + (a1 - a0) * u[:, k + 1]).tolist(),
+            "shear_y": (b0 + (b1 - b0) * u[:, k + 2]).tolist(),
+            "tx": tx.tolist(),
+            "ty": ty.tolist(),
+        }
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         h, w = sample.shape
@@ -368,6 +413,11 @@ class RandomRotate90(_Geometric):
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         return {"factor": int(rng.integers(0, 4))}
+
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        return {"factor": bits.integers(0, 4, mask=rows).tolist()}
 
     def geometry(self, params: Params, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
         return rot90_matrix(params["factor"], shape)

@@ -99,6 +99,13 @@ class RandomBrightnessContrast(PointwiseTransform):
         (c0, c1), (b0, b1) = self.contrast_limit, self.brightness_limit
         return {"alpha": 1.0 + (c0 + (c1 - c0) * u0), "beta": b0 + (b1 - b0) * u1}
 
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        u = bits.random(2, mask=rows)
+        (c0, c1), (b0, b1) = self.contrast_limit, self.brightness_limit
+        return {"alpha": (1.0 + (c0 + (c1 - c0) * u[:, 0])).tolist(), "beta": (b0 + (b1 - b0) * u[:, 1]).tolist()}
+
     def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
         alpha, beta = params["alpha"], params["beta"]
         pivot = stats.contrast_pivot() if alpha != 1.0 or not self.brightness_by_max else np.zeros(channels)
@@ -126,6 +133,11 @@ class RandomGamma(PointwiseTransform):
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         return {"gamma": float(rng.uniform(*self.gamma))}
+
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        return {"gamma": bits.uniform(*self.gamma, mask=rows).tolist()}
 
     def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
         return C.gamma_curve(params["gamma"], C.max_value(dtype))
@@ -164,6 +176,11 @@ class Solarize(PointwiseTransform):
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         return {"threshold": float(rng.uniform(*self.threshold))}
 
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        return {"threshold": bits.uniform(*self.threshold, mask=rows).tolist()}
+
     def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
         top = C.max_value(dtype)
         return C.solarize_curve(params["threshold"] * top, top)
@@ -182,6 +199,11 @@ class Posterize(PointwiseTransform):
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         return {"bits": int(rng.integers(self.bits[0], self.bits[1] + 1))}
+
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        return {"bits": bits.integers(self.bits[0], self.bits[1] + 1, mask=rows).tolist()}
 
     def curve(self, params: Params, dtype: np.dtype, channels: int, stats: C.ImageStats) -> C.Curve:
         return C.posterize_curve(params["bits"], dtype)

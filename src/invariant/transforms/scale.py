@@ -17,7 +17,7 @@ from ..core.errors import type_error, value_error
 from ..core.plan import Geometry
 from ..core.transform import Params, SpatialTransform, as_range, check_choice
 from ..ops import geometric as geo
-from .crops import _randint, _size, _window
+from .crops import _randint, _randint_batch, _size, _window
 
 _BORDER_OF_PADDING_MODE = {"constant": "constant", "edge": "replicate", "reflect": "reflect", "symmetric": "symmetric"}
 POSITIONS = ("center", "top_left", "top_right", "bottom_left", "bottom_right", "random")
@@ -89,6 +89,16 @@ class _MaxSize(_Scaling):
             return {}
         return {"max_size": sizes[0] if len(sizes) == 1 else sizes[_randint(rng, len(sizes))]}
 
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        sizes = self.max_size
+        if sizes is None:
+            return {}
+        if len(sizes) == 1:
+            return {"max_size": [sizes[0]] * len(rows)}
+        return {"max_size": [sizes[k] for k in _randint_batch(bits, rows, len(sizes)).tolist()]}
+
     def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
         if "max_size" in params:
             scale = params["max_size"] / type(self)._side(shape)
@@ -132,6 +142,12 @@ class RandomScale(_Scaling):
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
         lo, hi = self.scale_limit
         return {"scale": 1.0 + lo + (hi - lo) * rng.random()}
+
+    batch_samples = True
+
+    def sample_batch(self, bits: Any, rows: np.ndarray, sample: Any) -> dict[str, list]:
+        lo, hi = self.scale_limit
+        return {"scale": (1.0 + lo + (hi - lo) * bits.random(mask=rows)).tolist()}
 
     def plan_geometry(self, params: Params, shape: tuple[int, int]) -> Geometry:
         s = params["scale"]
