@@ -87,3 +87,36 @@ def test_bad_inputs_raise_as_before() -> None:
             pipe(image=bad)
     with pytest.raises(TypeError, match="rng"):
         pipe(image=np.zeros((8, 8, 3), np.uint8), rng=3)
+
+
+def _containers():
+    """Every container alone in a pipeline (a container plans its own leaves, so it never runs in one go)."""
+    return [
+        iv.OneOf([iv.HorizontalFlip(p=1), iv.VerticalFlip(p=1)]),
+        iv.SomeOf([iv.HorizontalFlip(p=1), iv.Invert(p=1), iv.Rotate(30, p=1)], n=2),
+        iv.Sequential([iv.Invert(p=1), iv.HorizontalFlip(p=1)]),
+        iv.RandAugment(num_ops=2, magnitude=15),
+        iv.RandAugment(num_ops=1, magnitude=20, ops=("ShearX",)),
+        iv.TrivialAugmentWide(),
+        iv.AutoAugment(),
+    ]
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_a_container_alone_is_the_planned_path(index: int) -> None:
+    image = photo("uint8", 3)
+    lean, planned = iv.Compose([_containers()[index]], seed=11), iv.Compose([_containers()[index]], seed=11)
+    changed = 0
+    for _ in range(6):
+        out = lean(image=image)["image"]
+        ref = planned.execute(planned.plan(image=image))["image"]
+        assert _same(out, ref)
+        changed += not np.array_equal(out, image)
+    assert changed >= 5  # every one of these changes the image on (nearly) every call
+
+
+def test_a_container_alone_runs_its_leaves() -> None:
+    """Independent of the planner: the only leaf of a OneOf / Sequential is applied (numpy references)."""
+    image = photo("uint8", 3)
+    assert np.array_equal(iv.Compose([iv.OneOf([iv.HorizontalFlip(p=1)])])(image=image)["image"], image[:, ::-1])
+    assert np.array_equal(iv.Compose([iv.Sequential([iv.Invert(p=1), iv.VerticalFlip(p=1)])])(image=image)["image"], (255 - image)[::-1])

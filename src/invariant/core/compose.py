@@ -316,8 +316,10 @@ class Compose(Container):
         if meta is None and len(transforms) == 1 and not return_params and self.p >= 1.0:
             t = transforms[0]
             kind = _ALONE.get(type(t))
-            if kind if kind is not None else alone_kind(t):
-                return _call_alone(self, t, kind or alone_kind(t), rng, sample, data["image"].ndim)
+            if kind is None:  # a container (OneOf, a policy, ...) plans its own leaves: never in one go
+                kind = _ALONE[type(t)] = 0 if isinstance(t, Container) else alone_kind(t)
+            if kind:
+                return _call_alone(self, t, kind, rng, sample, data["image"].ndim)
         steps: list[Step] = []
         if self.p >= 1.0:
             for t in self.transforms:
