@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from .dropout import _CV_DTYPES
+from .geometric import filled  # one helper for every HWC fill
 
 
 def grid_holes(height: int, width: int, unit: tuple[int, int], hole: tuple[int, int], shift: tuple[int, int]) -> list[list[int]]:
@@ -44,21 +45,6 @@ def pixel_dropout_mask(shape: tuple[int, int, int], probability: float, per_chan
     return rng.random((h, w, c if per_channel else 1)) < probability
 
 
-def filled(shape: tuple[int, int, int], dtype: np.dtype, value: np.ndarray) -> np.ndarray:
-    """A new C-order (H, W, C) array holding ``value`` (one per channel, or one for all) in every pixel.
-
-    numpy broadcasts a (C,) vector into an HWC array element by element (~1 ms for 256x256x3 uint8); a
-    scalar fill or one filled row copied down the rows are contiguous copies (~20x faster)."""
-    h, w, c = shape
-    v = np.asarray(value, dtype).reshape(-1)
-    out = np.empty(shape, dtype)
-    if v.size == 1 or (v == v[0]).all():  # NaN fills differ from themselves: they take the row path
-        out.fill(v[0])
-        return out
-    row = np.empty((w, c), dtype)
-    row[...] = v
-    out[...] = row
-    return out
 
 
 def drop_pixels(image: np.ndarray, drop: np.ndarray, value: np.ndarray) -> np.ndarray:

@@ -125,6 +125,23 @@ def _run_chunk(chunk: np.ndarray, fill: tuple[float, ...], call, pad3: bool) -> 
     return _restore_channels(call(chunk, fill + (0.0,) * (4 - channels)), channels)
 
 
+def filled(shape: tuple[int, int, int], dtype: np.dtype, value: np.ndarray) -> np.ndarray:
+    """A new C-order (H, W, C) array holding ``value`` (one per channel, or one for all) in every pixel.
+
+    numpy broadcasts a (C,) vector into an HWC array element by element (~1 ms for 256x256x3 uint8); a
+    scalar fill or one filled row copied down the rows are contiguous copies (~20x faster)."""
+    h, w, c = shape
+    v = np.asarray(value, dtype).reshape(-1)
+    out = np.empty(shape, dtype)
+    if v.size == 1 or (v == v[0]).all():  # NaN fills differ from themselves: they take the row path
+        out.fill(v[0])
+        return out
+    row = np.empty((w, c), dtype)
+    row[...] = v
+    out[...] = row
+    return out
+
+
 def _fill_around(out: np.ndarray, y0: int, x0: int, y1: int, x1: int, values: np.ndarray) -> None:
     """Write the fill ``values`` (one per channel) into ``out`` outside the rectangle [y0, y1) x [x0, x1):
     only the border strips, and as one scalar fill when every channel's value is the same (broadcasting

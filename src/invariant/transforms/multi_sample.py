@@ -214,8 +214,11 @@ class Mosaic(_MultiSample):
                 continue
             ref = sample.arrays[name]
             value = fill if kind == "image" else (self.fill_mask if kind == "mask" else 0)
-            canvas = np.empty((out_h, out_w, ref.shape[2]), ref.dtype)
-            canvas[...] = geo.fill_vector(value, ref.shape[2], ref.dtype) if kind == "image" else value
+            if kind == "image":  # a (C,) fill broadcast over HWC is ~70x slower than geo.filled's row copies
+                canvas = geo.filled((out_h, out_w, ref.shape[2]), ref.dtype, geo.fill_vector(value, ref.shape[2], ref.dtype))
+            else:
+                canvas = np.empty((out_h, out_w, ref.shape[2]), ref.dtype)
+                canvas[...] = value
             for s, place, (matrix, rect) in zip(cell_samples, places, tiles):
                 _paste_tile(canvas, s.arrays[name], kind, place, rect, wx, wy, self.interpolation, fill, self.fill_mask)
             arrays[name] = canvas
