@@ -117,9 +117,12 @@ def _per_chunk(image: np.ndarray, fill, call, pad3: bool = False) -> np.ndarray:
     return np.concatenate(parts, axis=2)
 
 
+_PAD3_DTYPES = frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.float32))  # the depths cv2.cvtColor takes
+
+
 def _run_chunk(chunk: np.ndarray, fill: tuple[float, ...], call, pad3: bool) -> np.ndarray:
     channels = chunk.shape[2]
-    if pad3 and channels == 3:
+    if pad3 and channels == 3 and chunk.dtype in _PAD3_DTYPES:  # (cvtColor takes no other depth: int32 labels go as float64)
         out = call(cv2.cvtColor(chunk, cv2.COLOR_RGB2RGBA), fill + (0.0,))
         return cv2.cvtColor(out, cv2.COLOR_RGBA2RGB)
     return _restore_channels(call(chunk, fill + (0.0,) * (4 - channels)), channels)
