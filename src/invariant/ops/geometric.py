@@ -147,42 +147,45 @@ def _window(image: np.ndarray, x0: int, y0: int, w: int, h: int, border: int, fi
     if x0 >= 0 and y0 >= 0 and x0 + w <= W and y0 + h <= H:
         return image[y0 : y0 + h, x0 : x0 + w]
     top, left = max(0, -y0), max(0, -x0)
+    bottom, right = max(0, y0 + h - H), max(0, x0 + w - W)
     # clamp both ends into [0, size]: a window wholly left of / above the image must give an empty
     # inner part, not a negative (wrap-around) slice stop
     ya, yb = min(max(0, y0), H), max(0, min(H, y0 + h))
     xa, xb = min(max(0, x0), W), max(0, min(W, x0 + w))
-    inner = image[ya:max(ya, yb), xa:max(xa, xb)]
     if border == cv2.BORDER_CONSTANT:
+        inner = image[ya:max(ya, yb), xa:max(xa, xb)]
         out = np.empty((h, w) + image.shape[2:], dtype=image.dtype)
         ih, iw = inner.shape[:2] if inner.size else (0, 0)
         _fill_around(out, top, left, top + ih, left + iw, fill_vector(fill, image.shape[2], image.dtype))
         if inner.size:
             out[top : top + ih, left : left + iw] = inner
         return out
-    # the border rule reads the whole image (a reflection or wrap reaches rows and columns outside the
-    # window's visible part), so every output row and column is mapped to its source index, as OpenCV's
-    # borderInterpolate does for copyMakeBorder of the whole image
-    rows, cols = _border_index(y0, h, H, border), _border_index(x0, w, W, border)
-    return np.ascontiguousarray(image[rows[:, None], cols[None, :]])
+    # the border rule reads the whole image: padding the visible part is the same only when that part holds
+    # every row / column the rule reaches; a reflection of more rows than are visible, a wrap, or a window
+    # with no visible part reads beyond it, and that axis is padded from the whole image instead
+    if not _visible_suffices(top, bottom, yb - ya, border):
+        ya, yb = 0, H
+    if not _visible_suffices(left, right, xb - xa, border):
+        xa, xb = 0, W
+    padded = _per_chunk(np.ascontiguousarray(image[ya:yb, xa:xb]), fill, lambda c, f: cv2.copyMakeBorder(c, top, bottom, left, right, border, value=f))
+    oy, ox = y0 - ya + top, x0 - xa + left  # the window's corner in ``padded`` (0, 0 unless an axis was widened)
+    if oy or ox or padded.shape[0] != h or padded.shape[1] != w:
+        return np.ascontiguousarray(padded[oy : oy + h, ox : ox + w])
+    return padded
 
 
-def _border_index(start: int, count: int, size: int, border: int) -> np.ndarray:
-    """Source indices of positions ``start .. start + count - 1`` along an axis of ``size`` pixels under the
-    OpenCV ``border`` rule (cv2.borderInterpolate, repeated reflections and wraps included)."""
-    p = np.arange(start, start + count, dtype=np.int64)
-    if border == cv2.BORDER_REPLICATE:
-        return np.clip(p, 0, size - 1)
-    if border == cv2.BORDER_WRAP:
-        return p % size
-    if border == cv2.BORDER_REFLECT_101:
-        if size == 1:
-            return np.zeros_like(p)
-        q = p % (2 * size - 2)
-        return np.where(q < size, q, 2 * size - 2 - q)
-    if border == cv2.BORDER_REFLECT:
-        q = p % (2 * size)
-        return np.where(q < size, q, 2 * size - 1 - q)
-    raise ValueError(f"border: expected an OpenCV border rule replicate / wrap / reflect / reflect_101, got {border}. Fix: pass one of BORDER_MODES' values.")
+def _visible_suffices(before: int, after: int, visible: int, border: int) -> bool:
+    """Does padding the ``visible`` part of an axis by ``before`` / ``after`` under the non-constant OpenCV
+    ``border`` rule give what padding the whole axis gives? Yes with no padding, with padding on both sides
+    (the visible part is the whole axis), for replicate, and for a reflection no deeper than the visible part."""
+    if not (before or after):
+        return True
+    if not visible:
+        return False
+    if (before and after) or border == cv2.BORDER_REPLICATE:
+        return True
+    deepest = before if before > after else after
+    return deepest < visible if border == cv2.BORDER_REFLECT_101 else border == cv2.BORDER_REFLECT and deepest <= visible
 
 
 # element sizes (channels * itemsize, bytes) cv2.transpose handles
