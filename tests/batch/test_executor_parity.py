@@ -333,3 +333,15 @@ def test_uint16_refuses_kernels_with_uint8_semantics(photos: np.ndarray) -> None
     wide = torch.from_numpy(photos.astype(np.uint16) * 257).permute(0, 3, 1, 2).contiguous()
     with pytest.raises(ValueError, match="Posterize"):
         iv.Compose([iv.HorizontalFlip(), iv.Posterize(p=1)]).batched(seed=SEED)(wide, indices=INDICES)
+
+
+@pytest.mark.parametrize("border_mode", ["reflect", "symmetric", "replicate"])
+def test_padded_crop_reaching_past_the_visible_part_matches(border_mode: str) -> None:
+    """RandomCrop(8, padding=6) of 8x8 images: a window at -6 sees 2 rows, its reflection needs 6. The batched
+    grid reads the whole image by the border rule; so must the numpy path (it padded the visible part only)."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (8, 8, 8, 3), dtype=np.uint8)
+    pipe = iv.Compose([iv.RandomCrop(8, padding=6, border_mode=border_mode, p=1)], seed=0)
+    got = pipe.batched(seed=1)(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), indices=range(8), epoch=0)
+    ref = np.stack([pipe(image=img, rng=derive_rng(1, 0, i))["image"] for i, img in enumerate(images)])
+    np.testing.assert_array_equal(got.permute(0, 2, 3, 1).numpy(), ref.astype(np.float32))

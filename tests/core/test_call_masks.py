@@ -33,3 +33,15 @@ def test_masks_list_through_a_flip_matches_flipped_inputs() -> None:
     assert isinstance(out["masks"], list) and len(out["masks"]) == 7
     for got, m in zip(out["masks"], masks):
         np.testing.assert_array_equal(got, m[:, ::-1])
+
+
+def test_mismatched_instance_masks_are_named_as_the_caller_passed_them() -> None:
+    """An (H, W, N) stack passed as ``masks`` is read as (N, H, W) and refused; the error describes the
+    instance masks (count and size) rather than the internal plane holder."""
+    image = np.zeros((48, 64, 3), np.uint8)
+    pipe = iv.Compose([iv.HorizontalFlip(p=1)])
+    with pytest.raises(ValueError, match=r"masks: expected height and width \(48, 64\) .*got 48 instance masks of height and width \(64, 3\)") as err:
+        pipe(image=image, masks=np.zeros((48, 64, 3), np.uint8))
+    assert "Planes" not in str(err.value)
+    with pytest.raises(ValueError, match=r"got 2 instance masks of height and width \(40, 64\)"):
+        pipe(image=image, masks=[np.zeros((40, 64), np.uint8)] * 2)

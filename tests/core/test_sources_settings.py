@@ -42,3 +42,12 @@ def test_copy_paste_refuses_polygons() -> None:
     pipe = iv.Compose([iv.CopyPaste(p=1.0)], bbox_format="pascal_voc", bind_instances=True)
     with pytest.raises(ValueError, match="polygons: expected no polygons in a call with CopyPaste"):
         pipe(**call, sources=[dict(call)])
+
+
+def test_source_masks_of_another_dtype_are_refused_by_dtype() -> None:
+    """A source whose instance masks differ in dtype is refused with both dtypes named (not the internal holder)."""
+    image = np.zeros((48, 64, 3), np.uint8)
+    source = {"image": image, "masks": [np.ones((48, 64), np.uint16)], "bboxes": [[0, 0, 10, 10]], "labels": [0]}
+    pipe = iv.Compose([iv.CopyPaste(p=1)])
+    with pytest.raises(ValueError, match=r"sources\[0\]\['masks'\]: expected instance masks of dtype uint8, got instance masks of dtype uint16\."):
+        pipe(image=image, masks=[np.ones((48, 64), np.uint8)], bboxes=[[0, 0, 10, 10]], labels=[0], sources=[source])

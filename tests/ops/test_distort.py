@@ -172,3 +172,28 @@ def test_fused_field_runs_beyond_the_limit(name: str) -> None:
     plain = iv.Compose(_FIELD_CHAINS[name](), seed=0, fuse=False)(image=image)["image"]
     assert fused.shape == plain.shape == image.shape
     assert np.abs(fused.astype(np.int16) - plain.astype(np.int16)).mean() < 8.0
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.uint32, np.int64])
+def test_three_channel_32_bit_label_masks_remap_exactly(dtype) -> None:
+    """A 3-channel label mask of a dtype cv2.remap lacks goes through float64, which cv2.cvtColor (the 4-channel
+    padding of 3-channel chunks) does not take: it crashed. Each channel equals the independent nearest remap."""
+    rng = np.random.default_rng(0)
+    mask = rng.integers(0, 70000, (40, 52, 3)).astype(dtype)
+    yy, xx = np.mgrid[0:40, 0:52].astype(np.float32)
+    mx, my = xx + rng.uniform(-3, 3, xx.shape).astype(np.float32), yy + rng.uniform(-3, 3, yy.shape).astype(np.float32)
+    out = distort.remap_mask(mask, mx, my, "constant", 0)
+    assert out.dtype == mask.dtype and out.shape == mask.shape
+    np.testing.assert_array_equal(out, reference_remap(mask, mx, my, "nearest", "constant", 0.0).astype(dtype))
+
+
+def test_three_int32_instance_masks_through_a_field_transform() -> None:
+    """Three int32 instance masks through ElasticTransform (stacked: a field step) equal each mask alone."""
+    image = np.zeros((48, 64, 3), np.uint8)
+    masks = [np.zeros((48, 64), np.int32) for _ in range(3)]
+    for i, m in enumerate(masks):
+        m[5 + 10 * i : 15 + 10 * i, 8:40] = 100000 + i
+    out = iv.Compose([iv.ElasticTransform(alpha=30, sigma=4, p=1)], seed=2)(image=image, masks=masks)["masks"]
+    for m, o in zip(masks, out):
+        alone = iv.Compose([iv.ElasticTransform(alpha=30, sigma=4, p=1)], seed=2)(image=image, mask=m)["mask"]
+        np.testing.assert_array_equal(o, alone)

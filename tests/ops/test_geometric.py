@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import invariant as iv
 from invariant.ops import geometric as geo
 
 from ..conftest import photo
@@ -284,3 +285,36 @@ def test_inverse_matches_linalg():
         np.testing.assert_allclose(geo.inverse(m) @ m, np.eye(3), atol=1e-9)
     with pytest.raises(np.linalg.LinAlgError):
         geo.inverse(np.zeros((3, 3)))
+
+
+_NP_BORDERS = {"reflect": "reflect", "replicate": "edge", "wrap": "wrap", "symmetric": "symmetric"}
+
+
+@pytest.mark.parametrize("border_mode", sorted(_NP_BORDERS))
+def test_windows_reaching_outside_read_the_whole_image_by_the_border_rule(border_mode: str) -> None:
+    """A crop window partly (or wholly) outside the image takes its outside pixels by the border rule applied
+    to the whole image, as padding the image first (numpy's np.pad) and cropping: a reflection or a wrap reads
+    rows and columns beyond the window's visible part (it used to pad the visible part only)."""
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (9, 14, 3), dtype=np.uint8)
+    big = 60
+    padded = np.pad(image, ((big, big), (big, big), (0, 0)), mode=_NP_BORDERS[border_mode])
+    for x0, y0, w, h in ((-6, -3, 26, 6), (8, -6, 4, 5), (-4, -3, 3, 3), (10, 7, 12, 9), (-30, 2, 5, 4), (3, 20, 6, 2)):
+        kernel = ((9, 14), geo.WINDOW, x0, y0, False, False)
+        out = geo.window_copy(image, kernel, (h, w), border_mode)
+        np.testing.assert_array_equal(out, padded[big + y0 : big + y0 + h, big + x0 : big + x0 + w])
+
+
+@pytest.mark.parametrize("border_mode", sorted(_NP_BORDERS))
+def test_random_crop_padding_is_padding_the_whole_image(border_mode: str) -> None:
+    """RandomCrop(padding=p, border_mode=...) is np.pad of the whole image then a crop at the drawn offset."""
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 255, (9, 14), dtype=np.uint8)
+    padded = np.pad(image, 40, mode=_NP_BORDERS[border_mode])
+    for seed in range(20):
+        pipe = iv.Compose([iv.RandomCrop((6, 26), padding=6, border_mode=border_mode, p=1)], seed=seed)
+        out = pipe(image=image, return_params=True)
+        x, y = out["params"][0]["params"]["x"], out["params"][0]["params"]["y"]
+        np.testing.assert_array_equal(out["image"], padded[40 + y : 40 + y + 6, 40 + x : 40 + x + 26])
+        lean = iv.Compose([iv.RandomCrop((6, 26), padding=6, border_mode=border_mode, p=1)], seed=seed)(image=image)["image"]
+        np.testing.assert_array_equal(lean, out["image"])

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..targets.base import generation, registered_targets
-from .errors import type_error, value_error
+from .errors import Described, type_error, value_error
 from .sample import Annotations, Planes, Sample
 from .sources import mark_channels, read_sources, write_bound
 
@@ -190,7 +190,8 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
     if len(arrays) > 1:
         for name, arr in arrays.items():
             if arr.shape[:2] != shape:
-                value_error(name, f"height and width {shape} matching {first!r}", arr, f"resize {name} to the image size before augmenting")
+                got = Described(f"{len(arr)} instance masks of height and width {arr.shape[:2]} (read as (N, H, W))") if type(arr) is Planes else arr
+                value_error(name, f"height and width {shape} matching {first!r}", got, f"resize {name} to the image size before augmenting")
     image = arrays.get("image", arrays[first])
     ann = Annotations()
     present: list[str] = []

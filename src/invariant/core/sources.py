@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..targets.base import CHANNEL
-from .errors import type_error, value_error
+from .errors import Described, type_error, value_error
 
 INSTANCE_FIELD = "keypoint_instances"  # per-keypoint label: the instance (box index) a keypoint belongs to
 
@@ -89,7 +89,7 @@ def _check_like(name: str, sample: Any, primary: Any) -> None:
         if a.dtype != b.dtype or a.shape[2] != b.shape[2]:
             value_error(f"{name}[{n!r}]", f"dtype {b.dtype} with {b.shape[2]} channels, like the primary {n!r}", a, f"convert {n} to the primary sample's dtype and channel count")
     if "masks" in sample.arrays and "masks" in primary.arrays and sample.arrays["masks"].dtype != primary.arrays["masks"].dtype:
-        value_error(f"{name}['masks']", f"instance masks of dtype {primary.arrays['masks'].dtype}", sample.arrays["masks"], "give every sample's instance masks one dtype")
+        value_error(f"{name}['masks']", f"instance masks of dtype {primary.arrays['masks'].dtype}", Described(f"instance masks of dtype {sample.arrays['masks'].dtype}"), "give every sample's instance masks one dtype")
     have = {kw: sorted(k for k in t.labels if k != CHANNEL) for kw, t in sample.annotations.targets.items()}
     need = {kw: sorted(k for k in t.labels if k != CHANNEL) for kw, t in primary.annotations.targets.items()}
     if have != need:

@@ -117,9 +117,12 @@ def _per_chunk(image: np.ndarray, fill, call, pad3: bool = False) -> np.ndarray:
     return np.concatenate(parts, axis=2)
 
 
+_PAD3_DTYPES = frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.float32))  # the depths cv2.cvtColor takes
+
+
 def _run_chunk(chunk: np.ndarray, fill: tuple[float, ...], call, pad3: bool) -> np.ndarray:
     channels = chunk.shape[2]
-    if pad3 and channels == 3:
+    if pad3 and channels == 3 and chunk.dtype in _PAD3_DTYPES:  # (cvtColor takes no other depth: int32 labels go as float64)
         out = call(cv2.cvtColor(chunk, cv2.COLOR_RGB2RGBA), fill + (0.0,))
         return cv2.cvtColor(out, cv2.COLOR_RGBA2RGB)
     return _restore_channels(call(chunk, fill + (0.0,) * (4 - channels)), channels)
@@ -166,17 +169,40 @@ def _window(image: np.ndarray, x0: int, y0: int, w: int, h: int, border: int, fi
     # inner part, not a negative (wrap-around) slice stop
     ya, yb = min(max(0, y0), H), max(0, min(H, y0 + h))
     xa, xb = min(max(0, x0), W), max(0, min(W, x0 + w))
-    inner = image[ya:max(ya, yb), xa:max(xa, xb)]
-    if inner.size == 0 or border == cv2.BORDER_CONSTANT:
+    if border == cv2.BORDER_CONSTANT:
+        inner = image[ya:max(ya, yb), xa:max(xa, xb)]
         out = np.empty((h, w) + image.shape[2:], dtype=image.dtype)
         ih, iw = inner.shape[:2] if inner.size else (0, 0)
         _fill_around(out, top, left, top + ih, left + iw, fill_vector(fill, image.shape[2], image.dtype))
         if inner.size:
             out[top : top + ih, left : left + iw] = inner
         return out
-    return _per_chunk(
-        np.ascontiguousarray(inner), fill, lambda c, f: cv2.copyMakeBorder(c, top, bottom, left, right, border, value=f)
-    )
+    # the border rule reads the whole image: padding the visible part is the same only when that part holds
+    # every row / column the rule reaches; a reflection of more rows than are visible, a wrap, or a window
+    # with no visible part reads beyond it, and that axis is padded from the whole image instead
+    if not _visible_suffices(top, bottom, yb - ya, border):
+        ya, yb = 0, H
+    if not _visible_suffices(left, right, xb - xa, border):
+        xa, xb = 0, W
+    padded = _per_chunk(np.ascontiguousarray(image[ya:yb, xa:xb]), fill, lambda c, f: cv2.copyMakeBorder(c, top, bottom, left, right, border, value=f))
+    oy, ox = y0 - ya + top, x0 - xa + left  # the window's corner in ``padded`` (0, 0 unless an axis was widened)
+    if oy or ox or padded.shape[0] != h or padded.shape[1] != w:
+        return np.ascontiguousarray(padded[oy : oy + h, ox : ox + w])
+    return padded
+
+
+def _visible_suffices(before: int, after: int, visible: int, border: int) -> bool:
+    """Does padding the ``visible`` part of an axis by ``before`` / ``after`` under the non-constant OpenCV
+    ``border`` rule give what padding the whole axis gives? Yes with no padding, with padding on both sides
+    (the visible part is the whole axis), for replicate, and for a reflection no deeper than the visible part."""
+    if not (before or after):
+        return True
+    if not visible:
+        return False
+    if (before and after) or border == cv2.BORDER_REPLICATE:
+        return True
+    deepest = before if before > after else after
+    return deepest < visible if border == cv2.BORDER_REFLECT_101 else border == cv2.BORDER_REFLECT and deepest <= visible
 
 
 # element sizes (channels * itemsize, bytes) cv2.transpose handles
