@@ -131,7 +131,9 @@ def test_at_least_one_box_is_fully_inside(case, seed):
     p = out["params"][0]["params"]
     x, y = p["x"], p["y"]
     assert 0 <= x <= w - cw and 0 <= y <= h - ch and out["image"].shape[:2] == (ch, cw)
-    fits = ((boxes[:, 2] - boxes[:, 0]) <= cw) & ((boxes[:, 3] - boxes[:, 1]) <= ch)
+    # a box fits when some INTEGER window corner holds it (a box of exactly the crop's size at a half-pixel
+    # position fits no integer window)
+    fits = (np.ceil(boxes[:, 2] - cw - 1e-9) <= np.floor(boxes[:, 0] + 1e-9)) & (np.ceil(boxes[:, 3] - ch - 1e-9) <= np.floor(boxes[:, 1] + 1e-9))
     inside = (boxes[:, 0] >= x) & (boxes[:, 1] >= y) & (boxes[:, 2] <= x + cw) & (boxes[:, 3] <= y + ch)
     overlaps = (boxes[:, 0] < x + cw) & (boxes[:, 2] > x) & (boxes[:, 1] < y + ch) & (boxes[:, 3] > y)
     if fits.all():
