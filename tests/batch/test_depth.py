@@ -119,3 +119,36 @@ def test_bad_depth_is_refused_by_name() -> None:
         aug(x, depth=torch.zeros((2, 8, 8), dtype=torch.int32))
     with pytest.raises(ValueError, match="depth"):
         aug(x, depth=torch.zeros((2, 1, 8, 9)))
+
+
+def test_depth_through_policies() -> None:
+    # geometric policy ops move the depth map (one resampling per sample), pixel ops leave it alone
+    _compare(_pipe([iv.RandAugment(num_ops=2, magnitude=9)]), exact=False, with_mask=True)
+    _compare(_pipe([iv.RandomCrop((100, 140)), iv.TrivialAugmentWide(), iv.HorizontalFlip(p=0.5)]), exact=False)
+
+
+def test_augmix_with_geometric_ops_refuses_depth_as_the_numpy_path() -> None:
+    images, depths, _ = _batch()
+    pipe = _pipe([iv.AugMix(geometric=True)])
+    with pytest.raises(ValueError, match="AugMix"):
+        pipe(image=images[0], depth=depths[0], rng=derive_rng(SEED, EPOCH, 0))
+    x = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous()
+    with pytest.raises(ValueError, match="depth map"):
+        pipe.batched(seed=SEED)(x, indices=INDICES, depth=torch.from_numpy(np.stack(depths)))
+    out = _pipe([iv.AugMix(geometric=False)]).batched(seed=SEED)(x, indices=INDICES, depth=torch.from_numpy(np.stack(depths)))
+    assert _same(out["depth"].numpy(), np.stack(depths)).all()
+
+
+def test_a_crop_then_an_integer_translate_fills_what_it_reveals() -> None:
+    # the composed matrix is an integer window inside the photo, but the pixels the translate reveals
+    # lie outside the crop: numpy paints the fill there (image 0, mask fill_mask, depth 0), so the
+    # batched slice shortcut must not read them from the photo (it did, for the image and mask too)
+    pipe = _pipe([iv.CenterCrop((100, 140)), iv.Affine(translate_px=(5, 5), fill=0, fill_mask=3, p=1.0)])
+    _compare(pipe, exact=True, with_mask=True)
+    images, depths, _ = _batch()
+    x = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous()
+    out = pipe.batched(seed=SEED)(x, indices=INDICES, epoch=EPOCH, depth=torch.from_numpy(np.stack(depths)))
+    for k, index in enumerate(INDICES):
+        ref = pipe(image=images[k], depth=depths[k], rng=derive_rng(SEED, EPOCH, index))
+        np.testing.assert_array_equal(out["image"][k].permute(1, 2, 0).numpy(), ref["image"])
+        assert (out["depth"][k, :5] == 0).all() and (ref["depth"][:5] == 0).all()

@@ -134,7 +134,8 @@ class _Resampling:
             self.fast = ("slice", 0, 0, False, False)
         elif form[1] == geo.WINDOW and not self.painters:
             x0, y0 = form[2], form[3]
-            if x0 >= 0 and y0 >= 0 and x0 + out_w <= shape[1] and y0 + out_h <= shape[0]:
+            wx0, wy0, wx1, wy1 = self.window  # the run's source window (a crop before a revealing step): a slice may not read past it
+            if x0 >= wx0 and y0 >= wy0 and x0 + out_w <= wx1 and y0 + out_h <= wy1:
                 self.fast = ("slice", x0, y0, form[4], form[5])
 
     def _field(self, steps: list[Step], shape: tuple[int, int]) -> None:
