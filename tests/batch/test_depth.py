@@ -152,3 +152,15 @@ def test_a_crop_then_an_integer_translate_fills_what_it_reveals() -> None:
         ref = pipe(image=images[k], depth=depths[k], rng=derive_rng(SEED, EPOCH, index))
         np.testing.assert_array_equal(out["image"][k].permute(1, 2, 0).numpy(), ref["image"])
         assert (out["depth"][k, :5] == 0).all() and (ref["depth"][:5] == 0).all()
+
+
+def test_the_torch_executor_runs_a_single_plan_with_a_depth_map() -> None:
+    pipe = _pipe([iv.RandomCrop((96, 128)), iv.HorizontalFlip(p=1), iv.Affine(translate_px=(-6, 6), fill_mask=2, p=1), iv.Posterize(p=1)])
+    for index in range(3):
+        plan = pipe.plan(image=IMAGE, mask=MASK, depth=DEPTH, rng=derive_rng(1, 0, index))
+        got = pipe.execute(plan, executor="torch")
+        ref = pipe(image=IMAGE, mask=MASK, depth=DEPTH, rng=derive_rng(1, 0, index))
+        assert got["depth"].dtype == np.float32 and got["mask"].dtype == np.uint8
+        assert _same(got["depth"], ref["depth"]).all()
+        np.testing.assert_array_equal(got["mask"], ref["mask"])
+        np.testing.assert_array_equal(got["image"], ref["image"])

@@ -533,7 +533,8 @@ def _write_points(pipe: Compose, plan: Plan) -> dict[str, Any]:
 
 class TorchExecutor(Executor):
     """Runs one ``Plan`` with the batched kernels (a batch of one), writing numpy arrays back:
-    ``pipe.execute(plan, executor="torch")``. Image and mask kinds only."""
+    ``pipe.execute(plan, executor="torch")``. Image, mask and depth kinds (depth maps travel after the
+    mask channels, as in ``BatchedPipeline.forward``)."""
 
     name = "torch"
 
@@ -552,22 +553,28 @@ class TorchExecutor(Executor):
             value_error("image", "uint8 or float32 for the torch executor", str(image.dtype), "use the numpy executor")
         x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
         mask_names = [n for n, k in sample.kinds.items() if k == "mask"]
+        depth_names = [n for n, k in sample.kinds.items() if k == "depth"]
         for n, k in sample.kinds.items():
-            if k not in ("image", "mask") or (k == "image" and n != "image"):
-                value_error(n, "image and mask arrays for the torch executor", k, "use the numpy executor")
+            if k not in ("image", "mask", "depth") or (k == "image" and n != "image"):
+                value_error(n, "image, mask and depth arrays for the torch executor", k, "use the numpy executor")
         m = None
-        if mask_names:
-            m = torch.from_numpy(np.ascontiguousarray(np.concatenate([sample.arrays[n] for n in mask_names], axis=2).astype(np.float32).transpose(2, 0, 1)))[None]
-        x, m, still_integer = run_batch(leaves, stages, stage_of, [plan.steps], x, m, integer, 255.0 if integer else 1.0)
+        label_names = mask_names + depth_names
+        nd = sum(sample.arrays[n].shape[2] for n in depth_names)
+        if label_names:
+            m = torch.from_numpy(np.ascontiguousarray(np.concatenate([sample.arrays[n] for n in label_names], axis=2).astype(np.float32).transpose(2, 0, 1)))[None]
+        x, m, still_integer = run_batch(leaves, stages, stage_of, [plan.steps], x, m, integer, 255.0 if integer else 1.0, nd)
         out = x[0].permute(1, 2, 0)
         out = (out.to(torch.uint8) if still_integer else out.to(torch.float32)).numpy()  # uint8: values already rounded
         sample.arrays["image"] = np.ascontiguousarray(out)
         if m is not None:
             mm = m[0].permute(1, 2, 0).numpy()
             c0 = 0
-            for n in mask_names:
+            for n in label_names:
                 c = sample.arrays[n].shape[2]
-                sample.arrays[n] = np.ascontiguousarray(mm[:, :, c0 : c0 + c].astype(sample.arrays[n].dtype))
+                part = mm[:, :, c0 : c0 + c]
+                if not np.issubdtype(sample.arrays[n].dtype, np.floating):
+                    part = np.rint(part)
+                sample.arrays[n] = np.ascontiguousarray(part.astype(sample.arrays[n].dtype))
                 c0 += c
 
 
