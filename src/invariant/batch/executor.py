@@ -386,12 +386,14 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
 class BatchedPipeline(torch.nn.Module):
     """``pipe`` as a ``torch.nn.Module`` over ``(B, C, H, W)`` uint8 or float tensors (see the module doc).
 
-    forward(images, indices=None, epoch=None, mask=None, bboxes=None, keypoints=None, **label_fields):
+    forward(images, indices=None, epoch=None, mask=None, depth=None, bboxes=None, keypoints=None, **label_fields):
     sample ``i`` uses ``derive_rng(seed, epoch, indices[i])``. ``indices`` default to a running counter
     (each call continues where the last stopped) and ``epoch`` to ``set_epoch``'s value (0). Returns the
     float32 image batch (values in the input's units: 0..255 for uint8, 0..65535 for uint16, 0..1 for float; Normalize's
     output when the pipeline normalizes), or, when any target is passed, a dict: ``image``, ``mask``
-    (the same rank and dtype as given, resampled nearest), and for boxes/keypoints one tensor per sample
+    (the same rank and dtype as given, resampled nearest), ``depth`` (a float (B, H, W) or (B, 1, H, W)
+    tensor in, the same rank and dtype out: the numpy path's kind "depth", moved nearest by spatial steps
+    with 0 where they reveal, left alone by pixel steps), and for boxes/keypoints one tensor per sample
     (a list: after filtering every sample keeps a different count) with label lists and
     ``bbox_indices`` / ``keypoint_indices``. ``last_timing`` holds the host planning and execution
     seconds of the last call (execution is asynchronous on an accelerator: time it synchronised)."""
