@@ -22,6 +22,7 @@ as the numpy path's uint8 intermediates are.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from typing import Any, Sequence
@@ -133,7 +134,8 @@ class _Resampling:
             self.fast = ("slice", 0, 0, False, False)
         elif form[1] == geo.WINDOW and not self.painters:
             x0, y0 = form[2], form[3]
-            if x0 >= 0 and y0 >= 0 and x0 + out_w <= shape[1] and y0 + out_h <= shape[0]:
+            wx0, wy0, wx1, wy1 = self.window  # the run's source window (a crop before a revealing step): a slice may not read past it
+            if x0 >= wx0 and y0 >= wy0 and x0 + out_w <= wx1 and y0 + out_h <= wy1:
                 self.fast = ("slice", x0, y0, form[4], form[5])
 
     def _field(self, steps: list[Step], shape: tuple[int, int]) -> None:
@@ -183,8 +185,24 @@ def _fill_tensor(fills: list[Any], channels: int, device: Any) -> Any:
     return torch.as_tensor(values, dtype=torch.float32).to(device).view(len(fills), channels, 1, 1)
 
 
-def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stage_of: dict[int, int], plans: list[list[Step]], x: Any, masks: Any, integer: bool, top: float) -> tuple[Any, Any, bool]:
-    """Execute per-sample step lists ``plans`` on the float32 batch ``x`` (and ``masks``, float)."""
+# The depth kind's fill for pixels a spatial step reveals: ``ARRAY_KIND_TABLE["depth"].fill`` is None, so 0
+# ("no measurement"), whatever the transform's image or mask fill.
+_DEPTH_FILL = kind_fill(None, "depth")
+
+
+def _target_fill(fills: list[Any], channels: int, depth: int, device: Any) -> Any:
+    """Per-sample fills of the label tensor: masks' ``fill_mask`` on its first ``channels - depth``
+    channels, the depth kind's fill on its last ``depth`` (depth maps travel there, see ``run_batch``)."""
+    mask_part = _fill_tensor(fills, channels - depth, device)
+    if not depth:
+        return mask_part
+    return torch.cat([mask_part, torch.full((len(fills), depth, 1, 1), float(_DEPTH_FILL), dtype=torch.float32, device=device)], dim=1)
+
+
+def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stage_of: dict[int, int], plans: list[list[Step]], x: Any, masks: Any, integer: bool, top: float, depth: int = 0) -> tuple[Any, Any, bool]:
+    """Execute per-sample step lists ``plans`` on the float32 batch ``x`` (and ``masks``, float).
+    ``depth``: the last ``depth`` channels of ``masks`` are depth maps (kind "depth": moved nearest by the
+    spatial stages with fill 0, untouched by pixel stages, which declare no ``applies_to_depth``)."""
     position = {id(leaf): i for i, leaf in enumerate(pipe_leaves)}
     per_stage: list[list[list[Step]]] = [[[] for _ in plans] for _ in stages]
     for b, steps in enumerate(plans):
@@ -196,27 +214,30 @@ def run_batch(pipe_leaves: list[Any], stages: list[tuple[bool, list[int]]], stag
             last = pos
             per_stage[stage_of[pos]][b].append(s)
     P.merge_edges(stages, per_stage)
+    spatial_stage = functools.partial(_spatial_stage, depth=depth) if depth else _spatial_stage
+    pixel_stage = functools.partial(_pixel_stage, depth=depth) if depth else _pixel_stage
     owned = False  # x is still the caller's tensor
     for (spatial, leaves), stage_steps in zip(stages, per_stage):
         active = [b for b, s in enumerate(stage_steps) if s]
         if not active:
             continue
         if spatial == P.POLICY:
-            x, masks, integer = P.policy_stage(stage_steps, x, masks, integer, top, _spatial_stage, _pixel_stage)
+            x, masks, integer = P.policy_stage(stage_steps, x, masks, integer, top, spatial_stage, pixel_stage)
         elif spatial:
-            x, masks = _spatial_stage(stage_steps, active, x, masks, integer, top)
+            x, masks = spatial_stage(stage_steps, active, x, masks, integer, top)
         else:
-            x, masks, integer = _pixel_stage(pipe_leaves[leaves[0]], stage_steps, active, x, masks, integer, top, owned)
+            x, masks, integer = pixel_stage(pipe_leaves[leaves[0]], stage_steps, active, x, masks, integer, top, owned)
         owned = True  # every stage returns fresh tensors: later ones may write into them
     return x, masks, integer
 
 
-def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float = 255.0) -> tuple[Any, Any]:
+def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float = 255.0, depth: int = 0) -> tuple[Any, Any]:
     """One spatial stage. Per sample, by the composed matrix's form: an integer window with flips inside
     the source is sliced (exact, any dtype); a scaled window (crop + resize, the numpy kernel's slice +
     ``cv2.resize``) is sliced and resized with ``F.interpolate`` (bilinear, half-pixel centres, edges
     replicated inside the window); everything else goes through ONE ``grid_sample`` per
-    (interpolation, border) group."""
+    (interpolation, border) group. ``masks`` (masks, then ``depth`` depth channels) are read nearest with
+    the same matrices, windows and border rules; revealed pixels take ``fill_mask`` (masks) or 0 (depth)."""
     B, C, H, W = x.shape
     shapes = {tuple(stage_steps[b][-1].geometry.out_shape) for b in active}  # type: ignore[union-attr]
     if len(shapes) > 1 or (len(active) < B and shapes != {(H, W)}):
@@ -277,10 +298,10 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
             if not zero:
                 img = img + fill
             if msrc is not None:
-                mfill = _fill_tensor([r.fill_mask for r in group], msrc.shape[1], dev)
+                mfill = _target_fill([r.fill_mask for r in group], msrc.shape[1], depth, dev)
                 mshift = msrc - mfill
                 if not whole:
-                    mshift = mshift * K.window_mask((H, W), windows, dev)
+                    mshift = torch.where(K.window_mask((H, W), windows, dev) > 0, mshift, 0.0)  # not a product: depth holes are NaN
                 mimg = K.grid_read(mshift, sx, sy, "nearest", "zeros", grid) + mfill
         else:
             win = torch.as_tensor(windows, dtype=torch.float32).to(dev)
@@ -293,13 +314,13 @@ def _spatial_stage(stage_steps: list[list[Step]], active: list[int], x: Any, mas
                 outside = torch.from_numpy(inside == 0).to(dev)
                 img[j] = torch.where(outside, _fill_tensor([fill_k], C, dev)[0], img[j])
                 if mimg is not None:
-                    mimg[j] = torch.where(outside, _fill_tensor([mfill_k], mimg.shape[1], dev)[0], mimg[j])
+                    mimg[j] = torch.where(outside, _target_fill([mfill_k], mimg.shape[1], depth, dev)[0], mimg[j])
             for inverse_k, (hk, wk), fill_k, mfill_k in r.painters:
                 px, py = K.source_points(torch.as_tensor(inverse_k[None], dtype=torch.float64).to(dev), out_shape, not np.all(inverse_k[2] == (0.0, 0.0, 1.0)))
                 outside = ((px < 0) | (py < 0) | (px >= wk) | (py >= hk))[0]
                 img[j] = torch.where(outside, _fill_tensor([fill_k], C, dev)[0], img[j])
                 if mimg is not None:
-                    mimg[j] = torch.where(outside, _fill_tensor([mfill_k], mimg.shape[1], dev)[0], mimg[j])
+                    mimg[j] = torch.where(outside, _target_fill([mfill_k], mimg.shape[1], depth, dev)[0], mimg[j])
         if integer:  # bilinear and nearest reads are convex combinations of 0..top values: no clamp
             img = img.round_() if interp != "cubic" else img.round_().clamp_(0.0, top)
         if len(idx) == B and len(groups) == 1:  # the whole batch in one resampling: float storage (integer values)
@@ -318,11 +339,13 @@ def _flip(a: Any, fx: bool, fy: bool) -> Any:
 _HOLE_KERNELS = ("CoarseDropout", "RandomErasing", "CutOut")
 
 
-def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float, owned: bool = False) -> tuple[Any, Any, bool]:
+def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: Any, masks: Any, integer: bool, top: float, owned: bool = False, depth: int = 0) -> tuple[Any, Any, bool]:
     """One pixel leaf over the samples that applied it: float in, rounded and saturated to 0..255 for
     uint8 input (clamped to [0, top] for float input) and kept as float32 storage (converting back to
     uint8 and out again would cost two passes per step), Normalize's float output kept. ``owned``: x is
-    a tensor of this forward pass (not the caller's), so skipped samples' rows are kept in place."""
+    a tensor of this forward pass (not the caller's), so skipped samples' rows are kept in place. The last
+    ``depth`` channels of ``masks`` are depth maps: no batched pixel kernel applies to depth (none declares
+    ``applies_to_depth``), so erasing fills only the mask channels."""
     B = x.shape[0]
     name = type(t).__name__
     kernel = K.PIXEL_KERNELS[name]
@@ -331,7 +354,7 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
     if floats and len(active) < B:
         value_error(name, "applied to every sample of a batch (p=1)", f"applied to {len(active)} of {B}", f"construct {name} with p=1")
     if masks is not None and name == "AugMix" and t.geometric:
-        value_error("AugMix targets", "images only when geometric ops are on (a blend of differently moved copies has no single mask)", "a mask", "use AugMix(geometric=False) for masks")
+        value_error("AugMix targets", "images only when geometric ops are on (a blend of differently moved copies has no single mask)", "a mask or depth map", "use AugMix(geometric=False) for masks and depth maps")
     part = x if len(active) == B else x.index_select(0, torch.as_tensor(active, device=x.device))
     part, scratch = _as_float(part)
     result = kernel(t, part, params, top)
@@ -347,7 +370,7 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
         masks = masks.clone()
         for b, p in zip(active, params):
             for x0, y0, x1, y1 in p["holes"]:
-                masks[b, :, y0:y1, x0:x1] = float(t.fill_mask)
+                masks[b, : masks.shape[1] - depth, y0:y1, x0:x1] = float(t.fill_mask)
     if len(active) == B:
         return result, masks, integer
     if result.shape[1] != x.shape[1]:
@@ -363,12 +386,14 @@ def _pixel_stage(t: Any, stage_steps: list[list[Step]], active: list[int], x: An
 class BatchedPipeline(torch.nn.Module):
     """``pipe`` as a ``torch.nn.Module`` over ``(B, C, H, W)`` uint8 or float tensors (see the module doc).
 
-    forward(images, indices=None, epoch=None, mask=None, bboxes=None, keypoints=None, **label_fields):
+    forward(images, indices=None, epoch=None, mask=None, depth=None, bboxes=None, keypoints=None, **label_fields):
     sample ``i`` uses ``derive_rng(seed, epoch, indices[i])``. ``indices`` default to a running counter
     (each call continues where the last stopped) and ``epoch`` to ``set_epoch``'s value (0). Returns the
     float32 image batch (values in the input's units: 0..255 for uint8, 0..65535 for uint16, 0..1 for float; Normalize's
     output when the pipeline normalizes), or, when any target is passed, a dict: ``image``, ``mask``
-    (the same rank and dtype as given, resampled nearest), and for boxes/keypoints one tensor per sample
+    (the same rank and dtype as given, resampled nearest), ``depth`` (a float (B, H, W) or (B, 1, H, W)
+    tensor in, the same rank and dtype out: the numpy path's kind "depth", moved nearest by spatial steps
+    with 0 where they reveal, left alone by pixel steps), and for boxes/keypoints one tensor per sample
     (a list: after filtering every sample keeps a different count) with label lists and
     ``bbox_indices`` / ``keypoint_indices``. ``last_timing`` holds the host planning and execution
     seconds of the last call (execution is asynchronous on an accelerator: time it synchronised)."""
@@ -412,7 +437,7 @@ class BatchedPipeline(torch.nn.Module):
             out.append(self.pipe.plan(rng=fast_generator(words[k]), image=placeholder, **extra))
         return out
 
-    def forward(self, images: Any, indices: Any = None, epoch: int | None = None, mask: Any = None, **targets: Any) -> Any:
+    def forward(self, images: Any, indices: Any = None, epoch: int | None = None, mask: Any = None, depth: Any = None, **targets: Any) -> Any:
         if not torch.is_tensor(images) or images.ndim != 4:
             type_error("images", "a (B, C, H, W) torch tensor", images, "stack the images: torch.stack(list_of_chw) or x.permute(0, 3, 1, 2) for (B, H, W, C)")
         if images.dtype not in (torch.uint8, torch.uint16, torch.float32, torch.float16, torch.bfloat16, torch.float64):
@@ -443,14 +468,26 @@ class BatchedPipeline(torch.nn.Module):
         m = None
         if mask is not None:
             m = (mask[:, None] if mask.ndim == 3 else mask).to(x.device)
-        x, m, _ = run_batch(self.leaves, self.stages, self.stage_of, [p.steps for p in plans], x, m, integer, top)
+        nd = 0
+        if depth is not None:  # depth channels ride after the mask channels (float32), with the depth kind's rules
+            d = _depth_batch(depth, (B, H, W)).to(x.device)
+            nd = d.shape[1]
+            m = d if m is None else torch.cat([m.to(torch.float32), d], dim=1)
+        x, m, _ = run_batch(self.leaves, self.stages, self.stage_of, [p.steps for p in plans], x, m, integer, top, nd)
         x = x.float() if x.dtype != torch.float32 else x
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         self.last_timing = {"plan_s": t1 - t0, "execute_s": time.perf_counter() - t1}
-        if mask is None and not targets:
+        if mask is None and depth is None and not targets:
             return x
         out: dict[str, Any] = {"image": x}
+        if depth is not None:
+            d, m = m[:, m.shape[1] - nd :], (m[:, : m.shape[1] - nd] if mask is not None else None)
+            out["depth"] = (d[:, 0] if depth.ndim == 3 else d).to(depth.dtype)
+            if m is not None and not mask.dtype.is_floating_point:
+                m = torch.round(m).to(mask.dtype)
+            elif m is not None:
+                m = m.to(mask.dtype)
         if m is not None:
             out["mask"] = m[:, 0] if mask.ndim == 3 else m
         if targets:
@@ -458,6 +495,17 @@ class BatchedPipeline(torch.nn.Module):
             for key in written[0]:
                 out[key] = [w[key] for w in written]
         return out
+
+
+def _depth_batch(depth: Any, shape: tuple[int, int, int]) -> Any:
+    """``depth`` as a (B, C, H, W) float32 tensor, checked against the images' (B, H, W)."""
+    B, H, W = shape
+    if not torch.is_tensor(depth) or depth.ndim not in (3, 4) or not depth.dtype.is_floating_point:
+        type_error("depth", "a float (B, H, W) or (B, 1, H, W) torch tensor", depth, "pass metric depth as torch.from_numpy(depth_maps).float()")
+    d = depth[:, None] if depth.ndim == 3 else depth
+    if d.shape[0] != B or tuple(d.shape[2:]) != (H, W):
+        value_error("depth", f"one (H, W) = ({H}, {W}) map per image, {B} of them", tuple(depth.shape), "resize the depth maps to the images' size before batching")
+    return d.to(torch.float32)
 
 
 def _split_targets(targets: dict[str, Any], n: int) -> list[dict[str, Any]] | None:
@@ -487,7 +535,8 @@ def _write_points(pipe: Compose, plan: Plan) -> dict[str, Any]:
 
 class TorchExecutor(Executor):
     """Runs one ``Plan`` with the batched kernels (a batch of one), writing numpy arrays back:
-    ``pipe.execute(plan, executor="torch")``. Image and mask kinds only."""
+    ``pipe.execute(plan, executor="torch")``. Image, mask and depth kinds (depth maps travel after the
+    mask channels, as in ``BatchedPipeline.forward``)."""
 
     name = "torch"
 
@@ -506,22 +555,28 @@ class TorchExecutor(Executor):
             value_error("image", "uint8 or float32 for the torch executor", str(image.dtype), "use the numpy executor")
         x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
         mask_names = [n for n, k in sample.kinds.items() if k == "mask"]
+        depth_names = [n for n, k in sample.kinds.items() if k == "depth"]
         for n, k in sample.kinds.items():
-            if k not in ("image", "mask") or (k == "image" and n != "image"):
-                value_error(n, "image and mask arrays for the torch executor", k, "use the numpy executor")
+            if k not in ("image", "mask", "depth") or (k == "image" and n != "image"):
+                value_error(n, "image, mask and depth arrays for the torch executor", k, "use the numpy executor")
         m = None
-        if mask_names:
-            m = torch.from_numpy(np.ascontiguousarray(np.concatenate([sample.arrays[n] for n in mask_names], axis=2).astype(np.float32).transpose(2, 0, 1)))[None]
-        x, m, still_integer = run_batch(leaves, stages, stage_of, [plan.steps], x, m, integer, 255.0 if integer else 1.0)
+        label_names = mask_names + depth_names
+        nd = sum(sample.arrays[n].shape[2] for n in depth_names)
+        if label_names:
+            m = torch.from_numpy(np.ascontiguousarray(np.concatenate([sample.arrays[n] for n in label_names], axis=2).astype(np.float32).transpose(2, 0, 1)))[None]
+        x, m, still_integer = run_batch(leaves, stages, stage_of, [plan.steps], x, m, integer, 255.0 if integer else 1.0, nd)
         out = x[0].permute(1, 2, 0)
         out = (out.to(torch.uint8) if still_integer else out.to(torch.float32)).numpy()  # uint8: values already rounded
         sample.arrays["image"] = np.ascontiguousarray(out)
         if m is not None:
             mm = m[0].permute(1, 2, 0).numpy()
             c0 = 0
-            for n in mask_names:
+            for n in label_names:
                 c = sample.arrays[n].shape[2]
-                sample.arrays[n] = np.ascontiguousarray(mm[:, :, c0 : c0 + c].astype(sample.arrays[n].dtype))
+                part = mm[:, :, c0 : c0 + c]
+                if not np.issubdtype(sample.arrays[n].dtype, np.floating):
+                    part = np.rint(part)
+                sample.arrays[n] = np.ascontiguousarray(part.astype(sample.arrays[n].dtype))
                 c0 += c
 
 
