@@ -10,6 +10,12 @@ host planning per image with the batch planned at once (``batch.sampling``, the 
 (``vectorised_sampling = False``: one numpy Generator and ``pipe.plan`` per sample, as before), and the
 per-sample numpy path (``pipe(image=...)`` over the same images) for reference. Run the same
 script on an accelerator machine with ``--device cuda`` for the GPU rows (timed with synchronisation).
+
+``--anchor torchvision`` (run in a venv with torchvision 0.29.1 / torch 2.14.1, see docs/benchmarks.md;
+``run_all.py --tv-python`` does it and merges the columns by row) times ``torchvision.transforms.v2`` on
+the same uint8 batches instead of kornia, interleaved with ``pipe.batched()`` in that process. v2 draws
+ONE set of parameters per call and applies it to the whole batch (same crop, flip, jitter, ops for all
+B images), which is less work than invariant's and kornia's draw per image: the table title says so.
 """
 
 from __future__ import annotations
@@ -32,27 +38,72 @@ import invariant as iv  # noqa: E402
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
+def our_recipes() -> dict[str, list]:
+    """name -> our transforms (every recipe ends at 224x224)."""
+    crop = [iv.CenterCrop(224)]
+    simclr = [iv.RandomResizedCrop(224), iv.HorizontalFlip(p=0.5), iv.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), iv.ToGray(p=0.2), iv.GaussianBlur(kernel_size=23, sigma=(0.1, 2.0), p=0.5), iv.Normalize(MEAN, STD)]
+    return {
+        "HorizontalFlip": [iv.HorizontalFlip(p=0.5)] + crop,
+        "RandomResizedCrop": [iv.RandomResizedCrop(224)],
+        "Affine": [iv.Affine(rotate=(-30, 30), scale=(0.8, 1.2), translate_percent=(-0.1, 0.1), shear=(-10, 10), p=1)] + crop,
+        "ColorJitter": [iv.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8)] + crop,
+        "GaussianBlur": [iv.GaussianBlur(kernel_size=23, sigma=(0.1, 2.0), p=0.5)] + crop,
+        "ImageNet recipe": [iv.RandomResizedCrop(224), iv.HorizontalFlip(p=0.5), iv.Normalize(MEAN, STD)],
+        "SimCLR two views": simclr,
+        "RandAugment": [iv.RandAugment(num_ops=2, magnitude=9)] + crop,
+        "TrivialAugmentWide": [iv.TrivialAugmentWide()] + crop,
+        "AutoAugment (ImageNet)": [iv.AutoAugment("imagenet")] + crop,
+        "AugMix": [iv.AugMix()] + crop,
+    }
+
+
+def torchvision_recipes() -> dict[str, object]:
+    """name -> ``torchvision.transforms.v2.Compose`` with the same settings as ``our_recipes`` on uint8
+    tensors (bilinear resize without antialiasing, like ours; ``ToDtype`` float + ``Normalize`` where ours
+    normalises). Each call draws one set of parameters for the whole batch."""
+    import torch
+    from torchvision.transforms import v2
+
+    crop = [v2.CenterCrop(224)]
+    norm = [v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)]
+    rrc = v2.RandomResizedCrop(224, antialias=False)
+    jitter = v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8)
+    blur = v2.RandomApply([v2.GaussianBlur(23, sigma=(0.1, 2.0))], p=0.5)
+    recipes = {
+        "HorizontalFlip": [v2.RandomHorizontalFlip(p=0.5)] + crop,
+        "RandomResizedCrop": [rrc],
+        "Affine": [v2.RandomAffine(degrees=30, translate=(0.1, 0.1), scale=(0.8, 1.2), shear=10)] + crop,
+        "ColorJitter": [jitter] + crop,
+        "GaussianBlur": [blur] + crop,
+        "ImageNet recipe": [rrc, v2.RandomHorizontalFlip(p=0.5)] + norm,
+        "SimCLR two views": [rrc, v2.RandomHorizontalFlip(p=0.5), jitter, v2.RandomGrayscale(p=0.2), blur] + norm,
+        "RandAugment": [v2.RandAugment(num_ops=2, magnitude=9)] + crop,
+        "TrivialAugmentWide": [v2.TrivialAugmentWide()] + crop,
+        "AutoAugment (ImageNet)": [v2.AutoAugment(v2.AutoAugmentPolicy.IMAGENET)] + crop,
+        "AugMix": [v2.AugMix()] + crop,
+    }
+    return {name: v2.Compose(ts) for name, ts in recipes.items()}
+
+
 def recipes() -> dict[str, tuple[list, object]]:
     """name -> (our transforms, kornia augmentation list or None where kornia has no such op: AugMix)."""
     import kornia.augmentation as K
 
-    crop = [iv.CenterCrop(224)]
     kcrop = [K.CenterCrop(224)]
-    simclr = [iv.RandomResizedCrop(224), iv.HorizontalFlip(p=0.5), iv.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), iv.ToGray(p=0.2), iv.GaussianBlur(kernel_size=23, sigma=(0.1, 2.0), p=0.5), iv.Normalize(MEAN, STD)]
     ksimclr = [K.RandomResizedCrop((224, 224)), K.RandomHorizontalFlip(p=0.5), K.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), K.RandomGrayscale(p=0.2), K.RandomGaussianBlur((23, 23), (0.1, 2.0), p=0.5), K.Normalize(torch.tensor(MEAN), torch.tensor(STD))]
-    return {
-        "HorizontalFlip": ([iv.HorizontalFlip(p=0.5)] + crop, [K.RandomHorizontalFlip(p=0.5)] + kcrop),
-        "RandomResizedCrop": ([iv.RandomResizedCrop(224)], [K.RandomResizedCrop((224, 224))]),
-        "Affine": ([iv.Affine(rotate=(-30, 30), scale=(0.8, 1.2), translate_percent=(-0.1, 0.1), shear=(-10, 10), p=1)] + crop, [K.RandomAffine(degrees=30, translate=(0.1, 0.1), scale=(0.8, 1.2), shear=10, p=1.0)] + kcrop),
-        "ColorJitter": ([iv.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8)] + crop, [K.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8)] + kcrop),
-        "GaussianBlur": ([iv.GaussianBlur(kernel_size=23, sigma=(0.1, 2.0), p=0.5)] + crop, [K.RandomGaussianBlur((23, 23), (0.1, 2.0), p=0.5)] + kcrop),
-        "ImageNet recipe": ([iv.RandomResizedCrop(224), iv.HorizontalFlip(p=0.5), iv.Normalize(MEAN, STD)], [K.RandomResizedCrop((224, 224)), K.RandomHorizontalFlip(p=0.5), K.Normalize(torch.tensor(MEAN), torch.tensor(STD))]),
-        "SimCLR two views": (simclr, ksimclr),
-        "RandAugment": ([iv.RandAugment(num_ops=2, magnitude=9)] + crop, [K.auto.RandAugment(n=2, m=9)] + kcrop),
-        "TrivialAugmentWide": ([iv.TrivialAugmentWide()] + crop, [K.auto.TrivialAugment()] + kcrop),
-        "AutoAugment (ImageNet)": ([iv.AutoAugment("imagenet")] + crop, [K.auto.AutoAugment("imagenet")] + kcrop),
-        "AugMix": ([iv.AugMix()] + crop, None),
+    theirs = {
+        "HorizontalFlip": [K.RandomHorizontalFlip(p=0.5)] + kcrop,
+        "RandomResizedCrop": [K.RandomResizedCrop((224, 224))],
+        "Affine": [K.RandomAffine(degrees=30, translate=(0.1, 0.1), scale=(0.8, 1.2), shear=10, p=1.0)] + kcrop,
+        "ColorJitter": [K.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8)] + kcrop,
+        "GaussianBlur": [K.RandomGaussianBlur((23, 23), (0.1, 2.0), p=0.5)] + kcrop,
+        "ImageNet recipe": [K.RandomResizedCrop((224, 224)), K.RandomHorizontalFlip(p=0.5), K.Normalize(torch.tensor(MEAN), torch.tensor(STD))],
+        "SimCLR two views": ksimclr,
+        "RandAugment": [K.auto.RandAugment(n=2, m=9)] + kcrop,
+        "TrivialAugmentWide": [K.auto.TrivialAugment()] + kcrop,
+        "AutoAugment (ImageNet)": [K.auto.AutoAugment("imagenet")] + kcrop,
     }
+    return {name: (ours, theirs.get(name)) for name, ours in our_recipes().items()}
 
 
 def _rates(fns: list, n: int, repeats: int, min_time: float = 1.0) -> list[float]:
@@ -74,6 +125,74 @@ def _rates(fns: list, n: int, repeats: int, min_time: float = 1.0) -> list[float
     return [statistics.median(r) for r in rates]
 
 
+def _batched(pipe: iv.Compose) -> tuple[object | None, str]:
+    """(``pipe.batched(seed=0)``, "") or (None, the transforms it refused for: no batched kernel)."""
+    try:
+        return pipe.batched(seed=0), ""
+    except ValueError as exc:
+        return None, ", ".join(dict.fromkeys(re.findall(r"(\w+) \(no batched kernel\)", str(exc)))) or str(exc)
+
+
+def _where(dev: torch.device) -> str:
+    """The device words of a table title."""
+    return f"GPU ({torch.cuda.get_device_name(dev)})" if dev.type == "cuda" else f"CPU tensors, {torch.get_num_threads()} thread"
+
+
+TITLE_STEM = "Batched execution (`pipe.batched()`) on {where}"  # run_all pairs the two venvs' tables by it
+
+
+def main_torchvision(args: argparse.Namespace, versions: dict[str, str]) -> int:
+    """``pipe.batched()`` vs ``torchvision.transforms.v2`` on the same uint8 batches, interleaved in this
+    process; one table whose rows (recipe, batch) match the kornia run's, for ``run_all.py --tv-python``."""
+    import torchvision
+
+    dev = torch.device(args.device)
+    sync = (lambda: torch.cuda.synchronize()) if dev.type == "cuda" else (lambda: None)
+    photos = load_photos(size=(256, 256))
+    min_time = 0.3 if args.quick else 1.0
+    repeats = 1 if args.quick else args.repeats
+    torch.manual_seed(0)
+    print(" ".join(f"{k} {v}" for k, v in sorted(versions.items())), f"| device {dev} | threads {torch.get_num_threads()}")
+    print()
+    stem = TITLE_STEM.format(where=_where(dev))
+    print(
+        f"**{stem}: torchvision {torchvision.__version__} transforms.v2 on uint8 tensors, torch {torch.__version__}, in its own venv "
+        "(its ratio measured there, invariant interleaved in the same process). torchvision v2 draws ONE set of parameters per call "
+        "and applies it to the whole batch (same crop, flip, jitter, ops for all B images); invariant and kornia draw per image**"
+    )
+    print()
+    print("| recipe | batch | invariant img/s | torchvision img/s | ratio vs torchvision |")
+    print("|---|---|---|---|---|")
+    tv = torchvision_recipes()
+    for name, ours in our_recipes().items():
+        if args.only and name not in args.only:
+            continue
+        views = 2 if name.startswith("SimCLR") else 1
+        pipe, theirs = iv.Compose(ours, seed=0), tv[name]
+        for b in args.batch:
+            batch = np.stack([photos[i % len(photos)] for i in range(b)])
+            x = torch.from_numpy(batch).permute(0, 3, 1, 2).contiguous().to(dev)
+            aug, why = _batched(pipe)
+
+            def run_ours() -> None:
+                for v in range(views):
+                    aug(x, epoch=v)
+                sync()
+
+            def run_tv() -> None:
+                for _ in range(views):
+                    theirs(x)
+                sync()
+
+            timed = [run_ours, run_tv] if aug is not None else [run_tv]
+            rates = _rates(timed, b, repeats, min_time)
+            ours_rate, tv_rate = (rates[0], rates[1]) if aug is not None else (None, rates[0])
+            ours_txt = f"{ours_rate:.0f}" if ours_rate else f"refused: no batched kernel for {why}"
+            ratio = f"{ours_rate / tv_rate:.2f}x" if ours_rate else "-"
+            print(f"| {name} | {b} | {ours_txt} | {tv_rate:.0f} | {ratio} |", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--batch", type=int, nargs="+", default=[64, 256])
@@ -81,8 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one shorter timed pass per library (run_all --quick)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--only", nargs="*", default=None)
+    parser.add_argument("--anchor", choices=("kornia", "torchvision"), default="kornia", help="torchvision: time torchvision.transforms.v2 instead of kornia (its own venv)")
     args = parser.parse_args(argv)
     versions = setup_single_thread()
+    if args.anchor == "torchvision":
+        return main_torchvision(args, versions)
     import kornia
     from kornia.augmentation import AugmentationSequential
 
@@ -92,10 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     photos = load_photos(size=(256, 256))
     min_time = 0.3 if args.quick else 1.0
     repeats = 1 if args.quick else args.repeats
-    where = f"GPU ({torch.cuda.get_device_name(dev)})" if dev.type == "cuda" else f"CPU tensors, {torch.get_num_threads()} thread"
     print(" ".join(f"{k} {v}" for k, v in sorted(versions.items())), f"| device {dev} | threads {torch.get_num_threads()}")
     print()
-    print(f"**Batched execution (`pipe.batched()`) on {where}, torch {torch.__version__}: 256x256 uint8 batches -> 224x224, vs kornia {kornia.__version__} AugmentationSequential (float input; its x.float() / 255 timed)**")
+    stem = TITLE_STEM.format(where=_where(dev))
+    print(f"**{stem}: torch {torch.__version__}, 256x256 uint8 batches -> 224x224, vs kornia {kornia.__version__} AugmentationSequential (float input; its x.float() / 255 timed)**")
     print()
     print("| recipe | batch | invariant img/s | kornia img/s | ratio vs kornia | sampling share | sampling us/img (batch / per sample) | numpy per-sample img/s |")
     print("|---|---|---|---|---|---|---|---|")
@@ -108,10 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         for b in args.batch:
             batch = np.stack([photos[i % len(photos)] for i in range(b)])
             x = torch.from_numpy(batch).permute(0, 3, 1, 2).contiguous().to(dev)
-            try:
-                aug = pipe.batched(seed=0)
-            except ValueError as exc:
-                aug, why = None, ", ".join(dict.fromkeys(re.findall(r"(\w+) \(no batched kernel\)", str(exc)))) or str(exc)
+            aug, why = _batched(pipe)
             shares: list[float] = []
             plan_us: list[float] = []
 

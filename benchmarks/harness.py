@@ -45,9 +45,12 @@ def albumentations_flavour() -> tuple[str, str]:
     try:
         return f"AlbumentationsX {metadata.version('albumentationsx')}", metadata.version("albumentationsx")
     except metadata.PackageNotFoundError:
+        pass
+    try:
         import albumentations
-
-        return "albumentations", albumentations.__version__
+    except ImportError:  # a venv for another anchor only (bench_batched.py --anchor torchvision)
+        return "albumentations", "not installed"
+    return "albumentations", albumentations.__version__
 
 
 ALB, ALB_VERSION = albumentations_flavour()  # the anchor column's name in every table
@@ -146,7 +149,8 @@ def setup_single_thread() -> dict[str, str]:
         versions["invariant"] = invariant.__version__
     except ImportError:  # pragma: no cover
         pass
-    versions["albumentationsx" if IS_X else "albumentations"] = ALB_VERSION
+    if ALB_VERSION != "not installed":
+        versions["albumentationsx" if IS_X else "albumentations"] = ALB_VERSION
     for name in ("torch", "torchvision", "kornia"):
         try:
             module = __import__(name)

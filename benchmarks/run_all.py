@@ -13,6 +13,12 @@ and anything else in the block, is kept byte for byte. A section not in the bloc
 ``--x-python``: also run every script with that interpreter (a venv where ``import albumentations`` is
 AlbumentationsX) and add its anchor columns to each table, row by row: the AlbumentationsX rate and
 the ratio of invariant to it measured in that process (invariant's own column is this interpreter's).
+
+``--tv-python``: run the scripts in ``TV_ARGS`` (bench_batched.py) again with that interpreter (a venv with
+torchvision 0.29.1 beside torch 2.14.1, docs/benchmarks.md) and their torchvision arguments, and add the
+"torchvision img/s" / "ratio vs torchvision" columns the same way, after "ratio vs kornia". Tables pair by
+their title up to the first ": " (the torch versions of the two venvs differ); rows by (recipe, batch).
+torchvision v2 draws one set of parameters per batch: the merged title says so.
 """
 
 from __future__ import annotations
@@ -23,12 +29,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).parent
 SCRIPTS = ["bench_foundation.py", "bench_spatial.py", "bench_pixel.py", "bench_e2e.py"]
 SCRIPTS += ["bench_robustness.py", "bench_optics.py", "bench_detection.py", "bench_multi_sample.py", "bench_detection_pipelines.py"]
 SCRIPTS += ["bench_batched.py"]
 NO_X = {"bench_batched.py"}  # anchored on kornia, not albumentations: not run again under --x-python
+TV_ARGS = {"bench_batched.py": ["--anchor", "torchvision"]}  # run again under --tv-python with these arguments
 QUICK_NOTE = "_Written with `--quick`: fewer and shorter timed passes per library than a full run._"
 
 
@@ -55,10 +63,27 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
-def merge_tables(base: str, extra: str) -> str:
-    """Add the anchor columns of ``extra`` (the same scripts run in the AlbumentationsX venv) to ``base``'s
-    tables: tables pair up by title; rows by their first cell; ``extra``'s invariant column is dropped (its
-    ratio stays: measured in its own process). Tables of another shape are appended under their title."""
+def _stem(title: str) -> str:
+    """A table title up to its first ": " (what ``--tv-python`` pairs tables by)."""
+    return title.split(": ", 1)[0]
+
+
+def _join_titles(base: str, extra: str, key: Callable[[str], str]) -> str:
+    """``base``'s title, followed by what ``extra``'s adds after the part they share (nothing when equal)."""
+    if extra == base:
+        return base
+    rest = extra[len(key(extra)) :].lstrip(": ").strip("*").strip()
+    return f"{base.rstrip('*').rstrip('.')}. {rest}**" if base.endswith("**") else f"{base}. {rest}"
+
+
+def merge_tables(base: str, extra: str, *, label: str = "AlbumentationsX venv", key: Callable[[str], str] = lambda t: t, after: str | None = None) -> str:
+    """Add the anchor columns of ``extra`` (the same scripts run in another venv: AlbumentationsX, or
+    torchvision) to ``base``'s tables: tables pair by ``key(title)`` (the whole title by default; the
+    merged title adds what ``extra``'s says beyond the shared part); rows by the cells before the
+    "invariant img/s" column (the first cell, or (recipe, batch)); ``extra``'s invariant column is
+    dropped (its ratio stays: measured in its own process). The two columns go after the base column
+    named ``after`` (at the end when None or absent). Tables of another shape are appended under their
+    title, marked with ``label``."""
 
     def split(text: str) -> list[tuple[str, list[str]]]:
         tables: list[tuple[str, list[str]]] = []
@@ -73,25 +98,31 @@ def merge_tables(base: str, extra: str) -> str:
                 tables.append((title, []))
         return [(t, rows) for t, rows in tables if rows]
 
-    others = {t: rows for t, rows in split(extra)}
+    inv = "invariant img/s"
+    others = {key(t): (t, rows) for t, rows in split(extra)}
     out: list[str] = []
     used = set()
     for title, rows in split(base):
         head = _cells(rows[0])
-        mine = others.get(title)
-        if mine is not None and len(head) >= 4 and head[1] == "invariant img/s" and _cells(mine[0])[1] == "invariant img/s":
-            used.add(title)
-            extra_head = _cells(mine[0])[2:4]
-            by_name = {_cells(r)[0]: _cells(r)[2:4] for r in mine[2:]}
-            merged = ["| " + " | ".join(head + extra_head) + " |", "|" + "---|" * (len(head) + 2)]
+        other_title, mine = others.get(key(title), (title, None))
+        mine_head = _cells(mine[0]) if mine is not None else []
+        if mine is not None and inv in head and inv in mine_head and len(head) >= head.index(inv) + 3 and head.index(inv) == mine_head.index(inv):
+            used.add(key(title))
+            i = head.index(inv)
+            at = head.index(after) + 1 if after in head else len(head)
+            extra_head = mine_head[i + 1 : i + 3]
+            by_row = {tuple(_cells(r)[:i]): _cells(r)[i + 1 : i + 3] for r in mine[2:]}
+            merged = ["| " + " | ".join(head[:at] + extra_head + head[at:]) + " |", "|" + "---|" * (len(head) + 2)]
             for r in rows[2:]:
                 cells = _cells(r)
-                merged.append("| " + " | ".join(cells + by_name.get(cells[0], ["-", "-"])) + " |")
+                added = by_row.get(tuple(cells[:i]), ["-", "-"])
+                merged.append("| " + " | ".join(cells[:at] + added + cells[at:]) + " |")
             rows = merged
+            title = _join_titles(title, other_title, key)
         out += ["", title, ""] + rows if title else [""] + rows
     for title, rows in split(extra):
-        if title not in used:
-            out += ["", f"{title} (AlbumentationsX venv)" if title else "(AlbumentationsX venv)", ""] + rows
+        if key(title) not in used:
+            out += ["", f"{title} ({label})" if title else f"({label})", ""] + rows
     return "\n".join(out).strip()
 
 
@@ -127,14 +158,14 @@ def update_readme(readme: Path, sections: dict[str, str], keep_others: bool) -> 
     readme.write_text(content[: match.start()] + f"<!-- bench:start -->\n{body}\n<!-- bench:end -->" + content[match.end() :])
 
 
-def run_scripts(python: str, quick: bool, env: dict[str, str], scripts: list[str] | None = None) -> dict[str, str]:
-    """{script: its tables} for each script that exists, run with ``python``."""
+def run_scripts(python: str, quick: bool, env: dict[str, str], scripts: list[str] | None = None, extra_args: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """{script: its tables} for each script that exists, run with ``python`` (and ``extra_args[script]``)."""
     sections: dict[str, str] = {}
     for script in scripts or SCRIPTS:
         path = HERE / script
         if not path.exists():
             continue
-        cmd = [python, str(path)] + (["--quick"] if quick else [])
+        cmd = [python, str(path)] + (["--quick"] if quick else []) + (extra_args or {}).get(script, [])
         print(f"== {script} ({python})", flush=True)
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         print(proc.stdout[-4000:])
@@ -150,6 +181,7 @@ def main() -> None:
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--quick", action="store_true", help="pass --quick to the scripts")
     parser.add_argument("--x-python", default=None, help="interpreter of a venv with AlbumentationsX: adds its columns")
+    parser.add_argument("--tv-python", default=None, help="interpreter of a venv with torchvision 0.29.1: adds its columns to bench_batched.py")
     parser.add_argument("--only", nargs="+", default=None, metavar="SCRIPT", help="run just these scripts; replace just their README sections")
     args = parser.parse_args()
     if args.only:
@@ -161,6 +193,10 @@ def main() -> None:
     if args.x_python:
         extra = run_scripts(args.x_python, args.quick, env, [s for s in (args.only or SCRIPTS) if s not in NO_X])
         sections = {script: merge_tables(tables, extra.get(script, "")) for script, tables in sections.items()}
+    if args.tv_python:
+        tv_scripts = [s for s in (args.only or SCRIPTS) if s in TV_ARGS]
+        tv = run_scripts(args.tv_python, args.quick, env, tv_scripts, TV_ARGS)
+        sections = {script: merge_tables(tables, tv[script], label="torchvision venv", key=_stem, after="ratio vs kornia") if script in tv else tables for script, tables in sections.items()}
     sections = {script: tables for script, tables in sections.items() if tables}
     if args.quick:
         sections = {script: f"{tables}\n\n{QUICK_NOTE}" for script, tables in sections.items()}
