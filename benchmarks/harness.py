@@ -43,9 +43,11 @@ def albumentations_flavour() -> tuple[str, str]:
     from importlib import metadata
 
     try:
-        return f"AlbumentationsX {metadata.version('albumentationsx')}", metadata.version("albumentationsx")
+        x_version = metadata.version("albumentationsx")
     except metadata.PackageNotFoundError:
-        pass
+        x_version = None  # not AlbumentationsX: albumentations 2.0.8, or none at all
+    if x_version is not None:
+        return f"AlbumentationsX {x_version}", x_version
     try:
         import albumentations
     except ImportError:  # a venv for another anchor only (bench_batched.py --anchor torchvision)
