@@ -69,13 +69,29 @@ def test_advanced_blur_kernel_properties() -> None:
 
 
 def test_defocus_kernel_is_normalised_rasterised_disc() -> None:
-    for radius in (3, 8, 11):
+    for radius in (1, 3, 4, 8, 9, 11):
         k = O.disc_kernel(radius, 1e-3)  # negligible alias blur: the disc itself
-        half = max(8, radius) + 2
-        yy, xx = np.mgrid[-half : half + 1, -half : half + 1]
+        reach = radius + (1 if radius <= 8 else 2)  # the disc dilated by the 3x3 / 5x5 alias blur
+        assert k.shape == (2 * reach + 1, 2 * reach + 1)
+        yy, xx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
         disc = (np.hypot(xx, yy) <= radius + 1e-9).astype(np.float64)
         np.testing.assert_allclose(k, disc / disc.sum(), atol=1e-7)
-        assert abs(float(O.disc_kernel(radius, 0.5).sum()) - 1.0) < 1e-5
+        blurred = O.disc_kernel(radius, 0.5)
+        assert abs(float(blurred.sum()) - 1.0) < 1e-5
+        assert blurred[0].any() and blurred[:, 0].any()  # trimmed to its support, no tap lost
+
+
+@pytest.mark.parametrize("radius", (3, 4, 9))
+def test_defocus_equals_float64_correlation(radius: int) -> None:
+    from scipy import ndimage
+
+    image = photo("uint8", 3)
+    k = O.disc_kernel(radius, 0.3).astype(np.float64)
+    ref = np.stack([ndimage.correlate(image[:, :, c].astype(np.float64), k, mode="mirror") for c in range(3)], axis=2)
+    out = O.convolve(image, O.disc_kernel(radius, 0.3))
+    assert np.abs(out.astype(np.float64) - ref).max() <= 0.5 + 1e-3  # one rounding from the float64 sum
+    out32 = O.convolve(image.astype(np.float32) / 255.0, O.disc_kernel(radius, 0.3))
+    np.testing.assert_allclose(out32, ref / 255.0, atol=2e-6)
 
 
 @pytest.mark.parametrize("dtype", ("uint8", "float32"))

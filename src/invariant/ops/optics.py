@@ -60,7 +60,12 @@ def disc_kernel(radius: int, alias_blur: float) -> np.ndarray:
     disc /= disc.sum()
     size = 3 if radius <= 8 else 5
     k = cv2.GaussianBlur(disc, (size, size), sigmaX=float(alias_blur), borderType=cv2.BORDER_CONSTANT)
-    return k / k.sum()
+    k /= k.sum()
+    # every tap outside the disc dilated by the blur's reach is exactly zero: dropping that border changes
+    # no weight, and below 11x11 OpenCV correlates directly instead of through a DFT (~2-3x faster, and
+    # direct float sums instead of transform round-off)
+    reach = min(half, int(radius) + size // 2)
+    return k[half - reach : half + reach + 1, half - reach : half + reach + 1]
 
 
 def _central_zoom(image: np.ndarray, factor: float) -> np.ndarray:
