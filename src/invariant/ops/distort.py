@@ -156,7 +156,7 @@ def remap(
     if not image.flags["C_CONTIGUOUS"]:
         image = np.ascontiguousarray(image)
     if max(image.shape[0], image.shape[1], map_x.shape[0], map_x.shape[1]) < _REMAP_LIMIT:
-        out = _per_chunk(image, fill, lambda c, f: cv2.remap(c, map_x, map_y, flags, borderMode=border, borderValue=f), pad3=True)
+        out = _per_chunk(image, fill, lambda c, f: cv2.remap(c, map_x, map_y, flags, borderMode=border, borderValue=f), pad3=flags == cv2.INTER_LINEAR)
     else:
         out = _remap_tiled(image, map_x, map_y, flags, border, fill)
     return clip_overshoot(out, image, interpolation, fill if border_mode == "constant" else None)  # the float rule of ops.geometric
@@ -216,7 +216,7 @@ def _remap_tiled(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray, flags:
                 )
             src = np.ascontiguousarray(image[y0:y1, x0:x1])
             sx, sy = mx - np.float32(x0), my - np.float32(y0)
-            tile = _per_chunk(src, fill, lambda c, f: cv2.remap(c, sx, sy, flags, borderMode=border, borderValue=f), pad3=True)
+            tile = _per_chunk(src, fill, lambda c, f: cv2.remap(c, sx, sy, flags, borderMode=border, borderValue=f), pad3=flags == cv2.INTER_LINEAR)
             out[r0 : r0 + mx.shape[0], c0 : c0 + mx.shape[1]] = tile
     return out
 
