@@ -309,11 +309,15 @@ def plasma(shape: tuple[int, int], roughness: float, seed: int | np.random.Gener
         nh, nw = (grid.shape[0] - 1) * 2 + 1, (grid.shape[1] - 1) * 2 + 1
         expanded = np.zeros((nh, nw), dtype=np.float32)
         noise = rng.uniform(-scale, scale, (nh, nw)).astype(np.float32)
-        expanded[::2, ::2] = grid + noise[::2, ::2]
-        diamond = cv2.filter2D(expanded, -1, _DIAMOND, borderType=cv2.BORDER_CONSTANT)
-        expanded += (diamond + noise) * (diamond > 0)
-        square = cv2.filter2D(expanded, -1, _SQUARE, borderType=cv2.BORDER_CONSTANT)
-        expanded += (square + noise) * (square > 0)
+        np.add(grid, noise[::2, ::2], out=expanded[::2, ::2])
+        # expanded += (neighbours + noise) * (neighbours > 0), for the diamond then the square step: the same
+        # float32 operations in place (no temporaries)
+        for stencil in (_DIAMOND, _SQUARE):
+            mean = cv2.filter2D(expanded, -1, stencil, borderType=cv2.BORDER_CONSTANT)
+            inside = mean > 0
+            mean += noise
+            mean *= inside
+            expanded += mean
         grid = cv2.normalize(expanded, None, 0, 1, cv2.NORM_MINMAX, dtype=cv2.CV_32F)
     crop = grid[: shape[0], : shape[1]]
     if crop.shape != tuple(shape):  # tiny canvases: stretch the smallest grid
@@ -324,16 +328,27 @@ def plasma(shape: tuple[int, int], roughness: float, seed: int | np.random.Gener
 def plasma_brightness_contrast(image: np.ndarray, brightness: float, contrast: float, pattern: np.ndarray) -> np.ndarray:
     """In [0, 1] units: ``y = clip(x + b P)``, then ``clip(y (1 + c P)) - c P mean(y)``, clipped (albumentations'
     ``apply_plasma_brightness_contrast``, whose arithmetic clips after each stage); ``P`` the plasma pattern."""
-    top = max_value(image.dtype)
-    x = image.astype(np.float32) / np.float32(top)
-    p = pattern[:, :, None]
+    top = np.float32(max_value(image.dtype))
+    x = image.astype(np.float32)
+    x /= top
+    c = image.shape[2]
+    # the pattern repeated per channel: elementwise work on contiguous (H, W, C) arrays instead of numpy
+    # broadcasting a stride-0 channel axis (an inner loop of C elements); the same float32 operations, in place
+    p = pattern[:, :, None] if c == 1 else np.repeat(pattern[:, :, None], c, axis=2)
     if brightness:
-        x = np.clip(x + p * np.float32(brightness), 0, 1)
+        x += p * np.float32(brightness)
+        np.clip(x, 0, 1, out=x)
     if contrast:
         mean = x.mean()
-        weights = p * np.float32(contrast) + 1
-        x = np.clip(x * weights, 0, 1) + mean * (1 - weights)
-    return to_dtype(x * np.float32(top), image.dtype)
+        weights = p * np.float32(contrast)
+        weights += 1
+        x *= weights
+        np.clip(x, 0, 1, out=x)
+        np.subtract(1, weights, out=weights)
+        weights *= mean
+        x += weights
+    x *= top
+    return to_dtype(x, image.dtype)
 
 
 def plasma_shadow(image: np.ndarray, intensity: float, pattern: np.ndarray) -> np.ndarray:
