@@ -75,6 +75,19 @@ def test_fda_matches_paper_code_and_mean_identity() -> None:
     np.testing.assert_allclose(D.fda(image, image, 0.1), image, atol=1e-10)
 
 
+@pytest.mark.parametrize("shape", ((1, 1), (2, 3), (5, 4), (31, 40), (64, 33)))
+def test_fda_matches_paper_code_on_odd_and_tiny_shapes(shape: tuple[int, int]) -> None:
+    """Odd sides put the centre of the shifted spectrum off the middle; tiny ones make the window the whole
+    spectrum; a zero coefficient has phase 0 (the paper's formula then gives the reference's amplitude)."""
+    rng = np.random.default_rng(sum(shape))
+    image, ref = rng.random(shape + (2,)), rng.random(shape + (2,))
+    image[:, :, 1] = 0.25  # a flat channel: every non-DC coefficient is zero
+    for beta in (0.0, 0.1, 0.3, 0.5):
+        out = D.fda(image, ref, beta)
+        for c in range(2):
+            np.testing.assert_allclose(out[:, :, c], _paper_fda(image[:, :, c], ref[:, :, c], beta), atol=1e-10)
+
+
 def test_fda_transform_resizes_reference_and_clips() -> None:
     image = photo("uint8", 3)
     ref = _coffee((80, 120))

@@ -105,14 +105,18 @@ def fda(image: np.ndarray, reference: np.ndarray, beta: float) -> np.ndarray:
     b = int(np.floor(min(h, w) * beta))
     ch, cw = h // 2, w // 2
     h1, h2, w1, w2 = max(0, ch - b), min(h, ch + b + 1), max(0, cw - b), min(w, cw + b + 1)
-    out = np.empty((h, w, c))
-    for k in range(c):
-        fs = np.fft.fftshift(np.fft.fft2(image[:, :, k]))
-        ft = np.fft.fftshift(np.fft.fft2(reference[:, :, k]))
-        amp, pha = np.abs(fs), np.angle(fs)
-        amp[h1:h2, w1:w2] = np.abs(ft)[h1:h2, w1:w2]
-        out[:, :, k] = np.real(np.fft.ifft2(np.fft.ifftshift(amp * np.exp(1j * pha))))
-    return out
+    # the window in the unshifted spectrum (fftshift moves index u to (u + n // 2) mod n); outside it the
+    # spectrum is kept as it is rather than rebuilt from its amplitude and phase, and inside it the swap is
+    # ``F * |R| / |F|`` (``|R|`` where F = 0, whose phase is 0): the paper's ``|R| exp(i angle(F))`` without
+    # the polar round trip over the whole spectrum; every channel in one 2-D FFT each way
+    window = np.ix_((np.arange(h1, h2) - ch) % h, (np.arange(w1, w2) - cw) % w)
+    spectrum = np.fft.fft2(image, axes=(0, 1))
+    target = np.abs(np.fft.fft2(reference, axes=(0, 1))[window])
+    inner = spectrum[window]
+    size = np.abs(inner)
+    nonzero = size > 0
+    spectrum[window] = np.where(nonzero, inner * (target / np.where(nonzero, size, 1.0)), target)
+    return np.fft.ifft2(spectrum, axes=(0, 1)).real
 
 
 class Fitted:
