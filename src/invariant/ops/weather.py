@@ -128,9 +128,18 @@ def snow_bleach(image: np.ndarray, snow_point: float, brightness_coeff: float) -
     top = max_value(image.dtype)
     threshold = snow_point * top / 2 + top / 3
     hls = cv2.cvtColor(image, cv2.COLOR_RGB2HLS)
-    light = hls[:, :, 1].astype(np.float32)
-    light[light < threshold] *= brightness_coeff
-    hls[:, :, 1] = np.clip(light, 0, top).astype(image.dtype)
+    if image.dtype == np.uint8:
+        # the new lightness depends only on the level: the same float32 steps on the 256 levels, applied
+        # with one table pass over the HLS image (hue and saturation through identity tables)
+        levels = np.arange(256, dtype=np.float32)
+        levels[levels < threshold] *= brightness_coeff
+        table = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
+        table[:, 1] = np.clip(levels, 0, top).astype(np.uint8)
+        hls = cv2.LUT(hls, table.reshape(1, 256, 3))
+    else:
+        light = hls[:, :, 1].astype(np.float32)
+        light[light < threshold] *= brightness_coeff
+        hls[:, :, 1] = np.clip(light, 0, top).astype(image.dtype)
     out = cv2.cvtColor(hls, cv2.COLOR_HLS2RGB)
     return np.clip(out, 0, top) if image.dtype == np.float32 else out
 
