@@ -23,6 +23,18 @@ def _apply(t: iv.Transform, image: np.ndarray, seed: int = 0) -> tuple[np.ndarra
     return out["image"], out["params"][0]["params"] if out["params"] else {}
 
 
+def _exact_correlation(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Correlation in float64 over a reflect-101 border (numpy's "reflect" pad), written out tap by tap."""
+    r = kernel.shape[0] // 2
+    h, w = image.shape[:2]
+    padded = np.pad(image.astype(np.float64), ((r, r), (r, r), (0, 0)), mode="reflect")
+    out = np.zeros(image.shape, np.float64)
+    for i in range(kernel.shape[0]):
+        for j in range(kernel.shape[1]):
+            out += float(kernel[i, j]) * padded[i : i + h, j : j + w]
+    return out
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_blur_equals_cv2_blur(dtype: str) -> None:
     image = photo(dtype, 3)
@@ -199,24 +211,14 @@ def test_ringing_overshoot_is_sinc_convolution_and_overshoots() -> None:
     k = O.sinc_kernel(params["kernel_size"], params["cutoff"])
     assert (k < 0).any()
     ref = np.clip(cv2.filter2D(image, -1, k, borderType=cv2.BORDER_REFLECT_101), 0, 1)[:, :, None]
-    np.testing.assert_allclose(out, ref, atol=1e-7)
+    # 15x15: OpenCV's filter2D takes its DFT path, convolve two direct float32 passes (float32 rounding apart)
+    np.testing.assert_allclose(out, ref, atol=1e-6)
+    np.testing.assert_allclose(out, np.clip(_exact_correlation(image, k), 0, 1), atol=1e-6)
     # a step edge rings: values beyond the step's range appear before clipping
     step = np.zeros((32, 32), np.float32)
     step[:, 16:] = 0.5
     raw = cv2.filter2D(step, -1, k, borderType=cv2.BORDER_REFLECT_101)
     assert raw.max() > 0.5 + 1e-3 and raw.min() < -1e-3
-
-
-def _exact_correlation(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Correlation in float64 over a reflect-101 border (numpy's "reflect" pad), written out tap by tap."""
-    r = kernel.shape[0] // 2
-    h, w = image.shape[:2]
-    padded = np.pad(image.astype(np.float64), ((r, r), (r, r), (0, 0)), mode="reflect")
-    out = np.zeros(image.shape, np.float64)
-    for i in range(kernel.shape[0]):
-        for j in range(kernel.shape[1]):
-            out += float(kernel[i, j]) * padded[i : i + h, j : j + w]
-    return out
 
 
 @pytest.mark.parametrize("size", [5, 7, 9, 11, 13, 15])
@@ -238,6 +240,15 @@ def test_convolve_uint8_rounds_the_exact_correlation(size: int) -> None:
             # OpenCV's own uint8 filter2D: the same values up to those near-ties
             theirs = cv2.filter2D(image, -1, k, borderType=cv2.BORDER_REFLECT_101).reshape(image.shape)
             assert np.abs(out.astype(np.int64) - theirs).max() <= 1 and (out != theirs).mean() < 1e-3
+
+
+@pytest.mark.parametrize("size", [7, 11, 13, 15])
+def test_convolve_float32_is_the_exact_correlation_clipped(size: int) -> None:
+    image = photo("float32", 3, size=(45, 70))
+    for k in (O.sinc_kernel(size, 0.8), O.sinc_kernel(size, 1.4)):
+        out = O.convolve(image, k)
+        assert out.dtype == np.float32 and out.shape == image.shape
+        np.testing.assert_allclose(out, np.clip(_exact_correlation(image, k), 0, 1), atol=2e-6)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
