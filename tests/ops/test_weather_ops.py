@@ -111,3 +111,33 @@ def test_pca_lighting_given_eigen_adds_their_combination() -> None:
     cov = np.cov(image.reshape(-1, 3).astype(np.float64), rowvar=False)
     np.testing.assert_allclose(vecs.T @ cov @ vecs, np.diag(vals), atol=1e-10)
     assert (np.diff(vals) <= 0).all()
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5])
+def test_rain_darkening_rounds_the_product_like_opencv_multiply(channels: int) -> None:
+    # the darkening is out = round_half_even(x * b) saturated: OpenCV's multiply by a scalar on uint8 (what
+    # albumentations calls) and numpy's rint of the float64 product, whatever the channel count and shape
+    image = np.ascontiguousarray(np.dstack([RGB, RGB])[:37, :53, :channels])
+    for b in (0.5, 0.7, 0.73, 0.999, 0.0):  # 0.5 hits exact ties on every odd level
+        out = W.rain(image, np.zeros((0, 2)), 0, 10, 1, (200, 200, 200), 7, b)
+        assert out.shape == image.shape and out.dtype == np.uint8
+        np.testing.assert_array_equal(out, np.clip(np.rint(image.astype(np.float64) * b), 0, 255).astype(np.uint8))
+        if channels <= 4:
+            np.testing.assert_array_equal(out, cv2.multiply(image, b, dtype=cv2.CV_8U).reshape(image.shape))
+
+
+@pytest.mark.parametrize("channels", [1, 2, 4])
+def test_rain_layer_on_any_channel_count_adds_the_blurred_segments(channels: int) -> None:
+    # numpy reference: the segments drawn once on a plane in each channel's colour value, box-blurred,
+    # added with saturation; a channel count without its own colour takes the colour's mean
+    image = np.ascontiguousarray(np.dstack([RGB, RGB])[:, :, :channels])
+    drops = np.array([[10.0, 5.0], [60.0, 20.0], [100.0, 40.0]])
+    color = (40, 120, 250, 90)[:channels] if channels in (1, 4) else (40, 120, 250)
+    out = W.rain(image, drops, 3.0, 12, 1, color, 5, 1.0)
+    values = [float(v) for v in color] if len(color) == channels else [float(np.mean(color))] * channels
+    for ch, value in enumerate(values):
+        plane = np.zeros(image.shape[:2], np.uint8)
+        for x, y in drops:
+            cv2.line(plane, (int(x), int(y)), (int(x + 3), int(y + 12)), value, 1, lineType=cv2.LINE_4)
+        layer = cv2.blur(plane, (5, 5)).astype(np.int32)
+        np.testing.assert_array_equal(out[:, :, ch], np.minimum(image[:, :, ch].astype(np.int32) + layer, 255))

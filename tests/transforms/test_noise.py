@@ -113,6 +113,42 @@ def test_multiplicative_noise_elementwise_moments(dtype: str) -> None:
     assert ratio.min() > 0.8 - tol and ratio.max() < 1.2 + tol
 
 
+@pytest.mark.parametrize("per_channel", [True, False])
+def test_multiplicative_noise_elementwise_field_is_iid_uniform(per_channel: bool) -> None:
+    # the field the spec promises: i.i.d. U[low, high] per pixel (and channel): range, mean and variance
+    # (within 5 standard errors), a flat histogram (chi-square), no correlation between neighbours or
+    # channels, a pure function of the seed, different seeds giving unrelated fields
+    low, high = 0.6, 1.4
+    field = N.multiplier_field(12345, (512, 384, 3), low, high, per_channel, True).astype(np.float64)
+    assert field.shape == (512, 384, 3 if per_channel else 1)
+    n = field.size
+    assert field.min() >= low and field.max() <= high
+    var = (high - low) ** 2 / 12
+    assert abs(field.mean() - (low + high) / 2) < 5 * np.sqrt(var / n)
+    assert abs(field.var() - var) < 5 * np.sqrt((high - low) ** 4 / 180 / n)  # var of U's sample variance: (h-l)^4/180n
+    counts = np.histogram(field, bins=64, range=(low, high))[0]
+    chi2 = ((counts - n / 64) ** 2 / (n / 64)).sum()
+    assert chi2 < 63 + 5 * np.sqrt(2 * 63)  # chi-square with 63 degrees of freedom
+    z = (field - field.mean()) / field.std()
+    for a, b in ((z[:, :-1], z[:, 1:]), (z[:-1], z[1:])) + (((z[..., 0], z[..., 1]),) if per_channel else ()):
+        assert abs((a * b).mean()) < 5 / np.sqrt(a.size)
+    np.testing.assert_array_equal(N.multiplier_field(12345, (512, 384, 3), low, high, per_channel, True), field.astype(np.float32))
+    other = N.multiplier_field(12346, (512, 384, 3), low, high, per_channel, True).astype(np.float64)
+    assert abs(((other - other.mean()) / other.std() * z).mean()) < 5 / np.sqrt(n)
+
+
+def test_multiplicative_noise_elementwise_is_rounded_product_with_the_field() -> None:
+    # uint8 and uint16: out = round_half_even(x * m) saturated, m the field of the recorded seed
+    for dtype in ("uint8", "uint16"):
+        image = _astronaut(dtype)
+        out, params = _apply(iv.MultiplicativeNoise(multiplier=(0.5, 1.5), elementwise=True, per_channel=True, p=1), image)
+        m = N.multiplier_field(params["seed"], image.shape, 0.5, 1.5, True, True)
+        # the product is formed in float32 (as albumentations), numpy's float32 multiply here
+        np.testing.assert_array_equal(out, np.clip(np.rint(image.astype(np.float32) * m), 0, TOP[dtype]))
+        exact = np.clip(np.rint(image.astype(np.float64) * m.astype(np.float64)), 0, TOP[dtype])
+        assert np.abs(out.astype(np.float64) - exact).max() <= 1  # float32 rounding moves near-ties only
+
+
 def test_multiplicative_noise_one_factor_is_scaling() -> None:
     image = _astronaut("float32")
     out, params = _apply(iv.MultiplicativeNoise(multiplier=(0.5, 1.5), p=1), image)

@@ -23,6 +23,18 @@ def _apply(t: iv.Transform, image: np.ndarray, seed: int = 0) -> tuple[np.ndarra
     return out["image"], out["params"][0]["params"] if out["params"] else {}
 
 
+def _exact_correlation(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Correlation in float64 over a reflect-101 border (numpy's "reflect" pad), written out tap by tap."""
+    r = kernel.shape[0] // 2
+    h, w = image.shape[:2]
+    padded = np.pad(image.astype(np.float64), ((r, r), (r, r), (0, 0)), mode="reflect")
+    out = np.zeros(image.shape, np.float64)
+    for i in range(kernel.shape[0]):
+        for j in range(kernel.shape[1]):
+            out += float(kernel[i, j]) * padded[i : i + h, j : j + w]
+    return out
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_blur_equals_cv2_blur(dtype: str) -> None:
     image = photo(dtype, 3)
@@ -215,12 +227,44 @@ def test_ringing_overshoot_is_sinc_convolution_and_overshoots() -> None:
     k = O.sinc_kernel(params["kernel_size"], params["cutoff"])
     assert (k < 0).any()
     ref = np.clip(cv2.filter2D(image, -1, k, borderType=cv2.BORDER_REFLECT_101), 0, 1)[:, :, None]
-    np.testing.assert_allclose(out, ref, atol=1e-7)
+    # 15x15: OpenCV's filter2D takes its DFT path, convolve two direct float32 passes (float32 rounding apart)
+    np.testing.assert_allclose(out, ref, atol=1e-6)
+    np.testing.assert_allclose(out, np.clip(_exact_correlation(image, k), 0, 1), atol=1e-6)
     # a step edge rings: values beyond the step's range appear before clipping
     step = np.zeros((32, 32), np.float32)
     step[:, 16:] = 0.5
     raw = cv2.filter2D(step, -1, k, borderType=cv2.BORDER_REFLECT_101)
     assert raw.max() > 0.5 + 1e-3 and raw.min() < -1e-3
+
+
+@pytest.mark.parametrize("size", [5, 7, 9, 11, 13, 15])
+def test_convolve_uint8_rounds_the_exact_correlation(size: int) -> None:
+    # uint8 output = the exact correlation rounded half to even and saturated, except where the exact value
+    # lies within float32 summation error of a half level (either neighbour is then a correct rounding)
+    rng = np.random.default_rng(size)
+    kernels = [O.sinc_kernel(size, 0.9), O.sinc_kernel(size, 1.5), (rng.normal(0, 1, (size, size)) / size).astype(np.float32)]
+    for channels, shape in ((1, (37, 61)), (3, (48, 64)), (4, (33, 47))):
+        image = photo("uint8", channels, size=shape).reshape(*shape, channels)
+        for k in kernels:
+            out = O.convolve(image, k)
+            exact = _exact_correlation(image, k)
+            ref = np.clip(np.rint(exact), 0, 255)
+            assert out.shape == image.shape and out.dtype == np.uint8
+            clear = np.abs(np.abs(exact - np.floor(exact)) - 0.5) > 1e-3  # not within 1e-3 of a tie
+            np.testing.assert_array_equal(out[clear], ref[clear])
+            assert np.abs(out.astype(np.int64) - ref).max() <= 1
+            # OpenCV's own uint8 filter2D: the same values up to those near-ties
+            theirs = cv2.filter2D(image, -1, k, borderType=cv2.BORDER_REFLECT_101).reshape(image.shape)
+            assert np.abs(out.astype(np.int64) - theirs).max() <= 1 and (out != theirs).mean() < 1e-3
+
+
+@pytest.mark.parametrize("size", [7, 11, 13, 15])
+def test_convolve_float32_is_the_exact_correlation_clipped(size: int) -> None:
+    image = photo("float32", 3, size=(45, 70))
+    for k in (O.sinc_kernel(size, 0.8), O.sinc_kernel(size, 1.4)):
+        out = O.convolve(image, k)
+        assert out.dtype == np.float32 and out.shape == image.shape
+        np.testing.assert_allclose(out, np.clip(_exact_correlation(image, k), 0, 1), atol=2e-6)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 
 from .color import max_value, to_dtype
@@ -73,16 +74,27 @@ def salt_and_pepper(image: np.ndarray, amount: float, salt_vs_pepper: float, see
 
 def multiplier_field(seed: int, shape: tuple[int, int, int], low: float, high: float, per_channel: bool, elementwise: bool) -> np.ndarray:
     """Multipliers ~ U[low, high]: one per image (or channel) when not ``elementwise``, else one per pixel
-    (and channel when ``per_channel``); float32, broadcastable to ``shape``."""
+    (and channel when ``per_channel``); float32, broadcastable to ``shape``.
+
+    The elementwise field is drawn in float32 by OpenCV's generator (``cv2.randu``, seeded right before use;
+    per thread, so the field depends only on ``seed``): ~3x faster than numpy's float64 ``uniform`` and its
+    cast, which were most of the transform's time. The one-per-image factors stay numpy draws."""
     h, w, c = shape
-    rng = np.random.default_rng(int(seed))
     cs = c if per_channel else 1
-    size = (h, w, cs) if elementwise else (1, 1, cs)
-    return rng.uniform(low, high, size).astype(np.float32)
+    if elementwise:
+        field = np.empty((h, w * cs), np.float32)
+        cv2.setRNGSeed(int(seed) % 2**31)
+        cv2.randu(field, float(low), float(high))
+        return field.reshape(h, w, cs)
+    rng = np.random.default_rng(int(seed))
+    return rng.uniform(low, high, (1, 1, cs)).astype(np.float32)
 
 
 def multiply(image: np.ndarray, field: np.ndarray) -> np.ndarray:
-    """``image * field`` in float32, rounded and clipped to the dtype."""
+    """``image * field`` in float32, rounded (half to even) and clipped to the dtype. A full-size field on an
+    integer image goes through one cv2.multiply (the same float32 product and rounding, one pass)."""
+    if image.dtype != np.float32 and field.shape == image.shape and field.dtype == np.float32 and image.shape[2] <= 4:
+        return cv2.multiply(image, field, dtype=cv2.CV_8U if image.dtype == np.uint8 else cv2.CV_16U).reshape(image.shape)
     out = image.astype(np.float32) * field
     return to_dtype(out, image.dtype)
 

@@ -16,7 +16,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from .color import max_value, to_dtype
+from .color import apply_table, max_value, to_dtype
 
 # Black-body (Planckian) and CIE D-illuminant RGB chromaticities, 500 K apart, from Zini, Gomez-Villa,
 # Buzzelli, Twardowski, Bagdanov & van de Weijer, "Planckian Jitter: countering the color-crippling effects
@@ -93,30 +93,37 @@ def rain(image: np.ndarray, drops: np.ndarray, slant: float, length: int, width:
     ``(x + slant, y + length)`` drawn in ``color`` (uint8 units) on a black layer, box-blurred with side
     ``blur``, added with saturation, then the whole image scaled by ``brightness`` (darker sky)."""
     top = max_value(image.dtype)
-    out = image.copy()
+    out = image
     if len(drops):
         drops = np.asarray(drops, dtype=np.float64).reshape(-1, 2)
         lines = np.stack((drops, drops + np.array([[slant, length]])), axis=1).astype(np.int32)
         c = _color(color, image.shape[2], top)
-        planes = []
+        by_value = {}
         for value in sorted(set(c)):  # one layer per distinct channel value (OpenCV draws at most 4 channels)
             plane = np.zeros(image.shape[:2], dtype=image.dtype)
             cv2.polylines(plane, lines, False, value, int(width), lineType=cv2.LINE_4)
-            if blur > 1:
-                plane = cv2.blur(plane, (int(blur), int(blur)))
-            planes.append((value, plane))
-        by_value = dict(planes)
-        rain_layer = np.stack([by_value[v] for v in c], axis=2)
+            by_value[value] = cv2.blur(plane, (int(blur), int(blur))) if blur > 1 else plane
+        rain_layer = cv2.merge([by_value[v] for v in c]).reshape(image.shape)  # one interleaving pass (np.stack: ~6x slower)
         if image.dtype == np.float32:
-            out = np.clip(out + rain_layer, 0, top)
+            out = np.clip(image + rain_layer, 0, top)
         else:
-            out = cv2.add(out, rain_layer).reshape(image.shape)
+            out = cv2.add(image, rain_layer).reshape(image.shape)
     if brightness != 1.0:
-        if image.dtype == np.uint8 and image.shape[2] <= 4:
-            out = cv2.multiply(out, brightness, dtype=cv2.CV_8U).reshape(image.shape)
+        return _scale(out, brightness)
+    return out.copy() if out is image else out
+
+
+def _scale(image: np.ndarray, factor: float) -> np.ndarray:
+    """``image * factor`` rounded (half to even) and saturated to the dtype. uint8 goes through a 256-entry table
+    of the same per-level products (cv2.multiply by a scalar costs ~10x a table lookup on uint8)."""
+    if image.dtype == np.uint8:
+        levels = np.arange(256, dtype=np.uint8).reshape(1, 256, 1)
+        if image.shape[2] <= 4:  # the levels through the very cv2.multiply the image would take, so the same bytes
+            table = cv2.multiply(levels, factor, dtype=cv2.CV_8U)
         else:
-            out = to_dtype(out.astype(np.float64) * brightness, image.dtype)
-    return out
+            table = to_dtype(levels.astype(np.float64) * factor, image.dtype)
+        return apply_table(image, table.reshape(256))
+    return to_dtype(image.astype(np.float64) * factor, image.dtype)
 
 
 def snow_bleach(image: np.ndarray, snow_point: float, brightness_coeff: float) -> np.ndarray:
