@@ -296,3 +296,17 @@ def test_bad_arguments_raise() -> None:
         iv.GlassBlur(iterations=1.5)
     with pytest.raises(ValueError):
         iv.ZoomBlur(max_factor=(0.5, 1.2))
+
+
+@pytest.mark.parametrize("radius", (3, 5, 6, 10))
+def test_defocus_keeps_float_data_outside_unit_range(radius: int) -> None:
+    """A non-negative kernel never leaves the input's range, so float32 data outside [0, 1] (normalised
+    images) is not clipped, whichever correlation path the kernel's size picks."""
+    from scipy import ndimage
+
+    image = (photo("float32", 3) - 0.5) * 4.0  # about [-2, 2]
+    k = O.disc_kernel(radius, 0.3)
+    out = O.convolve(image, k)
+    ref = np.stack([ndimage.correlate(image[:, :, c].astype(np.float64), k.astype(np.float64), mode="mirror") for c in range(3)], axis=2)
+    np.testing.assert_allclose(out, ref, atol=1e-5)
+    assert out.min() < -1.0 and out.max() > 1.0

@@ -62,7 +62,11 @@ def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         top, bottom = halves
         out = _per_channel_groups(x, lambda a: cv2.filter2D(a, -1, top, anchor=(k.shape[1] // 2, k.shape[0] // 2), borderType=cv2.BORDER_REFLECT_101))
         out += _per_channel_groups(x, lambda a: cv2.filter2D(a, -1, bottom, anchor=(k.shape[1] // 2, 0), borderType=cv2.BORDER_REFLECT_101))
-        return to_dtype(out, image.dtype)  # uint8: rounded and saturated; float32: clipped to [0, 1]
+        if image.dtype == np.uint8:
+            return to_dtype(out, image.dtype)  # rounded half to even and saturated, as OpenCV's uint8 filter
+        if (k < 0).any():  # the float rule of the one-pass path below: only ringing kernels are clipped
+            np.clip(out, 0.0, 1.0, out=out)
+        return out
     if image.dtype == np.uint8 and _FLOAT_FROM_TAPS <= k.size < _DIRECT_TAPS:
         return to_dtype(_filter(image.astype(np.float32), k), image.dtype)
     out = _filter(image, k)
