@@ -1,0 +1,108 @@
+"""The 7x7 uint8 median network (ops.median_network) against cv2.medianBlur, bit for bit: real photos,
+saturated and constant images, images smaller than the kernel, 1-5 channels, non-contiguous views and
+hypothesis-drawn images; plus an exhaustive 0-1 principle proof that the network selects the median."""
+
+from __future__ import annotations
+
+import itertools
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import invariant as iv
+from invariant.data import load_photo
+from invariant.ops import blur_noise as B
+from invariant.ops import median_network as M
+
+
+def _opencv(image: np.ndarray) -> np.ndarray:
+    """cv2.medianBlur(., 7) per channel (OpenCV's 7x7 8-bit median takes 1, 3 or 4 channels)."""
+    planes = [cv2.medianBlur(np.ascontiguousarray(image[:, :, i]), 7) for i in range(image.shape[2])]
+    return np.stack(planes, axis=2)
+
+
+def _check(image: np.ndarray) -> None:
+    out = M.median7_uint8(image)
+    assert out.shape == image.shape and out.dtype == np.uint8 and out.flags.c_contiguous
+    assert np.array_equal(out, _opencv(image)), image.shape
+
+
+def _bits(index: np.ndarray, n: int) -> list[np.ndarray]:
+    return [np.packbits(index >= n - k) for k in range(n)]
+
+
+def test_network_is_exact_by_the_zero_one_principle() -> None:
+    """A min/max network selects rank r for every input iff it does for every 0-1 input (thresholding
+    commutes with min and max). The first stage sorts each column (checked on all 2**7 columns), so it
+    suffices to run the whole network on the 8**7 inputs whose 7 columns are already sorted."""
+    net, out = M.median7_network()
+    column = net.sort([(-1, (dy, 0)) for dy in range(7)])
+    cols = np.array(list(itertools.product((0, 1), repeat=7)), dtype=bool)
+    for k, ref in enumerate(column):  # the column stage alone: its k-th output is the k-th smallest
+        got = _evaluate(net, ref, lambda dy, dx: cols[:, dy])
+        assert np.array_equal(got, cols.sum(1) >= 7 - k)
+    ones = np.array(list(itertools.product(range(8), repeat=7)), dtype=np.int8)  # ones per sorted column
+    packed = [[np.packbits(ones[:, dx] >= 7 - dy) for dy in range(7)] for dx in range(7)]
+    got = np.unpackbits(_evaluate(net, out, lambda dy, dx: packed[dx][dy]))[: len(ones)].astype(bool)
+    assert np.array_equal(got, ones.sum(1) >= 25)  # the median of 49 bits is 1 iff 25+ are 1
+
+
+def _evaluate(net: M.Network, ref: M.Ref, pixel) -> np.ndarray:
+    """Value of ``ref`` for the window at the origin, with bitwise and/or as min/max on 0-1 inputs."""
+    memo: dict = {}
+
+    def value(node: int, dy: int, dx: int) -> np.ndarray:
+        if node < 0:
+            return pixel(dy, dx)
+        key = (node, dy, dx)
+        if key not in memo:
+            op, (a, (ay, ax)), (b, (by, bx)) = net.nodes[node]
+            x, y = value(a, dy + ay, dx + ax), value(b, dy + by, dx + bx)
+            memo[key] = (x & y) if op == "min" else (x | y)
+        return memo[key]
+
+    return value(ref[0], *ref[1])
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea"])
+def test_photos_equal_opencv(name: str) -> None:
+    photo = load_photo(name)
+    _check(photo)
+    _check(np.ascontiguousarray(photo[:, :, :1]))
+    _check(np.ascontiguousarray(photo[::3, ::2]))
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5])
+def test_edge_shapes_and_values(channels: int) -> None:
+    rng = np.random.default_rng(channels)
+    shapes = [(1, 1), (1, 9), (9, 1), (3, 3), (6, 6), (7, 7), (8, 5), (13, 29), (64, 33), (300, 17)]
+    for h, w in shapes:
+        _check(rng.integers(0, 256, (h, w, channels), dtype=np.uint8))
+        _check(rng.choice(np.array([0, 255], np.uint8), (h, w, channels)))  # saturation
+        _check(np.full((h, w, channels), 77, np.uint8))
+
+
+def test_non_contiguous_and_banded_inputs() -> None:
+    photo = load_photo("astronaut")
+    _check(photo[10:300:2, 5:400:3])  # strided view
+    _check(photo[:, :, ::-1])  # reversed channels
+    tall = np.ascontiguousarray(np.concatenate([photo[:, :64]] * 3, axis=0))  # several bands, uneven last
+    _check(tall)
+
+
+def test_median_blur_dispatches_and_keeps_results() -> None:
+    photo = load_photo("coffee")[:128, :160]
+    assert np.array_equal(B.median_blur(photo, 7), cv2.medianBlur(photo, 7))
+    assert np.array_equal(iv.MedianBlur(7, p=1)(image=photo)["image"], cv2.medianBlur(photo, 7))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hnp.arrays(np.uint8, st.tuples(st.integers(1, 40), st.integers(1, 40), st.sampled_from([1, 3, 4])), elements=st.integers(0, 255)),
+)
+def test_hypothesis_images_equal_opencv(image: np.ndarray) -> None:
+    _check(image)
