@@ -37,27 +37,42 @@ def _bits(index: np.ndarray, n: int) -> list[np.ndarray]:
 
 def test_network_is_exact_by_the_zero_one_principle() -> None:
     """A min/max network selects rank r for every input iff it does for every 0-1 input (thresholding
-    commutes with min and max). The first stage sorts each column (checked on all 2**7 columns), so it
-    suffices to run the whole network on the 8**7 inputs whose 7 columns are already sorted."""
-    net, out = M.median7_network()
-    column = net.sort([(-1, (dy, 0)) for dy in range(7)])
-    cols = np.array(list(itertools.product((0, 1), repeat=7)), dtype=bool)
-    for k, ref in enumerate(column):  # the column stage alone: its k-th output is the k-th smallest
-        got = _evaluate(net, ref, lambda dy, dx: cols[:, dy])
-        assert np.array_equal(got, cols.sum(1) >= 7 - k)
-    ones = np.array(list(itertools.product(range(8), repeat=7)), dtype=np.int8)  # ones per sorted column
-    packed = [[np.packbits(ones[:, dx] >= 7 - dy) for dy in range(7)] for dx in range(7)]
-    got = np.unpackbits(_evaluate(net, out, lambda dy, dx: packed[dx][dy]))[: len(ones)].astype(bool)
-    assert np.array_equal(got, ones.sum(1) >= 25)  # the median of 49 bits is 1 iff 25+ are 1
+    commutes with min and max). The network reads the block's 6-high columns and each private row only
+    through sorts (checked on all 2**6 and 2**7 0-1 inputs), so it suffices to run it on inputs whose 7
+    block columns and private row are already sorted: 7**7 * 8 cases per output row."""
+    net, outs = M.median7_network()
+    column = net.sort(M.BLOCK)
+    cols = np.array(list(itertools.product((0, 1), repeat=6)), dtype=bool)
+    for k, ref in enumerate(column):
+        got = _evaluate(net, ref, lambda plane, dy, dx: cols[:, M.BLOCK.index((plane, (dy, 0)))])
+        assert np.array_equal(got, cols.sum(1) >= 6 - k)
+    row = np.array(list(itertools.product((0, 1), repeat=7)), dtype=bool)
+    for private in M.PRIVATE:
+        for k, ref in enumerate(net.sort([M.shifted(private, 0, dx) for dx in range(7)])):
+            assert np.array_equal(_evaluate(net, ref, lambda plane, dy, dx: row[:, dx]), row.sum(1) >= 7 - k)
+    ones = np.array(list(itertools.product(range(7), repeat=7)), dtype=np.int8)  # ones per sorted block column
+    block = [[np.packbits(ones[:, dx] >= 6 - r) for r in range(6)] for dx in range(7)]
+    zeros, full = np.packbits(np.zeros(len(ones), bool)), np.packbits(np.ones(len(ones), bool))
+    for private, out in zip(M.PRIVATE, outs):
+        for k in range(8):  # k ones in the sorted private row
+
+            def pixel(plane: int, dy: int, dx: int, k: int = k, private: tuple = private) -> np.ndarray:
+                if (plane, (dy, 0)) == private:
+                    return full if dx >= 7 - k else zeros
+                return block[dx][M.BLOCK.index((plane, (dy, 0)))]
+
+            got = np.unpackbits(_evaluate(net, out, pixel))[: len(ones)].astype(bool)
+            assert np.array_equal(got, ones.sum(1) + k >= 25)  # the median of 49 bits is 1 iff 25+ are 1
 
 
 def _evaluate(net: M.Network, ref: M.Ref, pixel) -> np.ndarray:
-    """Value of ``ref`` for the window at the origin, with bitwise and/or as min/max on 0-1 inputs."""
+    """Value of ``ref`` for the window at the origin, with bitwise and/or as min/max on 0-1 inputs;
+    ``pixel(plane, plane_row, column)`` gives the inputs."""
     memo: dict = {}
 
     def value(node: int, dy: int, dx: int) -> np.ndarray:
         if node < 0:
-            return pixel(dy, dx)
+            return pixel(node, dy, dx)
         key = (node, dy, dx)
         if key not in memo:
             op, (a, (ay, ax)), (b, (by, bx)) = net.nodes[node]
@@ -66,6 +81,19 @@ def _evaluate(net: M.Network, ref: M.Ref, pixel) -> np.ndarray:
         return memo[key]
 
     return value(ref[0], *ref[1])
+
+
+def test_zero_one_check_catches_a_wrong_network() -> None:
+    """The check above is not vacuous: on the same inputs the output differs from rank 24 and rank 26."""
+    net, outs = M.median7_network()
+    ones = np.array(list(itertools.product(range(7), repeat=7)), dtype=np.int8)
+    block = [[np.packbits(ones[:, dx] >= 6 - r) for r in range(6)] for dx in range(7)]
+    zeros = np.packbits(np.zeros(len(ones), bool))
+    got = np.unpackbits(
+        _evaluate(net, outs[0], lambda plane, dy, dx: zeros if (plane, (dy, 0)) == M.PRIVATE[0] else block[dx][M.BLOCK.index((plane, (dy, 0)))])
+    )[: len(ones)].astype(bool)
+    assert np.array_equal(got, ones.sum(1) >= 25)
+    assert not np.array_equal(got, ones.sum(1) >= 24) and not np.array_equal(got, ones.sum(1) >= 26)
 
 
 @pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea"])

@@ -1,23 +1,27 @@
-"""Exact 7x7 median filter of uint8 images as a separable min/max network (Adams, "Fast median filters
-using separable sorting networks", ACM TOG 2021), bit for bit ``cv2.medianBlur(image, 7)``.
+"""Exact 7x7 median filter of uint8 images as a separable min/max network (after Adams, "Fast median
+filters using separable sorting networks", ACM TOG 2021), bit for bit ``cv2.medianBlur(image, 7)``.
 
-Each step is one ``np.minimum`` / ``np.maximum`` over a whole (banded) image: the image is padded with
-3 replicated pixels per side (``cv2.medianBlur``'s border) and flattened, so moving the 7x7 window down one
-row is an offset of one padded row and right one pixel an offset of ``channels`` elements; every step is a
-contiguous 1-D slice pair, for any channel count. The network per output pixel:
+Each step is one ``np.minimum`` / ``np.maximum`` over a whole (banded) image plane: the image is padded with
+3 replicated pixels per side (``cv2.medianBlur``'s border) and split into its even and odd rows, each plane
+flattened, so every step is a contiguous 1-D slice pair (a window row down: one plane row; a pixel right:
+``channels`` elements), for any channel count. Output rows are computed in pairs (2m, 2m + 1), whose
+windows share the 6 rows 2m + 1 .. 2m + 6 (the "block"):
 
-1. sort each vertical 7-window (merge sort built from Batcher odd-even merges);
-2. sort each rank's horizontal 7-window the same way: the 7x7 window is now a grid sorted along rows and
-   columns, so element (a, b) (1-based) has at least a * b elements <= it and (8 - a) * (8 - b) >= it;
-3. only the 29 elements with both counts <= 25 can be the median (10 are known to lie below and 10 above
-   it), so the median is the 15th smallest of them: merge their sorted rows and keep that one output.
+1. sort each 6-high block column, then each of its 6 ranks across the 7 horizontal shifts: the block is a
+   6 x 7 grid sorted along rows and columns, so element (a, b) (1-based) has at least a * b elements <= it
+   and (7 - a) * (8 - b) >= it;
+2. the median of 49 is the 25th smallest; the private row (row 2m or 2m + 7) has 7 elements, so the answer
+   lies between the block's 18th and 25th smallest: only the 30 grid elements whose rank range meets
+   18..25 are merged (Batcher odd-even merges), 6 are known to lie below;
+3. per output row, sort the private row and take the 8th smallest of the union of two sorted lists (the
+   block's ranks 18..25 and the private row) as min over i of max(A_i, P_(8-i)): 15 steps.
 
 Steps are hash-consed with their window offset factored out (``min(x[i + 2], x[i + 3])`` is
-``min(x[i], x[i + 1])`` shifted by 2), so the pair, 4- and 3-sorts a window shares with its neighbours are
-computed once per pixel, and only steps that reach the output are run (368 min/max passes per pixel,
-against cv2.medianBlur's histogram algorithm, ~33 ns per 8-bit pixel at 7x7). Correctness is checked
-exhaustively by tests/transforms/test_median_network.py (0-1 principle over all column-sorted inputs)
-besides equality with OpenCV on photos and edge cases.
+``min(x[i], x[i + 1])`` shifted by 2), so sorts shared by neighbouring windows are computed once, and only
+steps that reach an output run: 456 min/max passes per pair of output rows over half-height planes (228
+per output pixel, vs cv2.medianBlur's histogram algorithm at ~33 ns per 8-bit pixel). Correctness is
+proved exhaustively by tests/transforms/test_median_network.py (0-1 principle) besides equality with
+OpenCV on photos and edge cases.
 """
 
 from __future__ import annotations
@@ -80,10 +84,10 @@ class Network:
         half = 4 if len(xs) == 7 else (len(xs) + 1) // 2
         return self.merge(self.sort(xs[:half]), self.sort(xs[half:]))
 
-    def live(self, out: Ref) -> list[int]:
-        """Ids of the nodes ``out`` depends on, in creation (= topological) order."""
+    def live(self, outs: list[Ref]) -> list[int]:
+        """Ids of the nodes the ``outs`` depend on, in creation (= topological) order."""
         need: set[int] = set()
-        stack = [out[0]]
+        stack = [out[0] for out in outs]
         while stack:
             n = stack.pop()
             if n >= 0 and n not in need:
@@ -96,110 +100,147 @@ def shifted(ref: Ref, dy: int, dx: int) -> Ref:
     return ref[0], (ref[1][0] + dy, ref[1][1] + dx)
 
 
-def median7_network() -> tuple[Network, Ref]:
-    """The per-pixel network (see the module docstring); returns it and the median's reference."""
-    net = Network()
-    column = net.sort([(-1, (dy, 0)) for dy in range(K)])  # ranks of the vertical window at dx = 0
-    grid = [net.sort([shifted(column[r], 0, dx) for dx in range(K)]) for r in range(K)]
-    half = (K * K + 1) // 2  # 25: the median's rank
-    rows = [[grid[a - 1][b - 1] for b in range(1, K + 1) if a * b <= half and (K + 1 - a) * (K + 1 - b) <= half] for a in range(1, K + 1)]
-    n_candidates = sum(map(len, rows))  # 29; 10 discarded elements lie below the median and 10 above
-    below = (K * K - n_candidates) // 2
-    while len(rows) > 1:  # merge the shortest sorted rows first
+EVEN, ODD = -1, -2  # the input planes: padded rows 0, 2, 4, ... and 1, 3, 5, ...
+BLOCK = [(ODD, (0, 0)), (EVEN, (1, 0)), (ODD, (1, 0)), (EVEN, (2, 0)), (ODD, (2, 0)), (EVEN, (3, 0))]
+PRIVATE = [(EVEN, (0, 0)), (ODD, (3, 0))]  # row 2m for output 2m, row 2m + 7 for output 2m + 1
+
+
+def _merge_all(net: Network, rows: list[list[Ref]]) -> list[Ref]:
+    rows = [r for r in rows if r]
+    while len(rows) > 1:  # the shortest sorted rows first
         rows.sort(key=len)
         rows = [net.merge(rows[0], rows[1]), *rows[2:]]
-    return net, rows[0][half - 1 - below]
+    return rows[0]
+
+
+def median7_network() -> tuple[Network, list[Ref]]:
+    """The network of one pair of output rows (see the module docstring): it and the two medians'
+    references (output row 2m, output row 2m + 1), offsets in (plane row, pixel)."""
+    net = Network()
+    column = net.sort(BLOCK)  # 6 ranks of the block column at dx = 0
+    grid = [net.sort([shifted(column[r], 0, dx) for dx in range(K)]) for r in range(K - 1)]
+    first, last = 18, 25  # the block's ranks that can be the median of block + private row
+    rows, below = [], 0
+    for a in range(1, K):
+        row = []
+        for b in range(1, K + 1):
+            lowest, highest = a * b, 43 - (K - a) * (K + 1 - b)
+            below += highest < first
+            if highest >= first and lowest <= last:
+                row.append(grid[a - 1][b - 1])
+        rows.append(row)
+    ranks = _merge_all(net, rows)[first - 1 - below : last - below]  # block ranks 18..25, ascending
+    outs = []
+    for private in PRIVATE:
+        mine = net.sort([shifted(private, 0, dx) for dx in range(K)])
+        # 8th smallest of ranks (8) and mine (7): the min over i + j = 8 of max(ranks_i, mine_j), mine_0 = -inf
+        terms = [net.max(ranks[i - 1], mine[K - i]) for i in range(1, K + 1)] + [ranks[K]]
+        out = terms[0]
+        for term in terms[1:]:
+            out = net.min(out, term)
+        outs.append(out)
+    return net, outs
+
+
+Step = tuple[bool, int, int, tuple[int, int], int, tuple[int, int], tuple[int, int]]
 
 
 @lru_cache(maxsize=None)
-def _program() -> tuple[tuple[tuple[bool, int, int, tuple[int, int], int, tuple[int, int]], ...], int, tuple[int, int]]:
+def _program() -> tuple[tuple[Step, ...], int, tuple[tuple[int, tuple[int, int]], ...]]:
     """The live network as straight-line code over reusable buffers: (is_min, dst, src_a, off_a, src_b,
-    off_b) steps (src -1: the padded input), the buffer count, and the output's (buffer, offset)."""
-    net, (out_node, out_off) = median7_network()
-    order = net.live((out_node, out_off))
+    off_b, reach) steps (src EVEN / ODD: the input planes; reach: the largest window offset at which any
+    output reads the step's value, so the step must cover the output span shifted by it), the buffer count,
+    and each output's (buffer, offset). Offsets are (plane row, pixel): as a flat offset row * stride + pixel
+    * channels their order is the (row, pixel) lexicographic order, since 6 pixels never reach a row."""
+    net, outs = median7_network()
+    order = net.live(outs)
+    reach: dict[int, tuple[int, int]] = {node: off for node, off in outs}
+    for n in reversed(order):  # consumers come after their sources
+        _, *sources = net.nodes[n]
+        for src, (dy, dx) in sources:
+            if src >= 0:
+                r = (reach[n][0] + dy, reach[n][1] + dx)
+                reach[src] = max(reach.get(src, r), r)
     last_use = {}
     for step, n in enumerate(order):
         for src, _ in net.nodes[n][1:]:
             last_use[src] = step
-    last_use[out_node] = len(order)
+    for node, _ in outs:
+        last_use[node] = len(order)
     slot: dict[int, int] = {}
     free: list[int] = []
     n_buffers = 0
     steps = []
     for step, n in enumerate(order):
         op, (a, oa), (b, ob) = net.nodes[n]
-        sa, sb = slot.get(a, -1), slot.get(b, -1)
         if free:
             dst = free.pop()
         else:
             dst, n_buffers = n_buffers, n_buffers + 1
         slot[n] = dst
-        for src in {a, b}:  # release inputs after their last use (never the step's own output: shifted
+        steps.append((op == "min", dst, slot.get(a, a), oa, slot.get(b, b), ob, reach[n]))
+        for src in {a, b}:  # release inputs after their last use (never into the step's own output:
             if src >= 0 and last_use[src] == step:  # overlapping operands would make numpy copy them)
                 free.append(slot[src])
-        steps.append((op == "min", dst, sa, oa, sb, ob))
-    return tuple(steps), n_buffers, (slot[out_node], out_off)
+    return tuple(steps), n_buffers, tuple((slot[node], off) for node, off in outs)
 
 
-_BAND_BYTES = 1 << 17  # rows per band: about 128 KB of padded image, so a band's buffers stay in cache
+_BAND_BYTES = 1 << 18  # output row pairs per band: about 256 KB of one padded plane (measured best at 256 px)
+_CACHE_BYTES = 32 << 20  # a thread keeps its last plan's buffers up to this size
 _WORK = threading.local()
 
 
 class _Plan:
-    """Buffers and bound ufunc calls for one image shape (reused by the thread while the shape repeats)."""
+    """Planes, buffers and bound ufunc calls for one image shape (reused by the thread while the shape repeats)."""
 
     def __init__(self, h: int, w: int, c: int) -> None:
-        steps, n_buffers, (out_slot, (oy, ox)) = _program()
+        steps, n_buffers, outs = _program()
         stride = (w + 2 * RADIUS) * c  # elements per padded row
-        n_bands = max(1, min(h, -(-h * stride // _BAND_BYTES)))
-        rows = -(-h // n_bands)  # output rows per band
-        n_bands = -(-h // rows)
+        pairs = (h + 1) // 2
+        n_bands = max(1, min(pairs, -(-pairs * stride // _BAND_BYTES)))
+        rows = -(-pairs // n_bands)  # row pairs per band
+        n_bands = -(-pairs // rows)
         self.shape, self.rows, self.n_bands = (h, w, c), rows, n_bands
-        self.padded = np.empty((n_bands * rows + 2 * RADIUS, w + 2 * RADIUS, c), np.uint8)
-        self.bottom = n_bands * rows - h + RADIUS
-        band_len = (rows + 2 * RADIUS + 1) * stride
-        work = np.empty((n_buffers, band_len), np.uint8)
-        # the length each step must cover: what its consumers read at their offsets (reverse pass)
-        need = [0] * len(steps)
-        out_len = (rows - 1) * stride + w * c
-        flat = lambda off: off[0] * stride + off[1] * c  # noqa: E731
-        length = {len(steps) - 1: out_len + flat((oy, ox))}
-        owner: dict[int, int] = {}  # buffer -> index of the step whose value it currently holds
-        readers: list[list[tuple[int, int]]] = [[] for _ in steps]  # step -> [(source step, offset)]
-        for i, (_, dst, sa, oa, sb, ob) in enumerate(steps):
-            for src, off in ((sa, oa), (sb, ob)):
-                if src >= 0:
-                    readers[i].append((owner[src], flat(off)))
-            owner[dst] = i
-        for i in range(len(steps) - 1, -1, -1):
-            need[i] = length.get(i, 0)
-            for src, off in readers[i]:
-                length[src] = max(length.get(src, 0), need[i] + off)
+        self.padded = np.empty((2 * n_bands * rows + 2 * RADIUS, w + 2 * RADIUS, c), np.uint8)
+        self.bottom = self.padded.shape[0] - h - RADIUS
+        plane_rows = n_bands * rows + RADIUS
+        self.planes = np.empty((2, plane_rows * stride), np.uint8)  # even rows, odd rows
+        work = np.empty((n_buffers, (rows + RADIUS + 1) * stride), np.uint8)
+        self.nbytes = self.padded.nbytes + self.planes.nbytes + work.nbytes
+        buffers = list(work)
+        out_len = (rows - 1) * stride + w * c  # the span of one band's outputs in a plane
         self.calls: list[list[tuple]] = []
-        padded_flat = self.padded.reshape(-1)
         for band in range(n_bands):
-            base = padded_flat[band * rows * stride :]
+            base = band * rows * stride
+            sources = {EVEN: self.planes[0][base:], ODD: self.planes[1][base:]}
             calls = []
-            for i, (is_min, dst, sa, oa, sb, ob) in enumerate(steps):
-                n = need[i]
-                a = (work[sa] if sa >= 0 else base)[flat(oa) : flat(oa) + n]
-                b = (work[sb] if sb >= 0 else base)[flat(ob) : flat(ob) + n]
-                calls.append((np.minimum if is_min else np.maximum, a, b, work[dst][:n]))
+            for is_min, dst, sa, (ay, ax), sb, (by, bx), (ry, rx) in steps:
+                n = out_len + ry * stride + rx * c
+                fa, fb = ay * stride + ax * c, by * stride + bx * c
+                a = (buffers[sa] if sa >= 0 else sources[sa])[fa : fa + n]
+                b = (buffers[sb] if sb >= 0 else sources[sb])[fb : fb + n]
+                calls.append((np.minimum if is_min else np.maximum, a, b, buffers[dst][:n]))
             self.calls.append(calls)
-        off = flat((oy, ox))
-        self.result = work[out_slot][off : off + rows * stride].reshape(rows, stride)[:, : w * c]
+        self.results = [buffers[buf][dy * stride + dx * c :][: rows * stride].reshape(rows, stride)[:, : w * c] for buf, (dy, dx) in outs]
 
     def run(self, image: np.ndarray) -> np.ndarray:
         h, w, c = self.shape
         pad = RADIUS
-        cv2.copyMakeBorder(image, pad, self.bottom, pad, pad, cv2.BORDER_REPLICATE, dst=self.padded if c > 1 else self.padded[:, :, 0])
+        padded = self.padded if c > 1 else self.padded[:, :, 0]
+        cv2.copyMakeBorder(image, pad, self.bottom, pad, pad, cv2.BORDER_REPLICATE, dst=padded)
+        rows2d = self.padded.reshape(self.padded.shape[0], -1)
+        self.planes[0].reshape(-1, rows2d.shape[1])[:] = rows2d[0::2]
+        self.planes[1].reshape(-1, rows2d.shape[1])[:] = rows2d[1::2]
         out = np.empty((h, w * c), np.uint8)
         rows = self.rows
+        even, odd = self.results
         for band, calls in enumerate(self.calls):
             for fn, a, b, dst in calls:
                 fn(a, b, out=dst)
-            top = band * rows
-            out[top : top + rows] = self.result[: h - top]
+            top = 2 * band * rows
+            n_even, n_odd = (min(h, top + 2 * rows) - top + 1) // 2, (min(h, top + 2 * rows) - top) // 2
+            out[top : top + 2 * n_even : 2] = even[:n_even]
+            out[top + 1 : top + 1 + 2 * n_odd : 2] = odd[:n_odd]
         return out.reshape(h, w, c)
 
 
@@ -209,6 +250,7 @@ def median7_uint8(image: np.ndarray) -> np.ndarray:
     h, w, c = image.shape
     plan = getattr(_WORK, "plan", None)
     if plan is None or plan.shape != (h, w, c):
-        plan = _WORK.plan = _Plan(h, w, c)
+        plan = _Plan(h, w, c)
+        _WORK.plan = plan if plan.nbytes <= _CACHE_BYTES else None
     src = np.ascontiguousarray(image)
     return plan.run(src if c > 1 else src[:, :, 0])
