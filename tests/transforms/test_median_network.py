@@ -134,3 +134,13 @@ def test_median_blur_dispatches_and_keeps_results() -> None:
 )
 def test_hypothesis_images_equal_opencv(image: np.ndarray) -> None:
     _check(image)
+
+
+def test_staircases_are_all_sorted_zero_one_grids() -> None:
+    """The order oracle's states: exactly the 0-1 6x7 grids ascending along rows and columns (brute force
+    over all 2**42 would be too many, so compare against 2**12 on a 3x4 grid and count C(13, 6) on 6x7)."""
+    every = np.array(list(itertools.product((False, True), repeat=12)), bool).reshape(-1, 3, 4)
+    sorted_ = every[(np.diff(every.astype(int), axis=1) >= 0).all((1, 2)) & (np.diff(every.astype(int), axis=2) >= 0).all((1, 2))]
+    got = M.staircases(3, 4)
+    assert sorted(map(bytes, got)) == sorted(map(bytes, sorted_))
+    assert len(M.staircases(6, 7)) == 1716 == len({bytes(g) for g in M.staircases(6, 7)})
