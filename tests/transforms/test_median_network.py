@@ -114,6 +114,12 @@ def test_edge_shapes_and_values(channels: int) -> None:
         _check(np.full((h, w, channels), 77, np.uint8))
 
 
+def test_many_channels() -> None:
+    rng = np.random.default_rng(7)
+    for c in (8, 129):  # above OpenCV's 4-channel filters and its binding's 128-channel border
+        _check(rng.integers(0, 256, (23, 31, c), dtype=np.uint8))
+
+
 def test_non_contiguous_and_banded_inputs() -> None:
     photo = load_photo("astronaut")
     _check(photo[10:300:2, 5:400:3])  # strided view

@@ -249,8 +249,15 @@ class _Plan:
     def run(self, image: np.ndarray) -> np.ndarray:
         h, w, c = self.shape
         pad = RADIUS
-        padded = self.padded if c > 1 else self.padded[:, :, 0]
-        cv2.copyMakeBorder(image, pad, self.bottom, pad, pad, cv2.BORDER_REPLICATE, dst=padded)
+        if c <= 4:
+            cv2.copyMakeBorder(image, pad, self.bottom, pad, pad, cv2.BORDER_REPLICATE, dst=self.padded if c > 1 else self.padded[:, :, 0])
+        else:  # OpenCV's Python binding takes at most 128 channels here: the same replicate border in numpy
+            padded = self.padded
+            padded[pad : pad + h, pad : pad + w] = image
+            padded[pad : pad + h, :pad] = image[:, :1]
+            padded[pad : pad + h, pad + w :] = image[:, -1:]
+            padded[:pad] = padded[pad]
+            padded[pad + h :] = padded[pad + h - 1]
         rows2d = self.padded.reshape(self.padded.shape[0], -1)
         self.planes[0].reshape(-1, rows2d.shape[1])[:] = rows2d[0::2]
         self.planes[1].reshape(-1, rows2d.shape[1])[:] = rows2d[1::2]
