@@ -150,3 +150,16 @@ def test_staircases_are_all_sorted_zero_one_grids() -> None:
     got = M.staircases(3, 4)
     assert sorted(map(bytes, got)) == sorted(map(bytes, sorted_))
     assert len(M.staircases(6, 7)) == 1716 == len({bytes(g) for g in M.staircases(6, 7)})
+
+
+def test_threads_keep_their_own_buffers() -> None:
+    """Each thread caches its own plan (planes and work buffers): concurrent calls on different shapes
+    must not share them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    photo = load_photo("astronaut")
+    crops = [np.ascontiguousarray(photo[: 100 + 17 * i, : 120 + 9 * i]) for i in range(8)] * 3
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(M.median7_uint8, crops))
+    for crop, out in zip(crops, outs):
+        assert np.array_equal(out, cv2.medianBlur(crop, 7))
