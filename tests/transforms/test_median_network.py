@@ -1,6 +1,7 @@
 """The 7x7 uint8 median network (ops.median_network) against cv2.medianBlur, bit for bit: real photos,
-saturated and constant images, images smaller than the kernel, 1-5 channels, non-contiguous views and
-hypothesis-drawn images; plus an exhaustive 0-1 principle proof that the network selects the median."""
+saturated and constant images, images smaller than the kernel, 1-5, 8 and 129 channels, non-contiguous
+views, concurrent threads and hypothesis-drawn images; plus an exhaustive 0-1 principle proof that the
+network selects the median, and a brute-force check of the order oracle's states."""
 
 from __future__ import annotations
 
@@ -29,10 +30,6 @@ def _check(image: np.ndarray) -> None:
     out = M.median7_uint8(image)
     assert out.shape == image.shape and out.dtype == np.uint8 and out.flags.c_contiguous
     assert np.array_equal(out, _opencv(image)), image.shape
-
-
-def _bits(index: np.ndarray, n: int) -> list[np.ndarray]:
-    return [np.packbits(index >= n - k) for k in range(n)]
 
 
 def test_network_is_exact_by_the_zero_one_principle() -> None:
@@ -128,10 +125,15 @@ def test_non_contiguous_and_banded_inputs() -> None:
     _check(tall)
 
 
-def test_median_blur_dispatches_and_keeps_results() -> None:
+def test_median_blur_dispatches_and_keeps_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr(B, "median7_uint8", lambda image: calls.append(image.shape) or M.median7_uint8(image))
     photo = load_photo("coffee")[:128, :160]
     assert np.array_equal(B.median_blur(photo, 7), cv2.medianBlur(photo, 7))
     assert np.array_equal(iv.MedianBlur(7, p=1)(image=photo)["image"], cv2.medianBlur(photo, 7))
+    small = np.ascontiguousarray(photo[:40, :40])  # below the size where the network pays off: OpenCV
+    assert np.array_equal(B.median_blur(small, 7), cv2.medianBlur(small, 7))
+    assert calls == [photo.shape, photo.shape]
 
 
 @settings(max_examples=60, deadline=None)
