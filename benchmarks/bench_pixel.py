@@ -55,9 +55,10 @@ def transform_pairs() -> list:
         pair("GaussianBlur(23, .1-2)", [iv.GaussianBlur(23, (0.1, 2.0), p=1)], [alb("GaussianBlur", blur_limit=(23, 23), sigma_limit=(0.1, 2.0), p=1)]),
         pair("MotionBlur(3-7)", [iv.MotionBlur((3, 7), p=1)], [alb("MotionBlur", blur_limit=(3, 7), p=1)]),
         pair("MedianBlur(3-7)", [iv.MedianBlur((3, 7), p=1)], [alb("MedianBlur", blur_limit=(3, 7), p=1)]),
-        # control rows: both libraries draw uniformly from {3, 5, 7}, but a 7x7 median costs ~11x a 5x5 and
-        # ~90x a 3x3 (both call cv2.medianBlur), so in a 0.2 s pass (~120 calls) the share of 7x7 draws in
-        # each RNG stream decides the random-size row above (+/-13% per pass); these compare like for like
+        # control rows: both libraries draw uniformly from {3, 5, 7}, but a 7x7 median costs several 5x5 ones
+        # and tens of 3x3 ones (cv2.medianBlur's 7x7 ~90x its 3x3; ours a sorting network, ~25x), so in a
+        # short pass the share of 7x7 draws in each RNG stream sways the random-size row above; these
+        # compare like for like
         pair("MedianBlur(3) fixed size", [iv.MedianBlur(3, p=1)], [alb("MedianBlur", blur_limit=(3, 3), p=1)]),
         pair("MedianBlur(5) fixed size", [iv.MedianBlur(5, p=1)], [alb("MedianBlur", blur_limit=(5, 5), p=1)]),
         pair("MedianBlur(7) fixed size", [iv.MedianBlur(7, p=1)], [alb("MedianBlur", blur_limit=(7, 7), p=1)]),
@@ -212,7 +213,7 @@ def main() -> None:
     repeats = 3 if args.quick else 5
     photos = load_photos((256, 256))
     pairs = [p for p in transform_pairs() if args.only is None or args.only in p[0]]
-    # rows drawing random kernel sizes (3-7) swing with the draws (a 7x7 median costs ~90x a 3x3 one):
+    # rows drawing random kernel sizes (3-7) swing with the draws (a 7x7 median costs tens of 3x3 ones):
     # 1 s passes instead of 0.2 s give each library ~5x more draws, in the table's order
     rows = [
         row

@@ -240,3 +240,14 @@ def test_webp_refuses_images_beyond_its_size_limit_with_a_fix() -> None:
         iv.ImageCompression(50, "webp", p=1)(image=np.zeros((2, 16384, 3), np.uint8))
     out = iv.ImageCompression(50, "jpeg", p=1)(image=np.zeros((2, 16384, 3), np.uint8))["image"]
     assert out.shape == (2, 16384, 3)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry"])
+def test_rgb_decode_equals_bgr_decode_then_swap(name: str) -> None:
+    """``image_compression`` decodes straight to RGB (``cv2.IMREAD_COLOR_RGB``, OpenCV 4.11+); it must give
+    the pixels of the BGR decode followed by a channel swap, for every quality and odd sizes."""
+    photo = getattr(data, name)()
+    for shape in (photo.shape[:2], (123, 77)):
+        rgb = np.ascontiguousarray(cv2.resize(photo, shape[::-1], interpolation=cv2.INTER_AREA))
+        for quality in (1, 10, 25, 50, 75, 90, 99, 100):
+            np.testing.assert_array_equal(image_compression(rgb, quality, "jpeg"), reference_compression(rgb, quality, "jpeg"))

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from .color import max_value, to_dtype
+from .median_network import median7_uint8
 
 
 def _hwc(array: np.ndarray) -> np.ndarray:
@@ -93,11 +94,17 @@ def _median5_side_by_side(image: np.ndarray) -> np.ndarray:
     return _hwc(cv2.merge([wide[:, i * step + 2 : i * step + 2 + w] for i in range(len(planes))]))
 
 
+_MEDIAN7_MIN_VALUES = 20000  # below ~96x64x3 values the network's 386 numpy calls cost more than OpenCV (measured)
+
+
 def median_blur(image: np.ndarray, ksize: int) -> np.ndarray:
     """Median filter (replicate border). OpenCV handles uint8 at any size and every dtype at 3 and 5;
-    larger kernels on uint16/float32 use scipy.ndimage (same border rule)."""
+    larger kernels on uint16/float32 use scipy.ndimage (same border rule). The 7x7 uint8 median runs as a
+    separable min/max network (``ops.median_network``, bit for bit cv2.medianBlur, ~2.5x faster at 256x256)."""
     if image.dtype == np.uint8 and ksize == 5 and image.shape[2] > 1:
         return _median5_side_by_side(image)
+    if image.dtype == np.uint8 and ksize == 7 and image.size >= _MEDIAN7_MIN_VALUES:
+        return median7_uint8(image)
     if image.dtype == np.uint8 or ksize <= 5:
         return _per_channel_groups(image, lambda a: cv2.medianBlur(a, int(ksize)))
     from scipy import ndimage
