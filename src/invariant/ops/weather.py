@@ -345,7 +345,7 @@ def plasma_brightness_contrast(image: np.ndarray, brightness: float, contrast: f
     """In [0, 1] units: ``y = clip(x + b P)``, then ``clip(y (1 + c P)) - c P mean(y)``, clipped (albumentations'
     ``apply_plasma_brightness_contrast``, whose arithmetic clips after each stage); ``P`` the plasma pattern."""
     top = np.float32(max_value(image.dtype))
-    x = image.astype(np.float32)
+    x = image.astype(np.float32, order="C")  # (a C-order working copy: the mean sums in a fixed order)
     x /= top
     c = image.shape[2]
     # the pattern repeated per channel: elementwise work on contiguous (H, W, C) arrays instead of numpy
