@@ -359,9 +359,11 @@ def equalize_uint8(image: np.ndarray) -> np.ndarray:
     # histograms from the interleaved image: calcHist of a single-channel plane takes OpenCV's IPP path,
     # which runs extra threads: ~3x the CPU time of OpenCV's own loop over one channel of the interleaved
     # image (measured with process_time), for a wall time no better on a free core
-    counts = np.stack([cv2.calcHist([image], [i], None, [256], [0, 256]).reshape(256) for i in range(c)], dtype=np.float64)
+    counts = np.empty((c, 256, 1), np.float32)  # float32 counts are exact below 2**24 pixels
+    for i in range(c):
+        cv2.calcHist([image], [i], None, [256], [0, 256], hist=counts[i])
     planes = cv2.split(image)
-    rows = equalize_rows_uint8(counts)  # row i: channel i's table
+    rows = equalize_rows_uint8(counts[:, :, 0], image.shape[0] * image.shape[1])  # row i: channel i's table
     for plane, row in zip(planes, rows):
         _translate_inplace(plane, row)
     return cv2.merge(planes)
@@ -483,24 +485,30 @@ def equalize_table(hist: np.ndarray, top: int) -> np.ndarray:
     return table
 
 
-def equalize_rows_uint8(rows: np.ndarray) -> np.ndarray:
-    """``equalize_table(rows.T, 255).T`` as uint8 for (C, 256) float64 counts, one row per channel: the same
-    integers in fewer numpy passes. Per channel in Python: the last occupied bin, step = (N - its count)
-    // 255 (floor(a / 255) of float64 integers, as ``equalize_table``); then one pass for every table:
-    (below + step // 2) / step, capped at 255, truncated to uint8 (= floor for these non-negative values)."""
-    cum = np.cumsum(rows, axis=1)
-    steps, halves = [], []
-    for row, total in zip(rows, cum[:, -1].tolist()):
-        k = row.shape[0] - 1
-        while k > 0 and row[k] == 0:
-            k -= 1
-        step = math.floor((total - float(row[k])) / 255)
+def equalize_rows_uint8(rows: np.ndarray, total: float | None = None) -> np.ndarray:
+    """``equalize_table(rows.T, 255).T`` as uint8 for (C, 256) integer counts (float32 or float64), one row
+    per channel, with ``total`` the count of every row when known (else summed): the same integers in a
+    fixed handful of numpy calls, each of which costs more than the arithmetic on 256 values. Per channel
+    in Python: the last occupied bin, step = (N - its count) // 255 (floor(a / 255) of float64 integers,
+    as ``equalize_table``); then (below + step // 2) / step for every table at once, with the half step
+    folded into an exclusive cumulative sum, capped at 255, truncated to uint8 (= floor for these
+    non-negative values)."""
+    c, bins = rows.shape
+    totals = [float(total)] * c if total is not None else rows.sum(axis=1, dtype=np.float64).tolist()
+    steps = []
+    for row, n in zip(rows, totals):
+        k = bins - 1
+        if row[k] == 0:
+            nonzero = np.flatnonzero(row)
+            k = int(nonzero[-1]) if len(nonzero) else 0
+        step = math.floor((n - float(row[k])) / 255)
         if step == 0:  # a flat channel (or an empty one): identity; the general path handles it
-            return equalize_table(rows.T, 255).T.astype(np.uint8)
+            return equalize_table(np.asarray(rows, np.float64).T, 255).T.astype(np.uint8)
         steps.append(step)
-        halves.append(math.floor(step / 2))
-    table = cum - rows  # count of values strictly below each bin
-    table += np.array(halves, np.float64)[:, None]
+    table = np.empty((c, bins), np.float64)
+    table[:, 0] = [math.floor(step / 2) for step in steps]
+    table[:, 1:] = rows[:, :-1]
+    np.cumsum(table, axis=1, out=table)  # half + count of values strictly below each bin
     table /= np.array(steps, np.float64)[:, None]
     np.minimum(table, 255.0, out=table)
     return table.astype(np.uint8)
