@@ -496,12 +496,11 @@ def equalize_rows_uint8(rows: np.ndarray, total: float | None = None) -> np.ndar
     c, bins = rows.shape
     totals = [float(total)] * c if total is not None else rows.sum(axis=1, dtype=np.float64).tolist()
     steps = []
-    for row, n in zip(rows, totals):
-        k = bins - 1
-        if row[k] == 0:
-            nonzero = np.flatnonzero(row)
-            k = int(nonzero[-1]) if len(nonzero) else 0
-        step = math.floor((n - float(row[k])) / 255)
+    for i, (top, n) in enumerate(zip(rows[:, -1].tolist(), totals)):
+        if top == 0:  # the last occupied bin is below 255
+            nonzero = np.flatnonzero(rows[i])
+            top = float(rows[i, nonzero[-1]]) if len(nonzero) else 0.0
+        step = math.floor((n - top) / 255)
         if step == 0:  # a flat channel (or an empty one): identity; the general path handles it
             return equalize_table(np.asarray(rows, np.float64).T, 255).T.astype(np.uint8)
         steps.append(step)
