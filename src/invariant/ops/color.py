@@ -353,17 +353,21 @@ def equalize_uint8(image: np.ndarray) -> np.ndarray:
     one merge (translating the interleaved image once per channel and gathering costs more). Same bytes
     as ``apply_table(image, equalize_table(ImageStats(image).hist(), 255))``."""
     c = image.shape[2]
-    if _sz is None or not 1 < c <= 4 or image.shape[0] * image.shape[1] >= 2**24:  # calcHist counts are float32
+    n = image.shape[0] * image.shape[1]
+    if _sz is None or not 1 < c <= 4 or n >= 2**24:  # calcHist counts are float32
         return apply_table(image, equalize_table(ImageStats(image).hist(), 255).astype(np.uint8))
     image = np.ascontiguousarray(image)
     # histograms from the interleaved image: calcHist of a single-channel plane takes OpenCV's IPP path,
     # which runs extra threads: ~3x the CPU time of OpenCV's own loop over one channel of the interleaved
     # image (measured with process_time), for a wall time no better on a free core
-    counts = np.empty((c, 256, 1), np.float32)  # float32 counts are exact below 2**24 pixels
+    buf = np.empty((c, 257), np.float32)  # calcHist writes each channel's counts into columns 1..256
     for i in range(c):
-        cv2.calcHist([image], [i], None, [256], [0, 256], hist=counts[i])
+        cv2.calcHist([image], [i], None, [256], [0, 256], hist=buf[i, 1:])
     planes = cv2.split(image)
-    rows = equalize_rows_uint8(counts[:, :, 0], image.shape[0] * image.shape[1])  # row i: channel i's table
+    # row i: channel i's table; float32 table arithmetic is exact below 2**23 pixels
+    rows = _equalize_tables_inplace(buf, [float(n)] * c) if n < 2**23 else None
+    if rows is None:  # a flat channel, or a larger image: in float64
+        rows = equalize_rows_uint8(buf[:, 1:].astype(np.float64))
     for plane, row in zip(planes, rows):
         _translate_inplace(plane, row)
     return cv2.merge(planes)
@@ -485,29 +489,49 @@ def equalize_table(hist: np.ndarray, top: int) -> np.ndarray:
     return table
 
 
-def equalize_rows_uint8(rows: np.ndarray, total: float | None = None) -> np.ndarray:
-    """``equalize_table(rows.T, 255).T`` as uint8 for (C, 256) integer counts (float32 or float64), one row
-    per channel, with ``total`` the count of every row when known (else summed): the same integers in a
-    fixed handful of numpy calls, each of which costs more than the arithmetic on 256 values. Per channel
-    in Python: the last occupied bin, step = (N - its count) // 255 (floor(a / 255) of float64 integers,
-    as ``equalize_table``); then (below + step // 2) / step for every table at once, with the half step
-    folded into an exclusive cumulative sum, capped at 255, truncated to uint8 (= floor for these
-    non-negative values)."""
-    c, bins = rows.shape
-    totals = [float(total)] * c if total is not None else rows.sum(axis=1, dtype=np.float64).tolist()
+def _equalize_tables_inplace(buf: np.ndarray, totals: list[float]) -> np.ndarray | None:
+    """PIL's equalize tables (``equalize_table(counts, 255)``) as (C, 256) uint8 from ``buf`` (C, 257): column 0
+    free, columns 1.. the counts of each channel (integers), ``totals`` each channel's pixel count. Works in
+    place in ``buf``'s dtype: float64, or float32 when every total is below 2**23 (then the running sums
+    are exact and floor(fl32(a / b)) = a // b, as a + b < 2**24). None when a channel is flat (step 0: the
+    general path's identity). ``equalize_rows_uint8``'s integers (tests/ops/test_planar_tables.py) in fewer
+    numpy calls, for ``equalize_uint8``, where calcHist writes the counts into ``buf`` and the calls, not the
+    arithmetic on 256 values, are the cost: the half step is folded into the cumulative sum."""
     steps = []
-    for i, (top, n) in enumerate(zip(rows[:, -1].tolist(), totals)):
+    for i, (top, n) in enumerate(zip(buf[:, -1].tolist(), totals)):
         if top == 0:  # the last occupied bin is below 255
-            nonzero = np.flatnonzero(rows[i])
-            top = float(rows[i, nonzero[-1]]) if len(nonzero) else 0.0
+            nonzero = np.flatnonzero(buf[i, 1:])
+            top = float(buf[i, 1 + nonzero[-1]]) if len(nonzero) else 0.0
         step = math.floor((n - top) / 255)
-        if step == 0:  # a flat channel (or an empty one): identity; the general path handles it
-            return equalize_table(np.asarray(rows, np.float64).T, 255).T.astype(np.uint8)
+        if step == 0:
+            return None
         steps.append(step)
-    table = np.empty((c, bins), np.float64)
-    table[:, 0] = [math.floor(step / 2) for step in steps]
-    table[:, 1:] = rows[:, :-1]
-    np.cumsum(table, axis=1, out=table)  # half + count of values strictly below each bin
+    buf[:, 0] = [step // 2 for step in steps]
+    np.cumsum(buf, axis=1, out=buf)  # column j: half step + count of values strictly below bin j
+    table = buf[:, :-1]
+    table /= np.array(steps, buf.dtype)[:, None]
+    np.minimum(table, 255.0, out=table)
+    return table.astype(np.uint8)  # truncation = floor for these non-negative values
+
+
+def equalize_rows_uint8(rows: np.ndarray) -> np.ndarray:
+    """``equalize_table(rows.T, 255).T`` as uint8 for (C, 256) float64 counts, one row per channel: the same
+    integers in fewer numpy passes. Per channel in Python: the last occupied bin, step = (N - its count)
+    // 255 (floor(a / 255) of float64 integers, as ``equalize_table``); then one pass for every table:
+    (below + step // 2) / step, capped at 255, truncated to uint8 (= floor for these non-negative values)."""
+    cum = np.cumsum(rows, axis=1)
+    steps, halves = [], []
+    for row, total in zip(rows, cum[:, -1].tolist()):
+        k = row.shape[0] - 1
+        while k > 0 and row[k] == 0:
+            k -= 1
+        step = math.floor((total - float(row[k])) / 255)
+        if step == 0:  # a flat channel (or an empty one): identity; the general path handles it
+            return equalize_table(rows.T, 255).T.astype(np.uint8)
+        steps.append(step)
+        halves.append(math.floor(step / 2))
+    table = cum - rows  # count of values strictly below each bin
+    table += np.array(halves, np.float64)[:, None]
     table /= np.array(steps, np.float64)[:, None]
     np.minimum(table, 255.0, out=table)
     return table.astype(np.uint8)
