@@ -489,7 +489,7 @@ def equalize_table(hist: np.ndarray, top: int) -> np.ndarray:
 
 
 def _equalize_tables_inplace(buf: np.ndarray, n: int) -> list[np.ndarray] | None:
-    """PIL's equalize tables (``equalize_table(counts, 255)``), one uint8 table per channel, from a float32
+    """PIL's equalize tables (``equalize_table(counts, 255)``), one uint8 table of 256 entries per channel, from a float32
     ``buf`` (C, 257): column 0 zero, columns 1.. each channel's integer counts of ``n < 2**23`` pixels. Works
     in place. None when a channel is flat (step 0: the general path's identity). ``equalize_rows_uint8``'s
     integers (tests/ops/test_planar_tables.py) in fewer calls, for ``equalize_uint8``, where the calls, not
@@ -515,7 +515,7 @@ def _equalize_tables_inplace(buf: np.ndarray, n: int) -> list[np.ndarray] | None
         steps.append(step)
     if n < 2**18:
         np.add.accumulate(buf, axis=1, out=buf)  # column j: count of values strictly below bin j
-        return [cv2.convertScaleAbs(buf[i, :-1], alpha=1.0 / step, beta=(step + 1) % 2 * 0.5 / step).reshape(-1) for i, step in enumerate(steps)]
+        return [cv2.convertScaleAbs(buf[i, :-1], alpha=1.0 / step, beta=(step + 1) % 2 * 0.5 / step) for i, step in enumerate(steps)]  # (256, 1) each
     buf[:, 0] = [step // 2 for step in steps]
     np.add.accumulate(buf, axis=1, out=buf)  # column j: half step + count of values strictly below bin j
     table = buf[:, :-1]
