@@ -489,12 +489,13 @@ def equalize_table(hist: np.ndarray, top: int) -> np.ndarray:
 
 
 def _equalize_tables_inplace(buf: np.ndarray, n: int) -> list[np.ndarray] | None:
-    """PIL's equalize tables (``equalize_table(counts, 255)``), one uint8 table of 256 entries per channel, from a float32
-    ``buf`` (C, 257): column 0 zero, columns 1.. each channel's integer counts of ``n < 2**23`` pixels. Works
-    in place. None when a channel is flat (step 0: the general path's identity). ``equalize_rows_uint8``'s
-    integers (tests/ops/test_planar_tables.py) in fewer calls, for ``equalize_uint8``, where the calls, not
-    the arithmetic on 256 values, are the cost. Per channel in Python: the last occupied bin (from the top
-    16 bins, else a search), step = (n - its count) // 255; then T = min(255, (below + step // 2) // step):
+    """PIL's equalize tables (``equalize_table(counts, 255)``), one uint8 table of 256 entries per channel,
+    from a float32 ``buf`` (C, 257): column 0 zero, columns 1.. each channel's integer counts of
+    ``n < 2**23`` pixels. Works in place. None when a channel is flat (step 0: the general path's identity).
+    ``equalize_rows_uint8``'s integers (tests/ops/test_planar_tables.py) in fewer calls, for
+    ``equalize_uint8``, where the calls, not the arithmetic on 256 values, are the cost. Per channel in
+    Python: the last occupied bin (from the top 16 bins, else a search), step = (n - its count) // 255;
+    then T = min(255, (below + step // 2) // step):
     - n < 2**18: T = round((below + c) / step) with c = 0 for an odd step, 1/2 for an even one (the same
       integers: the quotient is never within 1 / (2 step) of a half), one cv2.convertScaleAbs per channel
       (float32 scaling: error < 1e-4, under that margin for steps below 1029), which also saturates;
