@@ -60,6 +60,27 @@ def test_equalize_rows_uint8_equals_the_general_table() -> None:
         assert np.array_equal(C.equalize_rows_uint8(np.ascontiguousarray(hist.T)).T, expected)
 
 
+@pytest.mark.parametrize("total", [200, 1000, 65536, 2**18 - 1, 2**18, 2**22 + 12345, 2**23 - 1])
+def test_equalize_uint8_tables_equal_the_general_table_up_to_2_23_pixels(total: int) -> None:
+    # equalize_uint8's tables: float32 rounding below 2**18 pixels, float32 floors up to 2**23, both exact;
+    # skewed histograms (Dirichlet weights) put many quotients near the rounding margins
+    rng = np.random.default_rng(total)
+    for _ in range(60):
+        counts = np.zeros((3, 256), np.int64)
+        for row in counts:
+            levels = rng.choice(256, size=int(rng.integers(2, min(257, total))), replace=False)
+            weights = rng.dirichlet(np.full(len(levels), rng.choice([0.1, 1.0, 10.0])))
+            row[levels] = rng.multinomial(total - len(levels), weights) + 1
+        buf = np.zeros((3, 257), np.float32)
+        buf[:, 1:] = counts
+        tables = C._equalize_tables_inplace(buf, total)
+        expected = C.equalize_table(counts.T.astype(np.float64), 255).T.astype(np.uint8)
+        if tables is None:  # a channel with step 0: the caller takes the general path
+            assert any((total - row[np.flatnonzero(row)[-1]]) // 255 == 0 for row in counts)
+        else:
+            assert np.array_equal(np.stack([t.reshape(-1) for t in tables]), expected)
+
+
 @_NEEDS_STRINGZILLA
 @pytest.mark.parametrize("channels", [2, 3, 4])
 def test_per_channel_tables_match_numpy_indexing(channels: int) -> None:

@@ -353,15 +353,20 @@ def equalize_uint8(image: np.ndarray) -> np.ndarray:
     one merge (translating the interleaved image once per channel and gathering costs more). Same bytes
     as ``apply_table(image, equalize_table(ImageStats(image).hist(), 255))``."""
     c = image.shape[2]
-    if _sz is None or not 1 < c <= 4 or image.shape[0] * image.shape[1] >= 2**24:  # calcHist counts are float32
+    n = image.shape[0] * image.shape[1]
+    if _sz is None or not 1 < c <= 4 or n >= 2**24:  # calcHist counts are float32
         return apply_table(image, equalize_table(ImageStats(image).hist(), 255).astype(np.uint8))
     image = np.ascontiguousarray(image)
     # histograms from the interleaved image: calcHist of a single-channel plane takes OpenCV's IPP path,
     # which runs extra threads: ~3x the CPU time of OpenCV's own loop over one channel of the interleaved
     # image (measured with process_time), for a wall time no better on a free core
-    counts = np.stack([cv2.calcHist([image], [i], None, [256], [0, 256]).reshape(256) for i in range(c)], dtype=np.float64)
+    buf = np.zeros((c, 257), np.float32)  # calcHist writes each channel's counts into columns 1..256
+    for i in range(c):
+        cv2.calcHist([image], [i], None, [256], [0, 256], hist=buf[i, 1:])
     planes = cv2.split(image)
-    rows = equalize_rows_uint8(counts)  # row i: channel i's table
+    rows = _equalize_tables_inplace(buf, n) if n < 2**23 else None  # channel i's table: rows[i]
+    if rows is None:  # a flat channel, or a larger image: in float64
+        rows = equalize_rows_uint8(buf[:, 1:].astype(np.float64))
     for plane, row in zip(planes, rows):
         _translate_inplace(plane, row)
     return cv2.merge(planes)
@@ -481,6 +486,43 @@ def equalize_table(hist: np.ndarray, top: int) -> np.ndarray:
     if flat.any():
         table[:, flat] = np.arange(bins, dtype=np.float64)[:, None]
     return table
+
+
+def _equalize_tables_inplace(buf: np.ndarray, n: int) -> list[np.ndarray] | None:
+    """PIL's equalize tables (``equalize_table(counts, 255)``), one uint8 table of 256 entries per channel,
+    from a float32 ``buf`` (C, 257): column 0 zero, columns 1.. each channel's integer counts of
+    ``n < 2**23`` pixels. Works in place. None when a channel is flat (step 0: the general path's identity).
+    ``equalize_rows_uint8``'s integers (tests/ops/test_planar_tables.py) in fewer calls, for
+    ``equalize_uint8``, where the calls, not the arithmetic on 256 values, are the cost. Per channel in
+    Python: the last occupied bin (from the top 16 bins, else a search), step = (n - its count) // 255;
+    then T = min(255, (below + step // 2) // step):
+    - n < 2**18: T = round((below + c) / step) with c = 0 for an odd step, 1/2 for an even one (the same
+      integers: the quotient is never within 1 / (2 step) of a half), one cv2.convertScaleAbs per channel
+      (float32 scaling: error < 1e-4, under that margin for steps below 1029), which also saturates;
+    - else in float32 with floors: the running sums are exact and floor(fl32(a / b)) = a // b (a + b < 2**24)."""
+    steps = []
+    for i, tail in enumerate(buf[:, -16:].tolist()):
+        k = 15
+        while k >= 0 and tail[k] == 0:
+            k -= 1
+        if k >= 0:
+            top = tail[k]
+        else:  # the last occupied bin is below 240
+            nonzero = np.flatnonzero(buf[i, 1:])
+            top = float(buf[i, 1 + nonzero[-1]]) if len(nonzero) else 0.0
+        step = (n - int(top)) // 255
+        if step == 0:
+            return None
+        steps.append(step)
+    if n < 2**18:
+        np.add.accumulate(buf, axis=1, out=buf)  # column j: count of values strictly below bin j
+        return [cv2.convertScaleAbs(buf[i, :-1], alpha=1.0 / step, beta=(step + 1) % 2 * 0.5 / step) for i, step in enumerate(steps)]  # (256, 1) each
+    buf[:, 0] = [step // 2 for step in steps]
+    np.add.accumulate(buf, axis=1, out=buf)  # column j: half step + count of values strictly below bin j
+    table = buf[:, :-1]
+    table /= np.array(steps, buf.dtype)[:, None]
+    np.minimum(table, 255.0, out=table)
+    return list(table.astype(np.uint8))  # truncation = floor for these non-negative values
 
 
 def equalize_rows_uint8(rows: np.ndarray) -> np.ndarray:

@@ -119,6 +119,34 @@ def fda(image: np.ndarray, reference: np.ndarray, beta: float) -> np.ndarray:
     return np.fft.ifft2(spectrum, axes=(0, 1)).real
 
 
+def column_means(pixels: np.ndarray) -> np.ndarray:
+    """``pixels.mean(axis=0)`` of (n, c) pixels, bit for bit, ~3x faster for float rows. numpy reduces a
+    C-contiguous (n, c) array along axis 0 one row after another (per column a sequential sum in the array's
+    float type, c-long inner loops); ``cv2.integral`` of the (n, 1, c) column adds in the same order
+    (tests/ops/test_domain_adaptation.py checks the two agree). The sum is divided by the count as numpy's
+    mean does (an intp count: in float64, cast back)."""
+    n, c = pixels.shape
+    depth = {np.dtype(np.float32): cv2.CV_32F, np.dtype(np.float64): cv2.CV_64F}.get(pixels.dtype)
+    if depth is None or not 2 <= c <= 4 or n < 2 or not pixels.flags.c_contiguous:  # one column: numpy sums pairwise
+        return pixels.mean(axis=0)
+    sums = cv2.integral(pixels.reshape(n, 1, c), sdepth=depth).reshape(n + 1, 2, c)[-1, -1].copy()
+    return np.true_divide(sums, np.intp(n), out=sums, casting="unsafe")
+
+
+def covariance(pixels: np.ndarray) -> np.ndarray:
+    """``np.cov(pixels, rowvar=False)`` of (n, c) pixels as a (c, c) array, bit for bit: the same float64
+    copy, centring and BLAS product as numpy's, with the column means from ``column_means``."""
+    n, c = pixels.shape
+    if n < 2:
+        return np.asarray(np.cov(pixels, rowvar=False)).reshape(c, c)
+    x = np.array(pixels, dtype=np.float64)
+    x -= column_means(x)
+    xt = x.T  # np.cov's (c, n) view: dot(X, X.T) of the same memory takes the same BLAS path (syrk)
+    cov = np.dot(xt, xt.T.conj())
+    cov *= np.true_divide(1, n - 1)
+    return cov
+
+
 class Fitted:
     """A per-channel-vector transform fitted on (n, c) pixels: "pca" (centre, rotate to principal axes,
     scikit-learn's sign rule: the largest-magnitude entry of each axis positive), "standard" (zero mean, unit
@@ -127,9 +155,9 @@ class Fitted:
     def __init__(self, kind: str, pixels: np.ndarray) -> None:
         self.kind = kind
         if kind == "pca":
-            self.mean = pixels.mean(axis=0)
+            self.mean = column_means(pixels)
             # principal axes from the c x c covariance (eigh; descending variance), not an SVD of all pixels
-            _, vecs = np.linalg.eigh(np.cov(pixels, rowvar=False).reshape(pixels.shape[1], pixels.shape[1]))
+            _, vecs = np.linalg.eigh(covariance(pixels))
             vt = vecs[:, ::-1].T
             signs = np.sign(vt[np.arange(len(vt)), np.argmax(np.abs(vt), axis=1)])
             signs[signs == 0] = 1.0

@@ -154,22 +154,52 @@ def glass_offsets(seed: int, shape: tuple[int, int], max_delta: int, iterations:
     return rng.integers(-max_delta, max_delta, size=(n, iterations, 2))
 
 
+def _pixel_words(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` (H, W, C) as a transposed (W, H, C') copy whose pixels are single words (C' = 4 for 3 channels,
+    alpha padding), and a 1-D view of that copy with one element per pixel: gathers and scatters of whole
+    pixels as words cost ~3x less than (H, W, C) fancy indexing. ``_from_pixel_words`` undoes it."""
+    h, w, c = x.shape
+    if c == 3:  # uint8, uint16 and float32 (the dtypes OpenCV converts): 4-, 8- and 16-byte pixels
+        buf = cv2.transpose(cv2.cvtColor(x, cv2.COLOR_RGB2RGBA))
+    elif c <= 4:
+        buf = _hwc(cv2.transpose(x))
+    else:
+        buf = np.ascontiguousarray(x.transpose(1, 0, 2))
+    size = buf.shape[2] * buf.itemsize
+    word = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}.get(size, np.dtype((np.void, size)))
+    return buf, buf.reshape(w * h, buf.shape[2]).view(word).reshape(-1)
+
+
+def _from_pixel_words(buf: np.ndarray, channels: int) -> np.ndarray:
+    """The (H, W, channels) image of a ``_pixel_words`` copy."""
+    if buf.shape[2] > 4:
+        return np.ascontiguousarray(buf.transpose(1, 0, 2))
+    x = _hwc(cv2.transpose(buf))
+    return cv2.cvtColor(x, cv2.COLOR_RGBA2RGB) if channels == 3 else x
+
+
 def glass_blur(image: np.ndarray, sigma: float, max_delta: int, iterations: int, dxy: np.ndarray) -> np.ndarray:
     """Glass blur, ImageNet-C (Hendrycks & Dietterich 2019), albumentations' "fast" mode: Gaussian blur
     (sigma), then ``iterations`` passes that swap every interior pixel with a neighbour offset by ``dxy``
     (scanning from the bottom-right), then Gaussian blur again. Swaps are vectorised per pass as in
-    albumentations (when two swaps touch one pixel, the later write wins)."""
+    albumentations (when two swaps touch one pixel, the later write wins). The passes run on whole pixels
+    as machine words in a transposed copy (``_pixel_words``), where albumentations' scan order (rows
+    fastest) walks memory contiguously; the swap order and so the result are unchanged."""
     x = _hwc(cv2.GaussianBlur(image, (0, 0), sigmaX=float(sigma)))
     h, w = image.shape[:2]
     hs = np.arange(h - max_delta, max_delta, -1)
     ws = np.arange(w - max_delta, max_delta, -1)
     if len(hs) and len(ws) and len(dxy):
-        rows = np.tile(hs, ws.shape[0])
-        cols = np.repeat(ws, hs.shape[0])
+        buf, flat = _pixel_words(x)
+        # pixel (r, c) is flat[c * h + r]; scan order: for each column (right to left), rows bottom to top
+        here = (ws[:, None] * h + hs[None, :]).reshape(-1)
         for i in range(iterations):
-            dy, dx = dxy[: len(rows), i, 0], dxy[: len(rows), i, 1]
-            # rows + dy stays in [1, h - 1] because rows is in (max_delta, h - max_delta] and dy in [-max_delta, max_delta)
-            x[rows, cols], x[rows + dy, cols + dx] = x[rows + dy, cols + dx], x[rows, cols]
+            # r + dy stays in [1, h - 1] because r is in (max_delta, h - max_delta] and dy in [-max_delta, max_delta)
+            there = here + (dxy[: len(here), i, 1] * h + dxy[: len(here), i, 0])
+            moved, kept = flat[there], flat[here]
+            flat[here] = moved
+            flat[there] = kept
+        x = _from_pixel_words(buf, x.shape[2])
     return _hwc(cv2.GaussianBlur(x, (0, 0), sigmaX=float(sigma)))
 
 
@@ -201,6 +231,12 @@ IDENTITY_3X3 = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], np.float32)
 def sharpen_kernel(alpha: float, lightness: float) -> np.ndarray:
     """``(1 - alpha) I + alpha L`` with ``L = [[-1,-1,-1],[-1,8+lightness,-1],[-1,-1,-1]]`` (the Laplacian
     sharpening matrix of imgaug / albumentations; taps sum to ``1 + alpha (lightness - 1)``)."""
+    if type(alpha) is float:  # the transform's case: float32 arithmetic (NEP 50), in scalars (~4x cheaper)
+        a = np.float32(alpha)
+        kernel = np.empty((3, 3), np.float32)
+        kernel.fill(np.float32(0) - a)  # 0 - a: +0.0 when alpha is 0, as the sum below
+        kernel[1, 1] = np.float32(1 - alpha) + a * np.float32(8 + lightness)
+        return kernel
     effect = np.array([[-1, -1, -1], [-1, 8 + lightness, -1], [-1, -1, -1]], np.float32)
     return ((1 - alpha) * IDENTITY_3X3 + alpha * effect).astype(np.float32)
 

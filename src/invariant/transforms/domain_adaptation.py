@@ -182,12 +182,13 @@ class PixelDistributionAdaptation(ReferenceTransform):
         cache = self.__dict__.setdefault("_fits", {})
         if key not in cache:  # the reference's fit depends only on the reference and the channel count
             cache[key] = D.Fitted(self.transform_type, self._reference(params, image, resize=False).reshape(-1, c))
-        x = image.astype(np.float32) * np.float32(1.0 / max_value(image.dtype))
+        levels = image.astype(np.float32)
+        x = levels * np.float32(1.0 / max_value(image.dtype))
         m, t = D.adaptation_affine(x, cache[key], self.transform_type)
         b = params["blend"]
         top = max_value(image.dtype)
         # blend folded into the map, [0, 1] units folded in too: out = image @ ((1 - b) I + b M) + b t top
         blended = ((1 - b) * np.eye(len(m)) + b * m).astype(np.float32)
-        out = image.reshape(-1, c).astype(np.float32) @ blended
+        out = levels.reshape(-1, c) @ blended
         out += (b * t * top).astype(np.float32)
         return to_dtype(out.reshape(h, w, c), image.dtype)

@@ -197,7 +197,10 @@ class Sharpen(Transform):
         self.lightness = as_range(lightness, "lightness", low=0.0)
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
-        return {"alpha": float(rng.uniform(*self.alpha)), "lightness": float(rng.uniform(*self.lightness))}
+        # the doubles of rng.uniform(*self.alpha), rng.uniform(*self.lightness) (lo + (hi - lo) * u), drawn at once
+        u = rng.random(2).tolist()
+        (a0, a1), (l0, l1) = self.alpha, self.lightness
+        return {"alpha": float(a0 + (a1 - a0) * u[0]), "lightness": float(l0 + (l1 - l0) * u[1])}
 
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
         return O.convolve(image, O.sharpen_kernel(params["alpha"], params["lightness"]))
