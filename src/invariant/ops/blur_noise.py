@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from .color import max_value, to_dtype
+from .color import max_value, rgb_to_hls_float, to_dtype
 
 
 def _hwc(array: np.ndarray) -> np.ndarray:
@@ -190,7 +190,7 @@ def iso_noise(image: np.ndarray, color_shift: float, intensity: float, seed: int
     (exactly for uint8 and uint16; float32 within 5e-7 after the HLS round trip)."""
     top = max_value(image.dtype)
     rgb = image if image.dtype == np.float32 else np.multiply(image, np.float32(1.0 / top), dtype=np.float32)
-    hls = cv2.cvtColor(rgb, cv2.COLOR_RGB2HLS)
+    hls = rgb_to_hls_float(rgb)
     _, std = cv2.meanStdDev(hls)
     hue_noise, counts = iso_noise_planes(seed, image.shape[:2], float(std[1, 0]) * intensity * 255.0, color_shift * 360.0 * intensity)
     hue, light, sat = cv2.split(hls)

@@ -16,7 +16,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from .color import max_value, to_dtype
+from .color import max_value, rgb_to_hls_float, to_dtype
 
 # Black-body (Planckian) and CIE D-illuminant RGB chromaticities, 500 K apart, from Zini, Gomez-Villa,
 # Buzzelli, Twardowski, Bagdanov & van de Weijer, "Planckian Jitter: countering the color-crippling effects
@@ -127,7 +127,7 @@ def snow_bleach(image: np.ndarray, snow_point: float, brightness_coeff: float) -
         return to_dtype(snow_bleach(work, snow_point, brightness_coeff).astype(np.float64) * 65535.0, np.dtype(np.uint16))
     top = max_value(image.dtype)
     threshold = snow_point * top / 2 + top / 3
-    hls = cv2.cvtColor(image, cv2.COLOR_RGB2HLS)
+    hls = rgb_to_hls_float(image) if image.dtype == np.float32 else cv2.cvtColor(image, cv2.COLOR_RGB2HLS)
     light = hls[:, :, 1].astype(np.float32)
     light[light < threshold] *= brightness_coeff
     hls[:, :, 1] = np.clip(light, 0, top).astype(image.dtype)
