@@ -111,3 +111,15 @@ def test_pca_lighting_given_eigen_adds_their_combination() -> None:
     cov = np.cov(image.reshape(-1, 3).astype(np.float64), rowvar=False)
     np.testing.assert_allclose(vecs.T @ cov @ vecs, np.diag(vals), atol=1e-10)
     assert (np.diff(vals) <= 0).all()
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_pca_of_one_pixel_has_no_spread(dtype) -> None:
+    """A 1x1 image: np.cov's n - 1 denominator is 0 (NaN covariance: LinAlgError for uint8, NaN pixels for
+    float32 before). One pixel has no spread: zero eigenvalues, and the per-image lighting adds nothing."""
+    image = np.array([[[200, 30, 90]]], dtype=np.uint8)
+    image = image if dtype == np.uint8 else (image / 255).astype(np.float32)
+    vals, vecs = W.image_pca(image)
+    np.testing.assert_array_equal(vals, np.zeros(3))  # the population covariance (np.cov(bias=True)) of one pixel
+    np.testing.assert_allclose(vecs.T @ vecs, np.eye(3), atol=1e-12)
+    np.testing.assert_array_equal(W.pca_lighting(image, np.array([0.5, -0.3, 0.2])), image)

@@ -357,7 +357,8 @@ def image_pca(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (descending) and eigenvector columns of the image's channel covariance, pixels in [0, 1]."""
     c = image.shape[2]
     pixels = image.reshape(-1, c).astype(np.float64) / max_value(image.dtype)
-    cov = np.atleast_2d(np.cov(pixels, rowvar=False))
+    # one pixel has no spread: np.cov's n - 1 = 0 denominator would give NaN (eigh then fails or returns NaN)
+    cov = np.atleast_2d(np.cov(pixels, rowvar=False)) if len(pixels) > 1 else np.zeros((c, c))
     vals, vecs = np.linalg.eigh(cov)
     order = np.argsort(vals)[::-1]
     return np.clip(vals[order], 0, None), vecs[:, order]
