@@ -45,3 +45,10 @@ def test_mismatched_instance_masks_are_named_as_the_caller_passed_them() -> None
     assert "Planes" not in str(err.value)
     with pytest.raises(ValueError, match=r"got 2 instance masks of height and width \(40, 64\)"):
         pipe(image=image, masks=[np.zeros((40, 64), np.uint8)] * 2)
+
+
+def test_a_mask_of_another_dtype_is_named_with_both_dtypes() -> None:
+    """Same size, other dtype: the message said 'the shape and dtype of masks[0] (20, 30)', naming no dtype."""
+    masks = [np.zeros((20, 30), np.uint8), np.zeros((20, 30), bool)]
+    with pytest.raises(ValueError, match=r"masks\[1\]: expected the shape and dtype of masks\[0\], \(20, 30\) and uint8, got .*dtype bool"):
+        iv.Compose([iv.HorizontalFlip(p=1)])(image=np.zeros((20, 30, 3), np.uint8), masks=masks)
