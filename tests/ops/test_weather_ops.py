@@ -123,3 +123,18 @@ def test_pca_of_one_pixel_has_no_spread(dtype) -> None:
     np.testing.assert_array_equal(vals, np.zeros(3))  # the population covariance (np.cov(bias=True)) of one pixel
     np.testing.assert_allclose(vecs.T @ vecs, np.eye(3), atol=1e-12)
     np.testing.assert_array_equal(W.pca_lighting(image, np.array([0.5, -0.3, 0.2])), image)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_gain_on_more_channels_than_opencv_holds(dtype) -> None:
+    """A 200-band cube (past OpenCV 5's 128-channel limit: cv2.merge raised) gets, band by band, what a
+    one-band image gets through OpenCV's multiply."""
+    from invariant.ops.color import max_value
+
+    rng = np.random.default_rng(0)
+    cube = (rng.random((9, 11, 200)) * max_value(np.dtype(dtype))).astype(dtype)
+    gain = (0.5 + rng.random((9, 11))).astype(np.float32)
+    out = W.apply_gain(cube, gain)
+    assert out.shape == cube.shape and out.dtype == cube.dtype
+    for band in (0, 77, 199):
+        np.testing.assert_array_equal(out[:, :, band], W.apply_gain(np.ascontiguousarray(cube[:, :, band : band + 1]), gain)[:, :, 0])

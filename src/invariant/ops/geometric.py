@@ -13,6 +13,20 @@ import math
 import cv2
 import numpy as np
 
+def _cv_max_channels() -> int:
+    """OpenCV's CV_CN_MAX, the most channels one array may hold in its calls (merge, split, multiply, filters):
+    512 in OpenCV 4, 128 in OpenCV 5. Not exported to Python, so probed once (a merge of 1x1 planes)."""
+    for n in (512, 128):
+        try:
+            cv2.merge([np.zeros((1, 1), np.uint8)] * n)
+            return n
+        except cv2.error:
+            continue
+    return 4
+
+
+CV_MAX_CHANNELS = _cv_max_channels()
+
 INTERPOLATIONS = {
     "nearest": cv2.INTER_NEAREST,
     "linear": cv2.INTER_LINEAR,

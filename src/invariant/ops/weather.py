@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from .color import max_value, rgb_to_hls_float, to_dtype
+from .geometric import CV_MAX_CHANNELS
 
 # Black-body (Planckian) and CIE D-illuminant RGB chromaticities, 500 K apart, from Zini, Gomez-Villa,
 # Buzzelli, Twardowski, Bagdanov & van de Weijer, "Planckian Jitter: countering the color-crippling effects
@@ -285,6 +286,9 @@ def illumination_gain(shape: tuple[int, int], mode: str, intensity: float, angle
 def apply_gain(image: np.ndarray, gain: np.ndarray) -> np.ndarray:
     """``x * gain`` per pixel (every channel), rounded and clipped to the dtype's range (one OpenCV pass)."""
     c = image.shape[2]
+    if c > CV_MAX_CHANNELS:  # more channels than one OpenCV array holds (a hyperspectral cube): numpy, same rounding
+        out = image.astype(np.float32) * gain[:, :, None]
+        return np.clip(out, 0, 1, out=out) if image.dtype == np.float32 else to_dtype(out, image.dtype)
     g = gain if c == 1 else cv2.merge([gain] * c)
     if image.dtype == np.float32:
         return np.clip(cv2.multiply(image, g.reshape(image.shape)), 0, 1, out=None).reshape(image.shape)
