@@ -21,6 +21,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from .geometric import CV_MAX_CHANNELS, channel_chunks
+
 try:  # the bare clip ufunc: np.clip's Python wrapper costs more than the 256-value clip itself
     from numpy._core.umath import clip as _clip
 except ImportError:  # pragma: no cover - numpy < 2
@@ -110,7 +112,7 @@ class ImageStats:
             image = self.image
             assert image is not None
             c = image.shape[2]
-            if image.dtype == np.uint8 and image.shape[0] * image.shape[1] < 2**24:  # calcHist counts are float32
+            if image.dtype == np.uint8 and image.shape[0] * image.shape[1] < 2**24 and c <= CV_MAX_CHANNELS:  # calcHist counts are float32
                 self._hist = np.stack([cv2.calcHist([image], [i], None, [256], [0, 256]).reshape(256) for i in range(c)], axis=1).astype(np.float64)
             else:
                 values = image if image.dtype != np.float32 else quantize16(image)
@@ -327,6 +329,9 @@ def apply_table(image: np.ndarray, table: np.ndarray) -> np.ndarray:
         table = np.repeat(table, c, axis=1)
     if table.dtype not in (np.uint8, np.float32, np.float64):
         table = table.astype(np.float32)
+    if c > CV_MAX_CHANNELS:  # more channels than one OpenCV array holds: chunks with their tables' columns
+        m = CV_MAX_CHANNELS
+        return np.concatenate([apply_table(np.ascontiguousarray(image[:, :, a : a + m]), table[:, a : a + m]) for a in range(0, c, m)], axis=2)
     lut = table.reshape(256) if c == 1 else np.ascontiguousarray(table).reshape(1, 256, c)
     return _hwc(cv2.LUT(image, lut))
 
@@ -631,6 +636,7 @@ def shift_hsv(image: np.ndarray, hue_degrees: float, sat_shift: float, val_shift
 _SMOOTH = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], dtype=np.float32) / 13.0
 
 
+@channel_chunks
 def sharpness(image: np.ndarray, factor: float) -> np.ndarray:
     """PIL ImageEnhance.Sharpness / torchvision adjust_sharpness: blend with PIL's SMOOTH-filtered image
     (3x3 kernel [[1,1,1],[1,5,1],[1,1,1]]/13, border pixels left unfiltered); factor > 1 sharpens.

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from .color import max_value
+from .geometric import CV_MAX_CHANNELS
 
 
 def to_unit(image: np.ndarray) -> np.ndarray:
@@ -65,7 +66,7 @@ def match_table(source: np.ndarray, template: np.ndarray) -> np.ndarray:
 def _channel_distinct(image: np.ndarray, c: int) -> tuple[np.ndarray, np.ndarray]:
     """``_distinct(image[:, :, c])[:2]`` of an HWC image. uint8 channels are counted with cv2.calcHist on the
     interleaved image (no strided copy of the channel; same integer counts as the bincount)."""
-    if image.dtype == np.uint8 and image.shape[0] * image.shape[1] < 2**24:  # calcHist counts are float32
+    if image.dtype == np.uint8 and image.shape[0] * image.shape[1] < 2**24 and image.shape[2] <= CV_MAX_CHANNELS:  # calcHist counts are float32
         counts = cv2.calcHist([image], [c], None, [256], [0, 256]).reshape(256).astype(np.int64)
         present = np.flatnonzero(counts)
         return present / 255.0, counts[present]

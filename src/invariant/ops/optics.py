@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from .blur_noise import _hwc, _per_channel_groups
+from .geometric import channel_chunks
 from .color import max_value, to_dtype
 
 
@@ -74,6 +75,7 @@ def _central_zoom(image: np.ndarray, factor: float) -> np.ndarray:
     return big[t : t + h, l_ : l_ + w]
 
 
+@channel_chunks
 def zoom_blur(image: np.ndarray, factors: list[float]) -> np.ndarray:
     """Radial (zoom) blur, ImageNet-C (Hendrycks & Dietterich 2019): the mean of the image and its central
     zooms by each of ``factors`` (>= 1), computed in float32 and rounded once."""

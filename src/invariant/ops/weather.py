@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from .color import max_value, rgb_to_hls_float, to_dtype
-from .geometric import CV_MAX_CHANNELS
+from .geometric import CV_MAX_CHANNELS, channel_chunks
 
 # Black-body (Planckian) and CIE D-illuminant RGB chromaticities, 500 K apart, from Zini, Gomez-Villa,
 # Buzzelli, Twardowski, Bagdanov & van de Weijer, "Planckian Jitter: countering the color-crippling effects
@@ -60,6 +60,7 @@ def _color(color: Sequence[float], channels: int, top: float) -> tuple[float, ..
     return tuple(values)
 
 
+@channel_chunks
 def fog(image: np.ndarray, intensity: float, alpha_coef: float, centres: Sequence[Sequence[int]], radii: Sequence[int]) -> np.ndarray:
     """Automold fog (albumentations ``add_fog``): each particle is a white disc blended over the running
     result with weight ``alpha_coef * intensity``, then a Gaussian blur of side ``max(3, min(H, W) // 30)``
