@@ -45,6 +45,9 @@ def _inputs(channels: int):
     yield "edge-values", edge_values(channels)
     for value in (0.0, 1.0, -1e-3, 1 + 1e-3):  # constant images: zero variance, zero range
         yield f"constant-{value}", np.full((48, 64, channels), value, np.float32)
+    # float data outside the convention, which the rule keeps rather than squeezes (docs/spatial.md): a photo
+    # stretched to [-1, 2]; OpenCV's RGB -> HLS divides by zero on its pixels whose max + min is exactly 2
+    yield "stretched", photo("float32", channels) * np.float32(3.0) - np.float32(1.0)
 
 
 def totality_cases():

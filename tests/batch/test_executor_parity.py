@@ -345,3 +345,52 @@ def test_padded_crop_reaching_past_the_visible_part_matches(border_mode: str) ->
     got = pipe.batched(seed=1)(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), indices=range(8), epoch=0)
     ref = np.stack([pipe(image=img, rng=derive_rng(1, 0, i))["image"] for i, img in enumerate(images)])
     np.testing.assert_array_equal(got.permute(0, 2, 3, 1).numpy(), ref.astype(np.float32))
+
+
+LETTERBOXES = {
+    # small photos scaled UP into a padded canvas: the numpy path resizes then pads (cv2.resize replicates the
+    # edge pixels inside the rectangle); a constant-border grid read blended the outer half pixels with the fill
+    "LongestMaxSize+PadIfNeeded(upscale)": [iv.LongestMaxSize(150), iv.PadIfNeeded(160, 176, fill=114, fill_mask=9)],
+    "LongestMaxSize+PadIfNeeded(top_left)": [iv.LongestMaxSize(131), iv.PadIfNeeded(160, 160, position="top_left")],
+    "ScaleJitter(smaller than target)": [iv.ScaleJitter(target_size=(160, 176), scale_range=(0.7, 0.95))],
+    "crop+letterbox": [iv.CenterCrop(80), iv.LongestMaxSize(150), iv.PadIfNeeded(170, 170, fill=30)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(LETTERBOXES))
+def test_letterbox_upscale_matches_resize_then_pad(name: str, photos: np.ndarray) -> None:
+    masks = np.stack([(img[:, :, 0] > 128).astype(np.uint8) * 3 for img in photos])
+    pipe = iv.Compose(LETTERBOXES[name])
+    out = pipe.batched(seed=SEED)(torch.from_numpy(photos).permute(0, 3, 1, 2).contiguous(), indices=INDICES, epoch=EPOCH, mask=torch.from_numpy(masks))
+    for k, index in enumerate(INDICES):
+        ref = pipe(image=photos[k], mask=masks[k], rng=derive_rng(SEED, EPOCH, index))
+        diff = np.abs(out["image"][k].permute(1, 2, 0).numpy() - ref["image"].astype(np.float32))
+        assert diff.max() <= 1.0, (name, k, diff.max())
+        assert diff.mean() < 0.3, (name, k, diff.mean())
+        # nearest reads: only ties at exactly half-pixel source points may resolve differently (as for Resize)
+        assert (out["mask"][k].numpy() != ref["mask"]).mean() < 0.01, (name, k)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 3), (5, 4), (3, 9)])
+def test_gaussian_blur_on_images_smaller_than_its_kernel(size: tuple[int, int]) -> None:
+    """A 9-tap blur of a 2x3 image: cv2.GaussianBlur reflects (REFLECT_101) as often as it needs; the batched
+    kernel's F.pad(mode="reflect") raised for a pad as wide as the image."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (4, *size, 3), dtype=np.uint8)
+    pipe = iv.Compose([iv.GaussianBlur(kernel_size=(3, 9), sigma=(0.5, 3.0), p=1)], seed=0)
+    got = pipe.batched(seed=1)(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), indices=range(4), epoch=0)
+    ref = np.stack([pipe(image=img, rng=derive_rng(1, 0, i))["image"] for i, img in enumerate(images)])
+    assert np.abs(got.permute(0, 2, 3, 1).numpy() - ref).max() <= 1.0
+
+
+def test_reflect101_pad_is_opencvs_border_for_any_size() -> None:
+    from invariant.batch.kernels_torch import reflect101_pad
+
+    rng = np.random.default_rng(0)
+    for h in range(1, 6):
+        for w in range(1, 6):
+            image = rng.random((h, w)).astype(np.float32)
+            for r in range(0, 9):
+                want = cv2.copyMakeBorder(image, r, r, r, r, cv2.BORDER_REFLECT_101)
+                got = reflect101_pad(torch.from_numpy(image)[None, None], r)[0, 0].numpy()
+                np.testing.assert_array_equal(got, want, err_msg=f"{h}x{w} r={r}")

@@ -141,3 +141,42 @@ def test_rain_layer_on_any_channel_count_adds_the_blurred_segments(channels: int
             cv2.line(plane, (int(x), int(y)), (int(x + 3), int(y + 12)), value, 1, lineType=cv2.LINE_4)
         layer = cv2.blur(plane, (5, 5)).astype(np.int32)
         np.testing.assert_array_equal(out[:, :, ch], np.minimum(image[:, :, ch].astype(np.int32) + layer, 255))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_pca_of_one_pixel_has_no_spread(dtype) -> None:
+    """A 1x1 image: np.cov's n - 1 denominator is 0 (NaN covariance: LinAlgError for uint8, NaN pixels for
+    float32 before). One pixel has no spread: zero eigenvalues, and the per-image lighting adds nothing."""
+    image = np.array([[[200, 30, 90]]], dtype=np.uint8)
+    image = image if dtype == np.uint8 else (image / 255).astype(np.float32)
+    vals, vecs = W.image_pca(image)
+    np.testing.assert_array_equal(vals, np.zeros(3))  # the population covariance (np.cov(bias=True)) of one pixel
+    np.testing.assert_allclose(vecs.T @ vecs, np.eye(3), atol=1e-12)
+    np.testing.assert_array_equal(W.pca_lighting(image, np.array([0.5, -0.3, 0.2])), image)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_gain_on_more_channels_than_opencv_holds(dtype) -> None:
+    """A 200-band cube (past OpenCV 5's 128-channel limit: cv2.merge raised) gets, band by band, what a
+    one-band image gets through OpenCV's multiply."""
+    from invariant.ops.color import max_value
+
+    rng = np.random.default_rng(0)
+    cube = (rng.random((9, 11, 200)) * max_value(np.dtype(dtype))).astype(dtype)
+    gain = (0.5 + rng.random((9, 11))).astype(np.float32)
+    out = W.apply_gain(cube, gain)
+    assert out.shape == cube.shape and out.dtype == cube.dtype
+    for band in (0, 77, 199):
+        np.testing.assert_array_equal(out[:, :, band], W.apply_gain(np.ascontiguousarray(cube[:, :, band : band + 1]), gain)[:, :, 0])
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (1, 1, 3), (1, 2, 2), (2, 2, 1), (1, 1, 4)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_rain_on_images_of_four_values_or_fewer(shape: tuple[int, int, int], dtype) -> None:
+    # OpenCV reads an array of at most 4 values as a scalar (cv2.add returned 4 values for a 1x1 image):
+    # the rain layer is still added pixel by pixel with saturation
+    image = np.full(shape, 200 if dtype == np.uint8 else 65000, dtype)
+    out = W.rain(image, np.array([[0.0, 0.0]]), 0.0, 1, 1, (255, 255, 255), 1, 1.0)
+    assert out.shape == image.shape and out.dtype == image.dtype
+    top = np.iinfo(dtype).max
+    np.testing.assert_array_equal(out[0, 0], np.full(shape[2], top, dtype))  # the drop's pixel saturates

@@ -158,3 +158,15 @@ def test_bad_references_raise() -> None:
         iv.FDA([_coffee()], beta_limit=(0.1, 0.9))
     with pytest.raises(ValueError):
         iv.PixelDistributionAdaptation([_coffee()], transform_type="ica")
+
+
+@pytest.mark.parametrize("dtype", ("uint8", "float32"))
+@pytest.mark.parametrize("kind", ("pca", "standard", "minmax"))
+def test_pixel_distribution_adaptation_of_one_pixel_is_finite(dtype: str, kind: str) -> None:
+    """A 1x1 image has no spread (np.cov's n - 1 denominator is 0: NaN, then LinAlgError in eigh before)."""
+    ref = _coffee((8, 8))
+    image = photo(dtype, 3)[:1, :1]
+    out = iv.Compose([iv.PixelDistributionAdaptation([ref], transform_type=kind, p=1)], seed=0)(image=image)["image"]
+    assert out.shape == image.shape and out.dtype == image.dtype and np.isfinite(out.astype(np.float64)).all()
+    one = iv.Compose([iv.PixelDistributionAdaptation([image], transform_type=kind, p=1)], seed=0)(image=photo(dtype, 3))["image"]
+    assert np.isfinite(one.astype(np.float64)).all()  # a one-pixel reference too

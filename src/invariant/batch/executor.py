@@ -130,6 +130,8 @@ class _Resampling:
             self.mode, self.window = "replicate", tuple(form[2:6])
             if interp == "linear" and not self.painters:
                 self.fast = ("resize", *form[2:6], form[7], form[8])
+        elif self.mode == "constant" and self._place(composite, window, (out_h, out_w), form):
+            pass  # a letterbox: the numpy kernel resizes the (windowed) source into a rectangle and fills around it
         elif form[1] == geo.IDENTITY and not self.painters:
             self.fast = ("slice", 0, 0, False, False)
         elif form[1] == geo.WINDOW and not self.painters:
@@ -137,6 +139,24 @@ class _Resampling:
             wx0, wy0, wx1, wy1 = self.window  # the run's source window (a crop before a revealing step): a slice may not read past it
             if x0 >= wx0 and y0 >= wy0 and x0 + out_w <= wx1 and y0 + out_h <= wy1:
                 self.fast = ("slice", x0, y0, form[4], form[5])
+
+    def _place(self, composite: np.ndarray, window: tuple[int, int, int, int] | None, out_shape: tuple[int, int], form: tuple) -> bool:
+        """Is this run the numpy executor's ``PLACE`` kernel (the run's source window resized onto an integer
+        rectangle of the canvas, the fill around it: a letterbox)? Then read it as that kernel does: edges
+        replicated inside the rectangle (an upscale's outer half pixels are the edge pixels, not blended
+        with the fill as a constant-border warp blends them) and the fill outside it. The form is classified
+        on the window, as ``NumpyExecutor.spatial_run`` classifies it."""
+        if window is not None:  # (``form``: the whole source's; no window, it is the one to read)
+            x0, y0, x1, y1 = window
+            form = geo.classify(composite @ geo.translation(x0, y0), (y1 - y0, x1 - x0), out_shape)
+        if form[1] != geo.PLACE:
+            return False
+        ox0, oy0, ox1, oy1 = form[2:6]
+        inside = np.zeros(out_shape, np.uint8)
+        inside[oy0:oy1, ox0:ox1] = 1
+        self.mode = "replicate"  # folding into the window = resizing the window (its edges replicate)
+        self.outside = [(inside, self.fill, self.fill_mask), *self.outside]
+        return True
 
     def _field(self, steps: list[Step], shape: tuple[int, int]) -> None:
         """A stage with displacement fields: the numpy executor's own composition of its fields and

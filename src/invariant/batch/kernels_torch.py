@@ -257,6 +257,26 @@ def equalize(t: Any, x: Any, params: list, top: float) -> Any:
     return table.gather(1, v).float().view(n, c, h, w)
 
 
+def reflect101_pad(x: Any, r: int) -> Any:
+    """Pad the last two axes of ``x`` by ``r`` with OpenCV's BORDER_REFLECT_101 (``cv2.GaussianBlur``'s border),
+    for any image size: ``F.pad(mode="reflect")`` needs ``r`` below each side (an image smaller than the
+    kernel, e.g. 2x3 under a 5-tap blur, raised there), so those read the reflected indices instead
+    (``cv2.borderInterpolate``: period 2 (n - 1), a 1-pixel axis repeats its pixel)."""
+    h, w = x.shape[-2:]
+    if r < h and r < w:
+        return F.pad(x, (r, r, r, r), mode="reflect")
+
+    def index(n: int) -> Any:
+        i = torch.arange(-r, n + r, device=x.device)
+        if n == 1:
+            return torch.zeros_like(i)
+        period = 2 * (n - 1)
+        t = torch.remainder(i, period)
+        return torch.where(t > n - 1, period - t, t)
+
+    return x.index_select(-1, index(w)).index_select(-2, index(h))
+
+
 @register_pixel("GaussianBlur")
 def gaussian_blur(t: Any, x: Any, params: list, top: float) -> Any:
     """Separable Gaussian blur (``ops.blur_noise.gaussian_kernel`` taps), reflect-101 border; samples are
@@ -274,7 +294,7 @@ def gaussian_blur(t: Any, x: Any, params: list, top: float) -> Any:
         sel = torch.as_tensor(idx, device=x.device)
         part = (x if m == n else x.index_select(0, sel)).reshape(1, m * c, h, w)
         weight = rows.repeat_interleave(c, dim=0)  # (m*c, k)
-        part = F.pad(part, (r, r, r, r), mode="reflect")
+        part = reflect101_pad(part, r)
         part = F.conv2d(part, weight.view(m * c, 1, 1, size), groups=m * c)
         part = F.conv2d(part, weight.view(m * c, 1, size, 1), groups=m * c)
         if out is None:

@@ -165,7 +165,7 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
                 checked = [_check_array(f"masks[{i}]", m, "mask", getattr(pipe, "layout", "auto")) for i, m in enumerate(masks)]
                 for i, m in enumerate(checked):
                     if m.shape != checked[0].shape or m.dtype != checked[0].dtype:
-                        value_error(f"masks[{i}]", f"the shape and dtype of masks[0] {checked[0].shape[:2]}", m, "give every mask the same shape and dtype")
+                        value_error(f"masks[{i}]", f"the shape and dtype of masks[0], {checked[0].shape[:2]} and {checked[0].dtype}", m, "give every mask the same shape and dtype")
                 if all(m.ndim == 2 for m in masks):  # one plane per instance: kept apart (``Planes``)
                     arrays["masks"] = Planes(list(masks), *checked[0].shape[:2], checked[0].dtype)
                     meta["masks_in"] = {id(m) for m in masks}

@@ -9,7 +9,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..ops.geometric import Box, nonzero_box
+from ..ops.geometric import CV_MAX_CHANNELS, Box, nonzero_box
 from ..targets.base import PointTarget
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,7 @@ class Planes:
         """The (H, W, N) stack (OpenCV's merge where it takes the dtype and count: one pass)."""
         if not self.planes:
             return np.zeros((self.height, self.width, 0), self.dtype)
-        if len(self.planes) <= 512 and self.dtype in _CV_MERGE:
+        if len(self.planes) <= CV_MAX_CHANNELS and self.dtype in _CV_MERGE:
             return cv2.merge(self.planes).reshape(self.height, self.width, len(self.planes))
         return np.stack(self.planes, axis=2)
 
@@ -93,14 +93,14 @@ class Planes:
     def from_stack(cls, stack: np.ndarray) -> Planes:
         """Planes of an (H, W, N) stack (copies: OpenCV's split where it takes the dtype and count)."""
         h, w, n = stack.shape
-        if 1 < n <= 512 and stack.dtype in _CV_MERGE and stack.flags.c_contiguous:
+        if 1 < n <= CV_MAX_CHANNELS and stack.dtype in _CV_MERGE and stack.flags.c_contiguous:
             planes = list(cv2.split(stack))
         else:
             planes = [np.ascontiguousarray(stack[:, :, c]) for c in range(n)]
         return cls(planes, h, w, stack.dtype)
 
 
-# dtypes cv2.merge / cv2.split take (up to 512 channels)
+# dtypes cv2.merge / cv2.split take (up to CV_MAX_CHANNELS planes: 512 in OpenCV 4, 128 in OpenCV 5)
 _CV_MERGE = frozenset(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64))
 
 

@@ -21,6 +21,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from .geometric import CV_MAX_CHANNELS, channel_chunks
+
 try:  # the bare clip ufunc: np.clip's Python wrapper costs more than the 256-value clip itself
     from numpy._core.umath import clip as _clip
 except ImportError:  # pragma: no cover - numpy < 2
@@ -110,7 +112,7 @@ class ImageStats:
             image = self.image
             assert image is not None
             c = image.shape[2]
-            if image.dtype == np.uint8 and image.shape[0] * image.shape[1] < 2**24:  # calcHist counts are float32
+            if image.dtype == np.uint8 and image.shape[0] * image.shape[1] < 2**24 and c <= CV_MAX_CHANNELS:  # calcHist counts are float32
                 self._hist = np.stack([cv2.calcHist([image], [i], None, [256], [0, 256]).reshape(256) for i in range(c)], axis=1).astype(np.float64)
             else:
                 values = image if image.dtype != np.float32 else quantize16(image)
@@ -327,6 +329,9 @@ def apply_table(image: np.ndarray, table: np.ndarray) -> np.ndarray:
         table = np.repeat(table, c, axis=1)
     if table.dtype not in (np.uint8, np.float32, np.float64):
         table = table.astype(np.float32)
+    if c > CV_MAX_CHANNELS:  # more channels than one OpenCV array holds: chunks with their tables' columns
+        m = CV_MAX_CHANNELS
+        return np.concatenate([apply_table(np.ascontiguousarray(image[:, :, a : a + m]), table[:, a : a + m]) for a in range(0, c, m)], axis=2)
     lut = table.reshape(256) if c == 1 else np.ascontiguousarray(table).reshape(1, 256, c)
     return _hwc(cv2.LUT(image, lut))
 
@@ -621,6 +626,18 @@ def _hue_row(shift: int, width: int) -> np.ndarray:
     return row
 
 
+def rgb_to_hls_float(rgb: np.ndarray) -> np.ndarray:
+    """float32 RGB -> float32 HLS (H in degrees, L and S in [0, 1]) of the values clipped to [0, 1] first.
+    OpenCV's saturation ``(max - min) / (2 - max - min)`` divides by zero where the lightness reaches 1 with
+    some chroma, which values outside [0, 1] reach (e.g. (1.5, 0.5, 1.0): S = inf, NaN after the way back);
+    every caller clips its RGB result to [0, 1], so clipping first keeps finite input finite and changes
+    nothing for images in [0, 1] (the float convention, docs/spatial.md)."""
+    lo, hi = cv2.minMaxLoc(rgb.reshape(rgb.shape[0], -1))[:2]
+    if lo < 0.0 or hi > 1.0:
+        rgb = np.clip(rgb, 0.0, 1.0)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2HLS)
+
+
 def rgb_to_hsv_float(image: np.ndarray) -> np.ndarray:
     """RGB of any dtype -> float32 HSV with H in degrees [0, 360), S and V in [0, 1]."""
     x = image.astype(np.float32) * np.float32(1.0 / max_value(image.dtype)) if image.dtype != np.float32 else image
@@ -661,6 +678,7 @@ def shift_hsv(image: np.ndarray, hue_degrees: float, sat_shift: float, val_shift
 _SMOOTH = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], dtype=np.float32) / 13.0
 
 
+@channel_chunks
 def sharpness(image: np.ndarray, factor: float) -> np.ndarray:
     """PIL ImageEnhance.Sharpness / torchvision adjust_sharpness: blend with PIL's SMOOTH-filtered image
     (3x3 kernel [[1,1,1],[1,5,1],[1,1,1]]/13, border pixels left unfiltered); factor > 1 sharpens.

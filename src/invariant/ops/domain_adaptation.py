@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from .color import max_value
+from .geometric import CV_MAX_CHANNELS
 
 
 def to_unit(image: np.ndarray) -> np.ndarray:
@@ -65,7 +66,7 @@ def match_table(source: np.ndarray, template: np.ndarray) -> np.ndarray:
 def _channel_distinct(image: np.ndarray, c: int) -> tuple[np.ndarray, np.ndarray]:
     """``_distinct(image[:, :, c])[:2]`` of an HWC image. uint8 channels are counted with cv2.calcHist on the
     interleaved image (no strided copy of the channel; same integer counts as the bincount)."""
-    if image.dtype == np.uint8 and image.shape[0] * image.shape[1] < 2**24:  # calcHist counts are float32
+    if image.dtype == np.uint8 and image.shape[0] * image.shape[1] < 2**24 and image.shape[2] <= CV_MAX_CHANNELS:  # calcHist counts are float32
         counts = cv2.calcHist([image], [c], None, [256], [0, 256]).reshape(256).astype(np.int64)
         present = np.flatnonzero(counts)
         return present / 255.0, counts[present]
@@ -137,8 +138,8 @@ def covariance(pixels: np.ndarray) -> np.ndarray:
     """``np.cov(pixels, rowvar=False)`` of (n, c) pixels as a (c, c) array, bit for bit: the same float64
     copy, centring and BLAS product as numpy's, with the column means from ``column_means``."""
     n, c = pixels.shape
-    if n < 2:
-        return np.asarray(np.cov(pixels, rowvar=False)).reshape(c, c)
+    if n < 2:  # one pixel has no spread (np.cov's n - 1 = 0 would give NaN, and eigh then raises)
+        return np.zeros((c, c))
     x = np.array(pixels, dtype=np.float64)
     x -= column_means(x)
     xt = x.T  # np.cov's (c, n) view: dot(X, X.T) of the same memory takes the same BLAS path (syrk)

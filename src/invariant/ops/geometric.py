@@ -8,10 +8,42 @@ so kernels conjugate by a half-pixel shift before calling it.
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Any, Callable
 
 import cv2
 import numpy as np
+
+def _cv_max_channels() -> int:
+    """OpenCV's CV_CN_MAX, the most channels one array may hold in its calls (merge, split, multiply, filters):
+    512 in OpenCV 4, 128 in OpenCV 5. Not exported to Python, so probed once (a merge of 1x1 planes)."""
+    for n in (512, 128):
+        try:
+            cv2.merge([np.zeros((1, 1), np.uint8)] * n)
+            return n
+        except cv2.error:
+            continue
+    return 4
+
+
+CV_MAX_CHANNELS = _cv_max_channels()
+
+
+def channel_chunks(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """For a kernel that treats every channel alike and independently, and calls OpenCV: an (H, W, C) image
+    with more channels than OpenCV holds in one array (``CV_MAX_CHANNELS``: a hyperspectral cube) runs in
+    chunks of at most that many channels, their results concatenated (the same values, by independence)."""
+
+    @functools.wraps(fn)
+    def chunked(image: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
+        c = image.shape[2]
+        if c <= CV_MAX_CHANNELS:
+            return fn(image, *args, **kwargs)
+        parts = [fn(np.ascontiguousarray(image[:, :, a : a + CV_MAX_CHANNELS]), *args, **kwargs) for a in range(0, c, CV_MAX_CHANNELS)]
+        return np.concatenate(parts, axis=2)
+
+    return chunked
 
 INTERPOLATIONS = {
     "nearest": cv2.INTER_NEAREST,

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from .blur_noise import _hwc, _per_channel_groups
+from .geometric import channel_chunks
 from .color import max_value, to_dtype
 
 
@@ -128,6 +129,7 @@ def _central_zoom(image: np.ndarray, factor: float) -> np.ndarray:
     return big[t : t + h, l_ : l_ + w]
 
 
+@channel_chunks
 def zoom_blur(image: np.ndarray, factors: list[float]) -> np.ndarray:
     """Radial (zoom) blur, ImageNet-C (Hendrycks & Dietterich 2019): the mean of the image and its central
     zooms by each of ``factors`` (>= 1), computed in float32 and rounded once."""
@@ -178,6 +180,7 @@ def _from_pixel_words(buf: np.ndarray, channels: int) -> np.ndarray:
     return cv2.cvtColor(x, cv2.COLOR_RGBA2RGB) if channels == 3 else x
 
 
+@channel_chunks  # (the swaps move whole pixels, the same for every channel chunk)
 def glass_blur(image: np.ndarray, sigma: float, max_delta: int, iterations: int, dxy: np.ndarray) -> np.ndarray:
     """Glass blur, ImageNet-C (Hendrycks & Dietterich 2019), albumentations' "fast" mode: Gaussian blur
     (sigma), then ``iterations`` passes that swap every interior pixel with a neighbour offset by ``dxy``

@@ -16,7 +16,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from .color import apply_table, max_value, to_dtype
+from .color import apply_table, max_value, rgb_to_hls_float, to_dtype
+from .geometric import CV_MAX_CHANNELS, channel_chunks
 
 # Black-body (Planckian) and CIE D-illuminant RGB chromaticities, 500 K apart, from Zini, Gomez-Villa,
 # Buzzelli, Twardowski, Bagdanov & van de Weijer, "Planckian Jitter: countering the color-crippling effects
@@ -59,6 +60,7 @@ def _color(color: Sequence[float], channels: int, top: float) -> tuple[float, ..
     return tuple(values)
 
 
+@channel_chunks
 def fog(image: np.ndarray, intensity: float, alpha_coef: float, centres: Sequence[Sequence[int]], radii: Sequence[int]) -> np.ndarray:
     """Automold fog (albumentations ``add_fog``): each particle is a white disc blended over the running
     result with weight ``alpha_coef * intensity``, then a Gaussian blur of side ``max(3, min(H, W) // 30)``
@@ -103,11 +105,17 @@ def rain(image: np.ndarray, drops: np.ndarray, slant: float, length: int, width:
             plane = np.zeros(image.shape[:2], dtype=image.dtype)
             cv2.polylines(plane, lines, False, value, int(width), lineType=cv2.LINE_4)
             by_value[value] = cv2.blur(plane, (int(blur), int(blur))) if blur > 1 else plane
-        rain_layer = cv2.merge([by_value[v] for v in c]).reshape(image.shape)  # one interleaving pass (np.stack: ~6x slower)
+        planes = [by_value[v] for v in c]
+        # OpenCV takes at most CV_MAX_CHANNELS channels, and reads an array of 4 or fewer values as a scalar:
+        # numpy there (the same saturating sum)
+        opencv = image.shape[2] <= CV_MAX_CHANNELS and image.size > 4
+        rain_layer = cv2.merge(planes).reshape(image.shape) if opencv else np.stack(planes, axis=2)  # (np.stack: ~6x slower)
         if image.dtype == np.float32:
             out = np.clip(image + rain_layer, 0, top)
-        else:
+        elif opencv:
             out = cv2.add(image, rain_layer).reshape(image.shape)
+        else:
+            out = np.minimum(image.astype(np.int32) + rain_layer, top).astype(image.dtype)
     if brightness != 1.0:
         return _scale(out, brightness)
     return out.copy() if out is image else out
@@ -134,8 +142,8 @@ def snow_bleach(image: np.ndarray, snow_point: float, brightness_coeff: float) -
         return to_dtype(snow_bleach(work, snow_point, brightness_coeff).astype(np.float64) * 65535.0, np.dtype(np.uint16))
     top = max_value(image.dtype)
     threshold = snow_point * top / 2 + top / 3
-    hls = cv2.cvtColor(image, cv2.COLOR_RGB2HLS)
     if image.dtype == np.uint8:
+        hls = cv2.cvtColor(image, cv2.COLOR_RGB2HLS)
         # the new lightness depends only on the level: the same float32 steps on the 256 levels, applied
         # with one table pass over the HLS image (hue and saturation through identity tables)
         levels = np.arange(256, dtype=np.float32)
@@ -144,6 +152,7 @@ def snow_bleach(image: np.ndarray, snow_point: float, brightness_coeff: float) -
         table[:, 1] = np.clip(levels, 0, top).astype(np.uint8)
         hls = cv2.LUT(hls, table.reshape(1, 256, 3))
     else:
+        hls = rgb_to_hls_float(image) if image.dtype == np.float32 else cv2.cvtColor(image, cv2.COLOR_RGB2HLS)
         light = hls[:, :, 1].astype(np.float32)
         light[light < threshold] *= brightness_coeff
         hls[:, :, 1] = np.clip(light, 0, top).astype(image.dtype)
@@ -301,6 +310,9 @@ def illumination_gain(shape: tuple[int, int], mode: str, intensity: float, angle
 def apply_gain(image: np.ndarray, gain: np.ndarray) -> np.ndarray:
     """``x * gain`` per pixel (every channel), rounded and clipped to the dtype's range (one OpenCV pass)."""
     c = image.shape[2]
+    if c > CV_MAX_CHANNELS:  # more channels than one OpenCV array holds (a hyperspectral cube): numpy, same rounding
+        out = image.astype(np.float32) * gain[:, :, None]
+        return np.clip(out, 0, 1, out=out) if image.dtype == np.float32 else to_dtype(out, image.dtype)
     g = gain if c == 1 else cv2.merge([gain] * c)
     if image.dtype == np.float32:
         return np.clip(cv2.multiply(image, g.reshape(image.shape)), 0, 1, out=None).reshape(image.shape)
@@ -388,7 +400,8 @@ def image_pca(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (descending) and eigenvector columns of the image's channel covariance, pixels in [0, 1]."""
     c = image.shape[2]
     pixels = image.reshape(-1, c).astype(np.float64) / max_value(image.dtype)
-    cov = np.atleast_2d(np.cov(pixels, rowvar=False))
+    # one pixel has no spread: np.cov's n - 1 = 0 denominator would give NaN (eigh then fails or returns NaN)
+    cov = np.atleast_2d(np.cov(pixels, rowvar=False)) if len(pixels) > 1 else np.zeros((c, c))
     vals, vecs = np.linalg.eigh(cov)
     order = np.argsort(vals)[::-1]
     return np.clip(vals[order], 0, None), vecs[:, order]

@@ -96,7 +96,7 @@ def _stack(parts: list[np.ndarray]) -> np.ndarray:
         return np.zeros((0, 0, 0), np.uint8)
     if len(parts) == 1:
         return parts[0]
-    if parts[0].dtype in _CV_MERGE and all(p.dtype == parts[0].dtype for p in parts) and sum(p.shape[2] for p in parts) <= 512:
+    if parts[0].dtype in _CV_MERGE and all(p.dtype == parts[0].dtype for p in parts) and sum(p.shape[2] for p in parts) <= geo.CV_MAX_CHANNELS:
         planes = [np.ascontiguousarray(p[:, :, c]) for p in parts for c in range(p.shape[2])]
         return cv2.merge(planes).reshape(parts[0].shape[0], parts[0].shape[1], len(planes))
     return np.concatenate(parts, axis=2)
