@@ -142,6 +142,23 @@ def test_glass_blur_equals_albumentations() -> None:
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5])
+def test_glass_blur_pixel_words_equal_albumentations_for_every_pixel_size(dtype: str, channels: int) -> None:
+    # the swap passes run on whole pixels as 1-, 2-, 4-, 8- and 16-byte words or (5 channels) raw bytes:
+    # albumentations' (H, W, C) fancy-indexed swaps give the same bits for every dtype and channel count
+    from albumentations.augmentations.blur import functional as AF
+
+    rng = np.random.default_rng(channels)
+    for shape, max_delta, iterations in (((7, 5), 1, 2), ((33, 40), 3, 3)):
+        image = np.ascontiguousarray(photo(dtype, max(3, channels), size=shape)[:, :, :channels])
+        dxy = O.glass_offsets(int(rng.integers(1000)), shape, max_delta, iterations)
+        out = O.glass_blur(image, 0.7, max_delta, iterations, dxy)
+        ref = AF.glass_blur(image, 0.7, max_delta, iterations, dxy, "fast").reshape(image.shape)
+        assert out.dtype == image.dtype and out.flags.c_contiguous
+        np.testing.assert_array_equal(out, ref)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_chromatic_aberration_equals_opencv_lens_model(dtype: str) -> None:
     image = photo(dtype, 3)
     out, params = _apply(iv.ChromaticAberration(primary_distortion_limit=0.2, secondary_distortion_limit=0.2, p=1), image, seed=1)
@@ -265,6 +282,29 @@ def test_convolve_float32_is_the_exact_correlation_clipped(size: int) -> None:
         out = O.convolve(image, k)
         assert out.dtype == np.float32 and out.shape == image.shape
         np.testing.assert_allclose(out, np.clip(_exact_correlation(image, k), 0, 1), atol=2e-6)
+
+
+@pytest.mark.parametrize("size", [5, 9, 11, 13, 15])
+def test_convolve_on_images_smaller_than_the_kernel_equals_scipy_mirror(size: int) -> None:
+    # the uint8 float32 path (5x5..11x11) and the two-pass split (13x13, 15x15) on images the kernel's reach
+    # exceeds, where reflect-101 reflects more than once: scipy.ndimage's "mirror" mode is the same border
+    from scipy import ndimage
+
+    rng = np.random.default_rng(size)
+    k = rng.random((size, size)).astype(np.float32)
+    k /= k.sum()
+    for shape in ((1, 1), (1, 6), (6, 1), (2, 3), (4, 4), (7, 20)):
+        for channels in (1, 2, 5):
+            for dtype in ("uint8", "float32"):
+                image = rng.random(shape + (channels,))
+                image = (image * 255).astype(np.uint8) if dtype == "uint8" else image.astype(np.float32)
+                out = O.convolve(image, k)
+                assert out.shape == image.shape and out.dtype == image.dtype and out.flags.c_contiguous
+                exact = np.stack([ndimage.correlate(image[:, :, c].astype(np.float64), k.astype(np.float64), mode="mirror") for c in range(channels)], axis=2)
+                if dtype == "uint8":
+                    assert np.abs(out.astype(np.float64) - exact).max() <= 0.5 + 1e-4  # a rounding of the exact value
+                else:
+                    np.testing.assert_allclose(out, exact, rtol=0, atol=2e-6)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
