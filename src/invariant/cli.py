@@ -17,7 +17,13 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    pass
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        """Append "(default: X)" only where it says something: not for None or a flag's False, and not
+        where the help already states its default."""
+        text = action.help or ""
+        if action.default is None or action.default is False or "default" in text:
+            return text
+        return super()._get_help_string(action)
 
 
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")  # WebP: RIFF....WEBP
@@ -249,8 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"invariant {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,preview,ablate,tune,explore,pba,robustness}")
 
-    def common(p: argparse.ArgumentParser, out: str) -> None:
-        p.add_argument("--seed", type=int, default=0, help="seed for data split, weights, batch order and augmentation")
+    def common(p: argparse.ArgumentParser, out: str, seed_help: str = "seed for data split, weights, batch order and augmentation") -> None:
+        p.add_argument("--seed", type=int, default=0, help=seed_help)
         p.add_argument("--out", default=out, help="where to write results")
         p.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
@@ -282,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--yolo-task", choices=("detect", "segment", "obb"), help="also read YOLO labels: labels/<stem>.txt beside each image (or Ultralytics' images/ -> labels/)")
     preview.add_argument("-n", type=int, default=8, help="augmented samples per image")
     preview.add_argument("--cell", type=int, default=200, help="grid cell size in pixels")
-    common(preview, "invariant-preview/preview.png")
+    common(preview, "invariant-preview/preview.png", seed_help="seed for the augmentation draws")
     preview.set_defaults(func=cmd_preview)
 
     ablate = sub.add_parser(

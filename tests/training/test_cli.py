@@ -22,6 +22,11 @@ def test_help_everywhere(command: str | None, capsys: pytest.CaptureFixture[str]
     assert "usage: invariant" in text
     if command is not None:
         assert "--seed" in text and "--out" in text
+    flat = " ".join(text.split())  # argparse wraps help lines
+    assert "(default: None)" not in flat and "(default: False)" not in flat  # nothing said by an empty default
+    options = flat.split("options:", 1)[-1]  # the option list (the description may say "default" freely)
+    for line in options.split(" --")[1:]:
+        assert line.count("default") <= 1, f"an option states its default twice: --{line}"
 
 
 def test_entry_point_runs_as_a_module() -> None:
