@@ -131,7 +131,7 @@ class _Resampling:
             if interp == "linear" and not self.painters:
                 self.fast = ("resize", *form[2:6], form[7], form[8])
         elif self.mode == "constant" and self._place(composite, window, (out_h, out_w), form):
-            pass  # a letterbox: the numpy kernel resizes the (windowed) source into a rectangle and fills around it
+            self.fast = None  # a letterbox: the numpy kernel resizes the (windowed) source into a rectangle and fills around it
         elif form[1] == geo.IDENTITY and not self.painters:
             self.fast = ("slice", 0, 0, False, False)
         elif form[1] == geo.WINDOW and not self.painters:
