@@ -82,6 +82,23 @@ def test_center_crop_offsets_round_like_torchvision():
     np.testing.assert_allclose(out["bboxes"], [[max(10 - left, 0), max(10 - top, 0), min(40 - left, 33), min(30 - top, 21)]])
 
 
+@pytest.mark.parametrize("size", [(55, 71), (53, 69), (51, 67), (49, 65), (55, 40), (20, 71), (48, 64)])
+def test_center_crop_larger_than_image_pads_like_torchvision(size):
+    """torchvision's center_crop pads a too-short axis by (d // 2, d - d // 2) (the odd pixel at the
+    bottom/right) and then crops: an independent numpy pad-then-crop reference. Shortfalls 7, 5, 3, 1
+    alternate under half-to-even rounding of a negative offset, the regression this guards against."""
+    img = photo("uint8", 3)  # 48 x 64
+    H, W = img.shape[:2]
+    h, w = size
+    dh, dw = max(h - H, 0), max(w - W, 0)
+    padded = np.pad(img, ((dh // 2, dh - dh // 2), (dw // 2, dw - dw // 2), (0, 0)))
+    top, left = int(round((padded.shape[0] - h) / 2.0)), int(round((padded.shape[1] - w) / 2.0))
+    want = padded[top : top + h, left : left + w]
+    out = iv.Compose([iv.CenterCrop(size)], remove_invisible_keypoints=False)(image=img, keypoints=[[10.0, 20.0]])
+    np.testing.assert_array_equal(out["image"], want)
+    np.testing.assert_allclose(out["keypoints"][0][:2], [10.0 + dw // 2 - left, 20.0 + dh // 2 - top])
+
+
 def test_random_resized_crop_equals_crop_then_cv2_resize():
     img = photo("uint8", 3, size=(120, 160))
     pipe = iv.Compose([iv.RandomResizedCrop((32, 40), scale=(0.2, 1.0))], seed=3)

@@ -111,9 +111,17 @@ class RandomCrop(_Rescaling):
         return _window(shape, params["x"], params["y"], self.size)
 
 
+def _centre_offset(n: int, size: int) -> int:
+    """Start of a centred ``size`` window on an axis of ``n`` pixels, as torchvision's ``center_crop``:
+    ``round((n - size) / 2)`` (Python's round, half to even) when cropping; when padding, the image starts
+    ``(size - n) // 2`` pixels in (the odd pixel of padding goes to the bottom/right). Rounding the
+    negative offset instead would put the odd pixel on the top/left for every other shortfall."""
+    return int(round((n - size) / 2.0)) if n >= size else -((size - n) // 2)
+
+
 class CenterCrop(_Rescaling):
     """Crop the central ``size`` window (offset rounded as torchvision does); pads with the border rule
-    when the image is smaller."""
+    when the image is smaller, the odd pixel of padding on the bottom/right (torchvision)."""
 
     def __init__(self, size: int | tuple[int, int], border_mode: str = "constant", fill: float | tuple[float, ...] = 0, fill_mask: float = 0, p: float = 1.0) -> None:
         super().__init__(border_mode=border_mode, fill=fill, fill_mask=fill_mask, p=p)
@@ -126,7 +134,7 @@ class CenterCrop(_Rescaling):
         g = _CENTRES.get(key)  # depends on the canvas and the size only: built once per pair
         if g is None:
             h, w = self.size
-            g = _window(shape, int(round((shape[1] - w) / 2.0)), int(round((shape[0] - h) / 2.0)), self.size)
+            g = _window(shape, _centre_offset(shape[1], w), _centre_offset(shape[0], h), self.size)
             g.matrix.flags.writeable = False  # type: ignore[union-attr]  # shared: a write raises instead of corrupting
             if len(_CENTRES) > 256:
                 _CENTRES.clear()
