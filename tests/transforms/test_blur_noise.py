@@ -65,6 +65,19 @@ def test_median_blur_any_channel_count() -> None:
     assert np.array_equal(out, ndimage.median_filter(img, size=(5, 5, 1), mode="nearest"))
 
 
+@pytest.mark.parametrize("ksize", [3, 5, 7])
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+def test_median_blur_more_channels_than_opencv_holds(ksize: int, dtype: str) -> None:
+    # a 130-band cube (OpenCV 5 arrays hold 128): the 5x5 uint8 path split it with cv2.split and raised
+    from invariant.ops.geometric import CV_MAX_CHANNELS
+
+    rng = np.random.default_rng(ksize)
+    img = rng.integers(0, 256, (21, 26, CV_MAX_CHANNELS + 2)).astype(np.uint8)
+    img = img if dtype == "uint8" else img.astype(np.float32) / 255
+    out = iv.MedianBlur().apply_image(img, {"kernel_size": ksize})
+    assert np.array_equal(out, ndimage.median_filter(img, size=(ksize, ksize, 1), mode="nearest"))
+
+
 def test_motion_blur_kernel_and_direction() -> None:
     for angle in (0.0, 33.0, 90.0):
         k = B.motion_kernel(7, angle, 0.0)

@@ -275,6 +275,43 @@ def test_convolve_uint8_rounds_the_exact_correlation(size: int) -> None:
             assert np.abs(out.astype(np.int64) - theirs).max() <= 1 and (out != theirs).mean() < 1e-3
 
 
+@pytest.mark.parametrize("size", [3, 5, 7, 9, 13])
+def test_convolve_exact_uint16_rounds_the_exact_correlation(size: int) -> None:
+    # exact_uint16: the float64 correlation rounded half to even at every size (OpenCV's own uint16 loop, below
+    # 50 taps, sums in float32 and is one level off for ~0.2% of a photo's pixels; from 50 taps its DFT is float64)
+    rng = np.random.default_rng(size)
+    kernels = [O.sinc_kernel(size, 1.2) if size > 3 else O.sharpen_kernel(0.4, 0.7), (rng.random((size, size)) / size**2).astype(np.float32)]
+    for channels, shape in ((1, (37, 61)), (3, (48, 64)), (4, (33, 47))):
+        image = _uint16_photo(channels, shape, rng)
+        for k in kernels:
+            out = O.convolve(image, k, exact_uint16=True)
+            assert out.shape == image.shape and out.dtype == np.uint16
+            _assert_rounds_exact(out, _exact_correlation(image, k))
+
+
+@pytest.mark.parametrize("radius", [1, 2, 3, 5])
+def test_defocus_uint16_rounds_the_exact_correlation(radius: int) -> None:
+    # radius 1-2: the disc kernel trimmed to its support has 25 / 49 taps, below OpenCV's float64 DFT path for
+    # uint16 (50 taps); its direct uint16 loop summed in float32 and put ~0.2% of the pixels one level off
+    rng = np.random.default_rng(radius)
+    for channels, shape in ((1, (57, 61)), (3, (64, 80))):
+        image = _uint16_photo(channels, shape, rng)
+        params = {"radius": radius, "alias_blur": 0.3}
+        out = iv.Defocus().apply_image(image, params)
+        _assert_rounds_exact(out, _exact_correlation(image, O.disc_kernel(radius, 0.3)))
+
+
+def _uint16_photo(channels: int, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    image = photo("uint16", channels, size=shape).reshape(*shape, channels)
+    return image + rng.integers(0, 257, image.shape).astype(np.uint16)  # every level, not only multiples of 257
+
+
+def _assert_rounds_exact(out: np.ndarray, exact: np.ndarray) -> None:
+    ref = np.clip(np.rint(exact), 0, 65535)
+    clear = np.abs(np.abs(exact - np.floor(exact)) - 0.5) > 1e-6  # float64 sums: a tie only within 1e-6
+    np.testing.assert_array_equal(out[clear], ref[clear])
+
+
 @pytest.mark.parametrize("size", [7, 11, 13, 15])
 def test_convolve_float32_is_the_exact_correlation_clipped(size: int) -> None:
     image = photo("float32", 3, size=(45, 70))

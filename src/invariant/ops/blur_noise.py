@@ -100,6 +100,7 @@ def _median5_side_by_side(image: np.ndarray) -> np.ndarray:
 _MEDIAN7_MIN_VALUES = 20000  # below ~96x64x3 values the network's 386 numpy calls cost more than OpenCV (measured)
 
 
+@channel_chunks  # (the 5x5 side-by-side path splits and merges the channels with OpenCV)
 def median_blur(image: np.ndarray, ksize: int) -> np.ndarray:
     """Median filter (replicate border). OpenCV handles uint8 at any size and every dtype at 3 and 5;
     larger kernels on uint16/float32 use scipy.ndimage (same border rule). The 7x7 uint8 median runs as a

@@ -25,6 +25,11 @@ from .color import max_value, to_dtype
 # (13x13: 6.1 ms vs 3.1 ms; 15x15: 5.8 ms vs 4.0 ms) and are as exact.
 _DIRECT_TAPS = 130
 _FLOAT_FROM_TAPS = 25
+# Other depths (uint16) take OpenCV's DFT path from 50 taps, in float64 (the exact sum, rounded once), but below
+# that its direct uint16 loop sums in float32, whose step at 65535 is 2**-8: ~0.2% of the pixels of a photo come
+# back one level off the rounded exact correlation. ``exact_uint16`` runs those kernels on a float64 copy (not
+# the default: Sharpen, Emboss and small AdvancedBlur/RingingOvershoot kernels keep OpenCV's uint16 loop's bytes).
+_DEEP_DFT_TAPS = 50
 
 
 def _filter(image: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -45,7 +50,7 @@ def _split_rows(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return top, bottom
 
 
-def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+def convolve(image: np.ndarray, kernel: np.ndarray, exact_uint16: bool = False) -> np.ndarray:
     """Correlate every channel with a 2-D ``kernel`` (cv2.filter2D, reflect-101). Kernels with negative taps
     can leave [0, 1] on float32 images, so float32 output is clipped there (integer dtypes saturate).
 
@@ -55,7 +60,10 @@ def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     sum within ~1e-7 of a half level can round the other way there: measured 1 pixel in 400 random images.)
     uint8 and float32 images with an odd kernel of 130 to ~260 taps (13x13, 15x15) are correlated directly
     in float32 in two passes (``_split_rows``), where OpenCV would take its slower DFT path; both are
-    within float32 rounding of the exact correlation."""
+    within float32 rounding of the exact correlation. uint16 images with a kernel of 50 taps or more go through
+    OpenCV's float64 DFT (the exact correlation rounded half to even); ``exact_uint16`` gives smaller kernels
+    the same float64 sums instead of OpenCV's float32 uint16 loop (Defocus: its disc kernel, trimmed to its
+    support, fell below 50 taps for radius 1-2 and so off the exact path it had always taken)."""
     k = np.asarray(kernel, np.float32)
     halves = _split_rows(k) if k.size >= _DIRECT_TAPS and image.dtype in (np.uint8, np.float32) else None
     if halves is not None:
@@ -70,6 +78,8 @@ def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         return out
     if image.dtype == np.uint8 and _FLOAT_FROM_TAPS <= k.size < _DIRECT_TAPS:
         return to_dtype(_filter(image.astype(np.float32), k), image.dtype)
+    if exact_uint16 and image.dtype == np.uint16 and k.size < _DEEP_DFT_TAPS:
+        return to_dtype(_filter(image.astype(np.float64), k.astype(np.float64)), image.dtype)
     out = _filter(image, k)
     if image.dtype == np.float32 and (k < 0).any():
         np.clip(out, 0.0, 1.0, out=out)

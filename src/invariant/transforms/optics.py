@@ -100,7 +100,7 @@ class Defocus(Transform):
         return {"radius": int(rng.integers(self.radius[0], self.radius[1] + 1)), "alias_blur": float(rng.uniform(*self.alias_blur))}
 
     def apply_image(self, image: np.ndarray, params: Params) -> np.ndarray:
-        return O.convolve(image, O.disc_kernel(params["radius"], params["alias_blur"]))
+        return O.convolve(image, O.disc_kernel(params["radius"], params["alias_blur"]), exact_uint16=True)
 
     def effects(self) -> Effects:
         return Effects(blurs=True)
