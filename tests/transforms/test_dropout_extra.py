@@ -254,3 +254,21 @@ def test_constrained_coarse_dropout_inside_mask_objects() -> None:
             assert any(x0 >= ox0 and y0 >= oy0 and x1 <= ox1 and y1 <= oy1 for ox0, oy0, ox1, oy1 in objects)
     with pytest.raises(ValueError, match="not both"):
         iv.ConstrainedCoarseDropout(mask_indices=[1], bbox_labels=[1])
+
+
+def test_mask_dropout_with_only_instance_masks_drops_whole_instances() -> None:
+    """Regression: with masks= alone, the objects were the values of the first instance mask, so only instance
+    0 was ever dropped. Each instance mask is one object (numbered from 1); the dropped planes come back empty."""
+    planes = [(INSTANCES == i).astype(np.uint8) for i in range(1, int(INSTANCES.max()) + 1)]
+    seen = set()
+    for seed in range(12):
+        out = iv.Compose([iv.MaskDropout(max_objects=2, p=1)], seed=seed)(image=IMAGE, masks=planes, bboxes=BOXES, labels=LABELS, return_params=True)
+        dropped = out["params"][0]["params"]["labels"]
+        assert len(dropped) == 2 and set(dropped) <= set(range(1, len(planes) + 1))
+        seen.update(dropped)
+        region = np.isin(INSTANCES, dropped)  # the instances are disjoint: their union is the labelled region
+        np.testing.assert_array_equal(out["image"][region], 0)
+        np.testing.assert_array_equal(out["image"][~region], IMAGE[~region])
+        for i, (got, plane) in enumerate(zip(out["masks"], planes), start=1):
+            np.testing.assert_array_equal(got, np.zeros_like(plane) if i in dropped else plane)
+    assert len(seen) > 2

@@ -219,7 +219,8 @@ class ConstrainedCoarseDropout(_Occlusion):
 
 class MaskDropout(Transform):
     """Erase whole objects: ``n ~ U{max_objects}`` of the instances of the mask (each non-zero label value
-    is one instance) are chosen; their pixels are filled with ``fill`` in the image and ``fill_mask`` in the
+    is one instance; with instance masks ``masks=`` and no other mask, each mask is one instance, numbered
+    from 1) are chosen; their pixels are filled with ``fill`` in the image and ``fill_mask`` in the
     mask, and every box whose area is at least ``min_coverage`` covered by the erased pixels is removed with
     its labels (``bbox_indices`` report the survivors). The instances are read from the first mask target
     (``mask``, else an extra mask target, else ``masks``) as it is at this step (``reads_targets``: after any
@@ -241,12 +242,21 @@ class MaskDropout(Transform):
         masks = sample.arrays("mask")  # the mask targets as at this step (a SampleView: reads_targets)
         if not masks:  # no objects are known: nothing to drop
             return {"labels": [], "runs": []}
-        mask = next(iter(masks.values()))
-        labels = X.label_values(mask[..., 0])
-        labels = labels[labels != 0]
+        name, mask = next(iter(masks.items()))
+        planes = name == "masks"  # only instance masks: instance i (1-based) is plane i - 1, not a value of plane 0
+        if planes:
+            labels = np.flatnonzero(mask.reshape(-1, mask.shape[2]).any(axis=0)) + 1
+        else:
+            labels = X.label_values(mask[..., 0])
+            labels = labels[labels != 0]
         n = min(len(labels), int(rng.integers(self.max_objects[0], self.max_objects[1] + 1)))
         chosen = sorted(rng.choice(labels, size=n, replace=False).tolist()) if n else []
-        region = X.label_region(mask[..., 0], chosen) if chosen else np.zeros(mask.shape[:2], bool)
+        if not chosen:
+            region = np.zeros(mask.shape[:2], bool)
+        elif planes:
+            region = np.ascontiguousarray((mask[..., np.asarray(chosen) - 1] != 0).any(axis=2))
+        else:
+            region = X.label_region(mask[..., 0], chosen)
         runs = X.encode_runs(region)
         region.setflags(write=False)
         self.__dict__["_decoded"] = (runs, region.shape, region)  # the apply steps of this call reuse it
