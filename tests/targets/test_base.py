@@ -65,3 +65,26 @@ def test_an_item_array_of_the_wrong_shape_names_the_fix_for_that_shape(keyword: 
         FLIP(image=IMAGE, **{keyword: value})
     text = str(err.value)
     assert text.startswith(f"{keyword}: expected an (N, ") and f"Fix: {fix}" in text, text
+
+
+@pytest.mark.parametrize("empty", [False, True])
+def test_items_come_back_as_float32_arrays_whatever_container_they_came_in(empty: bool) -> None:
+    """docs/architecture.md, Write: boxes, keypoints and oriented boxes come back as float32 (N, k) arrays (lists of
+    tuples and int arrays included, empty too), polygons as float32 (K, 2) parts, labels as lists unless given as
+    arrays, indices as int64 arrays. Coordinates checked against the flip x -> 40 - x by hand."""
+    n = 0 if empty else 1
+    pipe = iv.Compose([iv.HorizontalFlip(p=1)], keypoint_format="xyas", oriented_bbox_format="xyxyxyxy")
+    out = pipe(
+        image=IMAGE, bboxes=np.array([(1, 2, 10, 12)][:n], np.int64).reshape(n, 4), labels=("a",)[:n], keypoints=[(1, 2, 0, 1)][:n],
+        keypoint_labels=np.array([3])[:n], oriented_bboxes=[(10, 10, 14, 10, 14, 12, 10, 12)][:n], polygons=[[[1, 1, 9, 1, 9, 9]]][:n],
+    )
+    for key, width in (("bboxes", 4), ("keypoints", 4), ("oriented_bboxes", 8)):
+        assert isinstance(out[key], np.ndarray) and out[key].dtype == np.float32 and out[key].shape == (n, width), key
+    for key in ("bbox_indices", "keypoint_indices", "oriented_bbox_indices", "polygon_indices"):
+        assert out[key].dtype == np.int64 and out[key].tolist() == list(range(n))
+    assert out["labels"] == ["a"][:n] and isinstance(out["keypoint_labels"], np.ndarray)
+    assert isinstance(out["polygons"], list) and len(out["polygons"]) == n
+    if n:
+        assert out["bboxes"].tolist() == [[30.0, 2.0, 39.0, 12.0]] and out["keypoints"][0, :2].tolist() == [39.0, 2.0]
+        (part,) = out["polygons"][0]
+        assert part.dtype == np.float32 and sorted(map(tuple, part.tolist())) == [(31.0, 1.0), (31.0, 9.0), (39.0, 1.0)]
