@@ -75,3 +75,36 @@ def test_docs_block_runs(path, line, code, tmp_path, monkeypatch):
     matplotlib.use("Agg")
     # Pad with blank lines so a traceback names the block's real line in the markdown file.
     exec(compile("\n" * (line - 1) + code, str(path), "exec"), {"__name__": "docs"})
+
+
+
+def test_blocks_need_only_what_the_readme_first_install_brings():
+    """Regression: a newcomer who ran the README's first command (`pip install -e ".[demo]"`) could not run nine
+    docs blocks (ModuleNotFoundError: skimage). Every module a block imports, and scikit-image behind
+    ``iv.data.load_photo``, must come from the core dependencies or the ``demo`` extra (the README's own
+    example is checked the same way in tests/test_readme.py)."""
+    import ast
+    import sys
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    from .test_readme import _canonical, _requirement_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    allowed = {_requirement_name(r) for r in project["dependencies"] + project["optional-dependencies"]["demo"]}
+    providers = packages_distributions()  # import name -> distributions installing it
+    missing = []
+    for path, line, code in BLOCKS:
+        if skip_reason(code) is not None:
+            continue
+        modules = {"skimage"} if "load_photo" in code else set()
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.Import):
+                modules.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+        for module in sorted(modules - set(sys.stdlib_module_names) - {"invariant"}):
+            dists = {_canonical(d) for d in providers.get(module, [module])}
+            if not dists & allowed:
+                missing.append(f"{path.relative_to(ROOT)}:{line} imports {module} ({', '.join(sorted(dists))})")
+    assert not missing, "not in the core dependencies or the demo extra:\n" + "\n".join(missing)

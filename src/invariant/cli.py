@@ -26,6 +26,24 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
         return super()._get_help_string(action)
 
 
+def _positive(kind: type, example: str) -> Any:
+    """An argparse ``type`` for a positive int or finite float option: a bad value is a usage error naming
+    the option (argparse adds "argument --threads:") and the fix, before any data are read or torch sees it."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0 or value == float("inf"):
+            what = "a positive integer" if kind is int else "a positive number"
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}. Fix: pass e.g. {example}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse's "invalid <name> value" wording, if it ever shows
+    return parse
+
+
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")  # WebP: RIFF....WEBP
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -270,8 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quick", action="store_true", help="fewer images and epochs: under a minute (a smoke run)")
     demo.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist", help="fashion-mnist needs Debian's dataset-fashion-mnist")
     demo.add_argument("--epochs", type=int, help="epochs per pipeline, a positive integer (default 30, --quick 5)")
-    demo.add_argument("--lr", type=float, help="peak learning rate (default 3e-3)")
-    demo.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    demo.add_argument("--lr", type=_positive(float, "--lr 3e-3"), help="peak learning rate (default 3e-3)")
+    demo.add_argument("--threads", type=_positive(int, "--threads 2"), default=2, help="torch CPU threads")
     demo.add_argument("--robustness", type=int, metavar="N", help="held-out digits corrupted by the robustness stage (AugMix model + ImageNet-C corruptions); 0 skips it (default 1000, --quick 0)")
     demo.set_defaults(func=cmd_demo)
 
@@ -300,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(ablate, "invariant-ablation")
     ablate.add_argument("--epochs", type=int, help="epochs per variant, a positive integer (default 8, --quick 2)")
     ablate.add_argument("--quick", action="store_true", help="600 training images and 2 epochs")
-    ablate.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    ablate.add_argument("--threads", type=_positive(int, "--threads 2"), default=2, help="torch CPU threads")
     _add_data_args(ablate)
     ablate.set_defaults(func=cmd_ablate)
 
@@ -314,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     tune.add_argument("config", metavar="CONFIG", help="pipeline file (YAML/JSON)")
     common(tune, "invariant-tune")
-    tune.add_argument("--trials", type=int, default=20, help="trials to add in this run")
+    tune.add_argument("--trials", type=_positive(int, "--trials 20"), default=20, help="trials to add in this run")
     tune.add_argument("--storage", metavar="URL", help="Optuna storage URL, e.g. sqlite:///study.db or postgresql://host/db (default: OUT/study.db)")
     tune.add_argument("--study", metavar="NAME", help="study name (default: tune-<config name>); reuse it to resume")
     tune.add_argument("--sampler", choices=("auto", "grid", "tpe", "random"), default="auto", help="auto: grid for RandAugment, TPE otherwise")
@@ -322,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--grid-m", type=int, nargs="+", default=[5, 9, 13], help="RandAugment M values for the grid")
     tune.add_argument("--epochs", type=int, help="epochs per trial, a positive integer (default 6, --quick 2)")
     tune.add_argument("--quick", action="store_true", help="600 training images and 2 epochs per trial")
-    tune.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    tune.add_argument("--threads", type=_positive(int, "--threads 2"), default=2, help="torch CPU threads")
     _add_data_args(tune)
     tune.set_defaults(func=cmd_tune)
 
@@ -345,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     pba.add_argument("--cpus", type=int, default=2, help="CPUs for the local Ray (one member per CPU)")
     pba.add_argument("--compare", action="store_true", help="also compare against RandAugment's best grid point and the domain-aware pipeline")
     pba.add_argument("--final-epochs", type=int, help="--compare: epochs of each final model (default 20, --quick 4)")
-    pba.add_argument("--threads", type=int, default=2, help="torch CPU threads of the final models")
+    pba.add_argument("--threads", type=_positive(int, "--threads 2"), default=2, help="torch CPU threads of the final models")
     _add_data_args(pba)
     pba.set_defaults(func=cmd_pba)
 
@@ -364,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     robust.add_argument("--test", type=int, help="held-out images to corrupt (default: all the split's test images, --quick 500)")
     robust.add_argument("--train-size", type=int, default=1200, help="training images when training here (MNIST, stratified)")
     robust.add_argument("--severities", type=int, nargs="+", default=[1, 2, 3, 4, 5], help="severities to evaluate (1..5)")
-    robust.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    robust.add_argument("--threads", type=_positive(int, "--threads 2"), default=2, help="torch CPU threads")
     robust.set_defaults(func=cmd_robustness)
 
     explore = sub.add_parser(

@@ -83,3 +83,11 @@ def test_a_mosaic_of_more_instances_than_opencv_holds_in_one_array() -> None:
     assert len(outs[0]["masks"]) == len(outs[0]["bboxes"]) > 0
     for a, b in zip(outs[0]["masks"], outs[1]["masks"]):
         np.testing.assert_array_equal(a, b.astype(np.uint8))
+
+
+def test_a_mask_of_another_size_is_described_as_the_caller_gave_it() -> None:
+    """Regression: a 2-D mask of the wrong size was described by its internal (H, W, 1) view, a shape the caller never passed."""
+    image = np.zeros((48, 64, 3), np.uint8)
+    with pytest.raises(ValueError) as err:
+        iv.Compose([iv.HorizontalFlip()])(image=image, mask=np.zeros((49, 64), np.uint8))
+    assert "got ndarray of shape (49, 64) and dtype uint8" in str(err.value)

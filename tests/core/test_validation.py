@@ -205,3 +205,14 @@ def test_dtype_errors_describe_the_real_input(name: str) -> None:
         iv.Compose([t])(image=np.zeros((30, 40, channels), dtype))
     text = str(info.value)
     assert f"30x40 image with {channels} channel" in text and f"dtype {dtype}" in text and "shape (0" not in text, text
+
+
+def test_a_transform_called_with_positional_data_says_to_name_the_targets() -> None:
+    """Regression: ``iv.HorizontalFlip()(image)`` ended in Python's "takes 1 positional argument but 2 were given"."""
+    image = np.zeros((8, 8, 3), np.uint8)
+    for args, got in (((image,), "got ndarray of shape (8, 8, 3)"), ((image, image), "got 2 positional arguments")):
+        with pytest.raises(TypeError) as err:
+            iv.HorizontalFlip()(*args)
+        text = str(err.value)
+        assert text.startswith("the HorizontalFlip call: expected the data as keywords") and got in text and "Fix: name every target: aug(image=image)" in text
+    np.testing.assert_array_equal(iv.HorizontalFlip(p=1)(image=image)["image"], image[:, ::-1])

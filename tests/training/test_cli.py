@@ -117,6 +117,23 @@ def test_demo_refuses_a_negative_robustness_count(tmp_path, capsys: pytest.Captu
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["demo", "--threads", "0"], ["demo", "--lr", "-1"], ["demo", "--lr", "nan"], ["robustness", "--threads", "-2"], ["ablate", "CONFIG", "--threads", "0"], ["tune", "CONFIG", "--threads", "0"], ["tune", "CONFIG", "--trials", "0"]],
+)
+def test_numeric_options_are_usage_errors_naming_the_option(argv: list[str], tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: --threads 0 ended in torch's RuntimeError traceback, --lr -1 in torch's "Invalid learning rate"
+    after the data were loaded, and --trials 0 named the Python argument n_trials after the data were loaded."""
+    argv = [str(_config(tmp_path)) if a == "CONFIG" else a for a in argv]
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--quick", "--no-progress", "--out", str(tmp_path / "o")])
+    assert exc.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    option = argv[-2]
+    assert f"argument {option}: expected a positive" in err and f"Fix: pass e.g. {option} " in err and "Traceback" not in err, err
+    assert not (tmp_path / "o").exists()
+
+
 def test_epochs_below_one_is_refused_by_the_python_api() -> None:
     pytest.importorskip("torch")
     from invariant.training.ablation import ablate

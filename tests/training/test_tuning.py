@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 pytest.importorskip("torch")
@@ -295,3 +296,20 @@ def test_bad_storage_is_a_clear_error(url: str, tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert err.startswith("invariant tune: error: --storage: expected a database URL such as sqlite:///study.db or postgresql://")
     assert "Fix:" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_p_of_a_step_that_changes_the_image_size_is_not_tuned(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: `invariant tune` on [RandomCrop(24, pad_if_needed=True), HorizontalFlip()] tuned the crop's p,
+    so batches mixed 24x24 and 28x28 digits, every trial failed ("all input arrays must have the same shape")
+    and the CLI ended in a RuntimeError traceback. A step whose output size differs from the training images'
+    keeps its p; a crop to the images' own size is still tuned."""
+    digit = np.zeros((28, 28), np.uint8)
+    pipe = iv.Compose([iv.RandomCrop(24, pad_if_needed=True), iv.HorizontalFlip(p=0.5), iv.RandomResizedCrop(28), iv.OneOf([iv.Resize(20, 20), iv.Rotate(10)], p=0.5)])
+    kind, space = search_space(pipe, example=digit)
+    assert kind == "magnitudes" and "1.HorizontalFlip.p" in space and "2.RandomResizedCrop.p" in space
+    assert "0.RandomCrop.p" not in space and "3.OneOf.p" not in space
+    assert "0.RandomCrop.p" in search_space(pipe)[1]  # without an example nothing is probed
+    config = tmp_path / "crop.yaml"
+    iv.save(iv.Compose([iv.RandomCrop(24, pad_if_needed=True), iv.HorizontalFlip()]), config)
+    assert main(["tune", str(config), "--trials", "2", "--out", str(tmp_path / "t"), *TINY]) == 0
+    assert "no trial finished" not in capsys.readouterr().err

@@ -124,12 +124,43 @@ def test_mask_dropout_erases_instances_and_their_boxes() -> None:
         assert list(out["labels"]) == [LABELS[i] for i in kept]
 
 
-def test_mask_dropout_refuses_a_stale_mask_and_no_mask_is_a_no_op() -> None:
-    pipe = iv.Compose([iv.HorizontalFlip(p=1), iv.MaskDropout(max_objects=3, p=1)], seed=0)
-    with pytest.raises(ValueError, match="before"):
-        pipe(image=IMAGE, mask=INSTANCES)
+def test_mask_dropout_after_a_flip_reads_the_flipped_mask_and_no_mask_is_a_no_op() -> None:
+    """Regression: MaskDropout read the input mask at planning and refused a call where a spatial step came first.
+    It now reads the mask as it is at its step: after a flip, the erased pixels are those of the flipped mask."""
+    flipped_image, flipped = IMAGE[:, ::-1], INSTANCES[:, ::-1]
+    for seed in range(4):
+        out = iv.Compose([iv.HorizontalFlip(p=1), iv.MaskDropout(max_objects=3, p=1)], seed=seed)(image=IMAGE, mask=INSTANCES, return_params=True)
+        dropped = out["params"][1]["params"]["labels"]
+        assert 1 <= len(dropped) <= 3
+        region = np.isin(flipped, dropped)
+        np.testing.assert_array_equal(out["image"][region], 0)
+        np.testing.assert_array_equal(out["image"][~region], flipped_image[~region])
+        np.testing.assert_array_equal(out["mask"], np.where(region, 0, flipped))
     out = iv.Compose([iv.MaskDropout(p=1)], seed=0)(image=IMAGE)
     np.testing.assert_array_equal(out["image"], IMAGE)
+
+
+@pytest.mark.parametrize("stacked", [False, True])
+def test_mask_dropout_and_constrained_dropout_with_mask_and_instance_masks(stacked: bool) -> None:
+    """Regression: with mask= and masks= together, the stale-mask check ran on the instance masks too and
+    refused every call ("expected to come before spatial transforms"). The objects are read from ``mask``;
+    every mask target gets fill_mask over the erased pixels."""
+    planes = [(INSTANCES == i).astype(np.uint8) for i in range(1, int(INSTANCES.max()) + 1)]
+    masks = np.stack(planes) if stacked else planes
+    for seed in range(3):
+        out = iv.Compose([iv.MaskDropout(max_objects=2, fill_mask=0, p=1)], seed=seed)(image=IMAGE, mask=INSTANCES, masks=masks, return_params=True)
+        region = np.isin(INSTANCES, out["params"][0]["params"]["labels"])
+        np.testing.assert_array_equal(out["mask"], np.where(region, 0, INSTANCES))
+        assert isinstance(out["masks"], np.ndarray if stacked else list) and len(out["masks"]) == len(planes)
+        for got, plane in zip(out["masks"], planes):
+            np.testing.assert_array_equal(got, np.where(region, 0, plane))
+        out = iv.Compose([iv.ConstrainedCoarseDropout(num_holes_range=(2, 4), hole_height_range=(0.3, 0.5), hole_width_range=(0.3, 0.5), fill_mask=0, mask_indices=[1, 2], p=1)], seed=seed)(image=IMAGE, mask=INSTANCES, masks=masks, return_params=True)
+        erased = np.zeros((H, W), bool)
+        for x0, y0, x1, y1 in out["params"][0]["params"]["holes"]:
+            erased[y0:y1, x0:x1] = True
+        assert erased.any()
+        for got, plane in zip(out["masks"], planes):
+            np.testing.assert_array_equal(got, np.where(erased, 0, plane))
 
 
 def test_runs_round_trip_and_coverage() -> None:
@@ -212,7 +243,32 @@ def test_constrained_coarse_dropout_inside_mask_objects() -> None:
         for x0, y0, x1, y1 in holes:
             erased[y0:y1, x0:x1] = True
         np.testing.assert_array_equal(out["image"][~erased], IMAGE[~erased])
-    with pytest.raises(ValueError, match="before spatial"):
-        iv.Compose([iv.VerticalFlip(p=1), t], seed=0)(image=IMAGE, mask=INSTANCES)
+    # after a flip the objects are those of the flipped mask (read at this step, not at input)
+    flipped = INSTANCES[::-1]
+    region = np.isin(flipped, chosen).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
+    objects = [(x, y, x + w, y + h) for x, y, w, h, _ in stats[1:n]]
+    for seed in range(3):
+        out = iv.Compose([iv.VerticalFlip(p=1), t], seed=seed)(image=IMAGE, mask=INSTANCES, return_params=True)
+        for x0, y0, x1, y1 in out["params"][1]["params"]["holes"]:
+            assert any(x0 >= ox0 and y0 >= oy0 and x1 <= ox1 and y1 <= oy1 for ox0, oy0, ox1, oy1 in objects)
     with pytest.raises(ValueError, match="not both"):
         iv.ConstrainedCoarseDropout(mask_indices=[1], bbox_labels=[1])
+
+
+def test_mask_dropout_with_only_instance_masks_drops_whole_instances() -> None:
+    """Regression: with masks= alone, the objects were the values of the first instance mask, so only instance
+    0 was ever dropped. Each instance mask is one object (numbered from 1); the dropped planes come back empty."""
+    planes = [(INSTANCES == i).astype(np.uint8) for i in range(1, int(INSTANCES.max()) + 1)]
+    seen = set()
+    for seed in range(12):
+        out = iv.Compose([iv.MaskDropout(max_objects=2, p=1)], seed=seed)(image=IMAGE, masks=planes, bboxes=BOXES, labels=LABELS, return_params=True)
+        dropped = out["params"][0]["params"]["labels"]
+        assert len(dropped) == 2 and set(dropped) <= set(range(1, len(planes) + 1))
+        seen.update(dropped)
+        region = np.isin(INSTANCES, dropped)  # the instances are disjoint: their union is the labelled region
+        np.testing.assert_array_equal(out["image"][region], 0)
+        np.testing.assert_array_equal(out["image"][~region], IMAGE[~region])
+        for i, (got, plane) in enumerate(zip(out["masks"], planes), start=1):
+            np.testing.assert_array_equal(got, np.zeros_like(plane) if i in dropped else plane)
+    assert len(seen) > 2

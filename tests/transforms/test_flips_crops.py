@@ -184,3 +184,27 @@ def test_direct_kernels_equal_the_generic_classifier(h, w, seed):
         matrix, out_shape = t.geometry(params, (h, w))  # the stated geometry is what geometry() says
         np.testing.assert_array_equal(g.matrix, matrix)
         assert g.out_shape == tuple(out_shape)
+@pytest.mark.parametrize(
+    "build, argument, fix",
+    [
+        (lambda: iv.RandomCrop(256, 256), "padding", "for a 256x256 crop pass RandomCrop((256, 256))"),  # silently padded 256 px
+        (lambda: iv.RandomCrop(224, 320), "padding", "for a 224x320 crop pass RandomCrop((224, 320))"),
+        (lambda: iv.CenterCrop(256, 256), "border_mode", "for a 256x256 crop pass CenterCrop((256, 256))"),  # was: "use one of 'constant', ..."
+        (lambda: iv.RandomResizedCrop(224, 224), "scale", "for a 224x224 crop pass RandomResizedCrop((224, 224))"),  # was: "narrow the range"
+    ],
+)
+def test_an_albumentations_height_width_call_names_the_size_argument(build, argument: str, fix: str) -> None:
+    """Regression: albumentations' RandomCrop(height, width) called on torchvision's (size, padding) signature padded
+    every side by `width` pixels without a word; CenterCrop(h, w) and RandomResizedCrop(h, w) failed on an argument
+    the user never meant to set, with a fix about that argument."""
+    with pytest.raises((TypeError, ValueError)) as err:
+        build()
+    assert str(err.value).startswith(f"{argument}: expected ") and f"Fix: {fix}" in str(err.value)
+
+
+def test_torchvision_calls_and_tuple_sizes_with_any_padding_still_build() -> None:
+    assert iv.RandomCrop(32, 4).padding == 4  # torchvision's positional padding
+    crop = iv.RandomCrop((3, 3), padding=4)  # a window that can land wholly in the padding (fusion tests use it)
+    out = iv.Compose([crop], seed=0)(image=np.ones((5, 5), np.uint8))["image"]
+    assert out.shape == (3, 3)
+    assert iv.CenterCrop(20, "reflect").border_mode == "reflect" and iv.RandomResizedCrop(224, 0.5).size == (224, 224)

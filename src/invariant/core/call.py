@@ -190,7 +190,7 @@ def read_sample(pipe: Any, data: dict[str, Any]) -> tuple[Sample, dict[str, Any]
     if len(arrays) > 1:
         for name, arr in arrays.items():
             if arr.shape[:2] != shape:
-                got = Described(f"{len(arr)} instance masks of height and width {arr.shape[:2]} (read as (N, H, W))") if type(arr) is Planes else arr
+                got = Described(f"{len(arr)} instance masks of height and width {arr.shape[:2]} (read as (N, H, W))") if type(arr) is Planes else data.get(name, arr)  # the caller's array, as given
                 value_error(name, f"height and width {shape} matching {first!r}", got, f"resize {name} to the image size before augmenting")
     image = arrays.get("image", arrays[first])
     ann = Annotations()

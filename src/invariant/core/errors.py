@@ -54,6 +54,12 @@ class TorchMissingError(ImportError):
     """Raised by torch-only features when PyTorch is not installed."""
 
 
+def refuse_positional(name: str, args: tuple[Any, ...]) -> NoReturn:
+    """A pipeline or transform called with positional data (``pipe(image)``): every target is a keyword."""
+    got = args[0] if len(args) == 1 else Described(f"{len(args)} positional arguments")
+    type_error(f"the {name} call", "the data as keywords (image=..., mask=..., bboxes=...)", got, "name every target: aug(image=image), adding mask=..., bboxes=... as needed")
+
+
 def require_torch(feature: str) -> Any:
     """Import torch or raise a clear error telling the user which extra to install."""
     try:

@@ -22,7 +22,7 @@ from . import hooks
 from .effects import Effects
 from .plan import Geometry
 from .sample import ARRAY_KIND_TABLE, kind_fill
-from .errors import image_description, type_error, value_error
+from .errors import image_description, refuse_positional, type_error, value_error
 
 Params = dict[str, Any]
 REGISTRY: dict[str, type["Transform"]] = {}
@@ -305,8 +305,10 @@ class Transform:
         args = ", ".join(f"{k}={v!r}" for k, v in self.init_args().items())
         return f"{type(self).__name__}({args})"
 
-    def __call__(self, **data: Any) -> dict[str, Any]:
+    def __call__(self, *args: Any, **data: Any) -> dict[str, Any]:
         """Apply this transform alone, as a one-element Compose with a fresh generator."""
+        if args:
+            refuse_positional(type(self).__name__, args)
         pipe = self.__dict__.get("_standalone")
         if pipe is None:
             pipe = hooks.hook("standalone_pipeline")([self])

@@ -139,16 +139,32 @@ def generation() -> int:
     return _generation[0]
 
 
+def rows_fix(arr: np.ndarray, width: int, keyword: str, columns_fix: str) -> str:
+    """The fix for an array of item rows (``keyword``: boxes, keypoints, ...) that is not (N, ``width``): one
+    row given without its list (shape (``width``,)), or columns that do not match (``columns_fix``)."""
+    if arr.ndim == 1 and len(arr) == width:
+        return f"wrap a single row in a list: {keyword}=[[...]] (an (N, {width}) array, here N = 1)"
+    if arr.ndim == 2:
+        return columns_fix
+    return f"pass one row of {width} numbers per item, {keyword}=[[...], ...]"
+
+
 def read_labels(data: dict[str, Any], fields: tuple[str, ...], n: int, what: str) -> dict[str, Any]:
-    """The label keywords among ``fields`` present in ``data``, each checked to hold ``n`` values."""
+    """The label keywords among ``fields`` present in ``data``, each checked to hold ``n`` values (a sequence or
+    an array with one entry per item; a string or a mapping is refused: iterating it would give characters
+    or keys)."""
     labels = {}
+    item = "box" if what.endswith("bboxes") else what[:-1]
     for f in fields:
         if data.get(f) is None:
             continue
         values = data[f]
+        if isinstance(values, (str, bytes, dict)) or (isinstance(values, np.ndarray) and values.ndim == 0) or not hasattr(values, "__iter__"):
+            one = values.item() if isinstance(values, np.ndarray) else values
+            type_error(f, f"one value per {item} (a list, tuple or array)", values, f"pass {f}=[...] with one entry per {item}, e.g. {f}=[{one!r}] for one {item}")
         if not isinstance(values, np.ndarray):
             values = list(values)
         if len(values) != n:
-            value_error(f, f"{n} values, one per entry of {what}", values, f"give exactly one {f} value per {'box' if what == 'bboxes' else what[:-1]}")
+            value_error(f, f"{n} value{'s' if n != 1 else ''}, one per entry of {what}", values, f"give exactly one {f} value per {item}")
         labels[f] = values
     return labels

@@ -15,7 +15,7 @@ from ..core.errors import value_error
 from ..ops.distort import field_boxes
 from ..ops.dropout import covered_fraction
 from ..ops.geometric import apply_to_boxes
-from .base import PointTarget, read_labels, register_target
+from .base import PointTarget, read_labels, register_target, rows_fix
 
 BBOX_FORMATS = ("pascal_voc", "coco", "yolo", "normalized")
 
@@ -48,12 +48,8 @@ def as_box_array(bboxes: object, argument: str = "bboxes") -> np.ndarray:
     if arr.size == 0:
         return np.zeros((0, 4), dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != 4:
-        value_error(
-            argument,
-            "an (N, 4) array of box coordinates",
-            arr,
-            "pass labels through label fields (labels=...) instead of extra box columns",
-        )
+        columns = "pass labels through label fields (labels=...) instead of extra box columns" if arr.shape[-1] > 4 else "give every box its 4 coordinates"
+        value_error(argument, "an (N, 4) array of box coordinates", arr, rows_fix(arr, 4, argument, columns))
     if not np.isfinite(arr).all():
         bad = int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
         value_error(argument, "finite coordinates", arr[bad], f"box {bad} contains NaN or inf; remove or fix it")

@@ -11,7 +11,7 @@ import numpy as np
 from ..core.errors import type_error, value_error
 from ..ops.distort import field_keypoints
 from ..ops.geometric import apply_to_keypoints
-from .base import PointTarget, read_labels, register_target
+from .base import PointTarget, read_labels, register_target, rows_fix
 
 # "xy": (x, y); "xyas": (x, y, angle in degrees, scale). Angles are degrees at the API and
 # radians inside, as in albumentations' (x, y, angle, scale).
@@ -123,7 +123,7 @@ def keypoints_to_internal(keypoints: object, fmt: str) -> np.ndarray:
     if arr.size == 0:
         return np.zeros((0, 4), dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != width:
-        value_error("keypoints", f"an (N, {width}) array for keypoint_format={fmt!r}", arr, "match keypoint_format to your columns")
+        value_error("keypoints", f"an (N, {width}) array for keypoint_format={fmt!r}", arr, rows_fix(arr, width, "keypoints", "match keypoint_format to your columns"))
     if not np.isfinite(arr).all():
         value_error("keypoints", "finite coordinates", arr, "remove keypoints with NaN or inf")
     out = np.zeros((len(arr), 4), dtype=np.float64)

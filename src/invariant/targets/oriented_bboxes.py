@@ -45,7 +45,7 @@ import numpy as np
 from ..core.errors import value_error
 from ..ops.distort import invert_points
 from ..ops.geometric import apply_to_points
-from .base import PointTarget, read_labels, register_target
+from .base import PointTarget, read_labels, register_target, rows_fix
 from .bboxes import min_side
 from .polygons import move_rings_field, move_rings_matrix, polygon_area
 
@@ -135,7 +135,7 @@ def as_obb_array(value: Any, fmt: str, keyword: str = "oriented_bboxes") -> np.n
     if arr.size == 0:
         return np.zeros((0, width))
     if arr.ndim != 2 or arr.shape[1] != width:
-        value_error(keyword, f"an (N, {width}) array for oriented_bbox_format={fmt!r}", arr, "match oriented_bbox_format to your columns")
+        value_error(keyword, f"an (N, {width}) array for oriented_bbox_format={fmt!r}", arr, rows_fix(arr, width, keyword, "match oriented_bbox_format to your columns"))
     if not np.isfinite(arr).all():
         value_error(keyword, "finite coordinates", arr, "remove boxes with NaN or inf")
     if fmt == "cxcywha" and (arr[:, 2:4] < 0).any():

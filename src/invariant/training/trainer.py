@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core.compose import Compose
-from ..core.errors import require_torch, type_error, value_error
+from ..core.errors import Described, require_torch, type_error, value_error
 from .adapters import LabelledImages
 
 DTYPE_SCALE = {"uint8": 255.0, "uint16": 65535.0, "float32": 1.0}
@@ -71,6 +71,14 @@ class _Converter:
     def __call__(self, images: list[Any]) -> Any:
         import torch
 
+        shapes = sorted({tuple(im.shape) for im in images})
+        if len(shapes) > 1:  # np.stack / torch.stack would only say "all input arrays must have the same shape"
+            value_error(
+                "pipeline",
+                "images of one size in a batch (the model takes a fixed-size input)",
+                Described(f"a batch of {len(images)} augmented images of shapes {', '.join(map(str, shapes))}"),
+                "give crops, resizes and pads p=1, or end the pipeline with a Resize or CenterCrop to one size",
+            )
         if hasattr(images[0], "permute"):  # ToTensor at the end of the pipeline: already CHW
             batch = torch.stack([im if im.ndim == 3 else im[None] for im in images]).float()
             return batch

@@ -114,6 +114,25 @@ def _rebuild(t: Transform, changes: dict[str, Any]) -> Transform:
     return type(t)(**args)
 
 
+def keeps_canvas(t: Transform, example: Any) -> bool:
+    """Whether ``t`` returns images of the size of ``example`` (a training image) whenever it runs (flips,
+    rotations, colour, a crop to the images' own size), so its ``p`` can be tuned: a crop, resize or pad
+    to another size with p below 1 makes batches of two image sizes, on which every trial fails. Probed with
+    each spatial leaf forced to run (p=1), three draws; a leaf that cannot run on the example (a crop larger
+    than it) counts as changing the size."""
+    for leaf in Compose([t]).leaves():
+        if not (leaf.spatial or leaf.multi_sample):
+            continue
+        try:
+            forced = _rebuild(leaf, {"p": 1.0}) if "p" in leaf.init_args() else leaf
+            pipe = Compose([forced], seed=0)
+            if any(pipe(image=example)["image"].shape[:2] != example.shape[:2] for _ in range(3)):
+                return False
+        except (ValueError, TypeError):
+            return False
+    return True
+
+
 def _task_violations(t: Transform, task: Any, pipeline: Compose) -> list[str]:
     """What ``iv.check`` says ``t`` breaks in ``task``, checked in the pipeline's context (its extra
     targets decide, e.g., how depth maps are resampled)."""
@@ -188,8 +207,10 @@ def apply_params(
     return Compose(**args)
 
 
-def search_space(pipeline: Compose, grid_n: Sequence[int] = (1, 2, 3), grid_m: Sequence[int] = (5, 9, 13)) -> tuple[str, dict[str, Any]]:
-    """("grid", {key: values}) when the pipeline has a RandAugment, else ("magnitudes", {key: (lo, hi)})."""
+def search_space(pipeline: Compose, grid_n: Sequence[int] = (1, 2, 3), grid_m: Sequence[int] = (5, 9, 13), example: Any = None) -> tuple[str, dict[str, Any]]:
+    """("grid", {key: values}) when the pipeline has a RandAugment, else ("magnitudes", {key: (lo, hi)}).
+    With ``example`` (a training image), the p of a step that changes the image size is left as given
+    (``keeps_canvas``)."""
     if not isinstance(pipeline, Compose):
         type_error("pipeline", "an iv.Compose", pipeline, "load the config with iv.load(path)")
     for i, t in enumerate(pipeline.transforms):
@@ -201,7 +222,7 @@ def search_space(pipeline: Compose, grid_n: Sequence[int] = (1, 2, 3), grid_m: S
         if _has_normalize(Compose([t])):
             continue
         name = type(t).__name__
-        if "p" in t.init_args() and not isinstance(t.init_args()["p"], Schedule):
+        if "p" in t.init_args() and not isinstance(t.init_args()["p"], Schedule) and (example is None or keeps_canvas(t, example)):
             space[f"{i}.{name}.p"] = (0.0, 1.0)
         if magnitude_args(t):
             space[f"{i}.{name}.strength"] = (0.25, 2.0)
@@ -404,7 +425,7 @@ def tune(
     check_epochs(epochs)
     if storage is not None:
         check_storage(storage)
-    kind, space = search_space(pipeline, grid_n, grid_m)
+    kind, space = search_space(pipeline, grid_n, grid_m, example=train[0][0] if train is not None and len(train) else None)
     if sampler == "grid" and kind != "grid":
         value_error("sampler", "'grid' only for pipelines with a RandAugment (N, M)", sampler, "use sampler='tpe' or 'random' for individual magnitudes")
     notes: list[str] = []
@@ -489,7 +510,8 @@ def tune(
     finished = [t for t in trials.values() if t.state == optuna.trial.TrialState.COMPLETE]
     if not finished:
         detail = f" Failures: {'; '.join(failures)}." if failures else ""
-        raise RuntimeError(f"study {study_name!r}: no trial finished (all failed or were pruned).{detail} Fix: check the pipeline with `invariant preview` and widen the epochs.")
+        # a ValueError: the pipeline or data given cannot train (the CLI prints it as one line, exit code 1)
+        raise ValueError(f"study {study_name!r}: no trial finished (all failed or were pruned).{detail} Fix: check the pipeline with `invariant preview` and widen the epochs.")
     best = study.best_trial
     best_pipe = apply_params(pipeline, best.params)
     checked = None

@@ -26,6 +26,13 @@ def _size(value: Any, argument: str) -> tuple[int, int]:
     return int(value[0]), int(value[1])
 
 
+def _refuse_height_width(cls: str, argument: str, value: Any, size: tuple[int, int]) -> None:
+    """Refuse a second positional number that reads as albumentations' ``(height, width)`` call: ``cls`` takes
+    torchvision's ``(size, ...)``, so ``CenterCrop(256, 256)`` would hand 256 to ``argument``."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 1:
+        type_error(argument, f"{cls}'s own {argument} (the size is one argument, as in torchvision)", value, f"for a {size[0]}x{value} crop pass {cls}(({size[0]}, {value})), or name the argument: {cls}(..., {argument}=...)")
+
+
 def _randint(rng: np.random.Generator, n: int) -> int:
     """A uniform integer in [0, n): one double from the generator (~3x cheaper per call than
     ``rng.integers``; the bias, below 2**-53 relative, is far beneath sampling noise)."""
@@ -77,6 +84,8 @@ class RandomCrop(_Rescaling):
         self.size = _size(size, "size")
         if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
             type_error("padding", "a non-negative int", padding, "pass e.g. padding=4")
+        if isinstance(size, (int, np.integer)) and padding >= size > 1:  # RandomCrop(256, 256): albumentations' (height, width)
+            value_error("padding", f"fewer pixels than the crop size {size} with an int size (padding is added on every side)", padding, f"for a {size}x{padding} crop pass RandomCrop(({size}, {padding})); to pad, name it: RandomCrop({size}, padding=4); a (height, width) size allows any padding")
         self.padding, self.pad_if_needed = int(padding), bool(pad_if_needed)
 
     example_args = {"size": (16, 16)}
@@ -124,8 +133,9 @@ class CenterCrop(_Rescaling):
     when the image is smaller, the odd pixel of padding on the bottom/right (torchvision)."""
 
     def __init__(self, size: int | tuple[int, int], border_mode: str = "constant", fill: float | tuple[float, ...] = 0, fill_mask: float = 0, p: float = 1.0) -> None:
-        super().__init__(border_mode=border_mode, fill=fill, fill_mask=fill_mask, p=p)
         self.size = _size(size, "size")
+        _refuse_height_width("CenterCrop", "border_mode", border_mode, self.size)
+        super().__init__(border_mode=border_mode, fill=fill, fill_mask=fill_mask, p=p)
 
     example_args = {"size": (16, 16)}
 
@@ -156,6 +166,7 @@ class RandomResizedCrop(_Rescaling):
     ) -> None:
         super().__init__(interpolation=interpolation, p=p)
         self.size = _size(size, "size")
+        _refuse_height_width("RandomResizedCrop", "scale", scale, self.size)  # an int past 1 is a width
         self.scale = as_range(scale, "scale", low=0.0, high=1.0)
         self.ratio = as_range(ratio, "ratio", low=1e-6)
         if self.scale[1] <= 0:

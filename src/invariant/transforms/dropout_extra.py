@@ -15,7 +15,6 @@ import numpy as np
 
 from ..core.effects import Effects
 from ..core.errors import type_error, value_error
-from ..core.sample import as_stack
 from ..core.transform import Params, Transform, check_number, input_description
 from ..ops import dropout_extra as X
 from ..ops.color import max_value
@@ -133,10 +132,12 @@ class ConstrainedCoarseDropout(_Occlusion):
     """CoarseDropout restricted to objects: ``n ~ U{num_holes_range}`` holes, each inside one of the objects'
     boxes, chosen uniformly; the hole's height/width are ``hole_height_range`` / ``hole_width_range``
     fractions of that box's. Objects: with ``mask_indices``, the bounding boxes of the connected regions of
-    the mask holding those values (the mask is read when the call is planned: put the transform before
-    spatial steps; an out-of-date mask is refused); else the boxes whose label in ``label_field`` is in
+    the first mask target holding those values (read as it is at this step, after any spatial step before
+    it); else the boxes whose label in ``label_field`` is in
     ``bbox_labels`` (all boxes when None). Boxes react as to CoarseDropout (visibility). No objects:
     nothing is erased."""
+
+    reads_targets = ("mask",)
 
     def __init__(
         self,
@@ -172,13 +173,11 @@ class ConstrainedCoarseDropout(_Occlusion):
         if self.mask_indices is None:
             boxes = self._targets(sample)
         else:
-            names = sample.names_of("mask")
+            masks = sample.arrays("mask")  # the mask targets as at this step (a SampleView: reads_targets)
             boxes = np.zeros((0, 4))
             extra["objects"] = []
-            if names:  # without a mask no objects are known
-                mask = as_stack(sample.arrays[names[0]])
-                if mask.shape[:2] != tuple(sample.shape):
-                    value_error("ConstrainedCoarseDropout", "to come before spatial transforms when mask_indices is set (it reads the mask as planned)", input_description(sample), "move it before crops, resizes and other spatial steps")
+            if masks:  # without a mask no objects are known
+                mask = next(iter(masks.values()))
                 region = X.label_region(mask[..., 0], self.mask_indices)
                 boxes = X.component_boxes(region)
                 extra["objects"] = X.encode_runs(region)
@@ -188,11 +187,6 @@ class ConstrainedCoarseDropout(_Occlusion):
         elif self.fill == "random_uniform":
             params["colors"] = rng.random((len(params["holes"]), sample.channels)).tolist()
         return params
-
-    def apply_mask(self, mask: np.ndarray, params: Params) -> np.ndarray:
-        if self.mask_indices is not None and params.get("objects") and not (X.label_region(mask[..., 0], self.mask_indices) == X.decode_runs(params["objects"], mask.shape[:2])).all():
-            value_error("ConstrainedCoarseDropout", "to come before spatial transforms when mask_indices is set (the mask changed after it was planned)", mask, "move it before crops, flips and other spatial steps")
-        return super().apply_mask(mask, params)
 
     def _targets(self, sample: Any) -> np.ndarray:
         target = sample.annotations.targets.get("bboxes")
@@ -225,11 +219,15 @@ class ConstrainedCoarseDropout(_Occlusion):
 
 class MaskDropout(Transform):
     """Erase whole objects: ``n ~ U{max_objects}`` of the instances of the mask (each non-zero label value
-    is one instance) are chosen; their pixels are filled with ``fill`` in the image and ``fill_mask`` in the
+    is one instance; with instance masks ``masks=`` and no other mask, each mask is one instance, numbered
+    from 1) are chosen; their pixels are filled with ``fill`` in the image and ``fill_mask`` in the
     mask, and every box whose area is at least ``min_coverage`` covered by the erased pixels is removed with
-    its labels (``bbox_indices`` report the survivors). The mask is read when the call is planned, so the
-    transform must come before any spatial step (an out-of-date mask is detected and refused). A call
-    without a mask has no known objects and is returned unchanged."""
+    its labels (``bbox_indices`` report the survivors). The instances are read from the first mask target
+    (``mask``, else an extra mask target, else ``masks``) as it is at this step (``reads_targets``: after any
+    spatial step before it); every mask target (instance masks too) gets ``fill_mask`` over the erased
+    pixels. A call without a mask has no known objects and is returned unchanged."""
+
+    reads_targets = ("mask",)
 
     def __init__(self, max_objects: int | tuple[int, int] = (1, 1), fill: Any = 0, fill_mask: float = 0, min_coverage: float = 0.5, p: float = 0.5) -> None:
         super().__init__(p)
@@ -241,17 +239,24 @@ class MaskDropout(Transform):
         self.min_coverage = check_number(min_coverage, "min_coverage", low=0.0, high=1.0)
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
-        names = sample.names_of("mask")
-        if not names:  # no objects are known: nothing to drop
+        masks = sample.arrays("mask")  # the mask targets as at this step (a SampleView: reads_targets)
+        if not masks:  # no objects are known: nothing to drop
             return {"labels": [], "runs": []}
-        mask = as_stack(sample.arrays[names[0]])
-        if mask.shape[:2] != tuple(sample.shape):
-            value_error("MaskDropout", "to come before spatial transforms (it reads the mask as planned)", input_description(sample), "move MaskDropout before crops, resizes and other spatial steps")
-        labels = X.label_values(mask[..., 0])
-        labels = labels[labels != 0]
+        name, mask = next(iter(masks.items()))
+        planes = name == "masks"  # only instance masks: instance i (1-based) is plane i - 1, not a value of plane 0
+        if planes:
+            labels = np.flatnonzero(mask.reshape(-1, mask.shape[2]).any(axis=0)) + 1
+        else:
+            labels = X.label_values(mask[..., 0])
+            labels = labels[labels != 0]
         n = min(len(labels), int(rng.integers(self.max_objects[0], self.max_objects[1] + 1)))
         chosen = sorted(rng.choice(labels, size=n, replace=False).tolist()) if n else []
-        region = X.label_region(mask[..., 0], chosen) if chosen else np.zeros(mask.shape[:2], bool)
+        if not chosen:
+            region = np.zeros(mask.shape[:2], bool)
+        elif planes:
+            region = np.ascontiguousarray((mask[..., np.asarray(chosen) - 1] != 0).any(axis=2))
+        else:
+            region = X.label_region(mask[..., 0], chosen)
         runs = X.encode_runs(region)
         region.setflags(write=False)
         self.__dict__["_decoded"] = (runs, region.shape, region)  # the apply steps of this call reuse it
@@ -291,8 +296,6 @@ class MaskDropout(Transform):
         if not params["labels"]:
             return mask
         region = self._region(params, mask.shape[:2])
-        if not (X.label_region(mask[..., 0], params["labels"]) == region).all():
-            value_error("MaskDropout", "to come before spatial transforms (the mask changed after it was planned)", mask, "move MaskDropout before crops, flips and other spatial steps")
         value = np.empty(1, mask.dtype)
         value[0] = self.fill_mask  # numpy's assignment cast, as ``mask[region] = fill_mask``
         return X.drop_pixels(mask, region[:, :, None], value)
