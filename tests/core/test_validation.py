@@ -216,3 +216,33 @@ def test_a_transform_called_with_positional_data_says_to_name_the_targets() -> N
         text = str(err.value)
         assert text.startswith("the HorizontalFlip call: expected the data as keywords") and got in text and "Fix: name every target: aug(image=image)" in text
     np.testing.assert_array_equal(iv.HorizontalFlip(p=1)(image=image)["image"], image[:, ::-1])
+
+
+def test_a_pipeline_called_with_positional_data_says_to_name_the_targets() -> None:
+    """``pipe(image)`` ended in Python's "takes 1 positional argument but 2 were given"."""
+    image = np.zeros((8, 8, 3), np.uint8)
+    pipe = iv.Compose([iv.HorizontalFlip(p=1)])
+    with pytest.raises(TypeError) as err:
+        pipe(image)
+    text = str(err.value)
+    assert text.startswith("the pipeline call: expected the data as keywords") and "ndarray of shape (8, 8, 3)" in text
+    np.testing.assert_array_equal(pipe(image=image)["image"], image[:, ::-1])
+
+
+@pytest.mark.parametrize("container", [iv.Compose, iv.OneOf, iv.SomeOf])
+def test_a_container_given_one_transform_says_to_wrap_it_in_a_list(container: Any) -> None:
+    """``Compose(HorizontalFlip())`` said "'HorizontalFlip' object is not iterable"."""
+    with pytest.raises(TypeError, match=rf"transforms: expected a list of transforms, got HorizontalFlip .*wrap it in a list: {container.__name__}\(\[\.\.\.\]\)"):
+        container(iv.HorizontalFlip())
+    assert len(container((iv.HorizontalFlip(), iv.VerticalFlip())).transforms) == 2  # a tuple is a list of transforms too
+
+
+@pytest.mark.parametrize("field", ["label_fields", "keypoint_label_fields", "oriented_label_fields", "polygon_label_fields"])
+def test_label_fields_given_as_one_string_are_refused(field: str) -> None:
+    """``label_fields="labels"`` was split into the keywords 'l', 'a', 'b', ... and failed later, naming them."""
+    with pytest.raises(TypeError, match=rf"{field}: expected a list of keyword names, got str 'cls'\. Fix: pass {field}=\['cls'\]"):
+        iv.Compose([iv.HorizontalFlip()], **{field: "cls"})
+    with pytest.raises(TypeError, match=rf"{field}: expected a list of keyword names"):
+        iv.Compose([iv.HorizontalFlip()], **{field: ["class id"]})
+    pipe = iv.Compose([iv.HorizontalFlip(p=1)], bbox_format="pascal_voc", **{field: ("cls",)})
+    assert getattr(pipe, field)[:1] == ("cls",)

@@ -20,7 +20,7 @@ from ..targets.base import registered_targets
 from ..targets.oriented_bboxes import check_obb_format
 from ..targets.shape_boxes import boxes_from_shapes, check_bbox_from, check_shape_sources
 from . import hooks
-from .errors import type_error, value_error
+from .errors import refuse_positional, type_error, value_error
 from .executor import Executor, get_executor
 from .call import image_meta, image_sample, read_sample, write_image, write_sample
 from .plan import Plan, Step
@@ -43,6 +43,15 @@ def _refuse_rng(rng: Any) -> None:
     type_error("rng", "a numpy.random.Generator or None", rng, fix)
 
 
+def _field_names(value: Any, argument: str) -> tuple[str, ...]:
+    """Keyword names of per-item label fields: a list or tuple of identifiers (a bare string would be read as
+    its characters)."""
+    names = None if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__") else tuple(value)
+    if names is None or not all(isinstance(v, str) and v.isidentifier() for v in names):
+        type_error(argument, "a list of keyword names", value, f"pass {argument}=[{value!r}]" if isinstance(value, str) else f"pass e.g. {argument}=['labels']")
+    return names
+
+
 class Container(Transform):
     """Base of transforms that hold other transforms."""
 
@@ -50,6 +59,8 @@ class Container(Transform):
 
     def __init__(self, transforms: Sequence[Transform], p: float = 1.0) -> None:
         super().__init__(p)
+        if isinstance(transforms, (Transform, str, bytes, dict)) or not hasattr(transforms, "__iter__"):
+            type_error("transforms", "a list of transforms", transforms, f"wrap it in a list: {type(self).__name__}([...])")
         transforms = list(transforms)
         for i, t in enumerate(transforms):
             if not isinstance(t, Transform):
@@ -253,8 +264,8 @@ class Compose(Container):
         super().__init__(transforms, p)
         self.bbox_format = bbox_mod.check_format(bbox_format)
         self.keypoint_format = kp_mod.check_format(keypoint_format)
-        self.label_fields = tuple(label_fields)
-        self.keypoint_label_fields = tuple(keypoint_label_fields)
+        self.label_fields = _field_names(label_fields, "label_fields")
+        self.keypoint_label_fields = _field_names(keypoint_label_fields, "keypoint_label_fields")
         self.min_area = check_number(min_area, "min_area", low=0.0)
         self.min_width, self.min_height = check_number(min_width, "min_width", low=0.0), check_number(min_height, "min_height", low=0.0)
         self.min_visibility = check_probability(min_visibility, "min_visibility")
@@ -269,7 +280,8 @@ class Compose(Container):
                 value_error("additional_targets", "names other than the built-in keywords", name, "pick another name")
         self.layout = check_choice(layout, "layout", LAYOUTS)
         self.oriented_bbox_format, self.bbox_from = check_obb_format(oriented_bbox_format), check_bbox_from(bbox_from)
-        self.oriented_label_fields, self.polygon_label_fields = tuple(oriented_label_fields), tuple(polygon_label_fields)
+        self.oriented_label_fields = _field_names(oriented_label_fields, "oriented_label_fields")
+        self.polygon_label_fields = _field_names(polygon_label_fields, "polygon_label_fields")
         self.bind_instances = bool(bind_instances)  # box i, masks[i], keypoints of instance i: one unit (core.sources)
         if self.bind_instances and "keypoint_instances" not in self.keypoint_label_fields:
             self.keypoint_label_fields = (*self.keypoint_label_fields, "keypoint_instances")
@@ -298,7 +310,9 @@ class Compose(Container):
         self._rng = np.random.default_rng(seed)
 
     # -- calling -----------------------------------------------------------------------------------------------
-    def __call__(self, *, rng: np.random.Generator | None = None, return_params: bool = False, **data: Any) -> dict[str, Any]:
+    def __call__(self, *args: Any, rng: np.random.Generator | None = None, return_params: bool = False, **data: Any) -> dict[str, Any]:
+        if args:
+            refuse_positional("pipeline", args)
         # plan, then the numpy executor: ``execute(self.plan(**data))`` without building the Plan record
         # (a call's overhead is a few microseconds, so the record and the hops would show)
         sample = image_sample(self, data.get("image")) if len(data) == 1 and self.bbox_from == "corners" else None
