@@ -70,11 +70,12 @@ def to_pixel_centre(matrix: np.ndarray) -> np.ndarray:
     return np.array(pixel_centre_rows(matrix))
 
 
-def pixel_centre_rows(matrix: np.ndarray) -> list[list[float]]:
+def pixel_centre_rows(matrix: np.ndarray | list[list[float]]) -> list[list[float]]:
     """``HALF_INV @ matrix @ HALF`` as three rows of Python floats, bit for bit what numpy's two products give:
     every product with an entry of ``HALF_INV`` or ``HALF`` (0, 0.5, 1, -0.5) is exact, so each entry is the
-    products summed in numpy's order (first index first), with the exact zero terms left out (tested)."""
-    (a, b, c), (d, e, f), (g, h, k) = matrix.tolist()
+    products summed in numpy's order (first index first), with the exact zero terms left out (tested).
+    ``matrix``: an array, or its ``tolist()`` rows (a caller that has them already)."""
+    (a, b, c), (d, e, f), (g, h, k) = matrix if type(matrix) is list else matrix.tolist()
     p00, p01, p02 = a - 0.5 * g, b - 0.5 * h, c - 0.5 * k
     p10, p11, p12 = d - 0.5 * g, e - 0.5 * h, f - 0.5 * k
     return [[p00, p01, (p00 * 0.5 + p01 * 0.5) + p02], [p10, p11, (p10 * 0.5 + p11 * 0.5) + p12], [g, h, (g * 0.5 + h * 0.5) + k]]
@@ -91,9 +92,10 @@ def inverse(matrix: np.ndarray) -> np.ndarray:
     return np.array(inverse_rows(matrix))  # each entry divided in Python: the same IEEE quotients as an array division
 
 
-def inverse_rows(matrix: np.ndarray) -> list[list[float]]:
-    """``inverse(matrix)`` as three rows of Python floats (for callers that read a few entries: no array)."""
-    (a, b, c), (d, e, f), (g, h, k) = matrix.tolist()
+def inverse_rows(matrix: np.ndarray | list[list[float]]) -> list[list[float]]:
+    """``inverse(matrix)`` as three rows of Python floats (for callers that read a few entries: no array).
+    ``matrix``: an array, or its ``tolist()`` rows."""
+    (a, b, c), (d, e, f), (g, h, k) = matrix if type(matrix) is list else matrix.tolist()
     A, B, C = e * k - f * h, -(d * k - f * g), d * h - e * g
     det = a * A + b * B + c * C
     if abs(det) < 1e-300:
@@ -332,23 +334,25 @@ def _canvas_corners(out_w: int, out_h: int) -> np.ndarray:
     return corners
 
 
-def _crop_to_footprint(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], constant: bool):
+def _crop_to_footprint(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], constant: bool, rows: list | None = None):
     """Slice the source to the bounding box of what the output canvas samples (plus the kernel's
     reach), so per-call work (channel padding, pre-shrinks, cache traffic) scales with what is read.
     Only when no border rule can read pixels outside the box: the border is constant (sides that
-    reach the image edge are then kept whole), or the footprint lies inside the image."""
-    box = _footprint(image.shape[:2], matrix, out_shape, constant)
+    reach the image edge are then kept whole), or the footprint lies inside the image. ``rows``:
+    ``matrix.tolist()`` when the caller has it. Returns ``matrix`` itself when nothing is sliced."""
+    box = _footprint(image.shape[:2], matrix, out_shape, constant, rows)
     if box is None:
         return image, matrix
     x0, y0, x1, y1 = box
     return image[y0:y1, x0:x1], matrix @ translation(x0, y0)
 
 
-def _footprint(in_shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int], constant: bool) -> tuple[int, int, int, int] | None:
-    """The source window (x0, y0, x1, y1) ``_crop_to_footprint`` slices, or None when it keeps the whole source."""
+def _footprint(in_shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int], constant: bool, rows: list | None = None) -> tuple[int, int, int, int] | None:
+    """The source window (x0, y0, x1, y1) ``_crop_to_footprint`` slices, or None when it keeps the whole source
+    (``rows``: ``matrix.tolist()`` when the caller has it)."""
     H, W = in_shape
     out_h, out_w = out_shape
-    rows = inverse_rows(matrix)
+    rows = inverse_rows(matrix if rows is None else rows)
     if _keeps_whole_source(rows, W, H, out_w, out_h, constant):
         return None
     inv = np.array(rows)
@@ -605,10 +609,11 @@ def clip_overshoot(out: np.ndarray, source: np.ndarray, interpolation: str, fill
 def _warp_general(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], interpolation: str, border: int, fill, min_scale: float) -> np.ndarray:
     """``warpAffine`` / ``warpPerspective`` over the footprint the output samples (with anti-aliasing)."""
     out_h, out_w = out_shape
-    image, matrix = _crop_to_footprint(image, matrix, (out_h, out_w), border == cv2.BORDER_CONSTANT)
+    given, rows = matrix, matrix.tolist()  # (read once: the footprint and the pixel-centre matrix both take the rows)
+    image, matrix = _crop_to_footprint(image, matrix, (out_h, out_w), border == cv2.BORDER_CONSTANT, rows)
     if min_scale > 0 and interpolation != "nearest":
         image, matrix = _antialias(image, matrix, (out_h, out_w), min_scale)
-    rows = pixel_centre_rows(matrix)  # Python floats: one small array below instead of two matrix products
+    rows = pixel_centre_rows(rows if matrix is given else matrix)  # Python floats: one small array below instead of two matrix products
     flags = cv2.INTER_LINEAR if interpolation == "area" else INTERPOLATIONS[interpolation]  # warps have no area kernel; the pre-shrink above did the averaging
     image = _cv_view(image)
     g, h, k = rows[2]
