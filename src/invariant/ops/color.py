@@ -302,10 +302,22 @@ def linear_table(scale: float, shift: float) -> np.ndarray:
     """Shared (256, 1) uint8 table of ``x * scale + shift``: the same values as ``table_from_curve`` of
     ``linear_curve`` with scalar parameters, in four numpy calls (it runs once or twice per image).
     Saturating before rounding gives the same bytes as ``to_table``: 0 and 255 are integers and rounding
-    is monotone."""
-    values = _X256 * float(scale)
-    values += float(shift)
-    _clip(values, 0.0, 255.0, out=values)
+    is monotone. The values are monotone in x (each rounding is), so the ends, computed in Python with the
+    same two IEEE operations, say which bound can bite: only those are applied (a one-sided bound is a
+    cheaper numpy call than a clip; NaN or infinite ends take the full clip)."""
+    scale, shift = float(scale), float(shift)
+    values = _X256 * scale
+    values += shift
+    first, last = shift, 255.0 * scale + shift  # values[0] (0 * scale is an exact zero) and values[255]
+    lo, hi = (first, last) if first <= last else (last, first)
+    if lo >= 0.0 and hi <= 255.0:
+        pass  # every value is in range already
+    elif lo >= 0.0 and hi < math.inf:
+        np.minimum(values, 255.0, out=values)
+    elif hi <= 255.0 and lo > -math.inf:
+        np.maximum(values, 0.0, out=values)
+    else:
+        _clip(values, 0.0, 255.0, out=values)
     np.rint(values, out=values)
     return values.astype(np.uint8)
 

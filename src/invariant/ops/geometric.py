@@ -588,7 +588,7 @@ def clip_overshoot(out: np.ndarray, source: np.ndarray, interpolation: str, fill
     squeezed into [0, 1], and no value a convex kernel (nearest, linear, area) could produce changes.
     Integer dtypes already saturate inside OpenCV; other kernels are left as they are (no extra pass).
     In place on ``out`` (a fresh resampled array); returns it."""
-    if out.dtype != np.float32 or interpolation not in OVERSHOOTING or out.size == 0 or np.may_share_memory(out, source):
+    if interpolation not in OVERSHOOTING or out.dtype != np.float32 or out.size == 0 or np.may_share_memory(out, source):  # (cheapest test first)
         return out
     channels = source.shape[2]
     if source.flags.c_contiguous:  # SIMD reductions down the rows, then a fold per channel
