@@ -300,7 +300,7 @@ def to_table(values: np.ndarray) -> np.ndarray:
 
 def linear_table(scale: float, shift: float) -> np.ndarray:
     """Shared (256, 1) uint8 table of ``x * scale + shift``: the same values as ``table_from_curve`` of
-    ``linear_curve`` with scalar parameters, in four numpy calls (it runs once or twice per image).
+    ``linear_curve`` with scalar parameters, in three to five numpy calls (it runs once or twice per image).
     Saturating before rounding gives the same bytes as ``to_table``: 0 and 255 are integers and rounding
     is monotone. The values are monotone in x (each rounding is), so the ends, computed in Python with the
     same two IEEE operations, say which bound can bite: only those are applied (a one-sided bound is a
