@@ -267,10 +267,13 @@ def test_boxes_leaving_the_canvas_are_removed_with_labels():
 def test_planning_hooks_run_only_where_a_class_defines_them():
     """Planning skips the base (no-op) hooks of pixel transforms, but a class that changes channels or
     moves/occludes boxes still has them called, also as the only step of a pipeline."""
-    from invariant.core.planner import _plans_something
+    from invariant.core.planner import _plan_hooks_of
 
-    assert not _plans_something(iv.RandomBrightnessContrast)
-    assert _plans_something(iv.ToGray) and _plans_something(iv.CoarseDropout)
+    assert _plan_hooks_of(iv.RandomBrightnessContrast) == ()
+    # (apply_annotations, output_shape, output_channels, output_dtype): only the overridden ones are called
+    assert _plan_hooks_of(iv.ToGray) == (False, False, True, False)
+    assert _plan_hooks_of(iv.Normalize) == (False, False, False, True)
+    assert _plan_hooks_of(iv.CoarseDropout)[0]
     img = photo("uint8", 3, size=(64, 80))
     gray = iv.Compose([iv.ToGray(num_output_channels=1), iv.RandomBrightnessContrast(p=1)], seed=0)(image=img)["image"]
     assert gray.shape == (64, 80, 1)

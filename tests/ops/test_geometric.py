@@ -348,3 +348,80 @@ def test_three_channel_chunks_equal_each_channel_alone(dtype: str, flag: int) ->
             np.testing.assert_allclose(direct, reference, rtol=0, atol=1e-6)
         else:
             np.testing.assert_array_equal(direct, reference)
+
+
+def test_pixel_centre_rows_are_numpys_two_products_bit_for_bit():
+    """``pixel_centre_rows`` (Python floats) gives exactly the bits of ``HALF_INV @ matrix @ HALF`` computed by
+    numpy, for affine and projective matrices of every scale (the matrix handed to warpAffine must not move)."""
+    rng = np.random.default_rng(3)
+    for i in range(20000):
+        if i % 3 == 0:
+            m = rng.normal(size=(3, 3)) * 10.0 ** rng.integers(-4, 5, size=(3, 3))
+        elif i % 3 == 1:
+            angle, scale = rng.uniform(-np.pi, np.pi), rng.uniform(0.5, 2.0)
+            c, s = np.cos(angle) * scale, np.sin(angle) * scale
+            m = np.array([[c, s, rng.uniform(-500, 500)], [-s, c, rng.uniform(-500, 500)], [0.0, 0.0, 1.0]])
+        else:
+            m = np.eye(3)
+            m[:2] += rng.normal(size=(2, 3)) * [[1e-3, 1e-3, 100.0], [1e-3, 1e-3, 100.0]]
+        ref = geo.HALF_INV @ m @ geo.HALF
+        assert np.array(geo.pixel_centre_rows(m)).tobytes() == ref.tobytes()
+        assert geo.to_pixel_centre(m).tobytes() == ref.tobytes()
+
+
+def _footprint_numpy_rule(in_shape, matrix, out_shape, constant):
+    """``_footprint``'s rule with the library's own rounding (closed-form inverse, numpy's corner product),
+    without the cheap exit: the reference the exit must never contradict."""
+    H, W = in_shape
+    out_h, out_w = out_shape
+    corners = np.array([[0, 0, 1], [out_w, 0, 1], [out_w, out_h, 1], [0, out_h, 1]], dtype=np.float64) @ geo.inverse(matrix).T
+    if (corners[:, 2] <= 1e-9).any():
+        return None
+    xs, ys = (corners[:, 0] / corners[:, 2]).tolist(), (corners[:, 1] / corners[:, 2]).tolist()
+    if not math.isfinite(sum(xs) + sum(ys)):
+        return None
+    m = geo._KERNEL_MARGIN
+    x0, y0 = max(0, math.floor(min(xs)) - m), max(0, math.floor(min(ys)) - m)
+    x1, y1 = min(W, math.ceil(max(xs)) + m), min(H, math.ceil(max(ys)) + m)
+    if x1 <= x0 or y1 <= y0 or (x1 - x0) * (y1 - y0) > 0.8 * W * H:
+        return None
+    if not constant and (min(xs) < m or min(ys) < m or max(xs) > W - m or max(ys) > H - m):
+        return None
+    return x0, y0, x1, y1
+
+
+def test_footprint_cheap_exit_never_contradicts_the_exact_rule():
+    """The cheap exit of ``_footprint`` (Python-float bounds widened by a tolerance) answers "whole source"
+    only where numpy's product says so too, and ``_footprint`` equals the exact rule everywhere: near-identity
+    affines (the exit's everyday case), rotations, zooms, integer translations whose corners land exactly on
+    the margin and area thresholds, and projective maps (never taken by the exit)."""
+    rng = np.random.default_rng(4)
+    exits = 0
+    cases = []
+    for i in range(6000):
+        H, W = int(rng.integers(8, 600)), int(rng.integers(8, 600))
+        out_h, out_w = (H, W) if i % 2 else (int(rng.integers(8, 600)), int(rng.integers(8, 600)))
+        kind = i % 4
+        if kind == 0:  # near identity (the X-ray recipe's Affine)
+            angle, scale = math.radians(rng.uniform(-5, 5)), rng.uniform(0.95, 1.05)
+            c, s = math.cos(angle) * scale, math.sin(angle) * scale
+            m = geo.affine_matrix(c, s, rng.uniform(-0.05, 0.05) * W, -s, c, rng.uniform(-0.05, 0.05) * H)
+        elif kind == 1:  # any rotation and zoom
+            angle, scale = rng.uniform(-np.pi, np.pi), float(rng.choice([0.25, 0.5, 1.0, 2.0, 8.0]))
+            c, s = math.cos(angle) * scale, math.sin(angle) * scale
+            m = geo.affine_matrix(c, s, rng.uniform(-2, 2) * W, -s, c, rng.uniform(-2, 2) * H)
+        elif kind == 2:  # integer translations and exact scalings: corners on integers, areas on the thresholds
+            sx = float(rng.choice([1.0, 2.0, 0.5, 1.25]))
+            m = geo.affine_matrix(sx, 0.0, float(rng.integers(-W, W)), 0.0, sx, float(rng.integers(-H, H)))
+        else:  # projective
+            m = geo.affine_matrix(1.0, 0.02, rng.uniform(-20, 20), -0.01, 1.0, rng.uniform(-20, 20))
+            m[2, :2] = rng.uniform(-1e-3, 1e-3, 2)
+        cases.append(((H, W), m, (out_h, out_w)))
+    for (H, W), m, (out_h, out_w) in cases:
+        for constant in (True, False):
+            ref = _footprint_numpy_rule((H, W), m, (out_h, out_w), constant)
+            if geo._keeps_whole_source(geo.inverse_rows(m), W, H, out_w, out_h, constant):
+                exits += 1
+                assert ref is None
+            assert geo._footprint((H, W), m, (out_h, out_w), constant) == ref
+    assert exits > 3000  # the exit is taken on most everyday maps

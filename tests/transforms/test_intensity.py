@@ -27,6 +27,11 @@ def test_linear_table_matches_numpy_formula() -> None:
     cases = [(1.0, 0.5), (1.0, -0.5), (0.5, 0.25), (2.0, -255.5), (0.0, 127.5), (1.25, 300.0)]
     cases += [(float(a), float(s)) for a, s in zip(rng.uniform(0.0, 2.0, 3000), rng.uniform(-300, 300, 3000))]
     cases += [(round(float(a) * 8) / 8, round(float(s) * 2) / 2) for a, s in zip(rng.uniform(0, 2, 500), rng.uniform(-50, 50, 500))]  # exact ties
+    # every clipping case of the bounds linear_table applies: in range, only above, only below, both; falling
+    # tables (negative scale); ends landing exactly on 0 and 255
+    cases += [(float(a), float(s)) for a, s in zip(rng.uniform(0.3, 1.0, 1000), rng.uniform(0.0, 60.0, 1000))]
+    cases += [(float(a), float(s)) for a, s in zip(rng.uniform(-2.0, 0.0, 1000), rng.uniform(-100, 400, 1000))]
+    cases += [(1.0, 0.0), (-1.0, 255.0), (255.0 / 256.0, 0.0), (1.0, -0.0), (-0.0, 255.0), (0.0, -0.0), (-1.0, 255.25), (1.0, 0.49999999999999994)]
     for a, s in cases:
         ref = np.clip(np.rint(x * a + s), 0, 255).astype(np.uint8)  # round half to even, then saturate
         table = C.linear_table(a, s)

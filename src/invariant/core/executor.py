@@ -158,9 +158,10 @@ class NumpyExecutor(Executor):
         t, params, g = step.transform, step.params, step.geometry
         arrays, kinds = sample.arrays, sample.kinds
         generic = g is not None and (_GENERIC.get(type(t)) or executes_generically(t))
-        # planes go through a matrix warp with the numpy kernels, and through a step that leaves masks alone
-        planar = (generic and g.matrix is not None and self.warp_mask is geo.warp_mask) or (not generic and type(t).apply_mask is Transform.apply_mask)  # type: ignore[union-attr]
-        _planes_only_if(sample, planar)
+        if type(arrays.get("masks")) is Planes:  # (``_planes_only_if``, asked only when planes are there)
+            # planes go through a matrix warp with the numpy kernels, and through a step that leaves masks alone
+            planar = (generic and g.matrix is not None and self.warp_mask is geo.warp_mask) or (not generic and type(t).apply_mask is Transform.apply_mask)  # type: ignore[union-attr]
+            _planes_only_if(sample, planar)
         if generic:
             if g.matrix is not None:  # type: ignore[union-attr]
                 matrix, out_shape, form = g.matrix, g.out_shape, g.form  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ so the fused output equals the op-by-op output bit for bit.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -24,6 +24,8 @@ from ..ops.color import ImageStats, apply_table, compose_tables
 from .sample import Sample, as_stack
 
 _U8 = np.dtype(np.uint8)
+_SHARED = (256, 1)
+_IMAGE = ("image",)
 
 
 def capable(t: Any) -> bool:
@@ -36,6 +38,8 @@ def table_for(t: Any, params: dict[str, Any], channels: int, stats: ImageStats) 
     table = t.lookup_table(params, _U8, channels, stats)
     if table is None:
         return None
+    if type(table) is np.ndarray and table.shape == _SHARED:  # (what most steps return: nothing to reshape)
+        return table
     return np.asarray(table).reshape(256, -1)  # (256, 1): shared by every channel
 
 
@@ -53,15 +57,16 @@ def build_run(steps: list, start: int, end: int, image: np.ndarray) -> tuple[np.
     k = start
     while k < end:
         step = steps[k]
-        t, params = step.transform, step.params
-        table = table_for(t, params, channels, stats)
+        table = table_for(step.transform, step.params, channels, stats)
         if table is None:
             break
-        composed = np.ascontiguousarray(table) if composed is None else compose(composed, table)
+        composed = np.ascontiguousarray(table) if composed is None else compose_tables(composed, table)
         k += 1
-        if composed.dtype != np.uint8:
+        dtype = composed.dtype
+        if dtype is not _U8 and dtype != _U8:
             break
-        stats = stats.through(table)
+        if k < end:  # the statistics the next step reads
+            stats = stats.through(table)
     return composed, k
 
 
@@ -71,21 +76,45 @@ def execute_run(steps: list, i: int, sample: Sample, limit: int | None = None) -
     the parameters cut the run to its first step, that step's table (already built, statistics
     included) is applied as is: op by op would only compute the same table again."""
     n = len(steps) if limit is None else limit
-    if i + 1 >= n or not capable(steps[i].transform) or not capable(steps[i + 1].transform) or steps[i].transform.lut_ends_run:
-        return i  # cheap exit first: a run needs two table-capable steps (one that ends runs cannot start one)
-    names = sample.names_of("image")
-    if not names or any(getattr(sample.arrays[n], "dtype", None) != np.uint8 for n in names):
+    if i + 1 >= n:
         return i
+    first = steps[i].transform
+    if not (first.lut_fusable and steps[i + 1].transform.lut_fusable) or first.lut_ends_run:  # (``capable``, inline)
+        return i  # cheap exit first: a run needs two table-capable steps (one that ends runs cannot start one)
+    arrays, kinds = sample.arrays, sample.kinds
+    if len(kinds) == 1 and kinds.get("image") == "image":  # the everyday call (``sample.names_of``, without building the list)
+        names: Sequence[str] = _IMAGE
+    else:
+        names = [name for name, kind in kinds.items() if kind == "image"]
+        if not names:
+            return i
+    for name in names:
+        dtype = getattr(arrays[name], "dtype", None)
+        if dtype is not _U8 and dtype != _U8:
+            return i
     end = i
-    while end < n and capable(steps[end].transform) and not steps[end].transform.spatial:
+    while end < n:
         t = steps[end].transform
+        if not t.lut_fusable or t.spatial:
+            break
         if t.lut_ends_run:  # ends a run only where it has a table (1 channel), else it runs its own kernel
-            if all(t.lookup_table(steps[end].params, _U8, sample.arrays[a].shape[2], None) is not None for a in names):
+            params = steps[end].params
+            for a in names:
+                if t.lookup_table(params, _U8, arrays[a].shape[2], None) is None:
+                    break
+            else:
                 end += 1
             break
         end += 1
     if end - i < 2:
         return i
+    if len(names) == 1 and len(kinds) == 1:  # one image and nothing else (the everyday call): no per-name dicts
+        name = names[0]
+        table, stop = build_run(steps, i, end, arrays[name])
+        if stop == i:
+            return i
+        arrays[name] = apply_table(arrays[name], table)  # type: ignore[arg-type]
+        return stop
     built = {name: build_run(steps, i, end, sample.arrays[name]) for name in names}
     stop = min(k for _, k in built.values())
     if stop == i:

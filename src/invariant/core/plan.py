@@ -165,6 +165,21 @@ class TableRun:
 
 Run = SingleStep | SpatialRun | TableRun
 _SINGLE_0 = (SingleStep(0),)
+_SINGLES = tuple(SingleStep(i) for i in range(64))  # shared (frozen) runs: building one costs a microsecond
+_TABLE_RUNS: dict[tuple[int, int], TableRun] = {}
+
+
+def _single(i: int) -> SingleStep:
+    return _SINGLES[i] if i < 64 else SingleStep(i)
+
+
+def _table_run(start: int, end: int) -> TableRun:
+    run = _TABLE_RUNS.get((start, end))
+    if run is None:
+        run = TableRun(start, end)
+        if start < 64 and end <= 64:  # (bounded: at most ~2000 entries)
+            _TABLE_RUNS[(start, end)] = run
+    return run
 
 
 @dataclass(slots=True, eq=False)
@@ -207,7 +222,7 @@ def analyse(steps: list[Step], fuse: bool = True) -> tuple[Run, ...] | list[Run]
             if i + 1 < n and _fusable(step) and _fusable(steps[i + 1]):
                 j = _flips_after_resampling(steps, i)
                 if j:
-                    runs.extend(SingleStep(k) for k in range(i, j))
+                    runs.extend(_single(k) for k in range(i, j))
                     i = j
                     continue
                 j, border_at, window, composite = _run_end(steps, i)
@@ -222,10 +237,10 @@ def analyse(steps: list[Step], fuse: bool = True) -> tuple[Run, ...] | list[Run]
                 if steps[end - 1].transform.lut_ends_run:
                     break
             if end - i >= 2:
-                runs.append(TableRun(i, end))
+                runs.append(_table_run(i, end))
                 i = end
                 continue
-        runs.append(SingleStep(i))
+        runs.append(_single(i))
         i += 1
     return runs
 

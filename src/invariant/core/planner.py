@@ -54,12 +54,19 @@ def plan_leaf(
             filter_annotations(sample)
         plan.append(Step(t, params, in_shape, geometry))
         return
-    plans = _PLANS_SOMETHING.get(type(t))
-    if plans if plans is not None else _plans_something(type(t)):  # most pixel transforms keep annotations, shape, channels and dtype
-        t.apply_annotations(ann, params, in_shape)
-        sample.shape = t.output_shape(params, in_shape)
-        sample.channels = t.output_channels(params, sample.channels)
-        sample.dtype = t.output_dtype(sample.dtype)
+    hooks = _PLAN_HOOKS_OF.get(type(t))
+    if hooks is None:
+        hooks = _plan_hooks_of(type(t))
+    if hooks:  # most pixel transforms keep annotations, shape, channels and dtype: the base hooks change nothing
+        annotations, shape, channels, dtype = hooks  # (only the overridden ones are called)
+        if annotations:
+            t.apply_annotations(ann, params, in_shape)
+        if shape:
+            sample.shape = t.output_shape(params, in_shape)
+        if channels:
+            sample.channels = t.output_channels(params, sample.channels)
+        if dtype:
+            sample.dtype = t.output_dtype(sample.dtype)
     if t.occludes:  # occluders (CoarseDropout) lower box visibility
         filter_annotations(sample)
     plan.append(Step(t, params, in_shape))
@@ -78,16 +85,16 @@ def _changes_format(cls: type) -> bool:
 
 
 _PLAN_HOOKS = ("apply_annotations", "output_shape", "output_channels", "output_dtype")
-_PLANS_SOMETHING: dict[type, bool] = {}
+_PLAN_HOOKS_OF: dict[type, tuple[bool, ...]] = {}
 
 
-def _plans_something(cls: type) -> bool:
-    """Does this class override any planning hook (annotations, shape, channels, dtype)? Cached per class;
-    when none is overridden the base methods change nothing, so planning skips calling them."""
-    found = _PLANS_SOMETHING.get(cls)
+def _plan_hooks_of(cls: type) -> tuple[bool, ...]:
+    """Which planning hooks (``_PLAN_HOOKS``, in order) this class overrides, or () when none (cached per
+    class): the base methods return what they are given, so planning calls only the overridden ones."""
+    found = _PLAN_HOOKS_OF.get(cls)
     if found is None:
-        found = any(getattr(cls, name) is not getattr(Transform, name) for name in _PLAN_HOOKS)
-        _PLANS_SOMETHING[cls] = found
+        flags = tuple(getattr(cls, name) is not getattr(Transform, name) for name in _PLAN_HOOKS)
+        found = _PLAN_HOOKS_OF[cls] = flags if any(flags) else ()
     return found
 
 

@@ -62,6 +62,7 @@ def _translate(src: np.ndarray, table: np.ndarray, out: np.ndarray) -> None:
 
 
 _MAX_BY_DTYPE = {np.dtype(k): v for k, v in MAX_VALUE.items()}
+_U8, _F32 = np.dtype(np.uint8), np.dtype(np.float32)  # compared by identity first on hot paths
 
 
 def max_value(dtype: np.dtype | str) -> float:
@@ -93,7 +94,7 @@ class ImageStats:
 
     def __init__(self, image: np.ndarray | None, hist: np.ndarray | None = None, dtype: str = "uint8") -> None:
         self.image = image
-        self.dtype = ("uint8" if image.dtype == np.uint8 else str(image.dtype)) if image is not None else dtype
+        self.dtype = ("uint8" if image.dtype is _U8 or image.dtype == _U8 else str(image.dtype)) if image is not None else dtype
         self._hist = hist
         self._means: np.ndarray | None = None
         self._pivot: float | None = None
@@ -272,11 +273,17 @@ def table_from_curve(curve: Curve, channels: int) -> np.ndarray:
     return table if table.shape[1] in (1, channels) else np.ascontiguousarray(np.broadcast_to(table, (256, channels)))
 
 
+_SHARED = (256, 1)  # the shape of a table shared by every channel
+
+
 def compose_tables(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """The (256, C) or shared (256, 1) table of ``second`` after ``first`` (``first`` uint8)."""
-    first, second = first.reshape(256, -1), second.reshape(256, -1)
-    if first.shape[1] == 1 and second.shape[1] == 1:  # shared tables: one 256-entry gather
-        return second[first[:, 0]]
+    if first.shape != _SHARED:
+        first = first.reshape(256, -1)
+    if second.shape != _SHARED:
+        second = second.reshape(256, -1)
+    if first.shape[1] == 1 and second.shape[1] == 1:  # shared tables: one 256-entry gather (``take``: second[first[:, 0]], cheaper)
+        return second.take(first[:, 0], 0)
     if first.shape[1] != second.shape[1]:
         width = max(first.shape[1], second.shape[1])
         first, second = np.broadcast_to(first, (256, width)), np.broadcast_to(second, (256, width))
@@ -293,12 +300,24 @@ def to_table(values: np.ndarray) -> np.ndarray:
 
 def linear_table(scale: float, shift: float) -> np.ndarray:
     """Shared (256, 1) uint8 table of ``x * scale + shift``: the same values as ``table_from_curve`` of
-    ``linear_curve`` with scalar parameters, in four numpy calls (it runs once or twice per image).
+    ``linear_curve`` with scalar parameters, in three to five numpy calls (it runs once or twice per image).
     Saturating before rounding gives the same bytes as ``to_table``: 0 and 255 are integers and rounding
-    is monotone."""
-    values = _X256 * float(scale)
-    values += float(shift)
-    _clip(values, 0.0, 255.0, out=values)
+    is monotone. The values are monotone in x (each rounding is), so the ends, computed in Python with the
+    same two IEEE operations, say which bound can bite: only those are applied (a one-sided bound is a
+    cheaper numpy call than a clip; NaN or infinite ends take the full clip)."""
+    scale, shift = float(scale), float(shift)
+    values = _X256 * scale
+    values += shift
+    first, last = shift, 255.0 * scale + shift  # values[0] (0 * scale is an exact zero) and values[255]
+    lo, hi = (first, last) if first <= last else (last, first)
+    if lo >= 0.0 and hi <= 255.0:
+        pass  # every value is in range already
+    elif lo >= 0.0 and hi < math.inf:
+        np.minimum(values, 255.0, out=values)
+    elif hi <= 255.0 and lo > -math.inf:
+        np.maximum(values, 0.0, out=values)
+    else:
+        _clip(values, 0.0, 255.0, out=values)
     np.rint(values, out=values)
     return values.astype(np.uint8)
 
@@ -309,11 +328,14 @@ def apply_table(image: np.ndarray, table: np.ndarray) -> np.ndarray:
     A table shared by all channels runs as a byte translation (stringzilla's SIMD ``translate`` when the
     optional ``invariant[fast]`` extra is installed, else OpenCV's LUT on a single-channel view); identical
     results either way."""
-    if _sz is not None and table.dtype == np.uint8 and table.size == 256 and image.flags.c_contiguous:  # hot path
+    c = image.shape[2]
+    dtype = table.dtype
+    if dtype is _F32 and c == 1 and table.shape == _SHARED and image.dtype is _U8:  # the hot float path (a run ending in Normalize)
+        return _hwc(cv2.LUT(image, table.reshape(256)))
+    if _sz is not None and dtype == np.uint8 and table.size == 256 and image.flags.c_contiguous:  # hot path
         out = np.empty(image.shape, np.uint8)
         _translate(image, np.ascontiguousarray(table).reshape(-1), out)
         return out
-    c = image.shape[2]
     table = table.reshape(256, -1)
     if table.dtype == np.uint8 and (table.shape[1] == 1 or (table == table[:, :1]).all()):
         shared = np.ascontiguousarray(table[:, 0])

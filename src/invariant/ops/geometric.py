@@ -67,7 +67,18 @@ HALF_INV = np.array([[1, 0, -0.5], [0, 1, -0.5], [0, 0, 1]], dtype=np.float64)
 
 def to_pixel_centre(matrix: np.ndarray) -> np.ndarray:
     """Continuous-coordinate matrix -> the matrix OpenCV expects (pixel-centre coordinates)."""
-    return HALF_INV @ matrix @ HALF
+    return np.array(pixel_centre_rows(matrix))
+
+
+def pixel_centre_rows(matrix: np.ndarray | list[list[float]]) -> list[list[float]]:
+    """``HALF_INV @ matrix @ HALF`` as three rows of Python floats, bit for bit what numpy's two products give:
+    every product with an entry of ``HALF_INV`` or ``HALF`` (0, 0.5, 1, -0.5) is exact, so each entry is the
+    products summed in numpy's order (first index first), with the exact zero terms left out (tested).
+    ``matrix``: an array, or its ``tolist()`` rows (a caller that has them already)."""
+    (a, b, c), (d, e, f), (g, h, k) = matrix if type(matrix) is list else matrix.tolist()
+    p00, p01, p02 = a - 0.5 * g, b - 0.5 * h, c - 0.5 * k
+    p10, p11, p12 = d - 0.5 * g, e - 0.5 * h, f - 0.5 * k
+    return [[p00, p01, (p00 * 0.5 + p01 * 0.5) + p02], [p10, p11, (p10 * 0.5 + p11 * 0.5) + p12], [g, h, (g * 0.5 + h * 0.5) + k]]
 
 
 def is_affine(matrix: np.ndarray) -> bool:
@@ -78,18 +89,22 @@ def is_affine(matrix: np.ndarray) -> bool:
 def inverse(matrix: np.ndarray) -> np.ndarray:
     """Inverse of a 3x3 matrix (closed form: ~10x faster than np.linalg.inv for one small matrix).
     Raises ``np.linalg.LinAlgError`` when singular."""
-    (a, b, c), (d, e, f), (g, h, k) = matrix.tolist()
+    return np.array(inverse_rows(matrix))  # each entry divided in Python: the same IEEE quotients as an array division
+
+
+def inverse_rows(matrix: np.ndarray | list[list[float]]) -> list[list[float]]:
+    """``inverse(matrix)`` as three rows of Python floats (for callers that read a few entries: no array).
+    ``matrix``: an array, or its ``tolist()`` rows."""
+    (a, b, c), (d, e, f), (g, h, k) = matrix if type(matrix) is list else matrix.tolist()
     A, B, C = e * k - f * h, -(d * k - f * g), d * h - e * g
     det = a * A + b * B + c * C
     if abs(det) < 1e-300:
         raise np.linalg.LinAlgError("singular matrix")
-    return np.array(  # each entry divided in Python: the same IEEE quotients as an array division, one numpy call fewer
-        [
-            [A / det, -(b * k - c * h) / det, (b * f - c * e) / det],
-            [B / det, (a * k - c * g) / det, -(a * f - c * d) / det],
-            [C / det, -(a * h - b * g) / det, (a * e - b * d) / det],
-        ]
-    )
+    return [
+        [A / det, -(b * k - c * h) / det, (b * f - c * e) / det],
+        [B / det, (a * k - c * g) / det, -(a * f - c * d) / det],
+        [C / det, -(a * h - b * g) / det, (a * e - b * d) / det],
+    ]
 
 
 def is_identity(matrix: np.ndarray) -> bool:
@@ -319,23 +334,28 @@ def _canvas_corners(out_w: int, out_h: int) -> np.ndarray:
     return corners
 
 
-def _crop_to_footprint(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], constant: bool):
+def _crop_to_footprint(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], constant: bool, rows: list | None = None):
     """Slice the source to the bounding box of what the output canvas samples (plus the kernel's
     reach), so per-call work (channel padding, pre-shrinks, cache traffic) scales with what is read.
     Only when no border rule can read pixels outside the box: the border is constant (sides that
-    reach the image edge are then kept whole), or the footprint lies inside the image."""
-    box = _footprint(image.shape[:2], matrix, out_shape, constant)
+    reach the image edge are then kept whole), or the footprint lies inside the image. ``rows``:
+    ``matrix.tolist()`` when the caller has it. Returns ``matrix`` itself when nothing is sliced."""
+    box = _footprint(image.shape[:2], matrix, out_shape, constant, rows)
     if box is None:
         return image, matrix
     x0, y0, x1, y1 = box
     return image[y0:y1, x0:x1], matrix @ translation(x0, y0)
 
 
-def _footprint(in_shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int], constant: bool) -> tuple[int, int, int, int] | None:
-    """The source window (x0, y0, x1, y1) ``_crop_to_footprint`` slices, or None when it keeps the whole source."""
+def _footprint(in_shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[int, int], constant: bool, rows: list | None = None) -> tuple[int, int, int, int] | None:
+    """The source window (x0, y0, x1, y1) ``_crop_to_footprint`` slices, or None when it keeps the whole source
+    (``rows``: ``matrix.tolist()`` when the caller has it)."""
     H, W = in_shape
     out_h, out_w = out_shape
-    inv = inverse(matrix)
+    rows = inverse_rows(matrix if rows is None else rows)
+    if _keeps_whole_source(rows, W, H, out_w, out_h, constant):
+        return None
+    inv = np.array(rows)
     # the corners go through numpy's product (its rounding decides the crop); the rest is exact
     # element-wise work done on Python floats: far cheaper than numpy reductions over 4 values
     (x_a, y_a, z_a), (x_b, y_b, z_b), (x_c, y_c, z_c), (x_d, y_d, z_d) = (_canvas_corners(out_w, out_h) @ inv.T).tolist()
@@ -354,6 +374,33 @@ def _footprint(in_shape: tuple[int, int], matrix: np.ndarray, out_shape: tuple[i
     if not constant and (x_lo < _KERNEL_MARGIN or y_lo < _KERNEL_MARGIN or x_hi > W - _KERNEL_MARGIN or y_hi > H - _KERNEL_MARGIN):
         return None
     return x0, y0, x1, y1
+
+
+def _keeps_whole_source(inv: list[list[float]], W: int, H: int, out_w: int, out_h: int, constant: bool) -> bool:
+    """A cheap exit of ``_footprint`` for an affine ``inv``, exact: True only when ``_footprint`` surely
+    returns None (its box covers more than 80% of the source, or a non-constant border reads outside
+    the image). The back-mapped corners' bounds are taken here in Python floats, which may differ from
+    numpy's product (whose rounding decides the box) by a few ulps; every bound is widened by ``tol``,
+    about a million times that, so a bound near an integer or a threshold goes to the exact path.
+    False: the exact path decides (always for a projective ``inv``)."""
+    (a, b, c), (d, e, f), (g, h, k) = inv
+    if g != 0.0 or h != 0.0 or k != 1.0:
+        return False
+    ax, bx, dx, ex = a * out_w, b * out_h, d * out_w, e * out_h
+    tol = 1e-9 * (1.0 + abs(c) + abs(f) + abs(ax) + abs(bx) + abs(dx) + abs(ex))
+    if not tol < 0.25:  # (NaN or infinity anywhere: the exact path)
+        return False
+    x_lo = c + (ax if ax < 0.0 else 0.0) + (bx if bx < 0.0 else 0.0)  # the corners' extremes
+    x_hi = c + (ax if ax > 0.0 else 0.0) + (bx if bx > 0.0 else 0.0)
+    y_lo = f + (dx if dx < 0.0 else 0.0) + (ex if ex < 0.0 else 0.0)
+    y_hi = f + (dx if dx > 0.0 else 0.0) + (ex if ex > 0.0 else 0.0)
+    m = _KERNEL_MARGIN
+    if not constant and (x_lo + tol < m or y_lo + tol < m or x_hi - tol > W - m or y_hi - tol > H - m):
+        return True
+    x0, y0 = math.floor(x_lo + tol) - m, math.floor(y_lo + tol) - m  # the largest the exact x0, y0 can be
+    x1, y1 = math.ceil(x_hi - tol) + m, math.ceil(y_hi - tol) + m  # the smallest the exact x1, y1 can be
+    x0, y0, x1, y1 = (x0 if x0 > 0 else 0), (y0 if y0 > 0 else 0), (x1 if x1 < W else W), (y1 if y1 < H else H)
+    return x1 > x0 and y1 > y0 and (x1 - x0) * (y1 - y0) > 0.8 * W * H
 
 
 def _antialias(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], min_scale: float):
@@ -541,7 +588,7 @@ def clip_overshoot(out: np.ndarray, source: np.ndarray, interpolation: str, fill
     squeezed into [0, 1], and no value a convex kernel (nearest, linear, area) could produce changes.
     Integer dtypes already saturate inside OpenCV; other kernels are left as they are (no extra pass).
     In place on ``out`` (a fresh resampled array); returns it."""
-    if out.dtype != np.float32 or interpolation not in OVERSHOOTING or out.size == 0 or np.may_share_memory(out, source):
+    if interpolation not in OVERSHOOTING or out.dtype != np.float32 or out.size == 0 or np.may_share_memory(out, source):  # (cheapest test first)
         return out
     channels = source.shape[2]
     if source.flags.c_contiguous:  # SIMD reductions down the rows, then a fold per channel
@@ -562,19 +609,24 @@ def clip_overshoot(out: np.ndarray, source: np.ndarray, interpolation: str, fill
 def _warp_general(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int], interpolation: str, border: int, fill, min_scale: float) -> np.ndarray:
     """``warpAffine`` / ``warpPerspective`` over the footprint the output samples (with anti-aliasing)."""
     out_h, out_w = out_shape
-    image, matrix = _crop_to_footprint(image, matrix, (out_h, out_w), border == cv2.BORDER_CONSTANT)
+    given, rows = matrix, matrix.tolist()  # (read once: the footprint and the pixel-centre matrix both take the rows)
+    image, matrix = _crop_to_footprint(image, matrix, (out_h, out_w), border == cv2.BORDER_CONSTANT, rows)
     if min_scale > 0 and interpolation != "nearest":
         image, matrix = _antialias(image, matrix, (out_h, out_w), min_scale)
-    m = to_pixel_centre(matrix)
-    flags = INTERPOLATIONS[interpolation]
-    if interpolation == "nearest":
-        flags = cv2.INTER_NEAREST
-    elif interpolation == "area":  # warps have no area kernel; the pre-shrink above did the averaging
-        flags = cv2.INTER_LINEAR
+    rows = pixel_centre_rows(rows if matrix is given else matrix)  # Python floats: one small array below instead of two matrix products
+    flags = cv2.INTER_LINEAR if interpolation == "area" else INTERPOLATIONS[interpolation]  # warps have no area kernel; the pre-shrink above did the averaging
     image = _cv_view(image)
-    if is_affine(m):
-        call = lambda c, f: cv2.warpAffine(c, m[:2], (out_w, out_h), flags=flags, borderMode=border, borderValue=f)
+    g, h, k = rows[2]
+    if abs(g) < _EPS and abs(h) < _EPS and abs(k - 1) < _EPS:  # (``is_affine``)
+        m = np.array(rows[:2])
+        channels = image.shape[2]
+        if channels <= 4 and isinstance(fill, (int, float)):  # the everyday call: ``_per_chunk``'s first case, inline
+            # (positional arguments: dst, flags, borderMode, borderValue; OpenCV's keyword parsing costs ~1 us)
+            out = cv2.warpAffine(image, m, (out_w, out_h), None, flags, border, (float(fill),) * channels + (0.0,) * (4 - channels))
+            return out[:, :, None] if out.ndim == 2 else out
+        call = lambda c, f: cv2.warpAffine(c, m, (out_w, out_h), flags=flags, borderMode=border, borderValue=f)
     else:
+        m = np.array(rows)
         call = lambda c, f: cv2.warpPerspective(c, m, (out_w, out_h), flags=flags, borderMode=border, borderValue=f)
     return _per_chunk(image, fill, call)
 

@@ -58,7 +58,8 @@ class GaussianBlur(Transform):
         return {"kernel_size": size, "sigma": sigma}
 
     def sample_params(self, rng: np.random.Generator, sample: Any) -> Params:
-        sigma = float(rng.uniform(*self.sigma))
+        lo, hi = self.sigma
+        sigma = lo + (hi - lo) * rng.random()  # the double rng.uniform(lo, hi) draws, without its argument handling
         size = B.gaussian_kernel_size(sigma, sample.dtype) if self.kernel_size == (0, 0) else _sample_odd(rng, self.kernel_size)
         return {"kernel_size": size, "sigma": sigma}
 
