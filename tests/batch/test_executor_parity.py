@@ -354,6 +354,9 @@ LETTERBOXES = {
     "LongestMaxSize+PadIfNeeded(top_left)": [iv.LongestMaxSize(131), iv.PadIfNeeded(160, 160, position="top_left")],
     "ScaleJitter(smaller than target)": [iv.ScaleJitter(target_size=(160, 176), scale_range=(0.7, 0.95))],
     "crop+letterbox": [iv.CenterCrop(80), iv.LongestMaxSize(150), iv.PadIfNeeded(170, 170, fill=30)],
+    # scaled up past the canvas on some sides, padded on others (the numpy CLIPPED_PLACE kernel)
+    "ScaleJitter(larger than target)": [iv.ScaleJitter(target_size=(160, 176), scale_range=(1.2, 1.6))],
+    "Resize(up)+CenterCrop(pad and crop)": [iv.Resize(150, 200), iv.CenterCrop((170, 190), fill=40)],
 }
 
 

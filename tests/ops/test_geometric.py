@@ -425,3 +425,42 @@ def test_footprint_cheap_exit_never_contradicts_the_exact_rule():
                 assert ref is None
             assert geo._footprint((H, W), m, (out_h, out_w), constant) == ref
     assert exits > 3000  # the exit is taken on most everyday maps
+
+
+def _resize_then_crop_pad(image: np.ndarray, size: tuple[int, int], x: int, y: int, out: tuple[int, int], fill: int) -> np.ndarray:
+    """Reference: cv2.resize of the whole image, then the canvas window at (x, y) (negative: padding), fill outside."""
+    big = cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_LINEAR).reshape(size[0], size[1], -1)
+    canvas = np.full((out[0], out[1], image.shape[2]), fill, image.dtype)
+    sy0, sx0 = max(y, 0), max(x, 0)
+    sy1, sx1 = min(y + out[0], size[0]), min(x + out[1], size[1])
+    canvas[sy0 - y : sy1 - y, sx0 - x : sx1 - x] = big[sy0:sy1, sx0:sx1]
+    return canvas
+
+
+@pytest.mark.parametrize(
+    "size, x, y",
+    [((150, 200), 5, -10), ((150, 200), -7, 3), ((260, 90), 12, 20), ((97, 340), -3, -4), ((150, 200), 0, -10)],
+)
+@pytest.mark.parametrize("channels", [1, 3])
+def test_upscale_reaching_past_the_canvas_replicates_its_edges_as_resize_then_crop(size, x, y, channels) -> None:
+    """The whole source scaled onto an integer rectangle that reaches past the canvas on some side and leaves
+    fill on another (ScaleJitter, Resize -> CenterCrop fused): the kernel reads the edge pixels' outer halves
+    as a resize does (replicated), not blended with the fill as a constant-border warp would (~40 levels)."""
+    image = photo(97, 131)[:, :, :channels]
+    H, W = image.shape[:2]
+    out_shape = (160, 190)
+    matrix = geo.translation(-x, -y) @ geo.scaling(size[1] / W, size[0] / H)
+    kernel = geo.classify(matrix, (H, W), out_shape)
+    assert kernel[1] == geo.CLIPPED_PLACE
+    got = geo.warp(image, matrix, out_shape, "linear", "constant", 40)
+    want = _resize_then_crop_pad(image, size, x, y, out_shape, 40)
+    assert got.shape == want.shape
+    assert np.abs(got.astype(int) - want).max() <= 1
+
+
+def test_fused_upscale_then_crop_matches_the_unfused_chain() -> None:
+    image = photo(97, 131)
+    for steps in ([iv.Resize(150, 200), iv.CenterCrop((160, 190))], [iv.Resize(150, 200), iv.CenterCrop((170, 210), fill=7)]):
+        fused = iv.Compose(steps)(image=image)["image"]
+        alone = iv.Compose(steps, fuse=False)(image=image)["image"]
+        assert np.abs(fused.astype(int) - alone).max() <= 1

@@ -141,19 +141,20 @@ class _Resampling:
                 self.fast = ("slice", x0, y0, form[4], form[5])
 
     def _place(self, composite: np.ndarray, window: tuple[int, int, int, int] | None, out_shape: tuple[int, int], form: tuple) -> bool:
-        """Is this run the numpy executor's ``PLACE`` kernel (the run's source window resized onto an integer
-        rectangle of the canvas, the fill around it: a letterbox)? Then read it as that kernel does: edges
+        """Is this run the numpy executor's ``PLACE`` or ``CLIPPED_PLACE`` kernel (the run's source window resized
+        onto an integer rectangle of the canvas, or one reaching past it, the fill around it: a letterbox, or
+        a resize then crop and pad as ScaleJitter)? Then read it as that kernel does: edges
         replicated inside the rectangle (an upscale's outer half pixels are the edge pixels, not blended
         with the fill as a constant-border warp blends them) and the fill outside it. The form is classified
         on the window, as ``NumpyExecutor.spatial_run`` classifies it."""
         if window is not None:  # (``form``: the whole source's; no window, it is the one to read)
             x0, y0, x1, y1 = window
             form = geo.classify(composite @ geo.translation(x0, y0), (y1 - y0, x1 - x0), out_shape)
-        if form[1] != geo.PLACE:
+        if form[1] != geo.PLACE and form[1] != geo.CLIPPED_PLACE:
             return False
-        ox0, oy0, ox1, oy1 = form[2:6]
+        ox0, oy0, ox1, oy1 = form[2:6]  # CLIPPED_PLACE: the rectangle reaches past the canvas on some side
         inside = np.zeros(out_shape, np.uint8)
-        inside[oy0:oy1, ox0:ox1] = 1
+        inside[max(oy0, 0) : oy1, max(ox0, 0) : ox1] = 1
         self.mode = "replicate"  # folding into the window = resizing the window (its edges replicate)
         self.outside = [(inside, self.fill, self.fill_mask), *self.outside]
         return True

@@ -421,6 +421,7 @@ def _antialias(image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int]
 # classified for; ``warp`` re-classifies when handed an array of another size).
 IDENTITY, WINDOW, TWINDOW, RESIZE, TGENERAL, GENERAL = range(6)
 PLACE = 6  # the whole source resized onto an integer sub-rectangle of the canvas (a letterbox); border shows around it
+CLIPPED_PLACE = 7  # the whole source resized onto an integer rectangle that reaches past the canvas: the part inside it, border around
 
 
 def _int_window(a: float, e: float, tx: float, ty: float, out_h: int, out_w: int) -> tuple[int, int, bool, bool] | None:
@@ -469,6 +470,11 @@ def classify(matrix: np.ndarray, in_shape: tuple[int, int], out_shape: tuple[int
                 ox0, oy0, ox1, oy1 = int(round(ox0)), int(round(oy0)), int(round(ox1)), int(round(oy1))
                 if ox0 >= 0 and oy0 >= 0 and ox1 <= out_w and oy1 <= out_h and ox1 > ox0 and oy1 > oy0:
                     return (key, PLACE, ox0, oy0, ox1, oy1, min(abs(a), abs(e)), a < 0, e < 0)
+                edge_shows = ox0 >= 0 or oy0 >= 0 or ox1 <= out_w or oy1 <= out_h  # else the warp reads inside only
+                if edge_shows and ox1 > ox0 and oy1 > oy0 and ox0 < out_w and oy0 < out_h and ox1 > 0 and oy1 > 0:
+                    # the resized source is an integer rectangle reaching past the canvas (resize, then crop
+                    # and/or pad: ScaleJitter, Resize -> CenterCrop): warp with the edge replicated, fill outside
+                    return (key, CLIPPED_PLACE, ox0, oy0, ox1, oy1)
         return (key, GENERAL)
     if abs(a) < _EPS and abs(e) < _EPS:  # transposing: M = D T with D = M T diagonal
         window = _int_window(b, d, tx, ty, out_h, out_w)
@@ -566,6 +572,14 @@ def warp(
         out = np.empty((out_h, out_w) + image.shape[2:], dtype=image.dtype)
         _fill_around(out, oy0, ox0, oy1, ox1, fill_vector(fill, image.shape[2], image.dtype))
         out[oy0:oy1, ox0:ox1] = _flip(inner, flip_x, flip_y) if flip_x or flip_y else inner
+        return out
+    if code == CLIPPED_PLACE and border_mode == "constant":  # resize-then-crop/pad up to the kernels' rounding:
+        # the edge pixels' outer halves replicate (as a resize reads them) instead of blending with the fill
+        _, _, ox0, oy0, ox1, oy1 = kernel
+        out = _warp_general(image, matrix, (int(out_shape[0]), int(out_shape[1])), interpolation, cv2.BORDER_REPLICATE, fill, min_scale)
+        out = clip_overshoot(out, image, interpolation, fill)
+        cx0, cy0, cx1, cy1 = max(ox0, 0), max(oy0, 0), min(ox1, out.shape[1]), min(oy1, out.shape[0])
+        _fill_around(out, cy0, cx0, cy1, cx1, fill_vector(fill, image.shape[2], image.dtype))
         return out
     if code == TGENERAL:
         # p_out = M p_in = (M T) p_t with p_t the transposed image's coordinates: a diagonal problem
