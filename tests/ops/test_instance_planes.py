@@ -147,7 +147,7 @@ def test_copy_paste_pipeline_planes_match_the_stack(seed: int, size: int, crop: 
         [
             iv.CopyPaste(scale_range=scale, min_visible=0.2),
             iv.Resize(size, int(size * 1.3)),
-            iv.RandomCrop((crop, crop)),
+            iv.RandomCrop((crop, crop), pad_if_needed=True),
             iv.PadIfNeeded(crop + 37, crop + 11),
             iv.HorizontalFlip(p=0.5),
         ],
