@@ -395,15 +395,48 @@ def versions() -> dict[str, str]:
     return {"numpy": np.__version__, "opencv": cv2.__version__}
 
 
+def cpu_kind() -> str:
+    """The SIMD level numpy and OpenCV dispatch their float kernels to on this machine (their float results
+    round differently per level: e.g. ``cv2.transform`` and numpy's float32 ``power`` on AVX-512 vs AVX2)."""
+    import platform
+
+    from numpy._core._multiarray_umath import __cpu_features__ as features
+
+    level = next((name for name in ("AVX512_SPR", "AVX512_ICL", "AVX512_SKX", "AVX2", "SSE42") if features.get(name)), "baseline")
+    return f"{platform.machine()}/{level}"
+
+
 def compute() -> dict[str, dict[str, str]]:
     return {name: run_case(fn) for name, fn in cases()}
 
 
+def accepted(recorded: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """Every recorded result of each case: the reference recording, then each CPU kind's differing ones."""
+    out = {name: [hashes] for name, hashes in recorded["cases"].items()}
+    for variant in recorded.get("cpu_variants", {}).values():
+        for name, hashes in variant.items():
+            out[name].append(hashes)
+    return out
+
+
 def main() -> None:
+    """Re-record the reference (no argument), or ``--cpu-variant``: on a machine of another CPU kind, at a
+    commit whose reference recording is current, store the cases whose outputs differ here (floating-point
+    rounding of SIMD kernels) so the test accepts them on this kind too."""
     results = compute()
-    GOLDEN.write_text(json.dumps({"versions": versions(), "cases": results}, indent=0, sort_keys=True) + "\n")
+    if sys.argv[1:] == ["--cpu-variant"]:
+        recorded = json.loads(GOLDEN.read_text())
+        assert recorded["versions"] == versions(), f"the reference was recorded with {recorded['versions']}, running {versions()}"
+        kind = cpu_kind()
+        assert kind != recorded.get("cpu"), f"this machine is the reference's CPU kind ({kind}): re-record the reference instead"
+        differing = {name: hashes for name, hashes in results.items() if hashes != recorded["cases"][name]}
+        recorded.setdefault("cpu_variants", {})[kind] = differing
+        GOLDEN.write_text(json.dumps(recorded, indent=0, sort_keys=True) + "\n")
+        print(f"recorded {len(differing)} cases that differ on {kind}", file=sys.stderr)
+        return
+    GOLDEN.write_text(json.dumps({"versions": versions(), "cpu": cpu_kind(), "cases": results}, indent=0, sort_keys=True) + "\n")
     raised = sum("raises" in v for v in results.values())
-    print(f"wrote {len(results)} cases ({raised} raise) to {GOLDEN}", file=sys.stderr)
+    print(f"wrote {len(results)} cases ({raised} raise) to {GOLDEN}; CPU variants dropped (re-record them on those machines)", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -113,14 +113,39 @@ def test_shadow_matches_albumentations_and_only_darkens_inside_polygons() -> Non
     assert all(y >= 60 for poly in prm["polygons"] for _, y in poly)
 
 
+def _sun_flare_reference(image: np.ndarray, centre: tuple, src_radius: int, circles: list) -> np.ndarray:
+    """albumentations' ``add_sun_flare_overlay`` recomputed exactly: whole-image blends in float64, each
+    rounded half to even and saturated to uint8 (what ``cv2.addWeighted`` on uint8 specifies)."""
+    import cv2
+
+    overlay, output = image.copy(), image.astype(np.float64)
+    for alpha, (x, y), radius, colour in circles:
+        cv2.circle(overlay, (int(x), int(y)), int(radius), tuple(float(c) for c in colour), -1)
+        output = np.clip(np.rint(overlay * alpha + output * (1 - alpha)), 0, 255)
+    weighted, total = sum(a * r for a, _, r, _ in circles), sum(r for _, _, r, _ in circles)
+    times = src_radius // 10
+    alphas = np.linspace(0.0, min(weighted / total * 5 if total else 0.0, 1.0), num=times)
+    radii = np.linspace(1, src_radius, num=times)
+    overlay = output.astype(np.uint8)
+    for i in range(times):
+        cv2.circle(overlay, (int(centre[0]), int(centre[1])), int(radii[i]), (255, 255, 255), -1)
+        a = alphas[times - i - 1] ** 3
+        output = np.clip(np.rint(overlay * a + output * (1 - a)), 0, 255)
+    return output.astype(np.uint8)
+
+
 def test_sun_flare_matches_albumentations_kernel() -> None:
     t = iv.RandomSunFlare(src_radius=80, p=1)
-    for seed in range(3):
+    for seed in range(6):
         out, prm = _run(t, RGB, seed)
         circles = [(a, tuple(c), r, tuple(col)) for a, c, r, col in prm["circles"]]
+        np.testing.assert_array_equal(out, _sun_flare_reference(RGB, prm["centre"], 80, circles))
+        # albumentations itself: the same discs and weights, but OpenCV's 8-bit addWeighted approximates the
+        # blend with SIMD code that differs per CPU (measured: 1 level on AVX2 machines, 2 with AVX-512, on
+        # up to 6% of pixels), and each of the ~10 chained blends re-rounds
         ref = AF.add_sun_flare_overlay(RGB, tuple(prm["centre"]), 80, (255, 255, 255), circles)
-        assert np.abs(out.astype(int) - ref).max() <= 1
-        assert np.mean(out != ref) < 0.05
+        assert np.abs(out.astype(int) - ref).max() <= 2
+        assert np.mean(out != ref) < 0.1
 
 
 ZINI_TABLE = {  # spot values of the published black-body table (Zini et al. 2022 code), R, G, B
