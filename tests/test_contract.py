@@ -88,6 +88,7 @@ def test_contract(name: str, dtype: str, channels: int) -> None:
 
     pipe = iv.Compose([t], seed=7)
     out = _run(pipe, **inputs)
+    kept = out["image"].clone() if hasattr(out["image"], "clone") else out["image"].copy()
 
     # no mutation of any input
     for k, v in inputs.items():
@@ -138,6 +139,10 @@ def test_contract(name: str, dtype: str, channels: int) -> None:
     rec = _run(first, return_params=True, **inputs)
     replayed = first.replay(rec["params"], **_with_sources(first, inputs["image"], inputs))
     assert _equal(replayed["image"], rec["image"]), f"{name}: replay differs from the recorded call"
+
+    # outputs belong to the caller: later calls (other seeds, another image) never write into them
+    _run(iv.Compose([build(name)], seed=12), **dict(inputs, image=np.ascontiguousarray(image[::-1, ::-1])))
+    assert _equal(out["image"], kept), f"{name}: a later call overwrote an earlier output (a reused work array leaked)"
 
 
 @pytest.mark.parametrize("name", LEAVES)

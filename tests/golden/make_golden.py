@@ -420,9 +420,22 @@ def accepted(recorded: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
 
 
 def main() -> None:
-    """Re-record the reference (no argument), or ``--cpu-variant``: on a machine of another CPU kind, at a
-    commit whose reference recording is current, store the cases whose outputs differ here (floating-point
-    rounding of SIMD kernels) so the test accepts them on this kind too."""
+    """Re-record the reference (no argument); ``--cases PREFIX...``: only the cases whose names start with a
+    prefix (a change on purpose; run it where it is CPU-independent or on the reference's CPU kind); or
+    ``--cpu-variant``: on a machine of another CPU kind, at a commit whose reference recording is current,
+    store the cases whose outputs differ here (floating-point rounding of SIMD kernels) so the test
+    accepts them on this kind too."""
+    if sys.argv[1:2] == ["--cases"]:  # re-record only the cases whose names start with these prefixes
+        prefixes = tuple(sys.argv[2:])
+        recorded = json.loads(GOLDEN.read_text())
+        chosen = {name: run_case(fn) for name, fn in cases() if name.startswith(prefixes)}
+        recorded["cases"].update(chosen)
+        for variant in recorded.get("cpu_variants", {}).values():
+            for name in chosen:
+                variant.pop(name, None)
+        GOLDEN.write_text(json.dumps(recorded, indent=0, sort_keys=True) + "\n")
+        print(f"re-recorded {len(chosen)} cases: {sorted(chosen)}", file=sys.stderr)
+        return
     results = compute()
     if sys.argv[1:] == ["--cpu-variant"]:
         recorded = json.loads(GOLDEN.read_text())

@@ -10,6 +10,7 @@ import numpy as np
 from .color import max_value, rgb_to_hls_float, to_dtype
 from .geometric import channel_chunks
 from .median_network import median7_uint8
+from .scratch import work_array
 
 
 def _hwc(array: np.ndarray) -> np.ndarray:
@@ -166,17 +167,23 @@ def poisson_quantile_table(lam: float) -> np.ndarray:
     return np.repeat(k.astype(np.float32), counts)
 
 
-def iso_noise_planes(seed: int, shape: tuple[int, int], lam: float, hue_std: float) -> tuple[np.ndarray, np.ndarray]:
+def iso_noise_planes(
+    seed: int, shape: tuple[int, int], lam: float, hue_std: float, out: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(hue noise in degrees ~ N(0, hue_std), Poisson(lam) counts), float32 (h, w) planes from ``seed``
-    (OpenCV's per-thread generator, seeded right before use, so they depend on ``seed`` only)."""
+    (OpenCV's per-thread generator, seeded right before use, so they depend on ``seed`` only). ``out``: two
+    float32 (h, w) arrays to fill instead of fresh ones."""
     h, w = shape
+    hue, counts = out if out is not None else (np.empty((h, w), np.float32), np.empty((h, w), np.float32))
     cv2.setRNGSeed(int(seed) % 2**31)
-    hue = np.zeros((h, w), np.float32)
     if hue_std > 0:
         cv2.randn(hue, 0.0, float(hue_std))
-    u = np.empty((h, w), np.uint16)
+    else:
+        hue.fill(0.0)
+    u = work_array("iso_noise.u", (h, w), np.uint16)
     cv2.randu(u, 0, _QUANTILES)
-    return hue, np.take(poisson_quantile_table(lam), u)
+    np.take(poisson_quantile_table(lam), u, out=counts)
+    return hue, counts
 
 
 _BELOW_360 = float(np.nextafter(np.float32(360.0), np.float32(0.0)))
@@ -185,7 +192,7 @@ _BELOW_360 = float(np.nextafter(np.float32(360.0), np.float32(0.0)))
 def _wrap_degrees(hue: np.ndarray) -> None:
     """hue mod 360 in place, into [0, 360). OpenCV's float HLS2RGB must not see negative hues (its SIMD
     path mis-wraps them), and np.mod on float32 is ~10x slower than this floor form."""
-    turns = hue * np.float32(1.0 / 360.0)
+    turns = np.multiply(hue, np.float32(1.0 / 360.0), out=work_array("wrap_degrees.turns", hue.shape, np.float32))
     np.floor(turns, out=turns)
     turns *= np.float32(360.0)
     hue -= turns
@@ -202,21 +209,28 @@ def iso_noise(image: np.ndarray, color_shift: float, intensity: float, seed: int
     Unlike albumentations 1.x the result is rounded (not truncated), so zero noise returns the input
     (exactly for uint8 and uint16; float32 within 5e-7 after the HLS round trip)."""
     top = max_value(image.dtype)
-    rgb = image if image.dtype == np.float32 else np.multiply(image, np.float32(1.0 / top), dtype=np.float32)
-    hls = rgb_to_hls_float(rgb)
+    h, w, c = image.shape
+    rgb = image
+    if image.dtype != np.float32:
+        rgb = np.multiply(image, np.float32(1.0 / top), dtype=np.float32, out=work_array("iso_noise.rgb", (h, w, c), np.float32))
+    hls = rgb_to_hls_float(rgb, out=work_array("iso_noise.hls", (h, w, c), np.float32))
     _, std = cv2.meanStdDev(hls)
-    hue_noise, counts = iso_noise_planes(seed, image.shape[:2], float(std[1, 0]) * intensity * 255.0, color_shift * 360.0 * intensity)
-    hue, light, sat = cv2.split(hls)
+    planes = (work_array("iso_noise.hue_noise", (h, w), np.float32), work_array("iso_noise.counts", (h, w), np.float32))
+    hue_noise, counts = iso_noise_planes(seed, (h, w), float(std[1, 0]) * intensity * 255.0, color_shift * 360.0 * intensity, out=planes)
+    hue, light, sat = cv2.split(hls, [work_array(f"iso_noise.plane{i}", (h, w), np.float32) for i in range(3)])
     if color_shift > 0 and intensity > 0:
         hue += hue_noise
         _wrap_degrees(hue)
     counts *= np.float32(1.0 / 255.0)  # lightness step d, moving L towards 1 by d (1 - L)
-    light += counts * (np.float32(1.0) - light)
-    out = cv2.cvtColor(cv2.merge([hue, light, sat]), cv2.COLOR_HLS2RGB)
+    step = np.subtract(np.float32(1.0), light, out=work_array("iso_noise.step", (h, w), np.float32))
+    light += np.multiply(counts, step, out=step)
+    merged = cv2.merge([hue, light, sat], dst=hls)
+    if image.dtype == np.float32:  # returned: a fresh array
+        rgb = cv2.cvtColor(merged, cv2.COLOR_HLS2RGB)
+        return np.clip(rgb, 0.0, 1.0, out=rgb)
+    out = cv2.cvtColor(merged, cv2.COLOR_HLS2RGB, dst=work_array("iso_noise.out", (h, w, c), np.float32))
     if image.dtype == np.uint8:
-        return cv2.convertScaleAbs(out, alpha=255.0)  # out >= 0: rounds and saturates in one pass
-    if image.dtype == np.float32:
-        return np.clip(out, 0.0, 1.0, out=out)
+        return cv2.convertScaleAbs(out, alpha=255.0)  # out >= 0: rounds and saturates in one pass; fresh
     out *= np.float32(top)
     return to_dtype(out, image.dtype)
 

@@ -648,8 +648,9 @@ def _hue_row(shift: int, width: int) -> np.ndarray:
     return row
 
 
-def rgb_to_hls_float(rgb: np.ndarray) -> np.ndarray:
-    """float32 RGB -> float32 HLS (H in degrees, L and S in [0, 1]) of the values clipped to [0, 1] first.
+def rgb_to_hls_float(rgb: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """float32 RGB -> float32 HLS (H in degrees, L and S in [0, 1]) of the values clipped to [0, 1] first
+    (into ``out`` when given: a float32 array of ``rgb``'s shape).
     OpenCV's saturation ``(max - min) / (2 - max - min)`` divides by zero where the lightness reaches 1 with
     some chroma, which values outside [0, 1] reach (e.g. (1.5, 0.5, 1.0): S = inf, NaN after the way back);
     every caller clips its RGB result to [0, 1], so clipping first keeps finite input finite and changes
@@ -657,7 +658,7 @@ def rgb_to_hls_float(rgb: np.ndarray) -> np.ndarray:
     lo, hi = cv2.minMaxLoc(rgb.reshape(rgb.shape[0], -1))[:2]
     if lo < 0.0 or hi > 1.0:
         rgb = np.clip(rgb, 0.0, 1.0)
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2HLS)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2HLS) if out is None else cv2.cvtColor(rgb, cv2.COLOR_RGB2HLS, dst=out)
 
 
 def rgb_to_hsv_float(image: np.ndarray) -> np.ndarray:

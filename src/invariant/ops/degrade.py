@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import functools
-import threading
 
 import cv2
 import numpy as np
 
 from ..core.errors import value_error
 from .geometric import INTERPOLATIONS, OVERSHOOTING, clip_overshoot, resize
+from .scratch import work_array
 
 CODECS = {"jpeg": (".jpg", cv2.IMWRITE_JPEG_QUALITY), "webp": (".webp", cv2.IMWRITE_WEBP_QUALITY)}
 _MAX_SIDE = {"jpeg": 65535, "webp": 16383}  # pixels per side each format can hold
-_SCRATCH = threading.local()
-
-
-_SCRATCH_MAX_BYTES = 4 << 20  # larger images get a fresh array: their encode dwarfs the allocation
 
 
 def _bgr_scratch(image: np.ndarray) -> np.ndarray:
-    """``image`` converted RGB->BGR into a per-thread buffer reused across calls of the same shape (up to
-    4 MB, so a thread keeps at most that much). The codec only reads it; a fresh 3-channel array per call
-    measured ~35 us slower per 256x256 JPEG round trip (first-touch page faults of a new allocation) than
-    the 5 us the conversion itself costs."""
-    if image.nbytes > _SCRATCH_MAX_BYTES:
-        return cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-    buf = getattr(_SCRATCH, "bgr", None)
-    if buf is None or buf.shape != image.shape:
-        buf = _SCRATCH.bgr = np.empty(image.shape, np.uint8)
-    return cv2.cvtColor(image, cv2.COLOR_RGB2BGR, dst=buf)
+    """``image`` converted RGB->BGR into a per-thread work array (``ops.scratch``): the codec only reads it;
+    a fresh 3-channel array per call measured ~35 us slower per 256x256 JPEG round trip (first-touch page
+    faults) than the 5 us the conversion itself costs."""
+    return cv2.cvtColor(image, cv2.COLOR_RGB2BGR, dst=work_array("image_compression.bgr", image.shape, np.uint8))
 
 
 def _decode_rgb(encoded: np.ndarray) -> np.ndarray:
