@@ -30,6 +30,20 @@ def test_fresh_above_the_cap() -> None:
     assert scratch.work_array("test.big", (side, side), np.float32) is not big
 
 
+def test_a_thread_keeps_at_most_the_total(monkeypatch) -> None:
+    monkeypatch.setattr(scratch, "TOTAL_BYTES", 3000)
+    monkeypatch.setattr(scratch._LOCAL, "arrays", {}, raising=False)
+    first = scratch.work_array("test.t1", (1000,), np.uint8)
+    second = scratch.work_array("test.t2", (1500,), np.uint8)
+    assert scratch.work_array("test.t1", (1000,), np.uint8) is first
+    assert scratch.work_array("test.t2", (1500,), np.uint8) is second
+    over = scratch.work_array("test.t3", (1000,), np.uint8)  # 3500 bytes in all: fresh, not kept
+    assert scratch.work_array("test.t3", (1000,), np.uint8) is not over
+    assert sum(a.nbytes for a in scratch._LOCAL.arrays.values()) <= 3000
+    # a key whose shape changes is replaced, its old array no longer counted
+    assert scratch.work_array("test.t2", (2000,), np.uint8) is scratch.work_array("test.t2", (2000,), np.uint8)
+
+
 def test_each_thread_has_its_own() -> None:
     mine = scratch.work_array("test.thread", (4, 4), np.uint8)
     theirs: list[np.ndarray] = []

@@ -8,7 +8,8 @@ about as much as the arithmetic: ISONoise on a 256x256 photo took 2.4 ms with fr
 
 Rules for callers: a work array's contents are garbage on entry; it never leaves the kernel (return a
 fresh array or a copy); one key per intermediate, so two live intermediates never share memory; keys are
-module-qualified names (``"iso_noise.hls"``).
+kernel-qualified names (``"iso_noise.hls"``). A thread keeps at most ``MAX_BYTES`` per array and
+``TOTAL_BYTES`` in all; beyond that arrays are allocated fresh, as before.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import threading
 
 import numpy as np
 
-MAX_BYTES = 8 << 20  # larger intermediates are allocated fresh: a thread keeps at most this much per key
+MAX_BYTES = 8 << 20  # a larger intermediate is allocated fresh (its arithmetic dwarfs the page faults)
+TOTAL_BYTES = 32 << 20  # what one thread keeps across all keys
 _LOCAL = threading.local()
 
 
 def work_array(key: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
     """An uninitialised C-contiguous array of ``shape`` and ``dtype``, reused by this thread for ``key`` while
-    the shape and dtype repeat (fresh when it would exceed ``MAX_BYTES``)."""
+    the shape and dtype repeat (fresh when it would exceed ``MAX_BYTES`` or the thread's ``TOTAL_BYTES``)."""
     arrays = getattr(_LOCAL, "arrays", None)
     if arrays is None:
         arrays = _LOCAL.arrays = {}
@@ -33,7 +35,9 @@ def work_array(key: str, shape: tuple[int, ...], dtype: np.dtype | type) -> np.n
         return buf
     dtype = np.dtype(dtype)
     shape = tuple(int(s) for s in shape)
-    if dtype.itemsize * math.prod(shape) > MAX_BYTES:
+    nbytes = dtype.itemsize * math.prod(shape)
+    kept = sum(a.nbytes for k, a in arrays.items() if k != key)
+    if nbytes > MAX_BYTES or kept + nbytes > TOTAL_BYTES:
         return np.empty(shape, dtype)
     buf = arrays[key] = np.empty(shape, dtype)
     return buf
