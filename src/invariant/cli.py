@@ -44,6 +44,26 @@ def _positive(kind: type, example: str) -> Any:
     return parse
 
 
+def _grid_value(option: str) -> Any:
+    """An argparse ``type`` for one value of a ``nargs="+"`` grid option: a non-negative int. A list option
+    also reads the words after it, so a CONFIG written after the values arrives here: say so."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected non-negative integers, got {text!r}. {option} takes one or more values and reads every word "
+                f"after it, so put CONFIG first. Fix: invariant tune CONFIG {option} 1 2 3"
+            ) from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"expected non-negative integers, got {text!r}. Fix: pass e.g. {option} 1 2 3")
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")  # WebP: RIFF....WEBP
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -336,8 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--storage", metavar="URL", help="Optuna storage URL, e.g. sqlite:///study.db or postgresql://host/db (default: OUT/study.db)")
     tune.add_argument("--study", metavar="NAME", help="study name (default: tune-<config name>); reuse it to resume")
     tune.add_argument("--sampler", choices=("auto", "grid", "tpe", "random"), default="auto", help="auto: grid for RandAugment, TPE otherwise")
-    tune.add_argument("--grid-n", type=int, nargs="+", default=[1, 2, 3], help="RandAugment N values for the grid")
-    tune.add_argument("--grid-m", type=int, nargs="+", default=[5, 9, 13], help="RandAugment M values for the grid")
+    tune.add_argument("--grid-n", type=_grid_value("--grid-n"), nargs="+", default=[1, 2, 3], help="RandAugment N values for the grid (after CONFIG)")
+    tune.add_argument("--grid-m", type=_grid_value("--grid-m"), nargs="+", default=[5, 9, 13], help="RandAugment M values for the grid (after CONFIG)")
     tune.add_argument("--epochs", type=int, help="epochs per trial, a positive integer (default 6, --quick 2)")
     tune.add_argument("--quick", action="store_true", help="600 training images and 2 epochs per trial")
     tune.add_argument("--threads", type=_positive(int, "--threads 2"), default=2, help="torch CPU threads")

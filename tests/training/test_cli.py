@@ -134,6 +134,24 @@ def test_numeric_options_are_usage_errors_naming_the_option(argv: list[str], tmp
     assert not (tmp_path / "o").exists()
 
 
+def test_grid_options_read_after_config_and_say_so(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: ``tune --grid-n 0 CONFIG`` (the list option reads CONFIG as a value) ended in argparse's
+    bare "invalid int value: 'pipe.yaml'"; a negative value was accepted."""
+    config = str(_config(tmp_path))
+    with pytest.raises(SystemExit) as exc:
+        main(["tune", "--grid-n", "0", config, "--quick", "--no-progress", "--out", str(tmp_path / "o")])
+    assert exc.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert f"argument --grid-n: expected non-negative integers, got {config!r}" in err and "put CONFIG first" in err
+    assert "Fix: invariant tune CONFIG --grid-n 1 2 3" in err and "Traceback" not in err
+    with pytest.raises(SystemExit) as exc:
+        main(["tune", config, "--grid-m", "5", "-3", "--quick", "--no-progress", "--out", str(tmp_path / "o")])
+    assert exc.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "argument --grid-m: expected non-negative integers, got '-3'. Fix: pass e.g. --grid-m 1 2 3" in err
+    assert not (tmp_path / "o").exists()
+
+
 def test_epochs_below_one_is_refused_by_the_python_api() -> None:
     pytest.importorskip("torch")
     from invariant.training.ablation import ablate
