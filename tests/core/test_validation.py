@@ -204,7 +204,7 @@ def test_dtype_errors_describe_the_real_input(name: str) -> None:
     with pytest.raises(ValueError) as info:
         iv.Compose([t])(image=np.zeros((30, 40, channels), dtype))
     text = str(info.value)
-    assert f"30x40 image with {channels} channel" in text and f"dtype {dtype}" in text and "shape (0" not in text, text
+    assert f"30x40 image (height x width) with {channels} channel" in text and f"dtype {dtype}" in text and "shape (0" not in text, text
 
 
 def test_a_transform_called_with_positional_data_says_to_name_the_targets() -> None:

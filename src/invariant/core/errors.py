@@ -21,7 +21,7 @@ class Described:
 def image_description(shape: tuple[int, ...], channels: int, dtype: Any) -> Described:
     """``"a 512x512 image with 1 channel and dtype uint8"``: what a step received, whether the caller
     passed it as (H, W) or (H, W, 1)."""
-    return Described(f"a {shape[0]}x{shape[1]} image with {channels} channel{'' if channels == 1 else 's'} and dtype {dtype}")
+    return Described(f"a {shape[0]}x{shape[1]} image (height x width) with {channels} channel{'' if channels == 1 else 's'} and dtype {dtype}")
 
 
 def describe(value: Any) -> str:

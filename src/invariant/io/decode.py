@@ -110,7 +110,7 @@ def decode(
     except Exception as exc:  # decoder libraries raise assorted types for corrupt data
         raise DecodeError(f"{source}: cannot decode the {header.format.upper()} ({type(exc).__name__}: {exc}). Fix: re-encode or remove the file, or pass on_error='skip'.") from exc
     if raw is None or raw.size == 0:
-        raise DecodeError(f"{source}: the decoder returned no pixels for a {header.width}x{header.height} {header.format.upper()}. Fix: re-encode or remove the file, or pass on_error='skip'.")
+        raise DecodeError(f"{source}: the decoder returned no pixels for a {header.height}x{header.width} (height x width) {header.format.upper()}. Fix: re-encode or remove the file, or pass on_error='skip'.")
     if raw.ndim == 2:
         raw = raw[:, :, None]
     expected = reduced_size(header.height, header.width, scale)

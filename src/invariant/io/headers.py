@@ -54,7 +54,7 @@ def _png_header(data: bytes) -> ImageHeader:
         raise HeaderError("data: expected a PNG IHDR chunk, got a truncated or malformed PNG. Fix: re-encode the file.")
     width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
     if colour not in _PNG_CHANNELS or width == 0 or height == 0:
-        raise HeaderError(f"data: expected a valid PNG header, got colour type {colour} and size {width}x{height}. Fix: re-encode the file.")
+        raise HeaderError(f"data: expected a valid PNG header, got colour type {colour} and size {height}x{width} (height x width). Fix: re-encode the file.")
     return ImageHeader("png", int(height), int(width), _PNG_CHANNELS[colour], 1, int(depth), colour == 3)
 
 
@@ -79,7 +79,7 @@ def _jpeg_header(data: bytes) -> ImageHeader:
                 break
             depth, height, width, channels = struct.unpack(">BHHB", segment[:6])
             if height == 0 or width == 0:
-                raise HeaderError(f"data: expected a JPEG frame with a size, got {width}x{height}. Fix: re-encode the file.")
+                raise HeaderError(f"data: expected a JPEG frame with a size, got {height}x{width} (height x width). Fix: re-encode the file.")
             return ImageHeader("jpeg", int(height), int(width), int(channels), orientation, int(depth))
         elif marker in (0xDA, 0xD9):  # start of scan / end of image before any frame header
             break

@@ -110,7 +110,7 @@ def validate_input_boxes(boxes: np.ndarray, fmt: str, height: int, width: int) -
         i = int(np.flatnonzero(outside)[0])
         value_error(
             "bboxes",
-            f"boxes inside the {width}x{height} image (format {fmt!r})",
+            f"boxes inside the {height}x{width} (height x width) image (format {fmt!r})",
             boxes[i],
             f"box {i} lies outside the image; check bbox_format (pixels vs normalized) or clip it first",
         )
