@@ -18,6 +18,7 @@ import numpy as np
 
 from .color import apply_table, max_value, rgb_to_hls_float, to_dtype
 from .geometric import CV_MAX_CHANNELS, channel_chunks
+from .scratch import work_array
 
 # Black-body (Planckian) and CIE D-illuminant RGB chromaticities, 500 K apart, from Zini, Gomez-Villa,
 # Buzzelli, Twardowski, Bagdanov & van de Weijer, "Planckian Jitter: countering the color-crippling effects
@@ -195,16 +196,28 @@ def sun_flare(image: np.ndarray, centre: Sequence[float], src_radius: int, src_c
     h, w = image.shape[:2]
     overlay, output = image.copy(), image.copy()
     weighted, total = 0.0, 0.0
+    mix_buf = work_array("sun_flare.mix", (image.size,), np.float32)  # float32 intermediates, reused per thread
+    rest_buf = work_array("sun_flare.rest", (image.size,), np.float32)
 
     def blend(alpha: float, box: list[int]) -> None:
-        """``output = alpha * overlay + (1 - alpha) * output`` inside ``box`` (x0, y0, x1, y1): outside the
-        discs drawn so far overlay and output are equal, and the blend leaves them unchanged."""
+        """``output = alpha * overlay + (1 - alpha) * output`` inside ``box`` (x0, y0, x1, y1), in float32,
+        rounded half to even and saturated for integer dtypes: outside the discs drawn so far overlay and
+        output are equal, and the blend leaves them unchanged."""
         x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
         if x1 <= x0 or y1 <= y0:
             return
         a, b = overlay[y0:y1, x0:x1], output[y0:y1, x0:x1]
-        mixed = a.astype(np.float32) * np.float32(alpha) + b.astype(np.float32) * np.float32(1 - alpha)
-        output[y0:y1, x0:x1] = np.clip(mixed, 0, top) if image.dtype == np.float32 else to_dtype(mixed, image.dtype)
+        n = a.size  # contiguous (box) views of the flat buffers
+        mixed, rest = mix_buf[:n].reshape(a.shape), rest_buf[:n].reshape(a.shape)
+        mixed[...] = a  # exact conversions to float32, then the products as before
+        rest[...] = b
+        mixed *= np.float32(alpha)
+        rest *= np.float32(1 - alpha)
+        mixed += rest
+        if image.dtype != np.float32:
+            np.rint(mixed, out=mixed)
+        np.clip(mixed, 0, top, out=mixed)
+        b[...] = mixed  # (whole values in range for integer dtypes: the cast is exact)
 
     union = [w, h, 0, 0]
     for alpha, (x, y), radius, color in circles:
