@@ -48,6 +48,21 @@ def rgb() -> np.ndarray:
     return photo()
 
 
+def example_transform(name: str, **override):
+    """The registered transform ``name`` built from its ``example_args`` (plus ``override``), always applied
+    (``p=1`` where it takes one): what the registry-wide tests run."""
+    import inspect
+
+    from invariant.core.transform import REGISTRY
+
+    cls = REGISTRY[name]
+    kwargs = dict(cls.example_args)
+    if "p" in inspect.signature(cls.__init__).parameters:
+        kwargs["p"] = 1.0
+    kwargs.update(override)
+    return cls(**kwargs)
+
+
 def call_with_sources(pipe, **data):
     """Call ``pipe`` on ``data``; multi-sample transforms (Mosaic, CopyPaste) get copies of the call as
     their ``sources`` (registry-wide tests run every transform on one input)."""

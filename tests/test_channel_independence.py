@@ -7,8 +7,6 @@ uint16 and float32 ones within the last-bit rounding of OpenCV's per-channel-cou
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pytest
 
@@ -16,7 +14,7 @@ import invariant as iv
 from invariant.core.compose import Container
 from invariant.core.transform import REGISTRY, library_transforms
 
-from .conftest import photo
+from .conftest import example_transform, photo
 
 
 def _spatial_cases():
@@ -37,23 +35,14 @@ def _spatial_cases():
                 yield pytest.param(name, dtype, dict(kwargs, interpolation=interpolation), id=f"{name}-{interpolation}-{dtype}")
 
 
-def _build(name: str, override: dict) -> iv.Transform:
-    cls = REGISTRY[name]
-    kwargs = dict(cls.example_args)
-    if "p" in inspect.signature(cls.__init__).parameters:
-        kwargs["p"] = 1.0
-    kwargs.update(override)
-    return cls(**kwargs)
-
-
 @pytest.mark.parametrize("name,dtype,override", list(_spatial_cases()))
 def test_each_channel_moves_as_it_would_alone(name: str, dtype: str, override: dict) -> None:
     six = photo(dtype, 6)
     for image in (np.ascontiguousarray(six[:, :, :2]), six):
         for seed in (0, 1):
-            together = iv.Compose([_build(name, override)], seed=seed)(image=image)["image"]
+            together = iv.Compose([example_transform(name, **override)], seed=seed)(image=image)["image"]
             for c in range(image.shape[2]):
-                alone = iv.Compose([_build(name, override)], seed=seed)(image=np.ascontiguousarray(image[:, :, c : c + 1]))["image"]
+                alone = iv.Compose([example_transform(name, **override)], seed=seed)(image=np.ascontiguousarray(image[:, :, c : c + 1]))["image"]
                 _assert_same(together[:, :, c : c + 1], alone, f"{name} seed {seed}: channel {c} of {image.shape[2]}")
 
 

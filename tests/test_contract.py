@@ -5,7 +5,6 @@ masks keep their label set, boxes stay valid."""
 
 from __future__ import annotations
 
-import inspect
 import pickle
 
 import numpy as np
@@ -17,18 +16,14 @@ import invariant as iv
 from invariant.core.compose import Container
 from invariant.core.transform import REGISTRY, library_transforms
 
-from .conftest import photo
+from .conftest import example_transform, photo
 
 LEAVES = sorted(name for name, cls in library_transforms().items() if not issubclass(cls, Container))
 UNDECLARED_OK = {"Lambda"}  # wraps an arbitrary user function: its effects are unknown by design
 
 
 def build(name: str) -> iv.Transform:
-    cls = REGISTRY[name]
-    kwargs = dict(cls.example_args)
-    if "p" in inspect.signature(cls.__init__).parameters:
-        kwargs["p"] = 1.0
-    return cls(**kwargs)
+    return example_transform(name)
 
 
 def cases():

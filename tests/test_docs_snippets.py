@@ -71,10 +71,48 @@ def test_docs_block_runs(path, line, code, tmp_path, monkeypatch):
     reason = skip_reason(code)  # a reasonless marker raises: the test fails
     if reason is not None:
         pytest.skip(f"{path.relative_to(ROOT)}:{line}: {reason}")
+    where = f"{path.relative_to(ROOT)}:{line}"
+    bound = top_level_names(code)
+    assert bound, f"{where}: the block binds nothing (no import, assignment or definition): a docs block shows code to run"
     monkeypatch.chdir(tmp_path)
     matplotlib.use("Agg")
-    # Pad with blank lines so a traceback names the block's real line in the markdown file.
-    exec(compile("\n" * (line - 1) + code, str(path), "exec"), {"__name__": "docs"})
+    namespace = {"__name__": "docs"}
+    try:  # pad with blank lines so a traceback names the block's real line in the markdown file
+        exec(compile("\n" * (line - 1) + code, str(path), "exec"), namespace)
+    except Exception as exc:
+        raise AssertionError(f"{where}: the block raised {type(exc).__name__}: {exc}") from exc
+    missing = sorted(bound - namespace.keys())
+    assert not missing, f"{where}: the block ran but did not bind {missing}"
+
+
+def top_level_names(code: str) -> set[str]:
+    """The names a block's top-level statements bind: imports, assignments, function and class definitions."""
+    import ast
+
+    names: set[str] = set()
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        else:  # (a for loop's target is not bound when it runs zero times: not counted)
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                targets = [node.target]
+            elif isinstance(node, ast.With):
+                targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+            else:
+                targets = []
+            for target in targets:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    return names
+
+
+def test_top_level_names_reads_what_a_block_binds():
+    code = "import numpy as np\nimport os.path\nfrom a import b as c\nx, (y, z) = 1, (2, 3)\ndef f(): q = 1\nclass K: pass\nfor i in []: pass\nwith open('p') as fh: pass\nprint(x)\n"
+    assert top_level_names(code) == {"np", "os", "c", "x", "y", "z", "f", "K", "fh"}
+    assert top_level_names("print(1)\n# a comment\n") == set()
 
 
 

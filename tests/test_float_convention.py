@@ -16,19 +16,14 @@ from invariant.core.compose import Container
 from invariant.core.transform import REGISTRY, library_transforms
 from invariant.policies.ops import GEOMETRIC_OPS, PIXEL_OPS, PolicyGeometricOp, PolicyPixelOp
 
-from .conftest import call_with_sources, photo
+from .conftest import call_with_sources, example_transform, photo
 
 # leaves, plus containers that build from their own example_args (the policies)
 NAMES = sorted(name for name, cls in library_transforms().items() if not issubclass(cls, Container) or "example_args" in vars(cls))
 
 
 def build(name: str, **override) -> iv.Transform:
-    cls = REGISTRY[name]
-    kwargs = dict(cls.example_args)
-    if "p" in inspect.signature(cls.__init__).parameters:
-        kwargs["p"] = 1.0
-    kwargs.update(override)
-    return cls(**kwargs)
+    return example_transform(name, **override)
 
 
 def edge_values(channels: int) -> np.ndarray:

@@ -5,7 +5,6 @@ caller-allocated ``dst`` reject non-C layouts, so an ``np.empty_like`` of the in
 
 from __future__ import annotations
 
-import inspect
 from typing import Iterator
 
 import numpy as np
@@ -15,18 +14,14 @@ import invariant as iv
 from invariant.core.compose import Container
 from invariant.core.transform import REGISTRY, library_transforms
 
-from .conftest import call_with_sources, photo
+from .conftest import call_with_sources, example_transform, photo
 
 # leaves, plus containers that build from their own example_args (the policies)
 NAMES = sorted(name for name, cls in library_transforms().items() if not issubclass(cls, Container) or "example_args" in vars(cls))
 
 
 def build(name: str) -> iv.Transform:
-    cls = REGISTRY[name]
-    kwargs = dict(cls.example_args)
-    if "p" in inspect.signature(cls.__init__).parameters:
-        kwargs["p"] = 1.0
-    return cls(**kwargs)
+    return example_transform(name)
 
 
 def layouts(image: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
